@@ -1,0 +1,498 @@
+//! One client over GitHub and GitLab.
+//!
+//! [`Forge`] is a closed enum over the two backends: the tools call one method and the backend
+//! translates it into REST or GraphQL calls, converting answers into the shared types in
+//! [`types`]. Each backend keeps its request/response shapes to itself.
+//!
+//! Writes are made safe to retry: a write whose outcome is unknown (a 5xx, a dropped connection)
+//! is reconciled by reading back before it is sent again, so a flaky network ends with one
+//! comment, one deployment status, one pull request.
+
+pub mod github;
+pub mod gitlab;
+pub mod retry;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub use types::*;
+
+use crate::secret::Secret;
+
+/// A forge call that failed, classified so callers can branch (a 404 is not a 403).
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    /// No token was found for an operation that needs one.
+    #[error("{forge} needs a token for {operation}: {hint}")]
+    MissingToken {
+        /// Which forge.
+        forge: ForgeKind,
+        /// What was attempted.
+        operation: String,
+        /// Where to put the token.
+        hint: String,
+    },
+    /// 401: the token is missing, expired or wrong.
+    #[error(
+        "{route}: 401 Unauthorized: the token was rejected (expired, revoked or for another host); {hint}"
+    )]
+    Unauthorized {
+        /// Method and route, e.g. `POST /repos/{owner}/{repo}/deployments`.
+        route: String,
+        /// What to do.
+        hint: String,
+    },
+    /// 403: authenticated but not allowed.
+    #[error("{route}: 403 Forbidden: {message}{}", permission_hint(.permission))]
+    Forbidden {
+        /// Method and route.
+        route: String,
+        /// The forge's message.
+        message: String,
+        /// The permission or scope to add, when known (e.g. `deployments: write`).
+        permission: Option<String>,
+    },
+    /// 404: no such thing, or no access to it (GitHub hides private resources behind 404).
+    #[error("{route}: 404 Not Found: {message}")]
+    NotFound {
+        /// Method and route.
+        route: String,
+        /// What was looked for / the forge's message.
+        message: String,
+    },
+    /// 409: the request conflicts with the current state.
+    #[error("{route}: 409 Conflict: {message}")]
+    Conflict {
+        /// Method and route.
+        route: String,
+        /// The forge's message.
+        message: String,
+    },
+    /// 422 (GitHub) / 400 (GitLab): the request was understood and refused.
+    #[error("{route}: {status} {message}")]
+    Invalid {
+        /// Method and route.
+        route: String,
+        /// HTTP status.
+        status: u16,
+        /// The forge's message, with field errors.
+        message: String,
+    },
+    /// Still rate limited after waiting and retrying.
+    #[error("{route}: rate limited by {forge}{}; try again later or use a token with a higher limit", reset_hint(.reset_after))]
+    RateLimited {
+        /// Which forge.
+        forge: ForgeKind,
+        /// Method and route.
+        route: String,
+        /// How long until the limit resets, when the forge said.
+        reset_after: Option<Duration>,
+    },
+    /// 5xx after all retries.
+    #[error(
+        "{route}: {forge} answered {status} after {attempts} attempts; the service may be degraded, re-run the job later"
+    )]
+    Server {
+        /// Which forge.
+        forge: ForgeKind,
+        /// Method and route.
+        route: String,
+        /// The last status.
+        status: u16,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// No usable HTTP response (connection refused/reset, timeout, truncated body).
+    #[error("{route}: could not reach {forge} at {base_url}: {message}")]
+    Transport {
+        /// Which forge.
+        forge: ForgeKind,
+        /// Method and route.
+        route: String,
+        /// The base URL used (never contains credentials).
+        base_url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A response body that does not have the expected shape.
+    #[error("{route}: unexpected response from {forge}: {message}")]
+    Decode {
+        /// Which forge.
+        forge: ForgeKind,
+        /// Method and route.
+        route: String,
+        /// The parse error.
+        message: String,
+    },
+    /// The operation does not exist on this forge.
+    #[error("{operation} is not supported on {forge}")]
+    Unsupported {
+        /// Which forge.
+        forge: ForgeKind,
+        /// The operation.
+        operation: String,
+    },
+    /// Bad configuration of the client itself (an unparsable base URL, say).
+    #[error("{0}")]
+    Config(String),
+}
+
+fn permission_hint(permission: &Option<String>) -> String {
+    match permission {
+        Some(p) => format!(
+            "; the token lacks `{p}`: add it (GitHub Actions: `permissions: {p}` on the job)"
+        ),
+        None => String::new(),
+    }
+}
+
+fn reset_hint(reset: &Option<Duration>) -> String {
+    match reset {
+        Some(d) => format!(" (resets in {}s)", d.as_secs()),
+        None => String::new(),
+    }
+}
+
+impl ForgeError {
+    /// HTTP status behind the error, where there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ForgeError::Unauthorized { .. } => Some(401),
+            ForgeError::Forbidden { .. } => Some(403),
+            ForgeError::NotFound { .. } => Some(404),
+            ForgeError::Conflict { .. } => Some(409),
+            ForgeError::Invalid { status, .. } | ForgeError::Server { status, .. } => Some(*status),
+            ForgeError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// Whether the outcome of a write is unknown (it may have happened): reconcile before retrying.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            ForgeError::Server { .. } | ForgeError::Transport { .. } | ForgeError::Decode { .. }
+        )
+    }
+}
+
+/// How to reach a forge.
+#[derive(Debug, Clone)]
+pub struct ForgeConfig {
+    /// Which forge.
+    pub kind: ForgeKind,
+    /// The repository (project) everything happens in.
+    pub repo: RepoId,
+    /// REST base, e.g. `https://api.github.com`, `https://ghe.example/api/v3`,
+    /// `https://gitlab.example/api/v4`.
+    pub api_url: String,
+    /// GraphQL endpoint, e.g. `https://api.github.com/graphql`, `https://ghe.example/api/graphql`.
+    pub graphql_url: String,
+    /// Token, if any. Reads work on public repositories without one; writes need one.
+    pub token: Option<Secret>,
+    /// Where the token came from (`GITHUB_TOKEN`, `CI_JOB_TOKEN`, ...), for messages.
+    pub token_source: Option<&'static str>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retry policy for transient failures.
+    pub retry: retry::RetryPolicy,
+}
+
+impl ForgeConfig {
+    /// GitHub defaults: base URLs from `GITHUB_API_URL` / `GITHUB_GRAPHQL_URL`, else github.com;
+    /// token from `GITHUB_TOKEN`, else `GH_TOKEN`.
+    pub fn github_from_env(repo: RepoId) -> Self {
+        let api_url = env_or("GITHUB_API_URL", "https://api.github.com");
+        let graphql_url = std::env::var("GITHUB_GRAPHQL_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| github::graphql_url_for(&api_url));
+        let (token, token_source) = split_token(Secret::from_env(&["GITHUB_TOKEN", "GH_TOKEN"]));
+        Self {
+            kind: ForgeKind::GitHub,
+            repo,
+            api_url,
+            graphql_url,
+            token,
+            token_source,
+            timeout: Duration::from_secs(30),
+            retry: retry::RetryPolicy::default(),
+        }
+    }
+
+    /// GitLab defaults: base URL from `CI_API_V4_URL`, else gitlab.com; token from
+    /// `GITLAB_TOKEN`, else `CI_JOB_TOKEN`.
+    pub fn gitlab_from_env(repo: RepoId) -> Self {
+        let api_url = env_or("CI_API_V4_URL", "https://gitlab.com/api/v4");
+        let graphql_url = std::env::var("CI_API_GRAPHQL_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| gitlab::graphql_url_for(&api_url));
+        let (token, token_source) =
+            split_token(Secret::from_env(&["GITLAB_TOKEN", "CI_JOB_TOKEN"]));
+        Self {
+            kind: ForgeKind::GitLab,
+            repo,
+            api_url,
+            graphql_url,
+            token,
+            token_source,
+            timeout: Duration::from_secs(30),
+            retry: retry::RetryPolicy::default(),
+        }
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().trim_end_matches('/').to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn split_token(found: Option<(Secret, &'static str)>) -> (Option<Secret>, Option<&'static str>) {
+    match found {
+        Some((secret, source)) => (Some(secret), Some(source)),
+        None => (None, None),
+    }
+}
+
+/// A connected forge client.
+#[derive(Debug, Clone)]
+pub enum Forge {
+    /// GitHub.com or GitHub Enterprise Server.
+    GitHub(github::GitHub),
+    /// GitLab.com or self-managed GitLab.
+    GitLab(gitlab::GitLab),
+}
+
+/// Dispatches one call to whichever backend this is.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Forge::GitHub(f) => f.$method($($arg),*).await,
+            Forge::GitLab(f) => f.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Forge {
+    /// Builds the client for `config.kind`.
+    pub fn connect(config: ForgeConfig) -> Result<Self, ForgeError> {
+        crate::tls::init();
+        Ok(match config.kind {
+            ForgeKind::GitHub => Forge::GitHub(github::GitHub::new(config)?),
+            ForgeKind::GitLab => Forge::GitLab(gitlab::GitLab::new(config)?),
+        })
+    }
+
+    /// Which forge this is.
+    pub fn kind(&self) -> ForgeKind {
+        match self {
+            Forge::GitHub(_) => ForgeKind::GitHub,
+            Forge::GitLab(_) => ForgeKind::GitLab,
+        }
+    }
+
+    /// Comments on a PR/MR, oldest first, all pages.
+    pub async fn list_comments(&self, pr: u64) -> Result<Vec<Comment>, ForgeError> {
+        dispatch!(self.list_comments(pr))
+    }
+
+    /// The first comment on a PR/MR whose body contains `marker` (a hidden HTML comment).
+    pub async fn find_comment(&self, pr: u64, marker: &str) -> Result<Option<Comment>, ForgeError> {
+        Ok(self
+            .list_comments(pr)
+            .await?
+            .into_iter()
+            .find(|c| c.body.contains(marker)))
+    }
+
+    /// Adds a comment.
+    pub async fn create_comment(&self, pr: u64, body: &str) -> Result<Comment, ForgeError> {
+        dispatch!(self.create_comment(pr, body))
+    }
+
+    /// Replaces a comment's body.
+    pub async fn update_comment(
+        &self,
+        pr: u64,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, ForgeError> {
+        dispatch!(self.update_comment(pr, id, body))
+    }
+
+    /// Creates or updates the one comment carrying `marker` on a PR/MR. The marker is added to
+    /// `body` when missing. A create whose outcome is unknown is reconciled by looking again, so
+    /// retries never leave two comments.
+    pub async fn upsert_sticky_comment(
+        &self,
+        pr: u64,
+        marker: &str,
+        body: &str,
+    ) -> Result<Comment, ForgeError> {
+        let body = if body.contains(marker) {
+            body.to_string()
+        } else {
+            format!("{marker}\n{body}")
+        };
+        if let Some(existing) = self.find_comment(pr, marker).await? {
+            if existing.body == body {
+                return Ok(existing);
+            }
+            return self.update_comment(pr, existing.id, &body).await;
+        }
+        match self.create_comment(pr, &body).await {
+            Ok(created) => Ok(created),
+            Err(err) if err.outcome_unknown() => match self.find_comment(pr, marker).await? {
+                Some(existing) => Ok(existing),
+                None => self.create_comment(pr, &body).await,
+            },
+            Err(err) => Err(err),
+        }
+    }
+
+    /// One pull/merge request.
+    pub async fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError> {
+        dispatch!(self.pull_request(number))
+    }
+
+    /// PRs/MRs from a source branch, in every state, newest first.
+    pub async fn pull_requests_by_head(
+        &self,
+        branch: &str,
+    ) -> Result<Vec<PullRequest>, ForgeError> {
+        dispatch!(self.pull_requests_by_head(branch))
+    }
+
+    /// Opens a PR/MR. An unknown outcome is reconciled by listing PRs from the same head branch.
+    pub async fn create_pull_request(
+        &self,
+        new: &NewPullRequest,
+    ) -> Result<PullRequest, ForgeError> {
+        match dispatch!(self.create_pull_request(new)) {
+            Ok(pr) => Ok(pr),
+            Err(err) if err.outcome_unknown() => {
+                let open = self
+                    .pull_requests_by_head(&new.head)
+                    .await?
+                    .into_iter()
+                    .find(|pr| pr.state == PrState::Open && pr.base_ref == new.base);
+                match open {
+                    Some(pr) => Ok(pr),
+                    None => dispatch!(self.create_pull_request(new)),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Adds labels to a PR/MR (creating unknown labels where the forge does).
+    pub async fn add_labels(&self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
+        if labels.is_empty() {
+            return Ok(());
+        }
+        dispatch!(self.add_labels(number, labels))
+    }
+
+    /// Asks users to review a PR/MR.
+    pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        dispatch!(self.request_reviewers(number, users))
+    }
+
+    /// The PRs/MRs that contain each commit, in as few requests as the forge allows (GitHub: one
+    /// GraphQL query per 100 commits). Commits without a PR map to an empty list.
+    pub async fn pull_requests_for_commits(
+        &self,
+        shas: &[String],
+    ) -> Result<BTreeMap<String, Vec<PullRequest>>, ForgeError> {
+        if shas.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        dispatch!(self.pull_requests_for_commits(shas))
+    }
+
+    /// Creates a deployment record.
+    pub async fn create_deployment(
+        &self,
+        new: &NewDeployment,
+    ) -> Result<DeploymentCreated, ForgeError> {
+        dispatch!(self.create_deployment(new))
+    }
+
+    /// Adds a status to a deployment.
+    pub async fn create_deployment_status(
+        &self,
+        deployment_id: u64,
+        status: &NewDeploymentStatus,
+    ) -> Result<DeploymentStatus, ForgeError> {
+        dispatch!(self.create_deployment_status(deployment_id, status))
+    }
+
+    /// One deployment with its latest status.
+    pub async fn deployment(&self, id: u64) -> Result<Deployment, ForgeError> {
+        dispatch!(self.deployment(id))
+    }
+
+    /// Deployments matching `filter`, newest first, all pages. `latest` is filled where the
+    /// forge returns it with the list (GitLab); on GitHub it is `None` (see
+    /// [`Forge::deployment_statuses`]).
+    pub async fn list_deployments(
+        &self,
+        filter: &DeploymentFilter,
+    ) -> Result<Vec<Deployment>, ForgeError> {
+        dispatch!(self.list_deployments(filter))
+    }
+
+    /// Status history of a deployment, newest first.
+    pub async fn deployment_statuses(
+        &self,
+        deployment_id: u64,
+    ) -> Result<Vec<DeploymentStatus>, ForgeError> {
+        dispatch!(self.deployment_statuses(deployment_id))
+    }
+
+    /// Checks (commit statuses, check runs, pipelines) on a commit.
+    pub async fn checks(&self, sha: &str) -> Result<ChecksSummary, ForgeError> {
+        dispatch!(self.checks(sha))
+    }
+
+    /// A user's permission on the repository.
+    pub async fn permission(&self, user: &str) -> Result<Permission, ForgeError> {
+        dispatch!(self.permission(user))
+    }
+
+    /// Opens an issue.
+    pub async fn create_issue(&self, new: &NewIssue) -> Result<Issue, ForgeError> {
+        dispatch!(self.create_issue(new))
+    }
+
+    /// All tags, all pages.
+    pub async fn tags(&self) -> Result<Vec<Tag>, ForgeError> {
+        dispatch!(self.tags())
+    }
+
+    /// The release for a tag, if there is one.
+    pub async fn release_by_tag(&self, tag: &str) -> Result<Option<Release>, ForgeError> {
+        dispatch!(self.release_by_tag(tag))
+    }
+
+    /// Publishes a release (creating its tag at `target_sha` when missing). An unknown outcome is
+    /// reconciled by looking the tag's release up.
+    pub async fn create_release(&self, new: &NewRelease) -> Result<Release, ForgeError> {
+        match dispatch!(self.create_release(new)) {
+            Ok(release) => Ok(release),
+            Err(err) if err.outcome_unknown() => match self.release_by_tag(&new.tag).await? {
+                Some(release) => Ok(release),
+                None => dispatch!(self.create_release(new)),
+            },
+            Err(err) => Err(err),
+        }
+    }
+}

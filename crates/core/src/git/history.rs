@@ -1,0 +1,1 @@
+//! History reader (to be written).

@@ -1,0 +1,188 @@
+//! Git access for shipline: running the git CLI, reading history, handling shallow clones.
+//!
+//! Every runner has git, and the git CLI is the reference for what a repository contains, so
+//! shipline drives it directly instead of linking a second implementation. Reading history goes
+//! through one streamed `git log` ([`history`]); writing (revert commits, notes, pushes) through
+//! [`Git::run`].
+
+pub mod history;
+pub mod shallow;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// What went wrong talking to git.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The git executable could not be started.
+    #[error("could not run git ({0}): install git and make sure it is on PATH")]
+    Spawn(#[source] std::io::Error),
+    /// A git command exited non-zero.
+    #[error("`git {args}` failed in {dir}: {stderr}")]
+    Command {
+        /// The arguments, joined by spaces.
+        args: String,
+        /// The working directory.
+        dir: String,
+        /// git's own message (trimmed).
+        stderr: String,
+        /// The exit code, if any.
+        code: Option<i32>,
+    },
+    /// The directory is not inside a git work tree.
+    #[error("{0} is not a git repository: run shipline inside a checkout or pass --repo PATH")]
+    NotARepository(String),
+    /// A revision does not resolve.
+    #[error("unknown revision `{rev}`: {hint}")]
+    UnknownRevision {
+        /// The revision as given.
+        rev: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The clone lacks history that is needed.
+    #[error("{0}")]
+    Shallow(String),
+    /// git printed something shipline could not parse.
+    #[error("unexpected output from `git {args}`: {detail}")]
+    Parse {
+        /// The arguments, joined by spaces.
+        args: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// A handle on a repository: a directory where git commands run.
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+}
+
+impl Git {
+    /// Uses `dir` as the working directory for git commands (no check made).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// Opens the work tree that contains `dir`, failing clearly when there is none.
+    pub fn discover(dir: impl AsRef<Path>) -> Result<Self, GitError> {
+        let dir = dir.as_ref();
+        let probe = Self::new(dir);
+        match probe.run(["rev-parse", "--show-toplevel"]) {
+            Ok(top) => Ok(Self::new(top.trim())),
+            Err(GitError::Command { .. }) => {
+                Err(GitError::NotARepository(dir.display().to_string()))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The directory commands run in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A `git` command set up to run in this repository, with a stable, non-interactive
+    /// environment (no pager, no prompts, C locale for parseable messages).
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir)
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_PAGER", "cat")
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs git and returns its stdout as (lossy) UTF-8; non-zero exit is an error.
+    pub fn run<I, S>(&self, args: I) -> Result<String, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let output = self.output(args)?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Runs git and returns the raw output; non-zero exit is an error.
+    pub fn output<I, S>(&self, args: I) -> Result<Output, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        let output = self
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(GitError::Spawn)?;
+        if output.status.success() {
+            Ok(output)
+        } else {
+            Err(GitError::Command {
+                args: join_args(&args),
+                dir: self.dir.display().to_string(),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+                code: output.status.code(),
+            })
+        }
+    }
+
+    /// Like [`Git::run`] but an exit code of 1 means "no" rather than an error (for commands such
+    /// as `merge-base --is-ancestor` or `notes show`).
+    pub fn check<I, S>(&self, args: I) -> Result<bool, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        match self.output(args) {
+            Ok(_) => Ok(true),
+            Err(GitError::Command { code: Some(1), .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Resolves a revision to a full commit SHA, with a hint when it does not exist.
+    pub fn resolve(&self, rev: &str) -> Result<String, GitError> {
+        let spec = format!("{rev}^{{commit}}");
+        match self.run(["rev-parse", "--verify", "--quiet", &spec]) {
+            Ok(sha) if !sha.trim().is_empty() => Ok(sha.trim().to_string()),
+            Ok(_) | Err(GitError::Command { .. }) => Err(GitError::UnknownRevision {
+                rev: rev.to_string(),
+                hint: if shallow::is_shallow(self).unwrap_or(false) {
+                    "this is a shallow clone; set `fetch-depth: 0` on actions/checkout (GitLab: `GIT_DEPTH: 0`)".into()
+                } else {
+                    "check the spelling, or fetch it first (`git fetch origin <rev>`)".into()
+                },
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The URL of a remote, if it is configured.
+    pub fn remote_url(&self, remote: &str) -> Result<Option<String>, GitError> {
+        match self.run(["remote", "get-url", remote]) {
+            Ok(url) => Ok(Some(url.trim().to_string())),
+            Err(GitError::Command { .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+fn join_args(args: &[std::ffi::OsString]) -> String {
+    args.iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,1 @@
+//! Tests for forge_github (to be written).

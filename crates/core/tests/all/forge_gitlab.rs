@@ -1,0 +1,1 @@
+//! Tests for forge_gitlab (to be written).

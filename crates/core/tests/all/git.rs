@@ -1,0 +1,1 @@
+//! Tests for git (to be written).

@@ -1,0 +1,9 @@
+//! Integration tests of shipline-core, one module per concept.
+
+mod config;
+mod context;
+mod forge_github;
+mod forge_gitlab;
+mod git;
+mod ledger;
+mod output;

@@ -1,0 +1,1 @@
+//! Tests for output (to be written).

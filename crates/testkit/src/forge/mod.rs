@@ -1,0 +1,573 @@
+//! A fake GitHub + GitLab, served in-process on loopback.
+//!
+//! One server answers both forges the way a self-hosted instance lays them out: GitHub REST under
+//! `/api/v3`, GitHub GraphQL at `/api/graphql`, GitLab REST under `/api/v4`. Tests start it, point
+//! the binaries at its URLs through the usual environment variables, and afterwards read its state
+//! and its request log (to count calls and to check them against GitHub's OpenAPI description).
+//!
+//! Faults are injected per route: a status, a `Retry-After`, GitHub's secondary rate limit, a
+//! delay, a dropped connection or a truncated body, either before the handler runs (nothing
+//! happened) or after it (the change happened but the client never heard).
+
+pub mod github;
+pub mod gitlab;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State as AxumState};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode};
+use http_body_util::BodyExt;
+use tokio::sync::Notify;
+
+/// Everything the fake knows, per forge.
+#[derive(Debug, Default)]
+pub struct State {
+    /// GitHub's side.
+    pub github: github::GitHubState,
+    /// GitLab's side.
+    pub gitlab: gitlab::GitLabState,
+}
+
+/// One request the fake received, with the answer it gave.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// Request headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// Request body.
+    pub body: Bytes,
+    /// Status sent back (0 when the connection was dropped).
+    pub status: u16,
+    /// Response headers as the handler produced them.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body as the handler produced it (before any fault mangled it).
+    pub response_body: Bytes,
+    /// Whether a fault was applied to this request.
+    pub faulted: bool,
+}
+
+impl RecordedRequest {
+    /// The request body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The response body as JSON, if it is JSON.
+    pub fn response_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.response_body).ok()
+    }
+
+    /// A request header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer with this status and a JSON error body.
+    Status(u16),
+    /// Answer with `status` and `Retry-After: secs`.
+    RetryAfter {
+        /// Usually 429 or 503.
+        status: u16,
+        /// Seconds to wait.
+        secs: u64,
+    },
+    /// GitHub's secondary rate limit: 403, `retry-after`, and the documented message.
+    SecondaryRateLimit {
+        /// Seconds to wait.
+        secs: u64,
+    },
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// Close the connection without answering.
+    Drop,
+    /// Send the headers and half the body, then close.
+    TruncatedBody,
+}
+
+/// When a fault strikes relative to the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Before the handler: the request had no effect.
+    Before,
+    /// After the handler: the effect happened, the answer is lost or mangled.
+    After,
+}
+
+/// A fault armed for the next `times` requests matching `method` and `path`.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// `GET`, `POST`, ...; `None` matches any method.
+    pub method: Option<String>,
+    /// Path pattern: segments compared one by one, `*` matches any one segment, a trailing
+    /// `**` matches the rest.
+    pub path: String,
+    /// What to do.
+    pub kind: FaultKind,
+    /// Before or after the handler.
+    pub phase: Phase,
+    /// How many matching requests it applies to.
+    pub times: usize,
+}
+
+impl Fault {
+    /// A fault on `METHOD path`, before the handler, once.
+    pub fn on(method: &str, path: &str, kind: FaultKind) -> Self {
+        Self {
+            method: Some(method.to_ascii_uppercase()),
+            path: path.to_string(),
+            kind,
+            phase: Phase::Before,
+            times: 1,
+        }
+    }
+
+    /// Applies after the handler ran.
+    pub fn after(mut self) -> Self {
+        self.phase = Phase::After;
+        self
+    }
+
+    /// Applies to this many matching requests.
+    pub fn times(mut self, times: usize) -> Self {
+        self.times = times;
+        self
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        if self.times == 0 {
+            return false;
+        }
+        if let Some(m) = &self.method {
+            if !m.eq_ignore_ascii_case(method) {
+                return false;
+            }
+        }
+        path_matches(&self.path, path)
+    }
+}
+
+/// Segment-wise match with `*` (one segment) and a trailing `**` (the rest).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut want = pattern.trim_matches('/').split('/');
+    let mut have = path.trim_matches('/').split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (Some("**"), _) => return true,
+            (Some(w), Some(h)) if w == "*" || w == h => continue,
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// State shared by the server's handlers and the test.
+#[derive(Debug, Default)]
+pub struct Shared {
+    state: Mutex<State>,
+    log: Mutex<Vec<RecordedRequest>>,
+    faults: Mutex<Vec<Fault>>,
+    base_url: Mutex<String>,
+}
+
+impl Shared {
+    /// Locks the forge state (handlers and tests alike).
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `http://127.0.0.1:PORT`, for URLs the fake puts in its answers.
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn take_fault(&self, method: &str, path: &str, phase: Phase) -> Option<FaultKind> {
+        let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let fault = faults
+            .iter_mut()
+            .find(|f| f.phase == phase && f.matches(method, path))?;
+        fault.times -= 1;
+        Some(fault.kind.clone())
+    }
+}
+
+/// Tells the connection task to close the socket without answering.
+#[derive(Clone)]
+struct ConnectionKill(Arc<Notify>);
+
+/// A running fake forge. Dropping it stops the server.
+pub struct FakeForge {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeForge {
+    /// Starts the server on an ephemeral loopback port, on its own thread and runtime, so plain
+    /// `#[test]` functions can use it while the binary under test talks to it over HTTP.
+    pub fn start() -> Self {
+        let shared = Arc::new(Shared::default());
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+        let server_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("fake-forge".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("fake forge runtime");
+                runtime.block_on(serve(server_shared, addr_tx, shutdown_rx));
+            })
+            .expect("fake forge thread");
+        let addr = addr_rx.recv().expect("fake forge did not start");
+        *shared.base_url.lock().unwrap_or_else(|e| e.into_inner()) = format!("http://{addr}");
+        Self {
+            addr,
+            shared,
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// GitHub REST base (`GITHUB_API_URL`), laid out like GitHub Enterprise Server.
+    pub fn github_api_url(&self) -> String {
+        format!("{}/api/v3", self.url())
+    }
+
+    /// GitHub GraphQL endpoint (`GITHUB_GRAPHQL_URL`).
+    pub fn github_graphql_url(&self) -> String {
+        format!("{}/api/graphql", self.url())
+    }
+
+    /// GitLab REST base (`CI_API_V4_URL`).
+    pub fn gitlab_api_url(&self) -> String {
+        format!("{}/api/v4", self.url())
+    }
+
+    /// The shared state, for handlers' helpers and assertions.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Locks the forge state to set it up or inspect it.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state()
+    }
+
+    /// Arms a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(fault);
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Requests matching `METHOD` and a path pattern (see [`path_matches`]).
+    pub fn requests_to(&self, method: &str, pattern: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && path_matches(pattern, &r.path))
+            .collect()
+    }
+
+    /// Forgets the requests received so far (to count the next operation's alone).
+    pub fn clear_requests(&self) {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+impl Drop for FakeForge {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .merge(github::routes())
+        .merge(gitlab::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            record_and_fault,
+        ))
+        .with_state(shared)
+}
+
+async fn not_found(request: Request) -> Response {
+    let message = format!(
+        "the fake forge has no route for {} {}",
+        request.method(),
+        request.uri().path()
+    );
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "message": message })),
+    )
+        .into_response()
+}
+
+async fn serve(
+    shared: Arc<Shared>,
+    addr_tx: std::sync::mpsc::Sender<SocketAddr>,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    addr_tx
+        .send(listener.local_addr().expect("local addr"))
+        .expect("report address");
+    let app = router(shared);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(_) => continue,
+            },
+            _ = &mut shutdown => return,
+        };
+        let kill = ConnectionKill(Arc::new(Notify::new()));
+        let app = app.clone();
+        let conn_kill = kill.clone();
+        tokio::spawn(async move {
+            let service = tower::ServiceExt::map_request(
+                app,
+                move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(conn_kill.clone());
+                    req
+                },
+            );
+            let service = hyper_util::service::TowerToHyperService::new(service);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = kill.0.notified() => {}
+            }
+        });
+    }
+}
+
+async fn record_and_fault(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let mut record = RecordedRequest {
+        method: method.clone(),
+        path: path.clone(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.clone(),
+        status: 0,
+        response_headers: Vec::new(),
+        response_body: Bytes::new(),
+        faulted: false,
+    };
+    let kill = parts.extensions.get::<ConnectionKill>().cloned();
+
+    if let Some(kind) = shared.take_fault(&method, &path, Phase::Before) {
+        record.faulted = true;
+        if let FaultKind::Delay(d) = kind {
+            tokio::time::sleep(d).await;
+        } else {
+            let response = fault_response(&kind, Bytes::from_static(b"{}"), kill);
+            record.status = response.status().as_u16();
+            if kind == FaultKind::Drop {
+                record.status = 0;
+            }
+            push_log(&shared, record);
+            return response;
+        }
+    }
+
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let (resp_parts, resp_body) = response.into_parts();
+    let resp_bytes = resp_body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    record.status = resp_parts.status.as_u16();
+    record.response_headers = resp_parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    record.response_body = resp_bytes.clone();
+
+    if let Some(kind) = shared.take_fault(&method, &path, Phase::After) {
+        record.faulted = true;
+        if let FaultKind::Delay(d) = kind {
+            tokio::time::sleep(d).await;
+        } else {
+            push_log(&shared, record);
+            return fault_response(&kind, resp_bytes, kill);
+        }
+    }
+    push_log(&shared, record);
+    Response::from_parts(resp_parts, Body::from(resp_bytes))
+}
+
+fn push_log(shared: &Shared, record: RecordedRequest) {
+    shared
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(record);
+}
+
+fn fault_response(kind: &FaultKind, body: Bytes, kill: Option<ConnectionKill>) -> Response {
+    let error_body = |status: u16, message: &str| {
+        let mut response = (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            axum::Json(serde_json::json!({ "message": message })),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert("x-fake-forge-fault", HeaderValue::from_static("1"));
+        response
+    };
+    match kind {
+        FaultKind::Status(status) => error_body(*status, "injected fault"),
+        FaultKind::RetryAfter { status, secs } => {
+            let mut response = error_body(*status, "injected fault: retry later");
+            response
+                .headers_mut()
+                .insert("retry-after", HeaderValue::from(*secs));
+            response
+        }
+        FaultKind::SecondaryRateLimit { secs } => {
+            let mut response = (
+                StatusCode::FORBIDDEN,
+                axum::Json(serde_json::json!({
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+                })),
+            )
+                .into_response();
+            let headers = response.headers_mut();
+            headers.insert("retry-after", HeaderValue::from(*secs));
+            headers.insert("x-ratelimit-remaining", HeaderValue::from_static("4999"));
+            response
+        }
+        FaultKind::Drop => {
+            if let Some(kill) = kill {
+                kill.0.notify_one();
+            }
+            // The connection is closed before this is written.
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        FaultKind::TruncatedBody => {
+            let half = body.slice(..body.len() / 2);
+            let full_len = body.len().max(2);
+            let stream = futures::stream::iter(vec![
+                Ok::<Bytes, std::io::Error>(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "truncated",
+                )),
+            ]);
+            let mut response = Response::new(Body::from_stream(stream));
+            response.headers_mut().insert(
+                http::header::CONTENT_LENGTH,
+                HeaderValue::from(full_len as u64),
+            );
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        FaultKind::Delay(_) => unreachable!("delays are applied in place"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_patterns() {
+        assert!(path_matches(
+            "/api/v3/repos/*/*/issues/*/comments",
+            "/api/v3/repos/o/r/issues/3/comments"
+        ));
+        assert!(!path_matches(
+            "/api/v3/repos/*/*/issues",
+            "/api/v3/repos/o/r/issues/3"
+        ));
+        assert!(path_matches("/api/v4/**", "/api/v4/projects/1/deployments"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Test machinery for shipline (never shipped).
+//!
+//! - [`repo`]: real git repositories built in temp dirs, with a bare `origin`, merged PRs of every
+//!   kind, tags, and a fast-import path for very long histories.
+//! - [`forge`]: an in-process fake GitHub + GitLab server, stateful, backed by real bare repos,
+//!   with a request log and per-route fault injection.
+//! - [`openapi`]: checks requests and responses against GitHub's official OpenAPI description.
+//! - [`fixtures`]: real webhook payload examples and GitLab variable sets.
+
+pub mod fixtures;
+pub mod forge;
+pub mod openapi;
+pub mod repo;
