@@ -94,8 +94,7 @@ pub fn gitlab_vars(pipeline: GitLabPipeline) -> BTreeMap<String, String> {
     let path = pipeline.path();
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    parse_env_file(&text)
-        .unwrap_or_else(|(line, msg)| panic!("{}:{line}: {msg}", path.display()))
+    parse_env_file(&text).unwrap_or_else(|(line, msg)| panic!("{}:{line}: {msg}", path.display()))
 }
 
 /// Parses `KEY=value` lines; `#` lines and blank lines are skipped; values are taken verbatim.
@@ -220,8 +219,8 @@ impl GitHubEnv {
             _ => {
                 // issue_comment, deployment_status, workflow_run, schedule: the last commit on
                 // the default branch (deployment_status: the deployment's SHA).
-                let sha = text("/deployment/sha")
-                    .unwrap_or("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
+                let sha =
+                    text("/deployment/sha").unwrap_or("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567");
                 set("GITHUB_SHA", sha);
                 set("GITHUB_REF", &branch_ref);
                 set("GITHUB_REF_NAME", default_branch);

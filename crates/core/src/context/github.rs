@@ -272,8 +272,8 @@ fn push(payload: &Payload, ctx: &CiContext) -> Result<PushEvent, ContextError> {
 
 fn issue_comment(payload: &Payload) -> Result<IssueCommentEvent, ContextError> {
     let author = payload.str("comment.user.login")?;
-    let author_is_bot = payload.opt_str("comment.user.type").as_deref() == Some("Bot")
-        || author.ends_with("[bot]");
+    let author_is_bot =
+        payload.opt_str("comment.user.type").as_deref() == Some("Bot") || author.ends_with("[bot]");
     Ok(IssueCommentEvent {
         action: event::comment_action(&payload.str("action")?),
         comment_id: payload.u64("comment.id")?,
@@ -328,7 +328,10 @@ mod tests {
 
     #[test]
     fn enterprise_api_defaults_to_api_v3() {
-        assert_eq!(default_api_url("https://github.com"), "https://api.github.com");
+        assert_eq!(
+            default_api_url("https://github.com"),
+            "https://api.github.com"
+        );
         assert_eq!(
             default_api_url("https://ghe.acme.corp"),
             "https://ghe.acme.corp/api/v3"

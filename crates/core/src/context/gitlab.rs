@@ -36,9 +36,10 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         .or_else(|| server_url.as_ref().map(|s| format!("{s}/api/graphql")));
     let head = vars.owned("CI_COMMIT_SHA");
     let tag = vars.owned("CI_COMMIT_TAG");
-    let event = vars
-        .get("CI_PIPELINE_SOURCE")
-        .map_or_else(|| EventKind::Other("unknown".into()), EventKind::from_gitlab);
+    let event = vars.get("CI_PIPELINE_SOURCE").map_or_else(
+        || EventKind::Other("unknown".into()),
+        EventKind::from_gitlab,
+    );
     let git_ref = match (&tag, vars.get("CI_COMMIT_BRANCH")) {
         (Some(tag), _) => Some(format!("refs/tags/{tag}")),
         (None, Some(branch)) => Some(format!("refs/heads/{branch}")),

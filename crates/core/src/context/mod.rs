@@ -197,14 +197,12 @@ pub(crate) struct Vars<'a>(&'a BTreeMap<String, String>);
 impl Vars<'_> {
     /// The value, trimmed; empty counts as unset.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        self.0.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
     pub(crate) fn flag(&self, key: &str) -> bool {
-        self.get(key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        self.get(key)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     pub(crate) fn owned(&self, key: &str) -> Option<String> {
@@ -277,7 +275,10 @@ mod tests {
 
     #[test]
     fn refs_split_into_branch_or_tag() {
-        assert_eq!(split_ref("refs/heads/feat/x"), (Some("feat/x".into()), None));
+        assert_eq!(
+            split_ref("refs/heads/feat/x"),
+            (Some("feat/x".into()), None)
+        );
         assert_eq!(split_ref("refs/tags/v1.0.0"), (None, Some("v1.0.0".into())));
         assert_eq!(split_ref("refs/pull/2/merge"), (None, None));
     }
@@ -292,6 +293,9 @@ mod tests {
         );
         map.insert("SHIPLINE_FORGE".to_string(), "gitea".to_string());
         let err = parse_forge_override(&Vars(&map)).unwrap_err().to_string();
-        assert!(err.contains("SHIPLINE_FORGE") && err.contains("gitea"), "{err}");
+        assert!(
+            err.contains("SHIPLINE_FORGE") && err.contains("gitea"),
+            "{err}"
+        );
     }
 }

@@ -76,7 +76,10 @@ fn parse_scheme_url(raw: &str, scheme: &str) -> Option<RemoteUrl> {
         _ => return None,
     };
     let url = url::Url::parse(raw).ok()?;
-    let host = url.host_str()?.trim_matches(['[', ']']).to_ascii_lowercase();
+    let host = url
+        .host_str()?
+        .trim_matches(['[', ']'])
+        .to_ascii_lowercase();
     if host.is_empty() {
         return None;
     }
@@ -96,7 +99,9 @@ fn parse_scp_like(raw: &str) -> Option<RemoteUrl> {
         return None;
     }
     let authority = &raw[..colon];
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     // A single letter before the colon is a Windows drive (`C:\repo`), not a host.
     if host.len() <= 1 {
         return None;
@@ -112,7 +117,10 @@ fn parse_scp_like(raw: &str) -> Option<RemoteUrl> {
 
 fn clean_path(path: &str) -> Option<String> {
     let path = path.trim().trim_matches('/');
-    let path = path.strip_suffix(".git").unwrap_or(path).trim_end_matches('/');
+    let path = path
+        .strip_suffix(".git")
+        .unwrap_or(path)
+        .trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segments.len() < 2 {
         return None;
@@ -216,10 +224,7 @@ mod tests {
 
     #[test]
     fn git_protocol_and_ssh_variants() {
-        assert_eq!(
-            parsed("git://github.com/owner/repo.git").path,
-            "owner/repo"
-        );
+        assert_eq!(parsed("git://github.com/owner/repo.git").path, "owner/repo");
         assert_eq!(
             parsed("git+ssh://git@github.com/owner/repo.git").path,
             "owner/repo"

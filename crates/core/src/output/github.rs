@@ -9,7 +9,11 @@
 /// Single-line values use `name=value`; values with a line break use
 /// `name<<DELIMITER\nvalue\nDELIMITER\n` with a random delimiter that occurs neither in the value
 /// nor in the name (redrawn until it does not).
-pub fn file_command_entry(name: &str, value: &str, mut delimiter: impl FnMut() -> String) -> String {
+pub fn file_command_entry(
+    name: &str,
+    value: &str,
+    mut delimiter: impl FnMut() -> String,
+) -> String {
     if !value.contains(['\n', '\r']) {
         return format!("{name}={value}\n");
     }

@@ -353,7 +353,10 @@ impl Outputs {
 
     /// Every output set through this sink so far (scrubbed values).
     pub fn values(&self) -> BTreeMap<String, String> {
-        self.values.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.values
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Registers a secret: scrubbed from everything written from now on, and on GitHub hidden
@@ -461,7 +464,11 @@ impl Outputs {
             if let Some(title) = &annotation.title {
                 props.push(("title", redact(title)));
             }
-            self.console_err_raw(&github::command(annotation.level.as_str(), &props, &message));
+            self.console_err_raw(&github::command(
+                annotation.level.as_str(),
+                &props,
+                &message,
+            ));
         } else {
             let mut line = format!("{}: ", annotation.level.as_str());
             if let Some(file) = &annotation.file {

@@ -43,7 +43,7 @@ impl Redactor {
             }
         }
         // Longest first, so a secret that contains another is replaced whole.
-        list.sort_by(|a, b| b.len().cmp(&a.len()));
+        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
         added
     }
 
@@ -186,6 +186,9 @@ mod tests {
         w.write_all(b"secret rejected\nnext ").unwrap();
         w.write_all(b"line").unwrap();
         let out = w.into_inner().unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "error: *** rejected\nnext line");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "error: *** rejected\nnext line"
+        );
     }
 }

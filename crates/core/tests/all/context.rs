@@ -200,7 +200,8 @@ fn pull_request_target_reads_the_range_from_the_payload() {
 #[test]
 fn comment_on_a_pull_request_by_a_bot() {
     let (event, payload) = patched("issue_comment.created", |p| {
-        p["issue"]["pull_request"] = json!({"url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"});
+        p["issue"]["pull_request"] =
+            json!({"url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"});
         p["comment"]["user"]["login"] = json!("shipline[bot]");
         p["comment"]["user"]["type"] = json!("Bot");
         p["comment"]["body"] = json!("/revert flaky deploy");
@@ -322,7 +323,10 @@ fn missing_github_variables_are_named() {
     let err = CiContext::from_vars(env.vars(), env.dir())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no-slash") && err.contains("owner/repo"), "{err}");
+    assert!(
+        err.contains("no-slash") && err.contains("owner/repo"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- GitLab
@@ -353,7 +357,9 @@ fn common_gitlab(ctx: &CiContext) {
     assert_eq!(ctx.default_branch.as_deref(), Some("main"));
     assert_eq!(
         ctx.run_url.as_deref(),
-        Some("https://gitlab.example.com:8080/root-group/child-group/awesome-project/-/pipelines/1000")
+        Some(
+            "https://gitlab.example.com:8080/root-group/child-group/awesome-project/-/pipelines/1000"
+        )
     );
     assert_eq!(
         ctx.workspace,
@@ -460,7 +466,10 @@ fn gitlab_without_project_path_names_the_variable() {
     let err = CiContext::from_vars(&vars, Path::new("/"))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("CI_PROJECT_PATH") && err.contains("GitLab CI"), "{err}");
+    assert!(
+        err.contains("CI_PROJECT_PATH") && err.contains("GitLab CI"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- local
@@ -515,8 +524,24 @@ fn local(dir: &Path, extra: &[(&str, &str)]) -> Result<CiContext, ContextError> 
 fn local_detection_from_origin_urls() {
     let (dir, head) = repo_with_commit();
     let p = dir.path();
-    git(p, &["remote", "add", "origin", "https://github.com/acme/rocket.git"]);
-    let cases: &[(&str, Option<ForgeKind>, &str, &str, Option<&str>)] = &[
+    git(
+        p,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/acme/rocket.git",
+        ],
+    );
+    // (origin URL, forge, owner, name, REST API URL)
+    type Case<'a> = (
+        &'a str,
+        Option<ForgeKind>,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+    );
+    let cases: &[Case] = &[
         (
             "https://github.com/acme/rocket.git",
             Some(ForgeKind::GitHub),
@@ -552,7 +577,13 @@ fn local_detection_from_origin_urls() {
             "rocket",
             Some("https://gitlab.com/api/v4"),
         ),
-        ("git@code.acme.corp:team/rocket.git", None, "team", "rocket", None),
+        (
+            "git@code.acme.corp:team/rocket.git",
+            None,
+            "team",
+            "rocket",
+            None,
+        ),
     ];
     for (url, forge, owner, name, api) in cases {
         git(p, &["remote", "set-url", "origin", url]);
@@ -560,7 +591,11 @@ fn local_detection_from_origin_urls() {
         assert_eq!(ctx.runtime, Runtime::Local, "{url}");
         assert_eq!(ctx.forge, *forge, "{url}");
         let repo = ctx.repo.as_ref().unwrap();
-        assert_eq!((repo.owner.as_str(), repo.name.as_str()), (*owner, *name), "{url}");
+        assert_eq!(
+            (repo.owner.as_str(), repo.name.as_str()),
+            (*owner, *name),
+            "{url}"
+        );
         assert_eq!(ctx.api_url.as_deref(), *api, "{url}");
         assert_eq!(ctx.head_sha.as_deref(), Some(head.as_str()), "{url}");
         assert_eq!(ctx.branch.as_deref(), Some("trunk"));
@@ -579,7 +614,15 @@ fn local_detection_from_origin_urls() {
 fn local_forge_override_and_api_urls_from_vars() {
     let (dir, _) = repo_with_commit();
     let p = dir.path();
-    git(p, &["remote", "add", "origin", "git@code.acme.corp:team/rocket.git"]);
+    git(
+        p,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@code.acme.corp:team/rocket.git",
+        ],
+    );
     let ctx = local(
         p,
         &[
