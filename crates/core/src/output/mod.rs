@@ -20,6 +20,7 @@
 //! anywhere passes through it, so a token cannot reach a file or a log even when a caller passes
 //! it in by mistake.
 
+mod console;
 pub mod github;
 pub mod gitlab;
 mod redact;
@@ -27,9 +28,10 @@ mod redact;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use console::{Capture, Console};
 pub use gitlab::DotenvLimits;
 pub use redact::{MASK, MIN_SECRET_LEN, RedactingWriter, Redactor};
 
@@ -114,65 +116,6 @@ pub enum OutputError {
         /// What is wrong.
         detail: String,
     },
-}
-
-/// Where console lines go: stdout for the report, stderr for everything else.
-pub struct Console {
-    out: Box<dyn Write + Send>,
-    err: Box<dyn Write + Send>,
-}
-
-impl std::fmt::Debug for Console {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Console")
-    }
-}
-
-impl Console {
-    /// The process's stdout and stderr.
-    pub fn std() -> Self {
-        Self::new(std::io::stdout(), std::io::stderr())
-    }
-
-    /// Any pair of writers.
-    pub fn new(out: impl Write + Send + 'static, err: impl Write + Send + 'static) -> Self {
-        Self {
-            out: Box::new(out),
-            err: Box::new(err),
-        }
-    }
-
-    /// Writers that keep what is written, for tests: `(console, stdout, stderr)`.
-    pub fn capture() -> (Self, Capture, Capture) {
-        let out = Capture::default();
-        let err = Capture::default();
-        (Self::new(out.clone(), err.clone()), out, err)
-    }
-}
-
-/// An in-memory writer whose clones share one buffer.
-#[derive(Debug, Clone, Default)]
-pub struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    /// Everything written so far, as text.
-    pub fn contents(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-}
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Annotation severity.
