@@ -236,6 +236,8 @@ pub struct NewDeployment {
 }
 
 /// The outcome of asking for a deployment.
+// Short-lived return value: boxing the common variant would cost more than the size difference.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeploymentCreated {
     /// The deployment exists now.

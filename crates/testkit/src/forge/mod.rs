@@ -156,12 +156,11 @@ impl Fault {
         if self.times == 0 {
             return false;
         }
-        if let Some(m) = &self.method {
-            if !m.eq_ignore_ascii_case(method) {
-                return false;
-            }
-        }
-        path_matches(&self.path, path)
+        let method_ok = self
+            .method
+            .as_ref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method));
+        method_ok && path_matches(&self.path, path)
     }
 }
 
