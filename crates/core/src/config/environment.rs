@@ -307,15 +307,6 @@ impl<'de> Deserialize<'de> for Environments {
                 f.write_str("a mapping from environment names to their settings")
             }
 
-            // `environments:` with nothing under it means none.
-            fn visit_unit<E: de::Error>(self) -> Result<Environments, E> {
-                Ok(Environments::default())
-            }
-
-            fn visit_none<E: de::Error>(self) -> Result<Environments, E> {
-                Ok(Environments::default())
-            }
-
             fn visit_map<A: de::MapAccess<'de>>(
                 self,
                 mut map: A,

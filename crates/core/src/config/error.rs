@@ -151,7 +151,7 @@ impl ConfigError {
 
     /// Turns a serde-saphyr error into ours: its location, its message without the snippet and
     /// the "at line" suffix, and a hint (a spelling suggestion for unknown keys and values).
-    pub(crate) fn from_yaml(path: &Path, err: &serde_saphyr::Error) -> Self {
+    pub(crate) fn from_yaml(path: &Path, text: &str, err: &serde_saphyr::Error) -> Self {
         let location = err.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
         let mut inner = err.without_snippet();
         while let serde_saphyr::Error::AliasError { error, .. } = inner {
@@ -178,6 +178,23 @@ impl ConfigError {
                         .into(),
                 ),
             ),
+            serde_saphyr::Error::InvalidScalar { ty, .. } => {
+                let found = scalar_at(text, location)
+                    .map(|value| format!(" `{value}`"))
+                    .unwrap_or_default();
+                (
+                    format!("expected {}, found{found}", describe_type(ty)),
+                    Some(type_hint(ty).to_string()),
+                )
+            }
+            serde_saphyr::Error::Unexpected { expected, .. } => {
+                let (what, example) = match *expected {
+                    "mapping start" => ("a mapping", "`key: value` lines indented under the key, or `{ key: value }`"),
+                    "sequence start" => ("a list", "`[a, b]`, or one `- item` line per entry"),
+                    _ => (*expected, "see docs/configuration.md for the form this setting takes"),
+                };
+                (format!("expected {what} here"), Some(format!("write {example}")))
+            }
             other => {
                 let text = DefaultMessageFormatter.format_message(other).into_owned();
                 match text.split_once(HINT_SEPARATOR) {
@@ -191,6 +208,44 @@ impl ConfigError {
             message,
             hint,
         }
+    }
+}
+
+/// The scalar starting at `location` in `text` (up to the end of the line, or of the flow item),
+/// to quote the offending value when the parser's error does not carry it.
+fn scalar_at(text: &str, location: serde_saphyr::Location) -> Option<&str> {
+    let line = text.lines().nth(usize::try_from(location.line()).ok()?.checked_sub(1)?)?;
+    let start = line
+        .char_indices()
+        .nth(usize::try_from(location.column()).ok()?.checked_sub(1)?)?
+        .0;
+    let rest = &line[start..];
+    let end = rest.find([',', ']', '}', '#']).unwrap_or(rest.len());
+    let value = rest[..end].trim();
+    (!value.is_empty()).then_some(value)
+}
+
+fn describe_type(ty: &str) -> &'static str {
+    match ty {
+        "bool" => "`true` or `false`",
+        "f32" | "f64" => "a number",
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" | "u128" | "usize" => "a whole number of at least 0",
+        t if t.starts_with('i') => "a whole number",
+        _ => "a different kind of value",
+    }
+}
+
+fn type_hint(ty: &str) -> &'static str {
+    match ty {
+        "bool" => "write `true` or `false` (unquoted)",
+        "f32" | "f64" => "write a plain number such as `0.5` (unquoted)",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+            "write digits only, e.g. `2`"
+        }
+        _ => "see docs/configuration.md for the form this setting takes",
     }
 }
 

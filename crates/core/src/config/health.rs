@@ -114,7 +114,12 @@ fn default_command_timeout() -> Duration {
 #[schemars(
     title = "HealthCheck",
     description = "A health check: exactly one of `http`, `prometheus` or `command`, with the \
-                   options of that kind."
+                   options of that kind.",
+    extend("oneOf" = [
+        { "required": ["http"] },
+        { "required": ["prometheus"] },
+        { "required": ["command"] }
+    ])
 )]
 pub(crate) struct HealthCheckSpec {
     /// Label in reports. Default: the URL, query or command.

@@ -53,16 +53,27 @@ pub const FILE_NAMES: [&str; 2] = [".shipline.yml", ".shipline.yaml"];
 )]
 pub struct Config {
     /// Deployment environments by name, upstream first.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub environments: Environments,
     /// Risk scoring.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RiskConfig>")]
     pub risk: RiskConfig,
     /// Automatic reverts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RevertConfig>")]
     pub revert: RevertConfig,
     #[serde(skip)]
     source: Option<PathBuf>,
+}
+
+/// A section written with nothing under it (`risk:`) configures nothing, like one left out.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 impl Config {
@@ -123,7 +134,7 @@ impl Config {
             Config::default()
         } else {
             serde_saphyr::from_str::<Config>(text)
-                .map_err(|err| ConfigError::from_yaml(path, &err))?
+                .map_err(|err| ConfigError::from_yaml(path, text, &err))?
         };
         config.environments.check(path)?;
         config.source = Some(path.to_path_buf());
