@@ -138,7 +138,7 @@ fn default_tag_prefix() -> String {
 /// The `environments:` map, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct Environments {
-    entries: Vec<(Location, Environment)>,
+    entries: Vec<Environment>,
 }
 
 impl Environments {
@@ -149,7 +149,7 @@ impl Environments {
 
     /// All environments in file order.
     pub fn iter(&self) -> impl Iterator<Item = &Environment> {
-        self.entries.iter().map(|(_, env)| env)
+        self.entries.iter()
     }
 
     /// All names in file order.
@@ -188,7 +188,7 @@ impl Environments {
     /// Checks the `after:` graph: every name known, no environment after itself, no cycle.
     pub(crate) fn check(&self, path: &Path) -> Result<(), ConfigError> {
         let names = self.names();
-        for (_, env) in &self.entries {
+        for env in &self.entries {
             for upstream in &env.after {
                 let name = upstream.value.as_str();
                 if name == env.name {
@@ -224,14 +224,14 @@ impl Environments {
             }
         }
         if let Some(cycle) = self.find_cycle() {
-            let first = &self.entries[cycle[0]].1;
-            let second = &self.entries[cycle[1 % cycle.len()]].1.name;
+            let first = &self.entries[cycle[0]];
+            let second = &self.entries[cycle[1 % cycle.len()]].name;
             let location = first
                 .after
                 .iter()
                 .find(|up| &up.value == second)
                 .map_or(Location::UNKNOWN, |up| up.referenced);
-            let mut chain: Vec<&str> = cycle.iter().map(|&i| self.entries[i].1.name()).collect();
+            let mut chain: Vec<&str> = cycle.iter().map(|&i| self.entries[i].name()).collect();
             chain.push(first.name());
             return Err(ConfigError::invalid(
                 path,
@@ -260,8 +260,8 @@ impl Environments {
         ) -> Option<Vec<usize>> {
             marks[at] = Mark::OnPath;
             path.push(at);
-            for upstream in envs.entries[at].1.after() {
-                let Some(next) = envs.entries.iter().position(|(_, e)| e.name == upstream) else {
+            for upstream in envs.entries[at].after() {
+                let Some(next) = envs.entries.iter().position(|e| e.name == upstream) else {
                     continue;
                 };
                 match marks[next] {
@@ -316,7 +316,7 @@ impl<'de> Deserialize<'de> for Environments {
                     // `staging:` with nothing under it is an environment with all defaults.
                     let mut env = map.next_value::<Option<Environment>>()?.unwrap_or_default();
                     env.name = name.value;
-                    entries.push((name.referenced, env));
+                    entries.push(env);
                 }
                 Ok(Environments { entries })
             }

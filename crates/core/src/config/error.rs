@@ -18,6 +18,12 @@ pub(crate) fn invalid(problem: impl fmt::Display, hint: impl fmt::Display) -> St
     format!("{problem}{HINT_SEPARATOR}{hint}")
 }
 
+/// A message built with [`invalid`] as one line, `problem; fix`, for errors returned outside
+/// deserialization.
+pub(crate) fn plain(message: &str) -> String {
+    message.replace(HINT_SEPARATOR, "; ")
+}
+
 /// Where in which file a problem sits. Line and column are 1-based; 0 means unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceLocation {
@@ -189,11 +195,20 @@ impl ConfigError {
             }
             serde_saphyr::Error::Unexpected { expected, .. } => {
                 let (what, example) = match *expected {
-                    "mapping start" => ("a mapping", "`key: value` lines indented under the key, or `{ key: value }`"),
+                    "mapping start" => (
+                        "a mapping",
+                        "`key: value` lines indented under the key, or `{ key: value }`",
+                    ),
                     "sequence start" => ("a list", "`[a, b]`, or one `- item` line per entry"),
-                    _ => (*expected, "see docs/configuration.md for the form this setting takes"),
+                    _ => (
+                        *expected,
+                        "see docs/configuration.md for the form this setting takes",
+                    ),
                 };
-                (format!("expected {what} here"), Some(format!("write {example}")))
+                (
+                    format!("expected {what} here"),
+                    Some(format!("write {example}")),
+                )
             }
             other => {
                 let text = DefaultMessageFormatter.format_message(other).into_owned();
@@ -214,7 +229,9 @@ impl ConfigError {
 /// The scalar starting at `location` in `text` (up to the end of the line, or of the flow item),
 /// to quote the offending value when the parser's error does not carry it.
 fn scalar_at(text: &str, location: serde_saphyr::Location) -> Option<&str> {
-    let line = text.lines().nth(usize::try_from(location.line()).ok()?.checked_sub(1)?)?;
+    let line = text
+        .lines()
+        .nth(usize::try_from(location.line()).ok()?.checked_sub(1)?)?;
     let start = line
         .char_indices()
         .nth(usize::try_from(location.column()).ok()?.checked_sub(1)?)?
@@ -242,9 +259,7 @@ fn type_hint(ty: &str) -> &'static str {
     match ty {
         "bool" => "write `true` or `false` (unquoted)",
         "f32" | "f64" => "write a plain number such as `0.5` (unquoted)",
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
-            "write digits only, e.g. `2`"
-        }
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "write digits only, e.g. `2`",
         _ => "see docs/configuration.md for the form this setting takes",
     }
 }

@@ -8,7 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, de};
 
 use super::duration::Duration;
-use super::error::invalid;
+use super::error::{invalid, plain};
 use super::health::HealthCheck;
 
 /// The rollout of one environment.
@@ -74,14 +74,13 @@ fn positive_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::
 pub struct Steps(Vec<u8>);
 
 impl Steps {
-    /// Checks a list of weights.
+    /// Checks a list of weights; the error says what is wrong and how to fix it.
     pub fn new(weights: Vec<u8>) -> Result<Self, String> {
         let mut previous = 0;
         for &weight in &weights {
-            check_step(previous, u64::from(weight))?;
-            previous = weight;
+            previous = check_step(previous, u64::from(weight)).map_err(|err| plain(&err))?;
         }
-        check_last(previous)?;
+        check_last(previous).map_err(|err| plain(&err))?;
         Ok(Self(weights))
     }
 

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone as _, Utc};
 use shipline_core::config::{
-    Config, ConfigError, Duration, FreezeWindow, FrozenUntil, HealthCheck, RevertTrigger,
-    RiskLevel,
+    Config, ConfigError, Duration, FreezeWindow, FrozenUntil, HealthCheck, RevertTrigger, RiskLevel,
 };
 
 fn fixture_dir() -> PathBuf {
@@ -78,12 +77,12 @@ fn design_sketch_parses_into_expected_values() {
 
     assert_eq!(config.risk.sensitive.len(), 1);
     let rule = &config.risk.sensitive[0];
-    assert_eq!((rule.weight, rule.reason.as_str()), (25, "database migration"));
-    assert!(rule.paths[0].is_match("migrations/2024/01_add_users.sql"));
     assert_eq!(
-        config.risk.sensitive_matches("migrations/x.sql").count(),
-        1
+        (rule.weight, rule.reason.as_str()),
+        (25, "database migration")
     );
+    assert!(rule.paths[0].is_match("migrations/2024/01_add_users.sql"));
+    assert_eq!(config.risk.sensitive_matches("migrations/x.sql").count(), 1);
     assert_eq!(config.risk.sensitive_matches("src/main.rs").count(), 0);
     let levels = config.risk.levels;
     assert_eq!((levels.medium, levels.high, levels.critical), (30, 60, 85));
@@ -98,12 +97,19 @@ fn design_sketch_parses_into_expected_values() {
     assert!(!config.revert.auto_merge);
     assert_eq!(config.revert.opt_out_marker, "[no-revert]");
     assert_eq!(config.upstream_order(), ["staging", "production"]);
-    assert_eq!(config.production().map(|env| env.name()), Some("production"));
+    assert_eq!(
+        config.production().map(|env| env.name()),
+        Some("production")
+    );
 }
 
 #[test]
 fn empty_and_sparse_files_take_the_defaults() {
-    for text in ["", "# nothing configured yet\n", "environments:\nrisk:\nrevert:\n"] {
+    for text in [
+        "",
+        "# nothing configured yet\n",
+        "environments:\nrisk:\nrevert:\n",
+    ] {
         let config = parse(text).unwrap();
         assert!(config.environments.is_empty(), "{text:?}");
         assert_eq!(config.risk.levels.medium, 30);
@@ -120,11 +126,14 @@ fn empty_and_sparse_files_take_the_defaults() {
     assert!(rollout.bake.is_zero());
     let err = parse("environments: [staging, production]\n").unwrap_err();
     assert!(
-        err.to_string() == ".shipline.yml:1:15: expected a mapping here; write `key: value` lines indented under the key, or `{ key: value }`",
+        err.to_string()
+            == ".shipline.yml:1:15: expected a mapping here; write `key: value` lines indented under the key, or `{ key: value }`",
         "{err}"
     );
     // `production:` overrides the guess from the name either way.
-    let config = parse("environments:\n  live:\n    production: true\n  prod:\n    production: false\n").unwrap();
+    let config =
+        parse("environments:\n  live:\n    production: true\n  prod:\n    production: false\n")
+            .unwrap();
     assert!(config.environment("live").unwrap().is_production());
     assert!(!config.environment("prod").unwrap().is_production());
 }
@@ -137,23 +146,108 @@ const BROKEN: &[(&str, &str, &str, &str)] = &[
         "unknown field `soke`, expected one of `url`, `after`, `soak`",
         "did you mean `soak`?",
     ),
-    ("wrong_type.yml", "5:22", "expected a whole number from 0 to 4294967295, found `twice`", "write digits only"),
-    ("bad_duration.yml", "3:11", "duration `30` has no unit", "write `30s` for seconds or `30m` for minutes"),
-    ("bad_cron.yml", "4:16", "invalid cron expression `0 0 18 * * FRI`: has 6 fields, expected 5", "minute hour day-of-month month day-of-week"),
-    ("bad_timezone.yml", "6:19", "unknown time zone `Berlin`", "did you mean `Europe/Berlin`?"),
-    ("steps_not_ending_at_100.yml", "5:14", "rollout steps end at 90, not at 100", "add 100 as the last step"),
-    ("steps_decreasing.yml", "5:14", "rollout step 25 does not increase on the step before it (50)", "increasing order"),
-    ("after_cycle.yml", "3:13", "`after:` forms a cycle: dev → production → staging → dev", "remove one of these entries"),
-    ("after_self.yml", "3:13", "environment `production` lists itself in `after:`", "remove it"),
-    ("unknown_upstream.yml", "4:13", "`after:` of `production` names unknown environment `stagign`", "did you mean `staging`?"),
-    ("duplicate_key.yml", "5:5", "duplicate key `soak`", "each key may appear once"),
-    ("invalid_glob.yml", "3:32", "invalid glob `db/[schema`: unclosed character class", "close every `[`"),
-    ("two_health_kinds.yml", "7:11", "health check has more than one kind (`http` and `command`)", "exactly one of `http`, `prometheus` or `command`"),
-    ("invalid_regex.yml", "7:23", "invalid regular expression `status: (ok`: unclosed group", "escape literal `(`"),
-    ("failure_limit_zero.yml", "5:22", "`failure_limit: 0` would fail every step", "use 1 to roll back on the first failed round"),
-    ("bad_url.yml", "6:17", "invalid URL `example.com/healthz`: relative URL without a base", "absolute URL with its scheme"),
-    ("levels_not_increasing.yml", "3:5", "risk levels do not increase: medium 50, high 40, critical 85", "must start above the one before"),
-    ("unknown_risk_level.yml", "3:28", "unknown value `meduim`, expected one of `low`, `medium`, `high`, `critical`", "did you mean `medium`?"),
+    (
+        "wrong_type.yml",
+        "5:22",
+        "expected a whole number from 0 to 4294967295, found `twice`",
+        "write digits only",
+    ),
+    (
+        "bad_duration.yml",
+        "3:11",
+        "duration `30` has no unit",
+        "write `30s` for seconds or `30m` for minutes",
+    ),
+    (
+        "bad_cron.yml",
+        "4:16",
+        "invalid cron expression `0 0 18 * * FRI`: has 6 fields, expected 5",
+        "minute hour day-of-month month day-of-week",
+    ),
+    (
+        "bad_timezone.yml",
+        "6:19",
+        "unknown time zone `Berlin`",
+        "did you mean `Europe/Berlin`?",
+    ),
+    (
+        "steps_not_ending_at_100.yml",
+        "5:14",
+        "rollout steps end at 90, not at 100",
+        "add 100 as the last step",
+    ),
+    (
+        "steps_decreasing.yml",
+        "5:14",
+        "rollout step 25 does not increase on the step before it (50)",
+        "increasing order",
+    ),
+    (
+        "after_cycle.yml",
+        "3:13",
+        "`after:` forms a cycle: dev → production → staging → dev",
+        "remove one of these entries",
+    ),
+    (
+        "after_self.yml",
+        "3:13",
+        "environment `production` lists itself in `after:`",
+        "remove it",
+    ),
+    (
+        "unknown_upstream.yml",
+        "4:13",
+        "`after:` of `production` names unknown environment `stagign`",
+        "did you mean `staging`?",
+    ),
+    (
+        "duplicate_key.yml",
+        "5:5",
+        "duplicate key `soak`",
+        "each key may appear once",
+    ),
+    (
+        "invalid_glob.yml",
+        "3:32",
+        "invalid glob `db/[schema`: unclosed character class",
+        "close every `[`",
+    ),
+    (
+        "two_health_kinds.yml",
+        "7:11",
+        "health check has more than one kind (`http` and `command`)",
+        "exactly one of `http`, `prometheus` or `command`",
+    ),
+    (
+        "invalid_regex.yml",
+        "7:23",
+        "invalid regular expression `status: (ok`: unclosed group",
+        "escape literal `(`",
+    ),
+    (
+        "failure_limit_zero.yml",
+        "5:22",
+        "`failure_limit: 0` would fail every step",
+        "use 1 to roll back on the first failed round",
+    ),
+    (
+        "bad_url.yml",
+        "6:17",
+        "invalid URL `example.com/healthz`: relative URL without a base",
+        "absolute URL with its scheme",
+    ),
+    (
+        "levels_not_increasing.yml",
+        "3:5",
+        "risk levels do not increase: medium 50, high 40, critical 85",
+        "must start above the one before",
+    ),
+    (
+        "unknown_risk_level.yml",
+        "3:28",
+        "unknown value `meduim`, expected one of `low`, `medium`, `high`, `critical`",
+        "did you mean `medium`?",
+    ),
 ];
 
 #[test]
@@ -173,18 +267,39 @@ fn broken_configs_are_refused_at_the_offending_line_and_column_with_a_fix() {
         let err = Config::parse(&text, Path::new(name)).expect_err(name);
         let rendered = err.to_string();
         let prefix = format!("{name}:{line_col}: ");
-        assert!(rendered.starts_with(&prefix), "{name}: expected `{prefix}...`, got: {rendered}");
+        assert!(
+            rendered.starts_with(&prefix),
+            "{name}: expected `{prefix}...`, got: {rendered}"
+        );
         let ConfigError::Invalid { message: got, .. } = &err else {
             panic!("{name}: expected ConfigError::Invalid, got {err:?}");
         };
-        assert!(got.contains(message), "{name}: message {got:?} lacks {message:?}");
-        let got_hint = err.hint().unwrap_or_else(|| panic!("{name}: no hint in {rendered}"));
-        assert!(got_hint.contains(hint), "{name}: hint {got_hint:?} lacks {hint:?}");
+        assert!(
+            got.contains(message),
+            "{name}: message {got:?} lacks {message:?}"
+        );
+        let got_hint = err
+            .hint()
+            .unwrap_or_else(|| panic!("{name}: no hint in {rendered}"));
+        assert!(
+            got_hint.contains(hint),
+            "{name}: hint {got_hint:?} lacks {hint:?}"
+        );
         // Rendered as: location, what is wrong, then the fix.
-        assert!(rendered.ends_with(&format!("{got}; {got_hint}")), "{name}: {rendered}");
+        assert!(
+            rendered.ends_with(&format!("{got}; {got_hint}")),
+            "{name}: {rendered}"
+        );
         let location = err.location().unwrap();
-        assert_eq!(format!("{}:{}", location.line, location.column), *line_col, "{name}");
-        assert!(!rendered.contains('\u{1f}'), "{name}: internal separator leaked");
+        assert_eq!(
+            format!("{}:{}", location.line, location.column),
+            *line_col,
+            "{name}"
+        );
+        assert!(
+            !rendered.contains('\u{1f}'),
+            "{name}: internal separator leaked"
+        );
     }
 }
 
@@ -202,16 +317,34 @@ fn health_checks_reject_options_of_another_kind() {
         "environments:\n  production:\n    rollout:\n      command: ./deploy.sh\n      health:\n        - prometheus: { url: http://prom:9090, query: up }\n",
     )
     .unwrap_err();
-    assert!(err.to_string().starts_with(".shipline.yml:6:11: prometheus check has neither `max` nor `min`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(".shipline.yml:6:11: prometheus check has neither `max` nor `min`"),
+        "{err}"
+    );
     let config = parse(
         "environments:\n  production:\n    rollout:\n      command: ./deploy.sh\n      health:\n        - command: ./smoke.sh\n          name: smoke\n          timeout: 2m\n        - http: https://example.com/\n          body_regex: '\"status\":\\s*\"ok\"'\n          body_contains: ok\n",
     )
     .unwrap();
-    let health = &config.environment("production").unwrap().rollout.as_ref().unwrap().health;
+    let health = &config
+        .environment("production")
+        .unwrap()
+        .rollout
+        .as_ref()
+        .unwrap()
+        .health;
     assert_eq!(health[0].label(), "smoke");
     assert_eq!(health[0].timeout(), Duration::from_secs(120));
-    let HealthCheck::Http(http) = &health[1] else { panic!("{:?}", health[1]) };
-    assert!(http.body_regex.as_ref().unwrap().regex().is_match(r#"{"status": "ok"}"#));
+    let HealthCheck::Http(http) = &health[1] else {
+        panic!("{:?}", health[1])
+    };
+    assert!(
+        http.body_regex
+            .as_ref()
+            .unwrap()
+            .regex()
+            .is_match(r#"{"status": "ok"}"#)
+    );
     assert_eq!(http.body_contains.as_deref(), Some("ok"));
 }
 
@@ -233,20 +366,35 @@ fn load_finds_the_file_at_the_root_or_falls_back_to_defaults() {
     assert!(err.to_string().contains("keep one of them"), "{err}");
 
     std::fs::remove_file(root.join(".shipline.yaml")).unwrap();
-    std::fs::write(root.join(".shipline.yml"), "environments:\n  qa:\n    sok: 5m\n").unwrap();
+    std::fs::write(
+        root.join(".shipline.yml"),
+        "environments:\n  qa:\n    sok: 5m\n",
+    )
+    .unwrap();
     // Errors name the file relative to the repository root, ready for a CI annotation.
     let err = Config::load(root, None).unwrap_err();
-    assert!(err.to_string().starts_with(".shipline.yml:3:5: unknown field `sok`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(".shipline.yml:3:5: unknown field `sok`"),
+        "{err}"
+    );
     assert!(err.to_string().ends_with("did you mean `soak`?"), "{err}");
 }
 
 #[test]
 fn load_refuses_an_explicit_path_that_does_not_exist() {
     let repo = tempfile::tempdir().unwrap();
-    std::fs::write(repo.path().join(".shipline.yml"), "environments:\n  qa: {}\n").unwrap();
+    std::fs::write(
+        repo.path().join(".shipline.yml"),
+        "environments:\n  qa: {}\n",
+    )
+    .unwrap();
     let missing = repo.path().join("ci/shipline.yml");
     let err = Config::load(repo.path(), Some(&missing)).unwrap_err();
-    assert!(matches!(&err, ConfigError::NotFound { path } if *path == missing), "{err:?}");
+    assert!(
+        matches!(&err, ConfigError::NotFound { path } if *path == missing),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("--config does not exist"), "{err}");
 
     let other = repo.path().join("other.yml");
@@ -264,7 +412,10 @@ fn unknown_environment_lists_the_known_ones() {
         "unknown environment `prodution`; known environments: staging, production; check the \
          spelling or add it under `environments:` in .shipline.yml"
     );
-    let err = Config::default().environment("staging").unwrap_err().to_string();
+    let err = Config::default()
+        .environment("staging")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("defines no environments"), "{err}");
 }
 
@@ -295,7 +446,12 @@ fn allowed_refs_match_short_and_full_ref_names() {
     assert!(production.allows_ref("release/2024-05"));
     assert!(!production.allows_ref("feature/x"));
     assert!(!production.allows_ref("release/2024/05"));
-    assert!(config.environment("staging").unwrap().allows_ref("anything"));
+    assert!(
+        config
+            .environment("staging")
+            .unwrap()
+            .allows_ref("anything")
+    );
 }
 
 #[test]
@@ -319,7 +475,12 @@ fn window(start: &str, end: &str, timezone: &str) -> FreezeWindow {
     let text = format!(
         "environments:\n  production:\n    freeze:\n      - {{ start: \"{start}\", end: \"{end}\", timezone: {timezone} }}\n"
     );
-    parse(&text).unwrap().environment("production").unwrap().freeze[0].clone()
+    parse(&text)
+        .unwrap()
+        .environment("production")
+        .unwrap()
+        .freeze[0]
+        .clone()
 }
 
 /// Asserts the window is open exactly on `[since, until)`, probing one second either side.
@@ -329,12 +490,28 @@ fn assert_open_between(window: &FreezeWindow, since: DateTime<Utc>, until: DateT
         since,
         until: Some(until),
     });
-    assert_eq!(window.active_at(since - second), None, "just before {since}");
+    assert_eq!(
+        window.active_at(since - second),
+        None,
+        "just before {since}"
+    );
     assert_eq!(window.active_at(since), expected, "at start {since}");
-    assert_eq!(window.active_at(since + second), expected, "just after start {since}");
-    assert_eq!(window.active_at(until - second), expected, "just before end {until}");
+    assert_eq!(
+        window.active_at(since + second),
+        expected,
+        "just after start {since}"
+    );
+    assert_eq!(
+        window.active_at(until - second),
+        expected,
+        "just before end {until}"
+    );
     assert_eq!(window.active_at(until), None, "at end {until}");
-    assert_eq!(window.active_at(until + second), None, "just after end {until}");
+    assert_eq!(
+        window.active_at(until + second),
+        None,
+        "just after end {until}"
+    );
 }
 
 #[test]
@@ -343,7 +520,11 @@ fn freeze_weekend_window_in_berlin_spans_the_spring_forward_change() {
     // CET (17:00 UTC) and ends at 08:00 CEST (06:00 UTC), 61 hours of wall clock but 61 real
     // hours less the skipped one.
     let weekend = window("0 18 * * FRI", "0 8 * * MON", "Europe/Berlin");
-    assert_open_between(&weekend, utc(2025, 3, 28, 17, 0, 0), utc(2025, 3, 31, 6, 0, 0));
+    assert_open_between(
+        &weekend,
+        utc(2025, 3, 28, 17, 0, 0),
+        utc(2025, 3, 31, 6, 0, 0),
+    );
     // Mid-window, on the Sunday after the change.
     assert!(weekend.active_at(utc(2025, 3, 30, 12, 0, 0)).is_some());
 }
@@ -352,7 +533,11 @@ fn freeze_weekend_window_in_berlin_spans_the_spring_forward_change() {
 fn freeze_weekend_window_in_berlin_spans_the_fall_back_change() {
     // Clocks go from 03:00 CEST back to 02:00 CET on Sunday 2025-10-26.
     let weekend = window("0 18 * * FRI", "0 8 * * MON", "Europe/Berlin");
-    assert_open_between(&weekend, utc(2025, 10, 24, 16, 0, 0), utc(2025, 10, 27, 7, 0, 0));
+    assert_open_between(
+        &weekend,
+        utc(2025, 10, 24, 16, 0, 0),
+        utc(2025, 10, 27, 7, 0, 0),
+    );
     // 06:30 UTC Monday is 07:30 CET: still frozen (an offset fixed at Friday's would say open).
     assert!(weekend.active_at(utc(2025, 10, 27, 6, 30, 0)).is_some());
 }
@@ -361,9 +546,17 @@ fn freeze_weekend_window_in_berlin_spans_the_fall_back_change() {
 fn freeze_weekend_window_in_new_york_spans_both_changes() {
     let weekend = window("0 18 * * FRI", "0 8 * * MON", "America/New_York");
     // Spring forward on Sunday 2025-03-09: 18:00 EST = 23:00 UTC, 08:00 EDT = 12:00 UTC.
-    assert_open_between(&weekend, utc(2025, 3, 7, 23, 0, 0), utc(2025, 3, 10, 12, 0, 0));
+    assert_open_between(
+        &weekend,
+        utc(2025, 3, 7, 23, 0, 0),
+        utc(2025, 3, 10, 12, 0, 0),
+    );
     // Fall back on Sunday 2025-11-02: 18:00 EDT = 22:00 UTC, 08:00 EST = 13:00 UTC.
-    assert_open_between(&weekend, utc(2025, 10, 31, 22, 0, 0), utc(2025, 11, 3, 13, 0, 0));
+    assert_open_between(
+        &weekend,
+        utc(2025, 10, 31, 22, 0, 0),
+        utc(2025, 11, 3, 13, 0, 0),
+    );
 }
 
 #[test]
@@ -371,13 +564,25 @@ fn freeze_starting_in_the_skipped_hour_starts_when_the_gap_ends() {
     // 02:30 does not exist on the spring-forward Sunday; the window opens at the first instant
     // after the gap, 03:00 local, and closes at 04:00 local.
     let berlin = window("30 2 * * SUN", "0 4 * * SUN", "Europe/Berlin");
-    assert_open_between(&berlin, utc(2025, 3, 30, 1, 0, 0), utc(2025, 3, 30, 2, 0, 0));
+    assert_open_between(
+        &berlin,
+        utc(2025, 3, 30, 1, 0, 0),
+        utc(2025, 3, 30, 2, 0, 0),
+    );
     // On an ordinary Sunday it opens at 02:30 CET (01:30 UTC).
-    assert_open_between(&berlin, utc(2025, 3, 23, 1, 30, 0), utc(2025, 3, 23, 3, 0, 0));
+    assert_open_between(
+        &berlin,
+        utc(2025, 3, 23, 1, 30, 0),
+        utc(2025, 3, 23, 3, 0, 0),
+    );
 
     let new_york = window("30 2 * * SUN", "0 4 * * SUN", "America/New_York");
     // 03:00 EDT = 07:00 UTC; 04:00 EDT = 08:00 UTC.
-    assert_open_between(&new_york, utc(2025, 3, 9, 7, 0, 0), utc(2025, 3, 9, 8, 0, 0));
+    assert_open_between(
+        &new_york,
+        utc(2025, 3, 9, 7, 0, 0),
+        utc(2025, 3, 9, 8, 0, 0),
+    );
 }
 
 #[test]
@@ -385,7 +590,11 @@ fn freeze_ending_in_the_repeated_hour_ends_at_its_first_instance() {
     // 02:30 happens twice in Berlin on 2025-10-26 (00:30 UTC in CEST, 01:30 UTC in CET); the
     // freeze that ends then ends at the first, and stays open after the second.
     let night = window("0 1 * * SUN", "30 2 * * SUN", "Europe/Berlin");
-    assert_open_between(&night, utc(2025, 10, 25, 23, 0, 0), utc(2025, 10, 26, 0, 30, 0));
+    assert_open_between(
+        &night,
+        utc(2025, 10, 25, 23, 0, 0),
+        utc(2025, 10, 26, 0, 30, 0),
+    );
     assert_eq!(night.active_at(utc(2025, 10, 26, 1, 45, 0)), None);
 }
 
@@ -397,7 +606,9 @@ fn overlapping_freezes_report_the_one_that_ends_last() {
     .unwrap();
     let production = config.environment("production").unwrap();
     assert_eq!(production.freeze[0].timezone.name(), "UTC");
-    let frozen = production.active_freeze(utc(2024, 12, 21, 12, 0, 0)).unwrap();
+    let frozen = production
+        .active_freeze(utc(2024, 12, 21, 12, 0, 0))
+        .unwrap();
     assert_eq!(frozen.until, Some(utc(2025, 1, 2, 0, 0, 0)));
     assert_eq!(frozen.since, utc(2024, 12, 20, 0, 0, 0));
     assert_eq!(production.active_freeze(utc(2025, 1, 8, 12, 0, 0)), None);
@@ -454,14 +665,25 @@ fn doc_examples() -> Vec<String> {
 fn schema_accepts_the_examples_and_rejects_misspelt_keys() {
     let validator = validator();
     let mut examples = doc_examples();
-    assert!(examples.len() >= 3, "docs/configuration.md should hold yaml examples");
+    assert!(
+        examples.len() >= 3,
+        "docs/configuration.md should hold yaml examples"
+    );
     examples.push(std::fs::read_to_string(fixture_dir().join("design.yml")).unwrap());
     for example in &examples {
         let value = yaml_to_json(example);
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{errors:?}\n{example}");
     }
-    for broken in ["unknown_key.yml", "bad_duration.yml", "unknown_risk_level.yml", "two_health_kinds.yml"] {
+    for broken in [
+        "unknown_key.yml",
+        "bad_duration.yml",
+        "unknown_risk_level.yml",
+        "two_health_kinds.yml",
+    ] {
         let text = std::fs::read_to_string(fixture_dir().join("broken").join(broken)).unwrap();
         let value = yaml_to_json(&text);
         assert!(!validator.is_valid(&value), "{broken}");
