@@ -1,0 +1,355 @@
+//! Environments, in the order the file lists them, and the `after:` graph between them.
+//!
+//! The order matters to people (the status table reads top to bottom as written), so the map
+//! keeps it instead of sorting. `after:` names the environments a build must be healthy in
+//! before it may be promoted here; it must name known environments and must not loop, both
+//! checked at load with the location of the offending entry.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use serde_saphyr::{Location, Spanned};
+
+use super::duration::Duration;
+use super::error::{ConfigError, closest};
+use super::freeze::{FreezeWindow, FrozenUntil};
+use super::risk::RiskLevel;
+use super::rollout::Rollout;
+use super::scalars::{GlobPattern, HttpUrl};
+
+/// One deployment environment.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    #[serde(skip)]
+    name: String,
+    /// Where the environment is reachable; shown in deployments and status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<HttpUrl>,
+    /// Environments a commit must have succeeded in (at the same SHA) before promotion here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    after: Vec<Spanned<String>>,
+    /// How long the commit must have been healthy upstream before promotion. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soak: Option<Duration>,
+    /// Highest release risk promoted without a person approving. Default: no ceiling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_promote_max_risk: Option<RiskLevel>,
+    /// Periods in which promotion is blocked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freeze: Vec<FreezeWindow>,
+    /// Check (status/check run) names that must be green on the commit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_checks: Vec<String>,
+    /// Branches or tags that may be promoted here (globs such as `main` or `v*`). Default: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_refs: Vec<GlobPattern>,
+    /// Whether this is production (it anchors risk ranges and metrics). Default: true when the
+    /// name is `production` or `prod`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    production: Option<bool>,
+    /// Short-lived (review apps, previews): left out of metrics. Default false.
+    #[serde(default)]
+    pub transient: bool,
+    /// What to publish after a successful deployment here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseConfig>,
+    /// How promotion deploys here. Without it, promotion only records the decision and the
+    /// deployment is left to the CI job that follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
+}
+
+impl Environment {
+    /// The environment's name (its key under `environments:`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The upstream environments named in `after:`, as written.
+    pub fn after(&self) -> impl Iterator<Item = &str> {
+        self.after.iter().map(|name| name.value.as_str())
+    }
+
+    /// Whether this environment is production: `production:` when set, else whether the name
+    /// is `production` or `prod`.
+    pub fn is_production(&self) -> bool {
+        self.production
+            .unwrap_or(matches!(self.name.as_str(), "production" | "prod"))
+    }
+
+    /// The freeze in force at `now`, if any; when several windows overlap, the one that ends
+    /// last (an open-ended one wins).
+    pub fn active_freeze(&self, now: DateTime<Utc>) -> Option<FrozenUntil> {
+        self.freeze
+            .iter()
+            .filter_map(|window| window.active_at(now))
+            .max_by_key(|frozen| {
+                frozen
+                    .until
+                    .map_or((1, DateTime::<Utc>::MAX_UTC), |t| (0, t))
+            })
+    }
+
+    /// Whether `git_ref` (a branch or tag name, or a full `refs/...` name) may be promoted here.
+    pub fn allows_ref(&self, git_ref: &str) -> bool {
+        if self.allowed_refs.is_empty() {
+            return true;
+        }
+        let short = git_ref
+            .strip_prefix("refs/heads/")
+            .or_else(|| git_ref.strip_prefix("refs/tags/"))
+            .unwrap_or(git_ref);
+        self.allowed_refs
+            .iter()
+            .any(|glob| glob.is_match(git_ref) || glob.is_match(short))
+    }
+}
+
+/// Publishing after a successful deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseConfig {
+    /// Create the version tag (`tag_prefix` + next version) on the deployed commit. Default true.
+    #[serde(default = "yes")]
+    pub tag: bool,
+    /// Prefix of version tags. Default `v`.
+    #[serde(default = "default_tag_prefix")]
+    pub tag_prefix: String,
+    /// Also publish a GitHub/GitLab release with the change summary as notes. Default false.
+    #[serde(default)]
+    pub publish: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_tag_prefix() -> String {
+    "v".to_string()
+}
+
+/// The `environments:` map, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Environments {
+    entries: Vec<Environment>,
+}
+
+impl Environments {
+    /// The environment called `name`.
+    pub fn get(&self, name: &str) -> Option<&Environment> {
+        self.iter().find(|env| env.name == name)
+    }
+
+    /// All environments in file order.
+    pub fn iter(&self) -> impl Iterator<Item = &Environment> {
+        self.entries.iter()
+    }
+
+    /// All names in file order.
+    pub fn names(&self) -> Vec<&str> {
+        self.iter().map(Environment::name).collect()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Environments ordered so each comes after everything in its `after:`; among those free to
+    /// go next, file order decides. Assumes [`Environments::check`] passed (no cycles).
+    pub fn upstream_order(&self) -> Vec<&Environment> {
+        let mut placed: Vec<&Environment> = Vec::with_capacity(self.len());
+        while placed.len() < self.len() {
+            let next = self.iter().find(|env| {
+                !placed.iter().any(|p| p.name == env.name)
+                    && env.after().all(|up| placed.iter().any(|p| p.name == up))
+            });
+            match next {
+                Some(env) => placed.push(env),
+                // Unreachable after `check`; stop rather than loop if called on unchecked data.
+                None => break,
+            }
+        }
+        placed
+    }
+
+    /// Checks the `after:` graph: every name known, no environment after itself, no cycle.
+    pub(crate) fn check(&self, path: &Path) -> Result<(), ConfigError> {
+        let names = self.names();
+        for env in &self.entries {
+            for upstream in &env.after {
+                let name = upstream.value.as_str();
+                if name == env.name {
+                    return Err(ConfigError::invalid(
+                        path,
+                        upstream.referenced,
+                        format!("environment `{name}` lists itself in `after:`"),
+                        Some(
+                            "remove it; `after:` names the environments that come before this one"
+                                .into(),
+                        ),
+                    ));
+                }
+                if !names.contains(&name) {
+                    let hint = match closest(name, names.iter().copied()) {
+                        Some(known) => format!("did you mean `{known}`?"),
+                        None if names.len() > 1 => format!(
+                            "known environments: {}; define `{name}` under `environments:` or fix the name",
+                            names.join(", ")
+                        ),
+                        None => format!("define `{name}` under `environments:` or remove it"),
+                    };
+                    return Err(ConfigError::invalid(
+                        path,
+                        upstream.referenced,
+                        format!(
+                            "`after:` of `{}` names unknown environment `{name}`",
+                            env.name
+                        ),
+                        Some(hint),
+                    ));
+                }
+            }
+        }
+        if let Some(cycle) = self.find_cycle() {
+            let first = &self.entries[cycle[0]];
+            let second = &self.entries[cycle[1 % cycle.len()]].name;
+            let location = first
+                .after
+                .iter()
+                .find(|up| &up.value == second)
+                .map_or(Location::UNKNOWN, |up| up.referenced);
+            let mut chain: Vec<&str> = cycle.iter().map(|&i| self.entries[i].name()).collect();
+            chain.push(first.name());
+            return Err(ConfigError::invalid(
+                path,
+                location,
+                format!("`after:` forms a cycle: {}", chain.join(" → ")),
+                Some("`after:` must point upstream only; remove one of these entries".into()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A cycle in the `after:` graph as entry indices, each naming the next in its `after:`,
+    /// starting from the earliest environment in the file that lies on one.
+    fn find_cycle(&self) -> Option<Vec<usize>> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            OnPath,
+            Done,
+        }
+        fn visit(
+            envs: &Environments,
+            at: usize,
+            marks: &mut [Mark],
+            path: &mut Vec<usize>,
+        ) -> Option<Vec<usize>> {
+            marks[at] = Mark::OnPath;
+            path.push(at);
+            for upstream in envs.entries[at].after() {
+                let Some(next) = envs.entries.iter().position(|e| e.name == upstream) else {
+                    continue;
+                };
+                match marks[next] {
+                    Mark::OnPath => {
+                        let start = path.iter().position(|&i| i == next).unwrap_or(0);
+                        return Some(path[start..].to_vec());
+                    }
+                    Mark::New => {
+                        if let Some(cycle) = visit(envs, next, marks, path) {
+                            return Some(cycle);
+                        }
+                    }
+                    Mark::Done => {}
+                }
+            }
+            path.pop();
+            marks[at] = Mark::Done;
+            None
+        }
+        let mut marks = vec![Mark::New; self.entries.len()];
+        for start in 0..self.entries.len() {
+            if marks[start] == Mark::New
+                && let Some(mut cycle) = visit(self, start, &mut marks, &mut Vec::new())
+            {
+                // Rotate so the cycle starts at the environment written first.
+                let first = (0..cycle.len()).min_by_key(|&i| cycle[i]).unwrap_or(0);
+                cycle.rotate_left(first);
+                return Some(cycle);
+            }
+        }
+        None
+    }
+}
+
+impl<'de> Deserialize<'de> for Environments {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Environments;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping from environment names to their settings")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Environments, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(name) = map.next_key::<Spanned<String>>()? {
+                    // `staging:` with nothing under it is an environment with all defaults.
+                    let mut env = map.next_value::<Option<Environment>>()?.unwrap_or_default();
+                    env.name = name.value;
+                    entries.push(env);
+                }
+                Ok(Environments { entries })
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl Serialize for Environments {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for env in self.iter() {
+            map.serialize_entry(env.name(), env)?;
+        }
+        map.end()
+    }
+}
+
+impl JsonSchema for Environments {
+    fn schema_name() -> Cow<'static, str> {
+        "Environments".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let environment = generator.subschema_for::<Environment>();
+        json_schema!({
+            "type": ["object", "null"],
+            "description": "Deployment environments by name, listed upstream first (the order \
+                            is kept for display).",
+            "additionalProperties": {
+                "anyOf": [environment, { "type": "null" }]
+            }
+        })
+    }
+}
