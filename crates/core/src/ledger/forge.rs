@@ -83,7 +83,7 @@ impl ForgeLedger {
         request: &TransitionRequest,
     ) -> Result<DeploymentRecord, LedgerError> {
         let forge_id = parse_id(id)?;
-        let deployment = self.forge.deployment(forge_id).await?;
+        let deployment = self.deployment(id, forge_id).await?;
         let known = match &deployment.latest {
             Some(latest) => vec![latest.clone()],
             // Without the current state the order cannot be checked: read it.
@@ -113,16 +113,7 @@ impl ForgeLedger {
     /// See [`super::Ledger::get`]: two requests.
     pub async fn get(&self, id: &str) -> Result<DeploymentRecord, LedgerError> {
         let forge_id = parse_id(id)?;
-        let deployment = match self.forge.deployment(forge_id).await {
-            Err(err) if err.status() == Some(404) => {
-                return Err(LedgerError::NotFound {
-                    id: id.to_string(),
-                    backend: self.backend_name(),
-                    hint: format!("{err}; check the id (`shipline-status show`)"),
-                });
-            }
-            other => other?,
-        };
+        let deployment = self.deployment(id, forge_id).await?;
         self.full(deployment).await
     }
 
@@ -238,6 +229,18 @@ impl ForgeLedger {
             changed.push(record);
         }
         Ok(changed)
+    }
+
+    /// One deployment; a 404 is the ledger's "no such deployment".
+    async fn deployment(&self, id: &str, forge_id: u64) -> Result<Deployment, LedgerError> {
+        match self.forge.deployment(forge_id).await {
+            Err(err) if err.status() == Some(404) => Err(LedgerError::NotFound {
+                id: id.to_string(),
+                backend: self.backend_name(),
+                hint: format!("{err}; check the id (`shipline-status show`)"),
+            }),
+            other => Ok(other?),
+        }
     }
 
     /// A deployment with its whole status history.
