@@ -1,0 +1,550 @@
+//! The forge ledger: GitHub Deployments or GitLab deployments as the record.
+//!
+//! Teams that watch deployments in the forge's UI (environment pages, the deployment box on a
+//! pull request) get them there. What the forge has no field for (version, CI run id, the ref
+//! name, the actor) travels in the deployment's `payload` under a `shipline` key; the deployment's
+//! `ref` is the exact SHA on GitHub, so GitHub records the commit that was deployed, not whatever
+//! the branch points at later.
+//!
+//! Requests: `start` is one create plus one status; `transition` reads the deployment (to refuse
+//! out-of-order moves) and posts one status; reads list deployments and fetch status histories
+//! where the list does not carry them (GitHub). Success statuses set `auto_inactive`, so GitHub
+//! itself retires the previous live deployment; other states never do, because after a failed
+//! deployment the previous one is still what runs.
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+
+use crate::forge::{
+    Deployment, DeploymentCreated, DeploymentFilter, DeploymentState, DeploymentStatus, Forge,
+    ForgeKind, NewDeployment, NewDeploymentStatus,
+};
+
+use super::{
+    DeploymentRecord, LedgerError, ListQuery, NewDeploymentRecord, Transition, TransitionEffect,
+    TransitionRequest, check_new, check_transition, record, same_environment,
+};
+
+/// The payload key under which shipline keeps its fields.
+pub const PAYLOAD_KEY: &str = "shipline";
+/// GitHub keeps at most this many characters of a status description.
+pub const MAX_DESCRIPTION: usize = 140;
+/// Status histories fetched at once when listing.
+const CONCURRENT_READS: usize = 4;
+
+/// The forge backend.
+#[derive(Debug, Clone)]
+pub struct ForgeLedger {
+    forge: Forge,
+}
+
+impl ForgeLedger {
+    /// Uses `forge`'s deployments.
+    pub fn new(forge: Forge) -> Self {
+        Self { forge }
+    }
+
+    /// `github` or `gitlab`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.forge.kind() {
+            ForgeKind::GitHub => "github",
+            ForgeKind::GitLab => "gitlab",
+        }
+    }
+
+    /// See [`super::Ledger::start`]: two requests.
+    pub async fn start(&self, new: &NewDeploymentRecord) -> Result<DeploymentRecord, LedgerError> {
+        check_new(new)?;
+        let created = self
+            .forge
+            .create_deployment(&new_deployment(self.forge.kind(), new))
+            .await?;
+        let deployment = created_or_error(created, new)?;
+        let status = self
+            .forge
+            .create_deployment_status(
+                deployment.id,
+                &new_status(
+                    new.state,
+                    &new.description,
+                    new.environment_url.clone(),
+                    new.log_url.clone(),
+                ),
+            )
+            .await?;
+        Ok(record_from(&deployment, &[status]))
+    }
+
+    /// See [`super::Ledger::transition`]: two requests when the forge returns the latest status
+    /// with the deployment.
+    pub async fn transition(
+        &self,
+        id: &str,
+        request: &TransitionRequest,
+    ) -> Result<DeploymentRecord, LedgerError> {
+        let forge_id = parse_id(id)?;
+        let deployment = self.deployment(id, forge_id).await?;
+        let known = match &deployment.latest {
+            Some(latest) => vec![latest.clone()],
+            // Without the current state the order cannot be checked: read it.
+            None => self.forge.deployment_statuses(forge_id).await?,
+        };
+        let current = record_from(&deployment, &known);
+        if check_transition(&current, request.state)? == TransitionEffect::Unchanged {
+            return Ok(current);
+        }
+        let status = self
+            .forge
+            .create_deployment_status(
+                forge_id,
+                &new_status(
+                    request.state,
+                    &request.description,
+                    request.environment_url.clone(),
+                    request.log_url.clone(),
+                ),
+            )
+            .await?;
+        let mut statuses = vec![status];
+        statuses.extend(known);
+        Ok(record_from(&deployment, &statuses))
+    }
+
+    /// See [`super::Ledger::get`]: two requests.
+    pub async fn get(&self, id: &str) -> Result<DeploymentRecord, LedgerError> {
+        let forge_id = parse_id(id)?;
+        let deployment = self.deployment(id, forge_id).await?;
+        self.full(deployment).await
+    }
+
+    /// See [`super::Ledger::list`]: one listing plus one status history per deployment
+    /// returned (GitHub; GitLab lists carry the state).
+    pub async fn list(&self, query: &ListQuery) -> Result<Vec<DeploymentRecord>, LedgerError> {
+        let filter = DeploymentFilter {
+            environment: query.environment.clone(),
+            ..DeploymentFilter::default()
+        };
+        let deployments: Vec<Deployment> = self
+            .forge
+            .list_deployments(&filter)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                query
+                    .environment
+                    .as_deref()
+                    .is_none_or(|env| same_environment(&d.environment, env))
+            })
+            .filter(|d| query.since.is_none_or(|since| d.created_at >= since))
+            .take(query.limit.unwrap_or(usize::MAX))
+            .collect();
+        let mut records: Vec<DeploymentRecord> = stream::iter(deployments)
+            .map(|d| self.full(d))
+            .buffered(CONCURRENT_READS)
+            .try_collect()
+            .await?;
+        record::sort_newest_first(&mut records);
+        Ok(records)
+    }
+
+    /// See [`super::Ledger::last_successful`]: the listing, then status histories newest first
+    /// until one shows a success.
+    pub async fn last_successful(
+        &self,
+        environment: &str,
+    ) -> Result<Option<DeploymentRecord>, LedgerError> {
+        let filter = DeploymentFilter {
+            environment: Some(environment.to_string()),
+            ..DeploymentFilter::default()
+        };
+        for deployment in self.forge.list_deployments(&filter).await? {
+            let record = self.full(deployment).await?;
+            if record.succeeded_at().is_some() {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
+    }
+
+    /// See [`super::Ledger::find_by_run`]: the listing for the commit, then one status history.
+    pub async fn find_by_run(
+        &self,
+        environment: &str,
+        sha: &str,
+        run_id: &str,
+    ) -> Result<Option<DeploymentRecord>, LedgerError> {
+        let filter = DeploymentFilter {
+            environment: Some(environment.to_string()),
+            sha: Some(sha.to_string()),
+            git_ref: None,
+        };
+        let found = self
+            .forge
+            .list_deployments(&filter)
+            .await?
+            .into_iter()
+            .find(|d| payload_str(&d.payload, "run_id").as_deref() == Some(run_id));
+        match found {
+            Some(deployment) => Ok(Some(self.full(deployment).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// See [`super::Ledger::deactivate_previous`]: the listing, the status histories, one
+    /// status per deployment deactivated.
+    pub async fn deactivate_previous(
+        &self,
+        environment: &str,
+        keep_id: Option<&str>,
+    ) -> Result<Vec<DeploymentRecord>, LedgerError> {
+        let query = ListQuery {
+            environment: Some(environment.to_string()),
+            ..ListQuery::default()
+        };
+        let description = match keep_id {
+            Some(keep) => format!("superseded by {keep}"),
+            None => "environment deactivated".to_string(),
+        };
+        let mut changed = Vec::new();
+        for live in self
+            .list(&query)
+            .await?
+            .into_iter()
+            .filter(|r| r.is_live() && Some(r.id.as_str()) != keep_id)
+        {
+            let Some(forge_id) = live.forge_id else {
+                continue;
+            };
+            let status = self
+                .forge
+                .create_deployment_status(
+                    forge_id,
+                    &new_status(DeploymentState::Inactive, &description, None, None),
+                )
+                .await?;
+            let mut record = live;
+            record.state = status.state;
+            record.updated_at = status.created_at;
+            record.history.push(transition_of(&status));
+            changed.push(record);
+        }
+        Ok(changed)
+    }
+
+    /// One deployment; a 404 is the ledger's "no such deployment".
+    async fn deployment(&self, id: &str, forge_id: u64) -> Result<Deployment, LedgerError> {
+        match self.forge.deployment(forge_id).await {
+            Err(err) if err.status() == Some(404) => Err(LedgerError::NotFound {
+                id: id.to_string(),
+                backend: self.backend_name(),
+                hint: format!("{err}; check the id (`shipline-status show`)"),
+            }),
+            other => Ok(other?),
+        }
+    }
+
+    /// A deployment with its whole status history.
+    async fn full(&self, deployment: Deployment) -> Result<DeploymentRecord, LedgerError> {
+        let statuses = match (&deployment.latest, self.forge.kind()) {
+            // GitLab deployments have one state, not a history: the list already has it.
+            (Some(latest), ForgeKind::GitLab) => vec![latest.clone()],
+            _ => self.forge.deployment_statuses(deployment.id).await?,
+        };
+        Ok(record_from(&deployment, &statuses))
+    }
+}
+
+/// What to ask the forge to create for `new`.
+pub fn new_deployment(kind: ForgeKind, new: &NewDeploymentRecord) -> NewDeployment {
+    let git_ref = match kind {
+        // The exact commit: GitHub resolves the ref when the deployment is created.
+        ForgeKind::GitHub => new.sha.clone(),
+        // GitLab wants the branch or tag the commit came from (and resolves the SHA).
+        ForgeKind::GitLab if !new.git_ref.trim().is_empty() => new.git_ref.clone(),
+        ForgeKind::GitLab => new.sha.clone(),
+    };
+    NewDeployment {
+        git_ref,
+        environment: new.environment.clone(),
+        description: truncate(&new.description),
+        payload: payload(new),
+        transient_environment: new.transient,
+        production_environment: new.production,
+        required_contexts: Vec::new(),
+    }
+}
+
+/// The payload stored with a deployment: shipline's own fields under [`PAYLOAD_KEY`].
+pub fn payload(new: &NewDeploymentRecord) -> Value {
+    let mut fields = serde_json::Map::new();
+    fields.insert("v".into(), json!(record::EVENT_VERSION));
+    let git_ref = if new.git_ref.trim().is_empty() {
+        &new.sha
+    } else {
+        &new.git_ref
+    };
+    fields.insert("ref".into(), json!(git_ref));
+    for (key, value) in [
+        ("version", new.version.as_deref()),
+        ("run_id", new.run_id.as_deref()),
+        ("by", Some(new.creator.as_str()).filter(|c| !c.is_empty())),
+    ] {
+        if let Some(value) = value {
+            fields.insert(key.into(), json!(value));
+        }
+    }
+    json!({ PAYLOAD_KEY: fields })
+}
+
+/// `auto_inactive` for a status: only a success retires the previous live deployment.
+pub fn auto_inactive_for(state: DeploymentState) -> bool {
+    state == DeploymentState::Success
+}
+
+fn new_status(
+    state: DeploymentState,
+    description: &str,
+    environment_url: Option<String>,
+    log_url: Option<String>,
+) -> NewDeploymentStatus {
+    NewDeploymentStatus {
+        state,
+        description: truncate(description),
+        environment_url,
+        log_url,
+        auto_inactive: auto_inactive_for(state),
+    }
+}
+
+/// The created deployment, or the explanation of GitHub's 202.
+pub fn created_or_error(
+    created: DeploymentCreated,
+    new: &NewDeploymentRecord,
+) -> Result<Deployment, LedgerError> {
+    match created {
+        DeploymentCreated::Created(deployment) => Ok(deployment),
+        DeploymentCreated::Accepted(message) => Err(LedgerError::NotCreated {
+            environment: new.environment.clone(),
+            sha: new.sha.clone(),
+            message,
+        }),
+    }
+}
+
+/// A record from a deployment and the statuses known for it (newest first, as the forge
+/// lists them). No status yet means queued.
+pub fn record_from(deployment: &Deployment, statuses: &[DeploymentStatus]) -> DeploymentRecord {
+    let newest = statuses.first();
+    let history: Vec<Transition> = statuses.iter().rev().map(transition_of).collect();
+    DeploymentRecord {
+        id: deployment.id.to_string(),
+        environment: deployment.environment.clone(),
+        sha: deployment.sha.clone(),
+        git_ref: payload_str(&deployment.payload, "ref")
+            .unwrap_or_else(|| deployment.git_ref.clone()),
+        version: payload_str(&deployment.payload, "version"),
+        state: newest.map_or(DeploymentState::Queued, |s| s.state),
+        created_at: deployment.created_at,
+        updated_at: newest.map_or(deployment.created_at, |s| s.created_at),
+        creator: payload_str(&deployment.payload, "by")
+            .unwrap_or_else(|| deployment.creator.clone()),
+        environment_url: statuses.iter().find_map(|s| s.environment_url.clone()),
+        log_url: statuses.iter().find_map(|s| s.log_url.clone()),
+        description: deployment.description.clone(),
+        history,
+        forge_id: Some(deployment.id),
+        run_id: payload_str(&deployment.payload, "run_id"),
+        production: false,
+        transient: false,
+    }
+}
+
+fn transition_of(status: &DeploymentStatus) -> Transition {
+    Transition {
+        state: status.state,
+        at: status.created_at,
+        description: status.description.clone(),
+        by: None,
+    }
+}
+
+/// A string field of shipline's payload. Payloads written by other tools (a string, another
+/// shape) simply have none.
+fn payload_str(payload: &Value, key: &str) -> Option<String> {
+    payload
+        .get(PAYLOAD_KEY)?
+        .get(key)?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn parse_id(id: &str) -> Result<u64, LedgerError> {
+    id.trim().parse().map_err(|_| {
+        LedgerError::InvalidRequest(format!(
+            "deployment id `{id}` is not a forge deployment id (a number); ids like `production-abc1234-…` belong to the git ledger: pass `--backend git`"
+        ))
+    })
+}
+
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(MAX_DESCRIPTION) {
+        Some((cut, _)) => {
+            let keep = text[..cut].char_indices().nth(MAX_DESCRIPTION - 1);
+            let end = keep.map_or(cut, |(i, _)| i);
+            format!("{}…", &text[..end])
+        }
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn new_record() -> NewDeploymentRecord {
+        NewDeploymentRecord {
+            environment: "production".into(),
+            sha: "0123456789abcdef0123456789abcdef01234567".into(),
+            git_ref: "main".into(),
+            version: Some("1.4.0".into()),
+            creator: "ada".into(),
+            run_id: Some("9001".into()),
+            production: true,
+            description: "deploy 1.4.0".into(),
+            ..NewDeploymentRecord::default()
+        }
+    }
+
+    fn status(id: u64, state: DeploymentState, when: &str, url: Option<&str>) -> DeploymentStatus {
+        DeploymentStatus {
+            id,
+            state,
+            description: format!("{state}"),
+            environment_url: url.map(str::to_string),
+            log_url: Some(format!("https://ci/{id}")),
+            created_at: at(when),
+        }
+    }
+
+    #[test]
+    fn deployments_pin_the_sha_on_github_and_keep_shipline_fields_in_the_payload() {
+        let new = new_record();
+        let github = new_deployment(ForgeKind::GitHub, &new);
+        assert_eq!(github.git_ref, new.sha);
+        assert!(github.production_environment);
+        assert!(!github.transient_environment);
+        assert!(github.required_contexts.is_empty());
+        assert_eq!(
+            github.payload,
+            json!({"shipline": {"v": 1, "ref": "main", "version": "1.4.0", "run_id": "9001", "by": "ada"}})
+        );
+        let gitlab = new_deployment(ForgeKind::GitLab, &new);
+        assert_eq!(gitlab.git_ref, "main");
+        let bare = NewDeploymentRecord {
+            git_ref: String::new(),
+            version: None,
+            run_id: None,
+            creator: String::new(),
+            ..new_record()
+        };
+        assert_eq!(new_deployment(ForgeKind::GitLab, &bare).git_ref, bare.sha);
+        assert_eq!(
+            payload(&bare),
+            json!({"shipline": {"v": 1, "ref": bare.sha}})
+        );
+    }
+
+    #[test]
+    fn only_success_retires_the_previous_deployment() {
+        use DeploymentState::*;
+        assert!(auto_inactive_for(Success));
+        for state in [Queued, InProgress, Failure, Error, Inactive] {
+            assert!(!auto_inactive_for(state), "{state}");
+        }
+        assert!(new_status(Success, "", None, None).auto_inactive);
+        assert!(!new_status(Failure, "", None, None).auto_inactive);
+    }
+
+    #[test]
+    fn records_read_the_payload_and_order_the_history_oldest_first() {
+        let new = new_record();
+        let deployment = Deployment {
+            id: 77,
+            sha: new.sha.clone(),
+            git_ref: new.sha.clone(),
+            environment: "production".into(),
+            creator: "github-actions[bot]".into(),
+            description: "deploy 1.4.0".into(),
+            payload: payload(&new),
+            created_at: at("2024-05-01T10:00:00Z"),
+            latest: None,
+        };
+        let statuses = [
+            status(3, DeploymentState::Success, "2024-05-01T10:05:00Z", None),
+            status(
+                2,
+                DeploymentState::InProgress,
+                "2024-05-01T10:01:00Z",
+                Some("https://prod"),
+            ),
+        ];
+        let record = record_from(&deployment, &statuses);
+        assert_eq!(record.id, "77");
+        assert_eq!(record.forge_id, Some(77));
+        assert_eq!(record.git_ref, "main");
+        assert_eq!(record.version.as_deref(), Some("1.4.0"));
+        assert_eq!(record.run_id.as_deref(), Some("9001"));
+        assert_eq!(record.creator, "ada");
+        assert_eq!(record.state, DeploymentState::Success);
+        assert_eq!(record.updated_at, at("2024-05-01T10:05:00Z"));
+        assert_eq!(record.environment_url.as_deref(), Some("https://prod"));
+        assert_eq!(record.log_url.as_deref(), Some("https://ci/3"));
+        assert_eq!(record.history[0].state, DeploymentState::InProgress);
+        assert_eq!(record.succeeded_at(), Some(at("2024-05-01T10:05:00Z")));
+
+        // A deployment made by another tool: a string payload, no statuses yet.
+        let foreign = Deployment {
+            payload: json!("deploy please"),
+            ..deployment
+        };
+        let record = record_from(&foreign, &[]);
+        assert_eq!(record.state, DeploymentState::Queued);
+        assert_eq!(record.git_ref, new.sha);
+        assert_eq!(record.creator, "github-actions[bot]");
+        assert_eq!(record.version, None);
+        assert!(record.history.is_empty());
+    }
+
+    #[test]
+    fn accepted_deployments_explain_the_202() {
+        let err = created_or_error(
+            DeploymentCreated::Accepted("Auto-merged main into topic on deployment.".into()),
+            &new_record(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("202 Accepted: Auto-merged main"), "{err}");
+        assert!(err.contains("auto_merge: false"), "{err}");
+        assert!(err.contains("required_contexts: []"), "{err}");
+        assert!(err.contains("`production`"), "{err}");
+    }
+
+    #[test]
+    fn ids_and_descriptions_fit_the_forge() {
+        assert_eq!(parse_id("42").unwrap(), 42);
+        let err = parse_id("production-abc1234-1-beef")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--backend git"), "{err}");
+        let long = "é".repeat(300);
+        let cut = truncate(&long);
+        assert_eq!(cut.chars().count(), MAX_DESCRIPTION);
+        assert!(cut.ends_with('…'));
+        assert_eq!(truncate("short"), "short");
+    }
+}
