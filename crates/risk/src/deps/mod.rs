@@ -17,7 +17,7 @@
 //! sides cancel out; what remains is paired within a compatible series first (`1.0.0` → `1.0.1`
 //! while a `2.x` copy stays), then from the highest down; the rest is added or removed. A copy whose
 //! version is still present on the other side (a duplicate that npm or pnpm deduplicated) is not
-//! reported. Local packages (workspace members, path and editable sources) are not dependencies
+//! reported, and copies that all made the same move are reported once. Local packages (workspace members, path and editable sources) are not dependencies
 //! and are skipped.
 
 mod cargo;
@@ -456,6 +456,8 @@ fn diff_entries(
         }
     }
     changes.sort_by(|a, b| (&a.name, &a.from, &a.to).cmp(&(&b.name, &b.from, &b.to)));
+    // Several copies making the same move (nested node_modules) are one change to a reader.
+    changes.dedup_by(|a, b| (&a.name, &a.from, &a.to) == (&b.name, &b.from, &b.to));
     changes
 }
 
