@@ -561,7 +561,9 @@ mod tests {
     #[test]
     fn job_token_routes() {
         assert!(job_token_allows("POST /projects/:id/deployments"));
-        assert!(job_token_allows("PUT /projects/:id/deployments/:deployment_id"));
+        assert!(job_token_allows(
+            "PUT /projects/:id/deployments/:deployment_id"
+        ));
         assert!(job_token_allows("GET /projects/:id/releases/:tag_name"));
         assert!(!job_token_allows(
             "POST /projects/:id/merge_requests/:iid/notes"

@@ -21,8 +21,8 @@ use super::client::{Req, encode_segment};
 use super::types::{GlCommit, GlDeployment, gitlab_status};
 use super::{CiJob, GitLab};
 use crate::forge::{
-    Deployment, DeploymentCreated, DeploymentFilter, DeploymentStatus, ForgeError,
-    NewDeployment, NewDeploymentStatus,
+    Deployment, DeploymentCreated, DeploymentFilter, DeploymentStatus, ForgeError, NewDeployment,
+    NewDeploymentStatus,
 };
 
 const DEPLOYMENTS_ROUTE: &str = "/projects/:id/deployments";
@@ -36,12 +36,9 @@ const JOB_SEARCH_PAGES: usize = 2;
 
 impl GitLab {
     fn deployments_req(&self) -> Req {
-        Req::get(
-            DEPLOYMENTS_ROUTE,
-            format!("{}/deployments", self.project()),
-        )
-        .query("order_by", "id")
-        .query("sort", "desc")
+        Req::get(DEPLOYMENTS_ROUTE, format!("{}/deployments", self.project()))
+            .query("order_by", "id")
+            .query("sort", "desc")
     }
 
     async fn gl_deployment(&self, id: u64) -> Result<GlDeployment, ForgeError> {
@@ -88,10 +85,10 @@ impl GitLab {
             let tag = from_job && job.tag.is_some();
             return Ok((name.to_string(), ref_name, tag));
         }
-        if let (Some(sha), Some(ref_name)) = (&job.commit_sha, &job.ref_name) {
-            if ref_name == name {
-                return Ok((sha.clone(), name.to_string(), tagged));
-            }
+        if let (Some(sha), Some(ref_name)) = (&job.commit_sha, &job.ref_name)
+            && ref_name == name
+        {
+            return Ok((sha.clone(), name.to_string(), tagged));
         }
         let req = Req::get(
             "/projects/:id/repository/commits/:sha",
@@ -116,12 +113,10 @@ impl GitLab {
             environment: Some(env),
             ..
         }) = &self.job
+            && *env == new.environment
+            && let Some(found) = self.deployment_for_job(env, *job_id).await?
         {
-            if *env == new.environment {
-                if let Some(found) = self.deployment_for_job(env, *job_id).await? {
-                    return Ok(DeploymentCreated::Created(found));
-                }
-            }
+            return Ok(DeploymentCreated::Created(found));
         }
         let (sha, git_ref, tag) = self.resolve_ref(&new.git_ref).await?;
         let req = Req::post(
@@ -189,21 +184,17 @@ impl GitLab {
                 Err(err) => return Err(err),
             }
         };
-        if let Some(url) = &status.environment_url {
-            if result.environment.external_url.as_deref() != Some(url.as_str()) {
-                let req = Req::put(
-                    "/projects/:id/environments/:environment_id",
-                    format!(
-                        "{}/environments/{}",
-                        self.project(),
-                        result.environment.id
-                    ),
-                    json!({ "external_url": url }),
-                )
-                .needs(DEPLOY_NEEDS);
-                self.client.send(&req).await?;
-                result.environment.external_url = Some(url.clone());
-            }
+        if let Some(url) = &status.environment_url
+            && result.environment.external_url.as_deref() != Some(url.as_str())
+        {
+            let req = Req::put(
+                "/projects/:id/environments/:environment_id",
+                format!("{}/environments/{}", self.project(), result.environment.id),
+                json!({ "external_url": url }),
+            )
+            .needs(DEPLOY_NEEDS);
+            self.client.send(&req).await?;
+            result.environment.external_url = Some(url.clone());
         }
         let mut out = result.current_status();
         out.description = status.description.clone();
@@ -269,4 +260,3 @@ impl GitLab {
         Ok(vec![self.gl_deployment(id).await?.current_status()])
     }
 }
-

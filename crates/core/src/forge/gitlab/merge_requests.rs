@@ -160,8 +160,10 @@ impl GitLab {
                 );
                 async move {
                     let mrs: Vec<MergeRequest> = self.client.all(req).await?;
-                    let mut prs: Vec<PullRequest> =
-                        mrs.into_iter().map(MergeRequest::into_pull_request).collect();
+                    let mut prs: Vec<PullRequest> = mrs
+                        .into_iter()
+                        .map(MergeRequest::into_pull_request)
+                        .collect();
                     // Merged first: that is the one that brought the commit in.
                     prs.sort_by_key(|pr| pr.state != PrState::Merged);
                     Ok::<_, ForgeError>((sha, prs))

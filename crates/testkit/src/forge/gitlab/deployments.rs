@@ -292,7 +292,9 @@ async fn update(
     if !transition_allowed(&d.status, status) {
         return (
             StatusCode::BAD_REQUEST,
-            axum::Json(json!({ "message": { "status": [format!("cannot transition via \"{status}\"")] } })),
+            axum::Json(
+                json!({ "message": { "status": [format!("cannot transition via \"{status}\"")] } }),
+            ),
         )
             .into_response();
     }

@@ -180,7 +180,10 @@ async fn statuses(
         .collect();
     paginate(
         &base,
-        &format!("/api/v4/projects/{}/repository/commits/{sha}/statuses", p.id),
+        &format!(
+            "/api/v4/projects/{}/repository/commits/{sha}/statuses",
+            p.id
+        ),
         &q,
         items,
     )
@@ -252,9 +255,11 @@ async fn tags(
     let items = project_tags(p)
         .into_iter()
         .map(|t| {
-            let release = p.releases.iter().find(|r| r.tag == t.name).map(
-                |r| json!({ "tag_name": r.tag, "description": r.description }),
-            );
+            let release = p
+                .releases
+                .iter()
+                .find(|r| r.tag == t.name)
+                .map(|r| json!({ "tag_name": r.tag, "description": r.description }));
             json!({
                 "name": t.name,
                 "message": "",
@@ -368,7 +373,11 @@ async fn create_issue(
         Ok(body) => body,
         Err(response) => return response,
     };
-    let Some(title) = body.get("title").and_then(Value::as_str).map(str::to_string) else {
+    let Some(title) = body
+        .get("title")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
         return bad_request("title is missing");
     };
     let id = gl.next();
@@ -480,9 +489,9 @@ async fn create_release(
             let Some(target) = field("ref") else {
                 return bad_request("Ref is not specified");
             };
-            let Some(sha) = resolve(p, &target).or_else(|| {
-                (target.len() == 40 && p.repo.is_none()).then(|| target.clone())
-            }) else {
+            let Some(sha) = resolve(p, &target)
+                .or_else(|| (target.len() == 40 && p.repo.is_none()).then(|| target.clone()))
+            else {
                 return bad_request("Ref is not specified or not found");
             };
             match &p.repo {
