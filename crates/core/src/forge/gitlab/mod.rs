@@ -1,123 +1,150 @@
-//! The GitLab backend (to be written).
+//! The GitLab backend: REST v4 over reqwest, for GitLab.com and self-managed instances.
+//!
+//! The project is addressed by its URL-encoded full path (`group%2Fsub%2Fproject`, nested groups
+//! included) or, inside GitLab CI for the same project, by `CI_PROJECT_ID`. Credentials are a
+//! project/group/personal access token (`GITLAB_TOKEN`, sent as `PRIVATE-TOKEN`) or the CI/CD job
+//! token (`CI_JOB_TOKEN`, sent as `JOB-TOKEN`), which GitLab accepts only for deployments,
+//! environments and releases; calls it cannot make fail before anything is sent, naming the
+//! variable to create ([`job_token_allows`]).
+//!
+//! One file per concept: [`client`] (HTTP, retries, pagination, errors), then notes, merge
+//! requests, deployments, pipelines (checks), members (permissions), issues and releases.
+//!
+//! Request counts, for the operations where they matter:
+//! - `pull_requests_for_commits`: one `GET /repository/commits/:sha/merge_requests` per commit,
+//!   eight at a time. GitLab's GraphQL API has no lookup of merge requests by commit that batches
+//!   better, so N commits cost N requests.
+//! - `list_comments`: one request per 100 notes; `upsert_sticky_comment`: list + one write.
+//! - `create_deployment`: one `POST` (plus one read of the commit when the ref is neither a SHA
+//!   nor the job's own ref; plus one list when running inside the job that owns the deployment).
+
+mod client;
+mod deployments;
+mod issues;
+mod members;
+mod merge_requests;
+mod notes;
+mod pipelines;
+mod releases;
+mod types;
+
+pub use client::{JOB_TOKEN_HINT, TokenKind, encode_segment, job_token_allows};
+pub use types::{deployment_state, gitlab_status, permission_for};
 
 use super::{ForgeConfig, ForgeError};
+use client::Client;
+
+/// What a GitLab CI job says about itself through its predefined variables. Used to find the
+/// deployment GitLab already created for a job with the `environment:` keyword, and to resolve
+/// the job's ref to a SHA without asking the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CiJob {
+    /// `CI_JOB_ID`: the job, which is the `deployable` of its deployment.
+    pub job_id: Option<u64>,
+    /// `CI_ENVIRONMENT_NAME`: set only in jobs with `environment:`.
+    pub environment: Option<String>,
+    /// `CI_COMMIT_SHA`.
+    pub commit_sha: Option<String>,
+    /// `CI_COMMIT_REF_NAME`: branch or tag name.
+    pub ref_name: Option<String>,
+    /// `CI_COMMIT_TAG`: set when the pipeline runs for a tag.
+    pub tag: Option<String>,
+}
+
+impl CiJob {
+    /// Reads the job's variables; `None` outside GitLab CI (`GITLAB_CI` is not `true`).
+    pub fn from_env() -> Option<Self> {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        if var("GITLAB_CI").as_deref() != Some("true") {
+            return None;
+        }
+        Some(Self {
+            job_id: var("CI_JOB_ID").and_then(|v| v.parse().ok()),
+            environment: var("CI_ENVIRONMENT_NAME"),
+            commit_sha: var("CI_COMMIT_SHA"),
+            ref_name: var("CI_COMMIT_REF_NAME"),
+            tag: var("CI_COMMIT_TAG"),
+        })
+    }
+}
 
 /// GitLab client.
 #[derive(Debug, Clone)]
 pub struct GitLab {
-    config: ForgeConfig,
+    client: Client,
+    job: Option<CiJob>,
+    /// `group/sub/project`, for web links.
+    full_path: String,
 }
 
 impl GitLab {
-    /// Builds the client.
+    /// Builds the client. Inside GitLab CI, the job's variables are read ([`CiJob::from_env`]),
+    /// and `CI_PROJECT_ID` addresses the project when `CI_PROJECT_PATH` is the configured repo.
     pub fn new(config: ForgeConfig) -> Result<Self, ForgeError> {
-        Ok(Self { config })
-    }
-}
-
-/// The GraphQL endpoint that belongs with a REST base URL.
-pub fn graphql_url_for(api_url: &str) -> String {
-    format!("{}/graphql", api_url.trim_end_matches('/'))
-}
-
-// Placeholder surface so the crate builds while the backend is written; every method is replaced.
-#[allow(unused_variables, missing_docs)]
-impl GitLab {
-    fn pending<T>(&self, op: &str) -> Result<T, ForgeError> {
-        let _ = &self.config;
-        Err(ForgeError::Unsupported {
-            forge: super::ForgeKind::GitLab,
-            operation: op.into(),
+        crate::tls::init();
+        let job = CiJob::from_env();
+        let project_id = job.as_ref().and_then(|_| {
+            let path = std::env::var("CI_PROJECT_PATH").ok()?;
+            if path.trim() != config.repo.full_name() {
+                return None;
+            }
+            std::env::var("CI_PROJECT_ID").ok()?.trim().parse().ok()
+        });
+        Ok(Self {
+            client: Client::new(&config, project_id)?,
+            job,
+            full_path: config.repo.full_name(),
         })
     }
-    pub async fn list_comments(&self, pr: u64) -> Result<Vec<super::Comment>, ForgeError> {
-        self.pending("list_comments")
+
+    /// Replaces what the client knows about the CI job it runs in (`None`: not in a job).
+    pub fn with_ci_job(mut self, job: Option<CiJob>) -> Self {
+        self.job = job;
+        self
     }
-    pub async fn create_comment(&self, pr: u64, body: &str) -> Result<super::Comment, ForgeError> {
-        self.pending("create_comment")
+
+    /// The CI job this client runs in, if any.
+    pub fn ci_job(&self) -> Option<&CiJob> {
+        self.job.as_ref()
     }
-    pub async fn update_comment(
-        &self,
-        pr: u64,
-        id: u64,
-        body: &str,
-    ) -> Result<super::Comment, ForgeError> {
-        self.pending("update_comment")
+
+    /// Which credential the client sends.
+    pub fn token_kind(&self) -> TokenKind {
+        self.client.token_kind()
     }
-    pub async fn pull_request(&self, number: u64) -> Result<super::PullRequest, ForgeError> {
-        self.pending("pull_request")
+
+    fn project(&self) -> String {
+        self.client.project_path()
     }
-    pub async fn pull_requests_by_head(
-        &self,
-        branch: &str,
-    ) -> Result<Vec<super::PullRequest>, ForgeError> {
-        self.pending("pull_requests_by_head")
+}
+
+/// The GraphQL endpoint that belongs with a REST base URL (`.../api/v4` → `.../api/graphql`).
+pub fn graphql_url_for(api_url: &str) -> String {
+    let base = api_url.trim().trim_end_matches('/');
+    match base.strip_suffix("/v4") {
+        Some(api) => format!("{api}/graphql"),
+        None => format!("{base}/graphql"),
     }
-    pub async fn create_pull_request(
-        &self,
-        new: &super::NewPullRequest,
-    ) -> Result<super::PullRequest, ForgeError> {
-        self.pending("create_pull_request")
-    }
-    pub async fn add_labels(&self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
-        self.pending("add_labels")
-    }
-    pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {
-        self.pending("request_reviewers")
-    }
-    pub async fn pull_requests_for_commits(
-        &self,
-        shas: &[String],
-    ) -> Result<std::collections::BTreeMap<String, Vec<super::PullRequest>>, ForgeError> {
-        self.pending("pull_requests_for_commits")
-    }
-    pub async fn create_deployment(
-        &self,
-        new: &super::NewDeployment,
-    ) -> Result<super::DeploymentCreated, ForgeError> {
-        self.pending("create_deployment")
-    }
-    pub async fn create_deployment_status(
-        &self,
-        id: u64,
-        status: &super::NewDeploymentStatus,
-    ) -> Result<super::DeploymentStatus, ForgeError> {
-        self.pending("create_deployment_status")
-    }
-    pub async fn deployment(&self, id: u64) -> Result<super::Deployment, ForgeError> {
-        self.pending("deployment")
-    }
-    pub async fn list_deployments(
-        &self,
-        filter: &super::DeploymentFilter,
-    ) -> Result<Vec<super::Deployment>, ForgeError> {
-        self.pending("list_deployments")
-    }
-    pub async fn deployment_statuses(
-        &self,
-        id: u64,
-    ) -> Result<Vec<super::DeploymentStatus>, ForgeError> {
-        self.pending("deployment_statuses")
-    }
-    pub async fn checks(&self, sha: &str) -> Result<super::ChecksSummary, ForgeError> {
-        self.pending("checks")
-    }
-    pub async fn permission(&self, user: &str) -> Result<super::Permission, ForgeError> {
-        self.pending("permission")
-    }
-    pub async fn create_issue(&self, new: &super::NewIssue) -> Result<super::Issue, ForgeError> {
-        self.pending("create_issue")
-    }
-    pub async fn tags(&self) -> Result<Vec<super::Tag>, ForgeError> {
-        self.pending("tags")
-    }
-    pub async fn release_by_tag(&self, tag: &str) -> Result<Option<super::Release>, ForgeError> {
-        self.pending("release_by_tag")
-    }
-    pub async fn create_release(
-        &self,
-        new: &super::NewRelease,
-    ) -> Result<super::Release, ForgeError> {
-        self.pending("create_release")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphql_next_to_rest() {
+        assert_eq!(
+            graphql_url_for("https://gitlab.com/api/v4/"),
+            "https://gitlab.com/api/graphql"
+        );
+        assert_eq!(
+            graphql_url_for("https://git.example/gitlab/api/v4"),
+            "https://git.example/gitlab/api/graphql"
+        );
     }
 }

@@ -1,0 +1,177 @@
+//! Merge requests: read, list by source branch, open, label, ask for review, and find the merge
+//! requests behind commits.
+
+use std::collections::BTreeMap;
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::json;
+
+use super::GitLab;
+use super::client::{Req, encode_segment};
+use super::types::{MergeRequest, User, UserRef};
+use crate::forge::{ForgeError, NewPullRequest, PrState, PullRequest};
+
+/// Concurrent `GET /repository/commits/:sha/merge_requests` requests: enough to hide latency,
+/// few enough to stay clear of GitLab's rate limits.
+const COMMIT_LOOKUP_CONCURRENCY: usize = 8;
+
+const MR_ROUTE: &str = "/projects/:id/merge_requests/:iid";
+const MRS_ROUTE: &str = "/projects/:id/merge_requests";
+const MR_WRITE_NEEDS: &str = "the Developer role";
+
+impl GitLab {
+    async fn merge_request(&self, iid: u64) -> Result<MergeRequest, ForgeError> {
+        let req = Req::get(MR_ROUTE, format!("{}/merge_requests/{iid}", self.project()));
+        self.client.json(&req).await
+    }
+
+    async fn merge_requests_from(&self, branch: &str) -> Result<Vec<MergeRequest>, ForgeError> {
+        let req = Req::get(MRS_ROUTE, format!("{}/merge_requests", self.project()))
+            .query("source_branch", branch)
+            .query("state", "all")
+            .query("order_by", "created_at")
+            .query("sort", "desc");
+        self.client.all(req).await
+    }
+
+    /// One merge request by IID.
+    pub async fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError> {
+        Ok(self.merge_request(number).await?.into_pull_request())
+    }
+
+    /// Merge requests from a source branch in every state, newest first.
+    pub async fn pull_requests_by_head(
+        &self,
+        branch: &str,
+    ) -> Result<Vec<PullRequest>, ForgeError> {
+        Ok(self
+            .merge_requests_from(branch)
+            .await?
+            .into_iter()
+            .map(MergeRequest::into_pull_request)
+            .collect())
+    }
+
+    /// Opens a merge request (a draft gets GitLab's `Draft:` title prefix). An unknown outcome is
+    /// reconciled by looking for an open merge request from the same source to the same target.
+    pub async fn create_pull_request(
+        &self,
+        new: &NewPullRequest,
+    ) -> Result<PullRequest, ForgeError> {
+        let title = if new.draft && !new.title.starts_with("Draft:") {
+            format!("Draft: {}", new.title)
+        } else {
+            new.title.clone()
+        };
+        let req = Req::post(
+            MRS_ROUTE,
+            format!("{}/merge_requests", self.project()),
+            json!({
+                "source_branch": new.head,
+                "target_branch": new.base,
+                "title": title,
+                "description": new.body,
+            }),
+        )
+        .needs(MR_WRITE_NEEDS);
+        let mr: MergeRequest = self
+            .client
+            .create(&req, || async move {
+                Ok(self
+                    .merge_requests_from(&new.head)
+                    .await?
+                    .into_iter()
+                    .find(|mr| mr.state == "opened" && mr.target_branch == new.base))
+            })
+            .await?;
+        Ok(mr.into_pull_request())
+    }
+
+    /// Adds labels (`add_labels`: GitLab creates project labels that do not exist yet).
+    pub async fn add_labels(&self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
+        let req = Req::put(
+            MR_ROUTE,
+            format!("{}/merge_requests/{number}", self.project()),
+            json!({ "add_labels": labels.join(",") }),
+        )
+        .needs(MR_WRITE_NEEDS);
+        self.client.send(&req).await.map(|_| ())
+    }
+
+    /// Adds reviewers by username: each is looked up (`GET /users?username=`), then the merge
+    /// request's reviewer list is replaced by the old one plus the new ids.
+    pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {
+        let mut ids = Vec::new();
+        for username in users {
+            match self.user_by_username(username).await? {
+                Some(user) => ids.push(user.id),
+                None => {
+                    return Err(ForgeError::NotFound {
+                        route: "GET /users".into(),
+                        message: format!(
+                            "no GitLab user `{username}` to request a review from; check the username (without @)"
+                        ),
+                    });
+                }
+            }
+        }
+        let mr = self.merge_request(number).await?;
+        let mut reviewer_ids: Vec<u64> = mr.reviewers.iter().map(|u: &UserRef| u.id).collect();
+        for id in ids {
+            if !reviewer_ids.contains(&id) {
+                reviewer_ids.push(id);
+            }
+        }
+        let req = Req::put(
+            MR_ROUTE,
+            format!("{}/merge_requests/{number}", self.project()),
+            json!({ "reviewer_ids": reviewer_ids }),
+        )
+        .needs(MR_WRITE_NEEDS);
+        self.client.send(&req).await.map(|_| ())
+    }
+
+    pub(super) async fn user_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<User>, ForgeError> {
+        let username = username.trim_start_matches('@');
+        let req = Req::get("/users", "/users".into()).query("username", username);
+        let users: Vec<User> = self.client.json(&req).await?;
+        Ok(users
+            .into_iter()
+            .find(|u| u.username.eq_ignore_ascii_case(username)))
+    }
+
+    /// The merge requests that contain each commit: one request per commit, eight in flight.
+    pub async fn pull_requests_for_commits(
+        &self,
+        shas: &[String],
+    ) -> Result<BTreeMap<String, Vec<PullRequest>>, ForgeError> {
+        let project = self.project();
+        let pairs: Vec<(String, Vec<PullRequest>)> = stream::iter(shas.iter().cloned())
+            .map(|sha| {
+                let req = Req::get(
+                    "/projects/:id/repository/commits/:sha/merge_requests",
+                    format!(
+                        "{project}/repository/commits/{}/merge_requests",
+                        encode_segment(&sha)
+                    ),
+                );
+                async move {
+                    let mrs: Vec<MergeRequest> = self.client.all(req).await?;
+                    let mut prs: Vec<PullRequest> = mrs
+                        .into_iter()
+                        .map(MergeRequest::into_pull_request)
+                        .collect();
+                    // Merged first: that is the one that brought the commit in.
+                    prs.sort_by_key(|pr| pr.state != PrState::Merged);
+                    Ok::<_, ForgeError>((sha, prs))
+                }
+            })
+            .buffer_unordered(COMMIT_LOOKUP_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(pairs.into_iter().collect())
+    }
+}
