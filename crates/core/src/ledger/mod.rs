@@ -224,7 +224,7 @@ pub enum Ledger {
     /// Git notes in `refs/notes/shipline`.
     Git(notes::NotesLedger),
     /// GitHub Deployments or GitLab deployments.
-    Forge(forge::ForgeLedger),
+    Forge(Box<forge::ForgeLedger>),
 }
 
 /// Runs a blocking git-ledger operation off the async executor.
@@ -252,7 +252,7 @@ impl Ledger {
 
     /// The forge's deployments as the ledger.
     pub fn forge(forge: Forge) -> Self {
-        Ledger::Forge(forge::ForgeLedger::new(forge))
+        Ledger::Forge(Box::new(forge::ForgeLedger::new(forge)))
     }
 
     /// `git`, `github` or `gitlab`, for messages and outputs.
