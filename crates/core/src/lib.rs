@@ -7,6 +7,7 @@
 //! on every one of those questions.
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod config;
 pub mod context;
 pub mod forge;

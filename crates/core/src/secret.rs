@@ -23,38 +23,10 @@ impl Secret {
         }
     }
 
-    /// Reads the first non-empty variable among `names` from the environment.
-    pub fn from_env(names: &[&str]) -> Option<(Self, &'static str)>
-    where
-        Self: Sized,
-    {
-        names.iter().find_map(|name| {
-            let value = std::env::var(name).ok()?;
-            let secret = Self::new(value)?;
-            Some((secret, leak_name(name)))
-        })
-    }
-
     /// The secret value itself: only for building an authentication header.
     pub fn expose(&self) -> &str {
         &self.0
     }
-}
-
-/// Environment variable names are a small fixed set; interning them keeps the API simple.
-fn leak_name(name: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "GITLAB_TOKEN",
-        "CI_JOB_TOKEN",
-        "SHIPLINE_TOKEN",
-    ];
-    KNOWN
-        .iter()
-        .find(|known| **known == name)
-        .copied()
-        .unwrap_or("token variable")
 }
 
 impl fmt::Debug for Secret {

@@ -200,63 +200,82 @@ pub struct ForgeConfig {
 }
 
 impl ForgeConfig {
+    /// GitHub defaults from the process environment; see [`ForgeConfig::github_from_vars`].
+    pub fn github_from_env(repo: RepoId) -> Self {
+        Self::github_from_vars(repo, &std::env::vars().collect())
+    }
+
     /// GitHub defaults: base URLs from `GITHUB_API_URL` / `GITHUB_GRAPHQL_URL`, else github.com;
     /// token from `GITHUB_TOKEN`, else `GH_TOKEN`.
-    pub fn github_from_env(repo: RepoId) -> Self {
-        let api_url = env_or("GITHUB_API_URL", "https://api.github.com");
-        let graphql_url = std::env::var("GITHUB_GRAPHQL_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
+    pub fn github_from_vars(repo: RepoId, vars: &BTreeMap<String, String>) -> Self {
+        let api_url = var_or(vars, "GITHUB_API_URL", "https://api.github.com");
+        let graphql_url = var(vars, "GITHUB_GRAPHQL_URL")
+            .map(str::to_string)
             .unwrap_or_else(|| github::graphql_url_for(&api_url));
-        let (token, token_source) = split_token(Secret::from_env(&["GITHUB_TOKEN", "GH_TOKEN"]));
-        Self {
-            kind: ForgeKind::GitHub,
+        Self::with_token(
+            ForgeKind::GitHub,
             repo,
             api_url,
             graphql_url,
-            token,
-            token_source,
-            timeout: Duration::from_secs(30),
-            retry: retry::RetryPolicy::default(),
-        }
+            vars,
+            &["GITHUB_TOKEN", "GH_TOKEN"],
+        )
+    }
+
+    /// GitLab defaults from the process environment; see [`ForgeConfig::gitlab_from_vars`].
+    pub fn gitlab_from_env(repo: RepoId) -> Self {
+        Self::gitlab_from_vars(repo, &std::env::vars().collect())
     }
 
     /// GitLab defaults: base URL from `CI_API_V4_URL`, else gitlab.com; token from
     /// `GITLAB_TOKEN`, else `CI_JOB_TOKEN`.
-    pub fn gitlab_from_env(repo: RepoId) -> Self {
-        let api_url = env_or("CI_API_V4_URL", "https://gitlab.com/api/v4");
-        let graphql_url = std::env::var("CI_API_GRAPHQL_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
+    pub fn gitlab_from_vars(repo: RepoId, vars: &BTreeMap<String, String>) -> Self {
+        let api_url = var_or(vars, "CI_API_V4_URL", "https://gitlab.com/api/v4");
+        let graphql_url = var(vars, "CI_API_GRAPHQL_URL")
+            .map(str::to_string)
             .unwrap_or_else(|| gitlab::graphql_url_for(&api_url));
-        let (token, token_source) =
-            split_token(Secret::from_env(&["GITLAB_TOKEN", "CI_JOB_TOKEN"]));
-        Self {
-            kind: ForgeKind::GitLab,
+        Self::with_token(
+            ForgeKind::GitLab,
             repo,
             api_url,
             graphql_url,
-            token,
-            token_source,
+            vars,
+            &["GITLAB_TOKEN", "CI_JOB_TOKEN"],
+        )
+    }
+
+    fn with_token(
+        kind: ForgeKind,
+        repo: RepoId,
+        api_url: String,
+        graphql_url: String,
+        vars: &BTreeMap<String, String>,
+        token_vars: &[&'static str],
+    ) -> Self {
+        let found = token_vars
+            .iter()
+            .find_map(|name| Some((Secret::new(var(vars, name)?)?, *name)));
+        Self {
+            kind,
+            repo,
+            api_url,
+            graphql_url,
+            token: found.as_ref().map(|(secret, _)| secret.clone()),
+            token_source: found.map(|(_, name)| name),
             timeout: Duration::from_secs(30),
             retry: retry::RetryPolicy::default(),
         }
     }
 }
 
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().trim_end_matches('/').to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| default.to_string())
+fn var<'a>(vars: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
-fn split_token(found: Option<(Secret, &'static str)>) -> (Option<Secret>, Option<&'static str>) {
-    match found {
-        Some((secret, source)) => (Some(secret), Some(source)),
-        None => (None, None),
-    }
+fn var_or(vars: &BTreeMap<String, String>, name: &str, default: &str) -> String {
+    var(vars, name)
+        .map(|v| v.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| default.to_string())
 }
 
 /// A connected forge client.

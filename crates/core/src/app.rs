@@ -1,0 +1,282 @@
+//! What every shipline binary does before and after its own job.
+//!
+//! Each tool starts the same way (find the checkout, detect the CI context, load `.shipline.yml`,
+//! open the output sink, connect to the forge, pick the ledger backend) and ends the same way
+//! (print the error chain on one line, scrubbed of secrets, and exit with the documented code).
+//! Keeping that here keeps the four `main.rs` files thin and the behaviour identical.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::config::{Config, ConfigError};
+use crate::context::{CiContext, ContextError, Runtime};
+use crate::forge::{Forge, ForgeConfig, ForgeError, ForgeKind};
+use crate::git::{Git, GitError};
+use crate::ledger::{Ledger, LedgerError};
+use crate::output::{OutputError, Outputs, Redactor};
+
+/// Exit codes shared by all tools.
+pub mod exit {
+    /// Done.
+    pub const OK: u8 = 0;
+    /// The job failed (a rollout rolled back, a forge call failed, ...).
+    pub const FAILED: u8 = 1;
+    /// Bad usage or configuration: nothing was done.
+    pub const USAGE: u8 = 2;
+    /// Blocked by a gate (promote) or above the risk limit (risk `--fail-above`).
+    pub const BLOCKED: u8 = 3;
+}
+
+/// Where deployments are recorded (`--backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// GitHub Deployments API.
+    GitHub,
+    /// GitLab deployments API.
+    GitLab,
+    /// Git notes (`refs/notes/shipline`), no server needed.
+    Git,
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "github" => Ok(Backend::GitHub),
+            "gitlab" => Ok(Backend::GitLab),
+            "git" | "notes" | "git-notes" => Ok(Backend::Git),
+            other => Err(format!(
+                "unknown backend `{other}`: use github, gitlab or git"
+            )),
+        }
+    }
+}
+
+/// Options common to all tools (their flags `--repo`, `--config`, `--backend`).
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// The checkout to work in (default: the current directory).
+    pub repo: Option<PathBuf>,
+    /// An explicit `.shipline.yml` (must exist).
+    pub config: Option<PathBuf>,
+    /// Ledger backend (default: from the CI context).
+    pub backend: Option<Backend>,
+}
+
+/// Why a tool could not get going; each names the input and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The CI context could not be detected.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// `.shipline.yml` is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The output sink could not be opened.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// git failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// A forge call failed.
+    #[error(transparent)]
+    Forge(#[from] ForgeError),
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The forge or repository is unknown, so forge operations cannot run.
+    #[error("{0}")]
+    NoForge(String),
+}
+
+/// A tool's run: context, configuration and output sink, plus lazily built forge and ledger.
+pub struct App {
+    /// Where we run and what happened.
+    pub ctx: CiContext,
+    /// `.shipline.yml` (defaults when there is none).
+    pub config: Config,
+    /// Where results go.
+    pub outputs: Outputs,
+    options: AppOptions,
+    vars: BTreeMap<String, String>,
+}
+
+impl App {
+    /// Detects everything from the process environment.
+    pub fn init(options: AppOptions) -> Result<Self, AppError> {
+        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        Self::with_vars(options, vars, crate::output::Console::std())
+    }
+
+    /// Like [`App::init`] with explicit variables and console (tests).
+    pub fn with_vars(
+        options: AppOptions,
+        vars: BTreeMap<String, String>,
+        console: crate::output::Console,
+    ) -> Result<Self, AppError> {
+        let cwd = match &options.repo {
+            Some(dir) => dir.clone(),
+            None => std::env::current_dir().map_err(|e| {
+                AppError::NoForge(format!("cannot read the current directory: {e}"))
+            })?,
+        };
+        let mut ctx = CiContext::from_vars(&vars, &cwd)?;
+        if options.repo.is_some() {
+            // An explicit --repo wins over the runner's workspace variable.
+            ctx.workspace = Git::discover(&cwd)
+                .map(|g| g.dir().to_path_buf())
+                .unwrap_or(cwd);
+        }
+        let outputs = Outputs::from_vars(&ctx, &vars, console)?;
+        let config = Config::load(&ctx.workspace, options.config.as_deref())?;
+        Ok(Self {
+            ctx,
+            config,
+            outputs,
+            options,
+            vars,
+        })
+    }
+
+    /// The checkout as a git handle (fails clearly outside a repository).
+    pub fn git(&self) -> Result<Git, AppError> {
+        Ok(Git::discover(&self.ctx.workspace)?)
+    }
+
+    /// A variable from the environment the app was started with.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// The forge client for this repository, with base URLs from the context and the token from
+    /// the environment. Fails with the fix when the forge or repository is unknown.
+    pub fn forge(&self) -> Result<Forge, AppError> {
+        let config = self.forge_config()?;
+        Ok(Forge::connect(config)?)
+    }
+
+    /// The forge client only when a token is available (local mode without a token: `None`).
+    pub fn forge_with_token(&self) -> Result<Option<Forge>, AppError> {
+        match self.forge_config() {
+            Ok(config) if config.token.is_some() => Ok(Some(Forge::connect(config)?)),
+            Ok(_) | Err(AppError::NoForge(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    fn forge_config(&self) -> Result<ForgeConfig, AppError> {
+        let kind = self.ctx.forge.ok_or_else(|| {
+            AppError::NoForge(
+                "cannot tell whether this repository lives on GitHub or GitLab: set SHIPLINE_FORGE=github or SHIPLINE_FORGE=gitlab".into(),
+            )
+        })?;
+        let repo = self.ctx.repo.clone().ok_or_else(|| {
+            AppError::NoForge(
+                "cannot tell which repository this is: add an `origin` remote or set GITHUB_REPOSITORY / CI_PROJECT_PATH".into(),
+            )
+        })?;
+        let mut config = match kind {
+            ForgeKind::GitHub => ForgeConfig::github_from_vars(repo, &self.vars),
+            ForgeKind::GitLab => ForgeConfig::gitlab_from_vars(repo, &self.vars),
+        };
+        if let Some(api) = &self.ctx.api_url {
+            config.api_url = api.trim_end_matches('/').to_string();
+        }
+        if let Some(graphql) = &self.ctx.graphql_url {
+            config.graphql_url = graphql.clone();
+        }
+        if let Some(token) = &config.token {
+            self.outputs.mask(token.expose());
+        }
+        Ok(config)
+    }
+
+    /// The ledger backend: `--backend`, else the forge of the CI system we run in (GitHub Actions →
+    /// GitHub Deployments, GitLab CI → GitLab deployments), else git notes.
+    pub fn ledger(&self) -> Result<Ledger, AppError> {
+        let backend = self.options.backend.unwrap_or(match self.ctx.runtime {
+            Runtime::GitHubActions => Backend::GitHub,
+            Runtime::GitLabCi => Backend::GitLab,
+            Runtime::Local => Backend::Git,
+        });
+        match backend {
+            Backend::Git => Ok(Ledger::git_default(self.git()?)?),
+            Backend::GitHub | Backend::GitLab => {
+                let forge = self.forge()?;
+                let wanted = if backend == Backend::GitHub {
+                    ForgeKind::GitHub
+                } else {
+                    ForgeKind::GitLab
+                };
+                if forge.kind() != wanted {
+                    return Err(AppError::NoForge(format!(
+                        "--backend {} does not match this repository's forge ({}): use --backend {} or --backend git",
+                        wanted.to_string().to_ascii_lowercase(),
+                        forge.kind(),
+                        forge.kind().to_string().to_ascii_lowercase()
+                    )));
+                }
+                Ok(Ledger::forge(forge))
+            }
+        }
+    }
+}
+
+/// Runs a tool's body and turns its result into the process exit code: the error chain printed
+/// on one line to stderr (scrubbed of every secret the redactor knows), `2` for configuration and
+/// usage errors, the code the body chose otherwise.
+pub fn finish(result: anyhow::Result<u8>, redactor: &Redactor) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let text = redactor.redact(&format!("error: {err:#}")).into_owned();
+            let _ = writeln!(std::io::stderr(), "{text}");
+            ExitCode::from(exit_code_for(&err))
+        }
+    }
+}
+
+/// The exit code an error maps to: 2 for configuration/usage, 1 otherwise.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    let usage = err.chain().any(|cause| {
+        cause.downcast_ref::<ConfigError>().is_some()
+            || matches!(
+                cause.downcast_ref::<AppError>(),
+                Some(AppError::Config(_) | AppError::Context(_) | AppError::NoForge(_))
+            )
+    });
+    if usage { exit::USAGE } else { exit::FAILED }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth reporting.
+pub fn print_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// The directory a path-like option resolves against: the path itself when absolute.
+pub fn resolve_in(workspace: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        workspace.join(path)
+    }
+}
