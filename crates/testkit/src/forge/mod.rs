@@ -21,6 +21,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State as AxumState};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use tokio::sync::Notify;
@@ -440,6 +441,9 @@ async fn record_and_fault(
             record.status = response.status().as_u16();
             if kind == FaultKind::Drop {
                 record.status = 0;
+                push_log(&shared, record);
+                // Never answer: the connection task closes the socket.
+                return std::future::pending().await;
             }
             push_log(&shared, record);
             return response;
@@ -472,7 +476,12 @@ async fn record_and_fault(
             tokio::time::sleep(d).await;
         } else {
             push_log(&shared, record);
-            return fault_response(&kind, resp_bytes, kill);
+            let dropped = kind == FaultKind::Drop;
+            let response = fault_response(&kind, resp_bytes, kill);
+            if dropped {
+                return std::future::pending().await;
+            }
+            return response;
         }
     }
     push_log(&shared, record);
@@ -526,19 +535,23 @@ fn fault_response(kind: &FaultKind, body: Bytes, kill: Option<ConnectionKill>) -
             if let Some(kill) = kill {
                 kill.0.notify_one();
             }
-            // The connection is closed before this is written.
+            // Never sent: the caller stalls and the connection task closes the socket.
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
         FaultKind::TruncatedBody => {
             let half = body.slice(..body.len() / 2);
             let full_len = body.len().max(2);
-            let stream = futures::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "truncated",
-                )),
-            ]);
+            // The first half goes out (and is flushed) before the body fails, which makes hyper
+            // close the connection short of the announced length.
+            let stream = futures::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
+                futures::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "truncated",
+                    ))
+                }),
+            );
             let mut response = Response::new(Body::from_stream(stream));
             response.headers_mut().insert(
                 http::header::CONTENT_LENGTH,
