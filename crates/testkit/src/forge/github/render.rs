@@ -154,6 +154,8 @@ fn pull_fields(mut v: Value, repo: &Repo, p: &Pull, urls: &Urls) -> Value {
             .map(|r| user(&reviewer_template, r, urls))
             .collect::<Vec<_>>()
     );
+    // Teams are not modelled (and the description's own example team lacks a required field).
+    v["requested_teams"] = json!([]);
     v["assignee"] = Value::Null;
     v["assignees"] = json!([]);
     v["milestone"] = Value::Null;

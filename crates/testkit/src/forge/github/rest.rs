@@ -756,6 +756,8 @@ async fn permission(
     v["role_name"] = json!(role);
     let template = v["user"].clone();
     v["user"] = render::user(&template, &user, &Urls::new(&base));
+    // `nullable-collaborator` requires it; the description's example omits it.
+    v["user"]["role_name"] = json!(role);
     json_response(200, v)
 }
 
