@@ -365,3 +365,131 @@ pub fn assert_github_conformance(forge: &FakeForge) {
         violations.join("\n  ")
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Bytes;
+
+    fn recorded(method: &str, path: &str, query: Option<&str>, body: Value) -> RecordedRequest {
+        RecordedRequest {
+            method: method.into(),
+            path: path.into(),
+            query: query.map(str::to_string),
+            headers: vec![
+                ("accept".into(), "application/vnd.github+json".into()),
+                ("x-github-api-version".into(), "2022-11-28".into()),
+                ("user-agent".into(), "shipline/test".into()),
+            ],
+            body: if body.is_null() {
+                Bytes::new()
+            } else {
+                Bytes::from(body.to_string())
+            },
+            status: 0,
+            response_headers: vec![("content-type".into(), "application/json".into())],
+            response_body: Bytes::new(),
+            faulted: false,
+        }
+    }
+
+    #[test]
+    fn nullable_becomes_json_schema() {
+        let rewritten = rewrite_nullable(&json!({
+            "type": "object",
+            "properties": {
+                "a": { "type": "string", "nullable": true },
+                "b": { "type": "string", "enum": ["x"], "nullable": true },
+                "c": { "allOf": [{ "type": "integer" }], "nullable": true },
+                "example": { "nullable": true }
+            }
+        }));
+        assert_eq!(
+            rewritten["properties"]["a"]["type"],
+            json!(["string", "null"])
+        );
+        assert_eq!(rewritten["properties"]["b"]["enum"], json!(["x", null]));
+        assert_eq!(
+            rewritten["properties"]["c"]["anyOf"][1],
+            json!({ "type": "null" })
+        );
+    }
+
+    #[test]
+    fn a_conforming_request_and_answer_pass() {
+        let mut r = recorded(
+            "POST",
+            "/api/v3/repos/o/r/deployments/5/statuses",
+            None,
+            json!({ "state": "success", "auto_inactive": true }),
+        );
+        r.status = 201;
+        let mut example = crate::forge::github::example(
+            "POST",
+            "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+            201,
+        );
+        // `creator` is a `nullable-simple-user`: null is valid.
+        example["creator"] = Value::Null;
+        r.response_body = Bytes::from(example.to_string());
+        assert_eq!(github_violations(&[r]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_wrong_request_fails() {
+        let mut r = recorded(
+            "POST",
+            "/api/v3/repos/o/r/deployments/5/statuses",
+            Some("bogus=1"),
+            json!({ "state": "exploded", "description": 7 }),
+        );
+        r.headers.retain(|(k, _)| k != "x-github-api-version");
+        let violations = check_request(&r);
+        let text = violations.join("\n");
+        assert!(text.contains("x-github-api-version"), "{text}");
+        assert!(text.contains("`bogus` is not declared"), "{text}");
+        assert!(text.contains("/state"), "{text}");
+        assert!(text.contains("/description"), "{text}");
+
+        let unknown = recorded(
+            "DELETE",
+            "/api/v3/repos/o/r/deployments/5/statuses",
+            None,
+            Value::Null,
+        );
+        assert!(check_request(&unknown)[0].contains("exists only as"));
+        let bad_id = recorded("GET", "/api/v3/repos/o/r/pulls/abc", None, Value::Null);
+        assert!(check_request(&bad_id)[0].contains("not an integer"));
+    }
+
+    #[test]
+    fn a_wrong_answer_fails() {
+        let mut r = recorded("GET", "/api/v3/repos/o/r/pulls/1", None, Value::Null);
+        r.status = 200;
+        r.response_body = Bytes::from(json!({ "number": "one" }).to_string());
+        let text = check_response(&r).join("\n");
+        assert!(text.contains("\"base\" is a required property"), "{text}");
+
+        let mut example =
+            crate::forge::github::example("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200);
+        example["requested_teams"] = json!([]);
+        example["number"] = json!("one");
+        r.response_body = Bytes::from(example.to_string());
+        let violations = check_response(&r);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].contains("at `/number`"), "{violations:?}");
+
+        r.status = 418;
+        assert!(check_response(&r)[0].contains("status 418 is not declared"));
+
+        // A valid `null` where the description says `nullable: true` passes.
+        let mut example =
+            crate::forge::github::example("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200);
+        example["requested_teams"] = json!([]);
+        example["merged_at"] = Value::Null;
+        example["milestone"] = Value::Null;
+        r.status = 200;
+        r.response_body = Bytes::from(example.to_string());
+        assert_eq!(check_response(&r), Vec::<String>::new());
+    }
+}
