@@ -56,10 +56,10 @@ pub fn rewrite_nullable(schema: &Value) -> Value {
             if map.get("nullable") != Some(&Value::Bool(true)) {
                 return Value::Object(out);
             }
-            if let Some(Value::Array(values)) = out.get_mut("enum") {
-                if !values.contains(&Value::Null) {
-                    values.push(Value::Null);
-                }
+            if let Some(Value::Array(values)) = out.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
             }
             match out.get("type").cloned() {
                 Some(Value::String(t)) => {
@@ -123,12 +123,15 @@ fn validate(key: &str, schema: &Value, instance: &Value) -> Vec<String> {
 
 /// The operation whose template matches `path` (under `/api/v3`) with `method`, and its
 /// path parameters. Templates with more literal segments win.
-fn operation<'a>(method: &str, path: &str) -> Result<(&'a Value, Vec<(String, String)>), String> {
+/// An operation of the fixture and the path parameters a request gave it.
+type Matched<'a> = (&'a Value, Vec<(String, String)>);
+
+fn operation<'a>(method: &str, path: &str) -> Result<Matched<'a>, String> {
     let Some(rest) = path.strip_prefix("/api/v3") else {
         return Err(format!("{path} is not under /api/v3"));
     };
     let segments: Vec<&str> = rest.trim_matches('/').split('/').collect();
-    let mut best: Option<(usize, &Value, Vec<(String, String)>)> = None;
+    let mut best: Option<(usize, Matched<'a>)> = None;
     let mut methods = Vec::new();
     for op in fixture()["operations"].as_array().into_iter().flatten() {
         let template = op["path"].as_str().unwrap_or_default();
@@ -155,12 +158,12 @@ fn operation<'a>(method: &str, path: &str) -> Result<(&'a Value, Vec<(String, St
             methods.push(format!("{op_method} {template}"));
             continue;
         }
-        if best.as_ref().is_none_or(|(l, _, _)| literal > *l) {
-            best = Some((literal, op, params));
+        if best.as_ref().is_none_or(|(l, _)| literal > *l) {
+            best = Some((literal, (op, params)));
         }
     }
     match best {
-        Some((_, op, params)) => Ok((op, params)),
+        Some((_, matched)) => Ok(matched),
         None if methods.is_empty() => Err(format!(
             "{method} {path}: no GitHub operation in {} has this path",
             source()

@@ -44,7 +44,7 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     let urls = Urls::new(&base);
     if query.contains("associatedPullRequests") {
         if let Err(response) = guard(gh, &headers, "pull_requests=read") {
-            return forbidden_as_graphql(response);
+            return forbidden_as_graphql(*response);
         }
         let owner = variables["owner"].as_str().unwrap_or_default();
         let name = variables["name"].as_str().unwrap_or_default();
@@ -62,7 +62,7 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     }
     if query.contains("nodes(ids:") {
         if let Err(response) = guard(gh, &headers, "deployments=read") {
-            return forbidden_as_graphql(response);
+            return forbidden_as_graphql(*response);
         }
         let nodes: Vec<Value> = variables["ids"]
             .as_array()

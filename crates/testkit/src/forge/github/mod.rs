@@ -529,7 +529,7 @@ pub(crate) fn guard(
     state: &GitHubState,
     headers: &HeaderMap,
     permission: &str,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     if !state.tokens.is_empty() {
         let presented = headers
             .get(http::header::AUTHORIZATION)
@@ -540,7 +540,7 @@ pub(crate) fn guard(
             })
             .map(str::trim);
         if !presented.is_some_and(|t| state.tokens.iter().any(|k| k == t)) {
-            return Err(respond::error(401, "Bad credentials"));
+            return Err(Box::new(respond::error(401, "Bad credentials")));
         }
     }
     if state.denied.contains(permission) {
@@ -550,7 +550,7 @@ pub(crate) fn guard(
                 .headers_mut()
                 .insert("x-accepted-github-permissions", value);
         }
-        return Err(response);
+        return Err(Box::new(response));
     }
     Ok(())
 }
