@@ -18,7 +18,9 @@
 //!
 //! Requests are built here with GitHub's recommended headers and an `Authorization` header
 //! marked sensitive, and sent with absolute URLs, so the REST base (`/api/v3` on GitHub
-//! Enterprise Server) and the GraphQL endpoint (`/api/graphql`) can differ.
+//! Enterprise Server) and the GraphQL endpoint (`/api/graphql`) can differ. octocrab's default
+//! service stack always appends a second `User-Agent: octocrab` line after ours; removing it
+//! means building octocrab over a custom hyper service (`OctocrabBuilder::new_empty`).
 
 use std::time::Duration;
 
