@@ -234,10 +234,14 @@ async fn deployment_status_is_written_once_under_faults() {
                 .await
                 .unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(status.state, DeploymentState::Success, "{what}");
-            let state = fake.state();
-            let stored = state.github.deployment(REPO, deployment.id).unwrap();
-            assert_eq!(stored.statuses.len(), 1, "{what}");
-            drop(state);
+            let stored = fake
+                .state()
+                .github
+                .deployment(REPO, deployment.id)
+                .unwrap()
+                .statuses
+                .len();
+            assert_eq!(stored, 1, "{what}");
             assert_github_conformance(&fake);
         }
     }
@@ -459,12 +463,10 @@ async fn pull_requests_read_open_label_and_request_reviews() {
         .unwrap();
     let reread = forge.pull_request(opened.number).await.unwrap();
     assert_eq!(reread.labels, ["revert", "urgent"]);
-    let state = fake.state();
-    assert_eq!(
-        state.github.repos[REPO].pulls[&opened.number].requested_reviewers,
-        ["alice"]
-    );
-    drop(state);
+    let reviewers = fake.state().github.repos[REPO].pulls[&opened.number]
+        .requested_reviewers
+        .clone();
+    assert_eq!(reviewers, ["alice"]);
 
     // 422 with GitHub's field errors in the message.
     let err = forge.create_pull_request(&new).await.unwrap_err();
