@@ -460,8 +460,8 @@ impl Forge {
     }
 
     /// Deployments matching `filter`, newest first, all pages. `latest` is filled where the
-    /// forge returns it with the list (GitLab); on GitHub it is `None` (see
-    /// [`Forge::deployment_statuses`]).
+    /// forge returns it with the list (GitLab) or can batch it (GitHub: one GraphQL query per
+    /// 100 deployments; the status's `id` is 0 there, GraphQL does not expose it).
     pub async fn list_deployments(
         &self,
         filter: &DeploymentFilter,

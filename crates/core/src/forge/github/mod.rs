@@ -1,123 +1,137 @@
-//! The GitHub backend (to be written).
+//! The GitHub backend: GitHub.com and GitHub Enterprise Server over REST, with GraphQL where one
+//! query replaces many REST calls.
+//!
+//! Layout: [`client`] holds the transport (octocrab, retries, errors, pagination), `types` the
+//! wire structs, and one file per concept holds the operations: comments, pull requests,
+//! deployments, checks, repository metadata (permissions, issues, tags, releases), GraphQL.
+//!
+//! Requests go through octocrab's generic HTTP layer with our own small wire structs rather
+//! than octocrab's typed models: those models require fields that GitHub Enterprise versions or
+//! the API's nullable fields do not always provide, and we only read a handful of fields.
+//!
+//! Request counts (asserted by tests): a list costs one request per 100 items; PRs for commits
+//! cost one GraphQL query per 100 commits; `list_deployments` costs one REST request per 100
+//! deployments plus, with a token, one GraphQL query per 100 deployments for their latest
+//! statuses (without a token GitHub refuses GraphQL, so it reads the newest status of each
+//! deployment over REST: one more request per deployment).
+
+pub(crate) mod client;
+mod types;
+
+mod checks;
+mod comments;
+mod deployments;
+mod graphql;
+mod pulls;
+mod repo;
+
+use std::sync::{Arc, OnceLock};
+
+use octocrab::Octocrab;
+use octocrab::service::middleware::retry::RetryConfig;
 
 use super::{ForgeConfig, ForgeError};
 
 /// GitHub client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GitHub {
     config: ForgeConfig,
+    /// Built on first use: octocrab's service stack spawns a worker on the current Tokio
+    /// runtime, so it cannot be made before one is running.
+    octo: Arc<OnceLock<Octocrab>>,
 }
 
-impl GitHub {
-    /// Builds the client.
-    pub fn new(config: ForgeConfig) -> Result<Self, ForgeError> {
-        Ok(Self { config })
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHub")
+            .field("repo", &self.config.repo)
+            .field("api_url", &self.config.api_url)
+            .field("graphql_url", &self.config.graphql_url)
+            .finish_non_exhaustive()
     }
 }
 
-/// The GraphQL endpoint that belongs with a REST base URL.
-pub fn graphql_url_for(api_url: &str) -> String {
-    format!("{}/graphql", api_url.trim_end_matches('/'))
-}
-
-// Placeholder surface so the crate builds while the backend is written; every method is replaced.
-#[allow(unused_variables, missing_docs)]
 impl GitHub {
-    fn pending<T>(&self, op: &str) -> Result<T, ForgeError> {
-        let _ = &self.config;
-        Err(ForgeError::Unsupported {
-            forge: super::ForgeKind::GitHub,
-            operation: op.into(),
+    /// Builds the client; checks that both base URLs are absolute `http(s)` URLs.
+    pub fn new(mut config: ForgeConfig) -> Result<Self, ForgeError> {
+        config.api_url = config.api_url.trim().trim_end_matches('/').to_string();
+        config.graphql_url = config.graphql_url.trim().to_string();
+        for (name, value) in [
+            ("GITHUB_API_URL", &config.api_url),
+            ("GITHUB_GRAPHQL_URL", &config.graphql_url),
+        ] {
+            let ok = url::Url::parse(value)
+                .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .unwrap_or(false);
+            if !ok {
+                return Err(ForgeError::Config(format!(
+                    "{name} is `{value}`, not an http(s) URL; set it to e.g. \
+                     https://api.github.com (GitHub Enterprise: https://HOST/api/v3 and \
+                     https://HOST/api/graphql)"
+                )));
+            }
+        }
+        Ok(Self {
+            config,
+            octo: Arc::new(OnceLock::new()),
         })
     }
-    pub async fn list_comments(&self, pr: u64) -> Result<Vec<super::Comment>, ForgeError> {
-        self.pending("list_comments")
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &ForgeConfig {
+        &self.config
     }
-    pub async fn create_comment(&self, pr: u64, body: &str) -> Result<super::Comment, ForgeError> {
-        self.pending("create_comment")
+
+    fn octocrab(&self) -> Result<&Octocrab, String> {
+        if let Some(octo) = self.octo.get() {
+            return Ok(octo);
+        }
+        // Every request carries an absolute URL; the base only has to be the API's origin.
+        let base = url::Url::parse(&self.config.api_url)
+            .map(|u| u.origin().ascii_serialization())
+            .map_err(|e| format!("bad API URL: {e}"))?;
+        crate::tls::init();
+        let timeout = Some(self.config.timeout);
+        let built = Octocrab::builder()
+            .base_uri(base)
+            .map_err(|e| format!("bad API URL: {e}"))?
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(timeout)
+            .set_read_timeout(timeout)
+            .set_write_timeout(timeout)
+            .build()
+            .map_err(|e| format!("could not set up the HTTP client: {e}"))?;
+        let _ = self.octo.set(built);
+        self.octo
+            .get()
+            .ok_or_else(|| "HTTP client missing".to_string())
     }
-    pub async fn update_comment(
-        &self,
-        pr: u64,
-        id: u64,
-        body: &str,
-    ) -> Result<super::Comment, ForgeError> {
-        self.pending("update_comment")
+}
+
+/// The GraphQL endpoint that belongs with a REST base URL: GitHub Enterprise Server serves REST
+/// at `https://HOST/api/v3` and GraphQL at `https://HOST/api/graphql`; GitHub.com at
+/// `https://api.github.com` and `https://api.github.com/graphql`.
+pub fn graphql_url_for(api_url: &str) -> String {
+    let api_url = api_url.trim().trim_end_matches('/');
+    match api_url.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{api_url}/graphql"),
     }
-    pub async fn pull_request(&self, number: u64) -> Result<super::PullRequest, ForgeError> {
-        self.pending("pull_request")
-    }
-    pub async fn pull_requests_by_head(
-        &self,
-        branch: &str,
-    ) -> Result<Vec<super::PullRequest>, ForgeError> {
-        self.pending("pull_requests_by_head")
-    }
-    pub async fn create_pull_request(
-        &self,
-        new: &super::NewPullRequest,
-    ) -> Result<super::PullRequest, ForgeError> {
-        self.pending("create_pull_request")
-    }
-    pub async fn add_labels(&self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
-        self.pending("add_labels")
-    }
-    pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {
-        self.pending("request_reviewers")
-    }
-    pub async fn pull_requests_for_commits(
-        &self,
-        shas: &[String],
-    ) -> Result<std::collections::BTreeMap<String, Vec<super::PullRequest>>, ForgeError> {
-        self.pending("pull_requests_for_commits")
-    }
-    pub async fn create_deployment(
-        &self,
-        new: &super::NewDeployment,
-    ) -> Result<super::DeploymentCreated, ForgeError> {
-        self.pending("create_deployment")
-    }
-    pub async fn create_deployment_status(
-        &self,
-        id: u64,
-        status: &super::NewDeploymentStatus,
-    ) -> Result<super::DeploymentStatus, ForgeError> {
-        self.pending("create_deployment_status")
-    }
-    pub async fn deployment(&self, id: u64) -> Result<super::Deployment, ForgeError> {
-        self.pending("deployment")
-    }
-    pub async fn list_deployments(
-        &self,
-        filter: &super::DeploymentFilter,
-    ) -> Result<Vec<super::Deployment>, ForgeError> {
-        self.pending("list_deployments")
-    }
-    pub async fn deployment_statuses(
-        &self,
-        id: u64,
-    ) -> Result<Vec<super::DeploymentStatus>, ForgeError> {
-        self.pending("deployment_statuses")
-    }
-    pub async fn checks(&self, sha: &str) -> Result<super::ChecksSummary, ForgeError> {
-        self.pending("checks")
-    }
-    pub async fn permission(&self, user: &str) -> Result<super::Permission, ForgeError> {
-        self.pending("permission")
-    }
-    pub async fn create_issue(&self, new: &super::NewIssue) -> Result<super::Issue, ForgeError> {
-        self.pending("create_issue")
-    }
-    pub async fn tags(&self) -> Result<Vec<super::Tag>, ForgeError> {
-        self.pending("tags")
-    }
-    pub async fn release_by_tag(&self, tag: &str) -> Result<Option<super::Release>, ForgeError> {
-        self.pending("release_by_tag")
-    }
-    pub async fn create_release(
-        &self,
-        new: &super::NewRelease,
-    ) -> Result<super::Release, ForgeError> {
-        self.pending("create_release")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphql_url_for_github_and_ghes() {
+        assert_eq!(
+            graphql_url_for("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            graphql_url_for("https://ghe.example/api/v3/"),
+            "https://ghe.example/api/graphql"
+        );
     }
 }

@@ -1,0 +1,299 @@
+//! GitHub GraphQL, where one query replaces many REST calls: the pull requests of up to 100
+//! commits at once, and the latest status of up to 100 deployments at once.
+//!
+//! Queries go to `ForgeConfig::graphql_url` (GitHub Enterprise Server: `/api/graphql`, beside
+//! rather than under the REST base `/api/v3`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use http::Method;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::GitHub;
+use super::client::Op;
+use super::types::{User, deployment_state, login};
+use crate::forge::{DeploymentStatus, ForgeError, ForgeKind, PrState, PullRequest};
+
+/// GraphQL queries only read: safe to retry.
+const QUERY: Op = Op::write(Method::POST, "/graphql", "pull-requests: read").idempotent();
+
+/// Commits per query (GitHub caps a query's nodes; 100 aliases stay well inside it).
+pub(crate) const BATCH: usize = 100;
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<GraphQlError>,
+}
+
+#[derive(Deserialize)]
+struct GraphQlError {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    message: String,
+}
+
+impl GitHub {
+    /// Runs one query; GraphQL errors become [`ForgeError`]s.
+    async fn graphql<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<T, ForgeError> {
+        let body = json!({ "query": query, "variables": variables });
+        let envelope: Envelope<T> = self
+            .json(&QUERY, &self.config.graphql_url, Some(&body))
+            .await?;
+        let route = QUERY.name();
+        if let Some(first) = envelope.errors.first() {
+            let message = envelope
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(match first.kind.as_deref() {
+                Some("NOT_FOUND") => ForgeError::NotFound { route, message },
+                Some("FORBIDDEN") => ForgeError::Forbidden {
+                    route,
+                    message,
+                    permission: Some(QUERY.permission.to_string()),
+                },
+                Some("RATE_LIMITED") => ForgeError::RateLimited {
+                    forge: ForgeKind::GitHub,
+                    route,
+                    reset_after: None,
+                },
+                _ => ForgeError::Invalid {
+                    route,
+                    status: 200,
+                    message: format!("GraphQL errors: {message}"),
+                },
+            });
+        }
+        envelope.data.ok_or_else(|| ForgeError::Decode {
+            forge: ForgeKind::GitHub,
+            route,
+            message: "GraphQL answer without data or errors".to_string(),
+        })
+    }
+
+    /// The PRs associated with each commit: one query per [`BATCH`] commits.
+    pub async fn pull_requests_for_commits(
+        &self,
+        shas: &[String],
+    ) -> Result<BTreeMap<String, Vec<PullRequest>>, ForgeError> {
+        let mut out = BTreeMap::new();
+        for sha in shas {
+            // The SHAs are written into the query text: accept nothing but hex.
+            if sha.len() < 4 || sha.len() > 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ForgeError::Config(format!(
+                    "`{sha}` is not a commit SHA; pass full hexadecimal SHAs"
+                )));
+            }
+            out.insert(sha.clone(), Vec::new());
+        }
+        for chunk in shas.chunks(BATCH) {
+            let aliases: String = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, sha)| {
+                    format!(
+                        "c{i}: object(oid: \"{sha}\") {{ ... on Commit {{ associatedPullRequests(first: 5) {{ nodes {{ ...pr }} }} }} }}\n"
+                    )
+                })
+                .collect();
+            let query = format!(
+                "query($owner: String!, $name: String!) {{\n  repository(owner: $owner, name: $name) {{\n{aliases}  }}\n}}\n{PR_FRAGMENT}"
+            );
+            let data: RepositoryData = self
+                .graphql(
+                    &query,
+                    json!({ "owner": self.config.repo.owner, "name": self.config.repo.name }),
+                )
+                .await?;
+            let repository = data.repository.ok_or_else(|| ForgeError::NotFound {
+                route: QUERY.name(),
+                message: format!("repository {} not found", self.config.repo),
+            })?;
+            for (i, sha) in chunk.iter().enumerate() {
+                let prs = repository
+                    .get(&format!("c{i}"))
+                    .and_then(|c| c.as_ref())
+                    .and_then(|c| c.associated_pull_requests.as_ref())
+                    .map(|conn| {
+                        conn.nodes
+                            .iter()
+                            .flatten()
+                            .cloned()
+                            .map(Into::into)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.insert(sha.clone(), prs);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The latest status of each deployment, by GraphQL node id: one query per [`BATCH`].
+    pub(crate) async fn latest_statuses(
+        &self,
+        node_ids: &[(u64, String)],
+    ) -> Result<BTreeMap<u64, DeploymentStatus>, ForgeError> {
+        let mut out = BTreeMap::new();
+        for chunk in node_ids.chunks(BATCH) {
+            let ids: Vec<&str> = chunk.iter().map(|(_, id)| id.as_str()).collect();
+            let data: NodesData = self.graphql(LATEST_QUERY, json!({ "ids": ids })).await?;
+            for node in data.nodes.into_iter().flatten() {
+                let (Some(id), Some(status)) = (node.database_id, node.latest_status) else {
+                    continue;
+                };
+                let Some(state) = deployment_state(&status.state) else {
+                    continue;
+                };
+                out.insert(
+                    id,
+                    DeploymentStatus {
+                        // GraphQL does not expose the REST id of a status.
+                        id: 0,
+                        state,
+                        description: status.description.unwrap_or_default(),
+                        environment_url: status.environment_url.filter(|u| !u.is_empty()),
+                        log_url: status.log_url.filter(|u| !u.is_empty()),
+                        created_at: status.created_at,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+const PR_FRAGMENT: &str = "fragment pr on PullRequest { number title body state isDraft \
+author { login } headRefName headRefOid baseRefName mergeCommit { oid } mergedBy { login } \
+mergedAt url labels(first: 20) { nodes { name } } }";
+
+const LATEST_QUERY: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Deployment { \
+databaseId latestStatus { state description environmentUrl logUrl createdAt } } } }";
+
+#[derive(Deserialize)]
+struct RepositoryData {
+    repository: Option<BTreeMap<String, Option<CommitNode>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CommitNode {
+    #[serde(default)]
+    associated_pull_requests: Option<Connection<GqlPull>>,
+}
+
+#[derive(Deserialize)]
+struct Connection<T> {
+    #[serde(default = "Vec::new")]
+    nodes: Vec<Option<T>>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlPull {
+    number: u64,
+    title: String,
+    #[serde(default)]
+    body: String,
+    state: String,
+    #[serde(default)]
+    is_draft: bool,
+    #[serde(default)]
+    author: Option<User>,
+    head_ref_name: String,
+    head_ref_oid: String,
+    base_ref_name: String,
+    #[serde(default)]
+    merge_commit: Option<Oid>,
+    #[serde(default)]
+    merged_by: Option<User>,
+    #[serde(default)]
+    merged_at: Option<DateTime<Utc>>,
+    url: String,
+    #[serde(default)]
+    labels: Option<Labels>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Oid {
+    oid: String,
+}
+
+#[derive(Clone, Deserialize)]
+struct Labels {
+    #[serde(default)]
+    nodes: Vec<Option<Named>>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Named {
+    name: String,
+}
+
+impl From<GqlPull> for PullRequest {
+    fn from(p: GqlPull) -> Self {
+        let state = match p.state.as_str() {
+            "MERGED" => PrState::Merged,
+            "OPEN" => PrState::Open,
+            _ => PrState::Closed,
+        };
+        PullRequest {
+            number: p.number,
+            title: p.title,
+            body: p.body,
+            state,
+            draft: p.is_draft,
+            author: login(&p.author),
+            head_ref: p.head_ref_name,
+            head_sha: p.head_ref_oid,
+            base_ref: p.base_ref_name,
+            merge_commit_sha: p.merge_commit.map(|c| c.oid),
+            merged_by: p.merged_by.map(|u| u.login),
+            merged_at: p.merged_at,
+            url: p.url,
+            labels: p
+                .labels
+                .map(|l| l.nodes.into_iter().flatten().map(|n| n.name).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NodesData {
+    #[serde(default)]
+    nodes: Vec<Option<DeploymentNode>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentNode {
+    #[serde(default)]
+    database_id: Option<u64>,
+    #[serde(default)]
+    latest_status: Option<GqlStatus>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlStatus {
+    state: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    environment_url: Option<String>,
+    #[serde(default)]
+    log_url: Option<String>,
+    created_at: DateTime<Utc>,
+}

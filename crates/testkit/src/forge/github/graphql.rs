@@ -1,0 +1,195 @@
+//! The GraphQL subset shipline sends: commits' associated pull requests (aliased `object(oid:)`
+//! lookups, many per query) and deployments' latest statuses (`nodes(ids:)`). Queries are
+//! recognised by shape, not parsed; anything else gets a GraphQL error.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use http::HeaderMap;
+use serde_json::{Value, json};
+
+use super::render::{Urls, parse_node_id};
+use super::respond::{error, json_response};
+use super::{Pull, Repo, guard};
+use crate::forge::Shared;
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new().route("/api/graphql", post(graphql))
+}
+
+fn graphql_error(kind: &str, message: &str) -> Response {
+    json_response(
+        200,
+        json!({ "data": null, "errors": [{ "type": kind, "message": message }] }),
+    )
+}
+
+async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let base = shared.base_url();
+    let st = shared.state();
+    let gh = &st.github;
+    // GitHub's GraphQL API has no anonymous access.
+    if !headers.contains_key(http::header::AUTHORIZATION) {
+        return error(401, "This endpoint requires you to be authenticated.");
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return error(400, "Problems parsing JSON");
+    };
+    let query = request["query"].as_str().unwrap_or_default();
+    let variables = &request["variables"];
+    let urls = Urls::new(&base);
+    if query.contains("associatedPullRequests") {
+        if let Err(response) = guard(gh, &headers, "pull_requests=read") {
+            return forbidden_as_graphql(*response);
+        }
+        let owner = variables["owner"].as_str().unwrap_or_default();
+        let name = variables["name"].as_str().unwrap_or_default();
+        let Some(repo) = gh.repos.get(&format!("{owner}/{name}")) else {
+            return graphql_error(
+                "NOT_FOUND",
+                &format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
+            );
+        };
+        let mut fields = serde_json::Map::new();
+        for (alias, oid) in object_lookups(query) {
+            fields.insert(alias, commit_node(repo, &oid, &urls));
+        }
+        return json_response(200, json!({ "data": { "repository": fields } }));
+    }
+    if query.contains("nodes(ids:") {
+        if let Err(response) = guard(gh, &headers, "deployments=read") {
+            return forbidden_as_graphql(*response);
+        }
+        let nodes: Vec<Value> = variables["ids"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|id| deployment_node(gh, id.as_str().unwrap_or_default()))
+            .collect();
+        return json_response(200, json!({ "data": { "nodes": nodes } }));
+    }
+    graphql_error(
+        "UNSUPPORTED",
+        "the fake GitHub does not answer this query; it knows associatedPullRequests and nodes(ids:)",
+    )
+}
+
+fn forbidden_as_graphql(response: Response) -> Response {
+    if response.status() == http::StatusCode::FORBIDDEN {
+        graphql_error("FORBIDDEN", "Resource not accessible by integration")
+    } else {
+        response
+    }
+}
+
+/// `alias: object(oid: "sha")` pairs in query order.
+fn object_lookups(query: &str) -> Vec<(String, String)> {
+    let marker = ": object(oid: \"";
+    let mut out = Vec::new();
+    let mut rest = query;
+    while let Some(at) = rest.find(marker) {
+        let alias: String = rest[..at]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let after = &rest[at + marker.len()..];
+        let oid: String = after.chars().take_while(|c| *c != '"').collect();
+        rest = &after[oid.len()..];
+        out.push((alias, oid));
+    }
+    out
+}
+
+fn commit_known(repo: &Repo, oid: &str) -> bool {
+    match &repo.git_dir {
+        Some(dir) => std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(dir)
+            .args(["cat-file", "-e"])
+            .arg(format!("{oid}^{{commit}}"))
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false),
+        None => true,
+    }
+}
+
+fn commit_node(repo: &Repo, oid: &str, urls: &Urls) -> Value {
+    if !commit_known(repo, oid) {
+        return Value::Null;
+    }
+    let extra = repo.commit_pulls.get(oid);
+    let nodes: Vec<Value> = repo
+        .pulls
+        .values()
+        .filter(|p| {
+            p.head_sha == oid
+                || p.merge_commit_sha.as_deref() == Some(oid)
+                || extra.is_some_and(|e| e.contains(&p.number))
+        })
+        .take(5)
+        .map(|p| pull_node(repo, p, urls))
+        .collect();
+    json!({ "associatedPullRequests": { "nodes": nodes } })
+}
+
+fn pull_node(repo: &Repo, p: &Pull, urls: &Urls) -> Value {
+    let state = if p.merged_at.is_some() {
+        "MERGED"
+    } else if p.state == "open" {
+        "OPEN"
+    } else {
+        "CLOSED"
+    };
+    json!({
+        "number": p.number,
+        "title": p.title,
+        "body": p.body,
+        "state": state,
+        "isDraft": p.draft,
+        "author": { "login": p.user },
+        "headRefName": p.head_ref,
+        "headRefOid": p.head_sha,
+        "baseRefName": p.base_ref,
+        "mergeCommit": p.merge_commit_sha.as_ref().map(|oid| json!({ "oid": oid })),
+        "mergedBy": p.merged_by.as_ref().map(|login| json!({ "login": login })),
+        "mergedAt": p.merged_at,
+        "url": format!("{}/{}/pull/{}", urls.web, repo.full_name(), p.number),
+        "labels": { "nodes": p.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>() },
+    })
+}
+
+fn deployment_node(gh: &super::GitHubState, node: &str) -> Value {
+    let Some(("Deployment", id)) = parse_node_id(node)
+        .as_ref()
+        .map(|(k, id)| (k.as_str(), *id))
+    else {
+        return Value::Null;
+    };
+    let Some(d) = gh
+        .repos
+        .values()
+        .flat_map(|r| r.deployments.iter())
+        .find(|d| d.id == id)
+    else {
+        return Value::Null;
+    };
+    let latest = d.statuses.last().map(|s| {
+        json!({
+            "state": s.state.to_ascii_uppercase(),
+            "description": s.description,
+            "environmentUrl": (!s.environment_url.is_empty()).then_some(&s.environment_url),
+            "logUrl": (!s.log_url.is_empty()).then_some(&s.log_url),
+            "createdAt": s.created_at,
+        })
+    });
+    json!({ "databaseId": d.id, "latestStatus": latest })
+}
