@@ -475,7 +475,14 @@ where
             }
         };
         let cut_short = !matches!(parsed, Ok(true));
-        finish_child(&mut child, cut_short, errors.join().unwrap_or_default(), &parsed, describe, git)
+        finish_child(
+            &mut child,
+            cut_short,
+            errors.join().unwrap_or_default(),
+            &parsed,
+            describe,
+            git,
+        )
     })
 }
 
@@ -643,9 +650,7 @@ fn commit_from_header(fields: Vec<String>) -> Result<Commit, String> {
     let [sha, parents, an, ae, ad, cn, ce, cd, message]: [String; HEADER_FIELDS] = fields
         .try_into()
         .map_err(|_| "wrong number of header fields".to_string())?;
-    let time = |raw: &str| {
-        parse_time(raw).ok_or_else(|| format!("commit {sha}: bad date {raw:?}"))
-    };
+    let time = |raw: &str| parse_time(raw).ok_or_else(|| format!("commit {sha}: bad date {raw:?}"));
     let (author_time, committer_time) = (time(&ad)?, time(&cd)?);
     let (subject, body) = split_message(&message);
     Ok(Commit {
