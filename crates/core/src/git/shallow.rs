@@ -1,8 +1,106 @@
 //! Shallow clones: detecting them and deepening what is needed.
+//!
+//! CI checkouts are shallow by default (`actions/checkout` fetches one commit, GitLab 20 or 50),
+//! which silently truncates any history walk: a release range would look like one commit. Before
+//! reading a range, [`ensure_range`] makes sure the history it needs is present, fetching more from
+//! `origin` in growing steps, and otherwise fails with the setting that fixes the pipeline.
 
 use super::{Git, GitError};
+
+/// Depths tried with `git fetch --deepen` before giving up and fetching everything.
+const DEEPEN_STEPS: [u32; 3] = [50, 500, 5_000];
+
+/// What a pipeline has to change so its clone holds the history shipline reads.
+const FIX: &str = "set `fetch-depth: 0` on actions/checkout (GitLab: set `GIT_DEPTH: 0`, or \
+                   `GIT_STRATEGY: clone` with depth 0)";
 
 /// Whether the repository is a shallow clone.
 pub fn is_shallow(git: &Git) -> Result<bool, GitError> {
     Ok(git.run(["rev-parse", "--is-shallow-repository"])?.trim() == "true")
+}
+
+/// Makes sure the history of `base..head` (all of `head`'s history when `base` is `None`) is
+/// present. In a complete clone this costs one `git rev-parse`. In a shallow clone it fetches from
+/// `origin` with `--deepen` in growing steps, then `--unshallow`, checking after each step that
+/// `base` exists and has a merge base with `head`.
+///
+/// Fails with [`GitError::Shallow`] (naming the checkout setting to change) when there is no
+/// `origin`, a fetch fails, or the history is still incomplete after unshallowing.
+pub fn ensure_range(git: &Git, base: Option<&str>, head: &str) -> Result<(), GitError> {
+    if !is_shallow(git)? {
+        return Ok(());
+    }
+    let range = match base {
+        Some(base) => format!("{base}..{head}"),
+        None => format!("the full history of {head}"),
+    };
+    if base.is_some() && range_complete(git, base, head)? {
+        return Ok(());
+    }
+    if git.remote_url("origin")?.is_none() {
+        return Err(GitError::Shallow(format!(
+            "this is a shallow clone without an `origin` remote, so {range} cannot be fetched: {FIX}"
+        )));
+    }
+    // The full history needs everything: fetching in steps would only add round trips.
+    let steps: &[u32] = if base.is_some() { &DEEPEN_STEPS } else { &[] };
+    for depth in steps {
+        fetch(git, &[format!("--deepen={depth}")], &range)?;
+        if !is_shallow(git)? || range_complete(git, base, head)? {
+            return finish(git, base, head, &range);
+        }
+    }
+    fetch(git, &["--unshallow".to_string()], &range)?;
+    finish(git, base, head, &range)
+}
+
+/// After fetching: a clone that is no longer shallow holds everything there is, so only an unknown
+/// revision remains possible; one that is still shallow must at least cover the range.
+fn finish(git: &Git, base: Option<&str>, head: &str, range: &str) -> Result<(), GitError> {
+    if !is_shallow(git)? {
+        git.resolve(head)?;
+        if let Some(base) = base {
+            git.resolve(base)?;
+        }
+        return Ok(());
+    }
+    if base.is_some() && range_complete(git, base, head)? {
+        return Ok(());
+    }
+    Err(GitError::Shallow(format!(
+        "this is a shallow clone and {range} is still incomplete after fetching from origin: {FIX}"
+    )))
+}
+
+/// Both ends exist and meet: walking from `head` reaches the merge base before the shallow edge.
+fn range_complete(git: &Git, base: Option<&str>, head: &str) -> Result<bool, GitError> {
+    let Some(base) = base else {
+        return Ok(false);
+    };
+    let exists = |rev: &str| {
+        git.check([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ])
+    };
+    if !exists(base)? || !exists(head)? {
+        return Ok(false);
+    }
+    git.check(["merge-base", base, head])
+}
+
+fn fetch(git: &Git, how: &[String], range: &str) -> Result<(), GitError> {
+    let mut args = vec!["fetch".to_string(), "--quiet".into()];
+    args.extend(how.iter().cloned());
+    args.push("origin".into());
+    match git.output(&args) {
+        Ok(_) => Ok(()),
+        Err(GitError::Command { stderr, .. }) => Err(GitError::Shallow(format!(
+            "this is a shallow clone and fetching {range} from origin failed (`git {}`: {stderr}): {FIX}",
+            args.join(" ")
+        ))),
+        Err(other) => Err(other),
+    }
 }
