@@ -221,6 +221,9 @@ pub struct Deployment {
 pub struct NewDeployment {
     /// Ref to deploy (branch, tag or SHA).
     pub git_ref: String,
+    /// The exact commit, when known. GitLab records it with the ref (instead of resolving the ref
+    /// to whatever it points at now); GitHub deploys `git_ref`, so pass the SHA there.
+    pub sha: Option<String>,
     /// Environment name.
     pub environment: String,
     /// Description.

@@ -265,6 +265,7 @@ pub fn new_deployment(kind: ForgeKind, new: &NewDeploymentRecord) -> NewDeployme
     };
     NewDeployment {
         git_ref,
+        sha: Some(new.sha.clone()).filter(|sha| !sha.trim().is_empty()),
         environment: new.environment.clone(),
         description: truncate(&new.description),
         payload: payload(new),

@@ -59,6 +59,7 @@ fn setup() -> (FakeForge, Forge) {
 
 fn deployment_request(env: &str) -> NewDeployment {
     NewDeployment {
+        sha: None,
         git_ref: "main".into(),
         environment: env.into(),
         description: "deploy main".into(),

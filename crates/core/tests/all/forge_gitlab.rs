@@ -251,6 +251,7 @@ async fn deployment_created_and_updated_under_faults_is_one_record() {
     fake.inject(Fault::on("POST", "/api/v4/projects/*/deployments", FaultKind::Drop).after());
     let created = match forge
         .create_deployment(&NewDeployment {
+            sha: None,
             git_ref: sha(7),
             environment: "staging".into(),
             description: "deploy".into(),
@@ -374,6 +375,7 @@ async fn job_token_is_refused_before_sending_for_notes_and_merge_requests() {
     // What the job token may do, it does, with the JOB-TOKEN header.
     forge
         .create_deployment(&NewDeployment {
+            sha: None,
             git_ref: sha(3),
             environment: "review".into(),
             description: String::new(),
@@ -580,6 +582,7 @@ async fn job_deployment_is_found_and_left_to_gitlab() {
     let forge = connect_with(config(&fake, JOB_TOKEN, "CI_JOB_TOKEN"), Some(job));
     let created = forge
         .create_deployment(&NewDeployment {
+            sha: None,
             git_ref: "main".into(),
             environment: "production".into(),
             description: String::new(),
@@ -629,6 +632,7 @@ async fn job_deployment_is_found_and_left_to_gitlab() {
     // job's variables without a repository lookup.
     forge
         .create_deployment(&NewDeployment {
+            sha: None,
             git_ref: "main".into(),
             environment: "staging".into(),
             description: String::new(),

@@ -6,4 +6,5 @@ mod forge_github;
 mod forge_gitlab;
 mod git;
 mod ledger;
+mod ledger_forge;
 mod output;

@@ -118,7 +118,19 @@ impl GitLab {
         {
             return Ok(DeploymentCreated::Created(found));
         }
-        let (sha, git_ref, tag) = self.resolve_ref(&new.git_ref).await?;
+        let (sha, git_ref, tag) = match &new.sha {
+            Some(sha) if !new.git_ref.trim().is_empty() => {
+                let name = new
+                    .git_ref
+                    .strip_prefix("refs/heads/")
+                    .or_else(|| new.git_ref.strip_prefix("refs/tags/"))
+                    .unwrap_or(&new.git_ref);
+                let job = self.job.clone().unwrap_or_default();
+                let tag = new.git_ref.starts_with("refs/tags/") || job.tag.as_deref() == Some(name);
+                (sha.clone(), name.to_string(), tag)
+            }
+            _ => self.resolve_ref(&new.git_ref).await?,
+        };
         let req = Req::post(
             DEPLOYMENTS_ROUTE,
             format!("{}/deployments", self.project()),
