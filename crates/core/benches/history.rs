@@ -1,6 +1,7 @@
 //! History reader vs `git log --numstat` on the same range, in one run.
 //!
-//! Builds a 20,000-commit synthetic repository (or uses `SHIPLINE_BENCH_REPO=/path/to/repo`),
+//! Builds a 20,000-commit synthetic repository (or uses `SHIPLINE_BENCH_REPO=/path/to/repo`; a
+//! path that does not exist yet receives the generated repository and keeps it for later runs),
 //! then for the whole history and for a 1,000-commit range times, alternately, best of 3:
 //! the reader with stats and renames (auto parallelism), the reader in one git process, and plain
 //! `git log --numstat -M` with its output counted and discarded.
@@ -30,17 +31,15 @@ fn main() {
     }
     let _keep;
     let repo: PathBuf = match std::env::var_os("SHIPLINE_BENCH_REPO") {
-        Some(path) => PathBuf::from(path),
+        Some(path) if Path::new(&path).exists() => PathBuf::from(path),
+        Some(path) => {
+            // A path that does not exist yet gets the generated repository, kept for later runs.
+            generate(Path::new(&path));
+            PathBuf::from(path)
+        }
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let start = Instant::now();
-            let summary = fast_import(dir.path(), &FastImportSpec::new(20_000));
-            println!(
-                "generated {} commits ({} merges) with fast-import in {:.1}s",
-                summary.commits,
-                summary.merges,
-                start.elapsed().as_secs_f64()
-            );
+            generate(dir.path());
             let path = dir.path().to_path_buf();
             _keep = dir;
             path
@@ -55,7 +54,10 @@ fn main() {
         ranges.push(("1,000-commit range".to_string(), Some(base.to_string())));
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("repository: {} ({total} commits), {cores} cores", repo.display());
+    println!(
+        "repository: {} ({total} commits), {cores} cores",
+        repo.display()
+    );
     let timer = Path::new("/usr/bin/time").exists();
     if !timer {
         println!("(/usr/bin/time not found: tree peak memory not measured)");
@@ -75,15 +77,22 @@ fn main() {
                 tree_kb[i] = tree_kb[i].max(m.tree_kb);
             }
         }
-        assert_eq!(commits[0], commits[2], "reader and git log disagree on the commit count");
+        assert_eq!(
+            commits[0], commits[2],
+            "reader and git log disagree on the commit count"
+        );
         println!("\n{label}: {} commits", commits[0]);
         println!(
             "  {:<26} {:>9} {:>10} {:>12} {:>12}",
             "", "seconds", "commits/s", "self peak", "tree peak"
         );
-        for (i, name) in ["reader (auto parallel)", "reader (1 git process)", "git log --numstat"]
-            .iter()
-            .enumerate()
+        for (i, name) in [
+            "reader (auto parallel)",
+            "reader (1 git process)",
+            "git log --numstat",
+        ]
+        .iter()
+        .enumerate()
         {
             let own = if i == 2 {
                 "-".to_string()
@@ -109,6 +118,17 @@ fn main() {
     }
 }
 
+fn generate(path: &Path) {
+    let start = Instant::now();
+    let summary = fast_import(path, &FastImportSpec::new(20_000));
+    println!(
+        "generated {} commits ({} merges) with fast-import in {:.1}s",
+        summary.commits,
+        summary.merges,
+        start.elapsed().as_secs_f64()
+    );
+}
+
 struct Measurement {
     seconds: f64,
     commits: usize,
@@ -121,7 +141,11 @@ fn measure(repo: &Path, mode: &str, base: Option<&str>, head: &str, timer: bool)
     let peak_file = tempfile::NamedTempFile::new().expect("temp file");
     let mut cmd = if timer {
         let mut cmd = Command::new("/usr/bin/time");
-        cmd.arg("-f").arg("%M").arg("-o").arg(peak_file.path()).arg(exe);
+        cmd.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(peak_file.path())
+            .arg(exe);
         cmd
     } else {
         Command::new(exe)
