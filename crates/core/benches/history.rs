@@ -1,6 +1,7 @@
 //! History reader vs `git log --numstat` on the same range, in one run.
 //!
-//! Builds a 20,000-commit synthetic repository (or uses `SHIPLINE_BENCH_REPO=/path/to/repo`),
+//! Builds a 20,000-commit synthetic repository (or uses `SHIPLINE_BENCH_REPO=/path/to/repo`; a
+//! path that does not exist yet receives the generated repository and keeps it for later runs),
 //! then for the whole history and for a 1,000-commit range times, alternately, best of 3:
 //! the reader with stats and renames (auto parallelism), the reader in one git process, and plain
 //! `git log --numstat -M` with its output counted and discarded.
@@ -30,17 +31,15 @@ fn main() {
     }
     let _keep;
     let repo: PathBuf = match std::env::var_os("SHIPLINE_BENCH_REPO") {
-        Some(path) => PathBuf::from(path),
+        Some(path) if Path::new(&path).exists() => PathBuf::from(path),
+        Some(path) => {
+            // A path that does not exist yet gets the generated repository, kept for later runs.
+            generate(Path::new(&path));
+            PathBuf::from(path)
+        }
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let start = Instant::now();
-            let summary = fast_import(dir.path(), &FastImportSpec::new(20_000));
-            println!(
-                "generated {} commits ({} merges) with fast-import in {:.1}s",
-                summary.commits,
-                summary.merges,
-                start.elapsed().as_secs_f64()
-            );
+            generate(dir.path());
             let path = dir.path().to_path_buf();
             _keep = dir;
             path
@@ -117,6 +116,17 @@ fn main() {
             best[1] / best[2]
         );
     }
+}
+
+fn generate(path: &Path) {
+    let start = Instant::now();
+    let summary = fast_import(path, &FastImportSpec::new(20_000));
+    println!(
+        "generated {} commits ({} merges) with fast-import in {:.1}s",
+        summary.commits,
+        summary.merges,
+        start.elapsed().as_secs_f64()
+    );
 }
 
 struct Measurement {

@@ -238,25 +238,34 @@ where
         }
     };
     if threads == 1 && chunk == 0 {
-        let mut args = log_args(query);
-        args.extend(revs);
-        args.push("--".into());
-        args.extend(query.paths.iter().cloned());
-        let stop = AtomicBool::new(false);
-        return run_log(git, &args, None, &stop, f);
+        return sequential(git, query, revs, f);
     }
 
     let list = rev_list(git, query, &revs)?;
     let chunk = if chunk > 0 {
         chunk
     } else if list.len() < PARALLEL_MIN_COMMITS {
-        list.len().max(1)
+        // Walking twice is cheaper than feeding a short list through `--stdin`.
+        return sequential(git, query, revs, f);
     } else {
         // Several chunks per thread so an uneven chunk does not leave a core idle at the end.
         (list.len() / (threads * 4)).clamp(500, 5_000)
     };
     let chunks: Vec<&[String]> = list.chunks(chunk).collect();
     run_chunks(git, query, &chunks, threads, f)
+}
+
+/// One `git log` over the whole range, streamed.
+fn sequential<F>(git: &Git, query: &HistoryQuery, revs: Vec<String>, f: F) -> Result<(), GitError>
+where
+    F: FnMut(Commit) -> ControlFlow<()>,
+{
+    let mut args = log_args(query);
+    args.extend(revs);
+    args.push("--".into());
+    args.extend(query.paths.iter().cloned());
+    let stop = AtomicBool::new(false);
+    run_log(git, &args, None, &stop, f)
 }
 
 /// The flags shared by both reading strategies (no revisions, no pathspec).

@@ -41,7 +41,7 @@ fn reads_metadata_and_line_stats() {
     assert_eq!(commits.len(), 2);
     let (new, old) = (&commits[0], &commits[1]);
     assert_eq!(new.sha, second);
-    assert_eq!(new.parents, [first.clone()]);
+    assert_eq!(new.parents, std::slice::from_ref(&first));
     assert_eq!(old.sha, first);
     assert!(old.parents.is_empty());
     assert_eq!(old.author_name, "Ann Lee");
@@ -276,11 +276,11 @@ fn unknown_revision_is_reported_with_a_hint() {
     }
 }
 
+/// A commit's SHA and its files as (path, old path, added, deleted), counts as git prints them.
+type LogEntry = (String, Vec<(String, Option<String>, String, String)>);
+
 /// A straightforward reading of `git log --numstat` (text mode, `{old => new}` rename forms).
-fn reference_log(
-    dir: &Path,
-    first_parent: bool,
-) -> Vec<(String, Vec<(String, Option<String>, String, String)>)> {
+fn reference_log(dir: &Path, first_parent: bool) -> Vec<LogEntry> {
     let mut cmd = std::process::Command::new("git");
     cmd.current_dir(dir)
         .args(["log", "--numstat", "-M", "--format=@@%H", "main"]);
@@ -327,9 +327,7 @@ fn expand_rename(path: &str) -> (Option<String>, String) {
     }
 }
 
-fn as_reference(
-    commits: &[Commit],
-) -> Vec<(String, Vec<(String, Option<String>, String, String)>)> {
+fn as_reference(commits: &[Commit]) -> Vec<LogEntry> {
     commits
         .iter()
         .map(|c| {
@@ -550,7 +548,7 @@ fn builder_merges_prs_like_the_forges() {
         "{body}"
     );
     assert_eq!(repo.run(["log", "-1", "--format=%an", &sha]), "Bob Stone");
-    assert_eq!(squash.landed, [sha.clone()]);
+    assert_eq!(squash.landed, std::slice::from_ref(&sha));
     assert_eq!(repo.rev(&format!("{sha}^")), merge.head);
 
     let rebase = repo.merge_pr(pr(14, "feature-z", MergeStyle::Rebase, &["z.rs", "z2.rs"]));

@@ -293,18 +293,23 @@ impl Generator {
         Ok(cmds)
     }
 
-    /// Deletes a few lines and inserts new ones, keeping files between a handful and a few
-    /// hundred lines.
+    /// Deletes a few lines and inserts new ones: mostly small edits, sometimes larger ones, with
+    /// files hovering around a hundred lines.
     fn edit(&mut self, i: usize, max_insert: usize) {
         let len = self.files[i].lines.len();
-        let delete = if len > 300 {
-            self.rng.range(10, 40)
+        let delete = if len > 120 {
+            self.rng.range(5, 25)
         } else {
             self.rng.range(0, (len / 4).min(8))
         };
         let at = self.rng.range(0, len.saturating_sub(delete));
         self.files[i].lines.drain(at..at + delete.min(len - at));
-        let insert = self.rng.range(usize::from(delete == 0), max_insert);
+        let most = if self.rng.chance(70) {
+            max_insert.min(8)
+        } else {
+            max_insert
+        };
+        let insert = self.rng.range(usize::from(delete == 0), most);
         let at = self.rng.range(0, self.files[i].lines.len());
         let new: Vec<u32> = (0..insert).map(|_| self.line_id()).collect();
         self.files[i].lines.splice(at..at, new);
