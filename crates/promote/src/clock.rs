@@ -33,7 +33,12 @@ mod tests {
     fn override_is_rfc3339() {
         let t = now(Some("2026-03-29T03:30:00+02:00")).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-03-29T01:30:00+00:00");
-        assert!(now(Some("tomorrow")).unwrap_err().to_string().contains("SHIPLINE_NOW"));
+        assert!(
+            now(Some("tomorrow"))
+                .unwrap_err()
+                .to_string()
+                .contains("SHIPLINE_NOW")
+        );
         assert!(now(None).is_ok());
     }
 }

@@ -137,7 +137,9 @@ async fn upstream(inputs: &GateInputs<'_>) -> anyhow::Result<(Gate, Option<DateT
                     || "no deployments recorded".to_string(),
                     |r| format!("latest is {} ({})", short_sha(&r.sha), r.state),
                 );
-                missing.push(format!("`{name}`: no successful deployment of {short}; {current}"));
+                missing.push(format!(
+                    "`{name}`: no successful deployment of {short}; {current}"
+                ));
             }
         }
     }
@@ -149,11 +151,19 @@ async fn upstream(inputs: &GateInputs<'_>) -> anyhow::Result<(Gate, Option<DateT
             GateStatus::Fail,
             format!(
                 "{}; deploy {short} there first",
-                missing.into_iter().chain(found).collect::<Vec<_>>().join("; ")
+                missing
+                    .into_iter()
+                    .chain(found)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         )
     };
-    let latest = if gate.status == GateStatus::Pass { latest } else { None };
+    let latest = if gate.status == GateStatus::Pass {
+        latest
+    } else {
+        None
+    };
     Ok((gate, latest))
 }
 
@@ -181,10 +191,7 @@ fn soak(inputs: &GateInputs<'_>, succeeded_at: Option<DateTime<Utc>>) -> Gate {
         Gate::new(
             "soak",
             GateStatus::Pass,
-            format!(
-                "healthy upstream for {} (needs {soak})",
-                human(elapsed)
-            ),
+            format!("healthy upstream for {} (needs {soak})", human(elapsed)),
         )
     } else {
         Gate::new(
@@ -220,10 +227,7 @@ fn freeze(inputs: &GateInputs<'_>) -> Gate {
             .iter()
             .find(|w| w.active_at(inputs.now) == Some(active));
         let described = window.map_or_else(String::new, |w| {
-            format!(
-                " (`{}` to `{}` {})",
-                w.start, w.end, w.timezone.name()
-            )
+            format!(" (`{}` to `{}` {})", w.start, w.end, w.timezone.name())
         });
         let until = active.until.map_or_else(
             || "no end in sight".to_string(),
@@ -254,7 +258,11 @@ fn freeze(inputs: &GateInputs<'_>) -> Gate {
 fn allowed_refs(inputs: &GateInputs<'_>) -> Gate {
     let env = inputs.environment;
     if env.allowed_refs.is_empty() {
-        return Gate::new("allowed_refs", GateStatus::NotConfigured, "any ref may be promoted");
+        return Gate::new(
+            "allowed_refs",
+            GateStatus::NotConfigured,
+            "any ref may be promoted",
+        );
     }
     let patterns = env
         .allowed_refs
@@ -287,7 +295,11 @@ fn allowed_refs(inputs: &GateInputs<'_>) -> Gate {
 async fn required_checks(inputs: &GateInputs<'_>) -> Gate {
     let required = &inputs.environment.required_checks;
     if required.is_empty() {
-        return Gate::new("required_checks", GateStatus::NotConfigured, "no `required_checks:`");
+        return Gate::new(
+            "required_checks",
+            GateStatus::NotConfigured,
+            "no `required_checks:`",
+        );
     }
     let Some(forge) = inputs.forge else {
         let names = required.join(", ");
@@ -315,7 +327,10 @@ async fn required_checks(inputs: &GateInputs<'_>) -> Gate {
             return Gate::new(
                 "required_checks",
                 GateStatus::Fail,
-                format!("could not read the checks of {}: {err}", short_sha(inputs.sha)),
+                format!(
+                    "could not read the checks of {}: {err}",
+                    short_sha(inputs.sha)
+                ),
             );
         }
     };
@@ -383,9 +398,7 @@ fn risk(inputs: &GateInputs<'_>) -> Gate {
         Some(level) => Gate::new(
             "risk",
             GateStatus::Fail,
-            format!(
-                "release risk {level} is above the ceiling {ceiling}: manual approval needed"
-            ),
+            format!("release risk {level} is above the ceiling {ceiling}: manual approval needed"),
         ),
     }
 }

@@ -197,7 +197,10 @@ fn sample(json: &serde_json::Value) -> Result<f64, String> {
 }
 
 async fn command(check: &CommandCheck, shell: &Shell) -> Outcome {
-    match shell.run(&check.command, Some(check.timeout.as_std())).await {
+    match shell
+        .run(&check.command, Some(check.timeout.as_std()))
+        .await
+    {
         Ok(run) if run.timed_out => {
             Outcome::Inconclusive(format!("still running after {}", check.timeout))
         }

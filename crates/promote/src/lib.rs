@@ -294,7 +294,9 @@ async fn promote(
             done.description = "promoted by shipline-promote".into();
             done.log_url = run_url;
             ledger.transition(&started.id, &done).await?;
-            ledger.deactivate_previous(env.name(), Some(&started.id)).await?;
+            ledger
+                .deactivate_previous(env.name(), Some(&started.id))
+                .await?;
             outputs.set("promoted", "true")?;
             outputs.set("version", &report.version)?;
             report.promoted = true;

@@ -177,7 +177,11 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
                 },
                 plan.failure_limit,
                 plan.inconclusive_limit,
-                if plan.observe_only { ", observe only" } else { "" },
+                if plan.observe_only {
+                    ", observe only"
+                } else {
+                    ""
+                },
                 plan.rollback
                     .as_deref()
                     .map_or_else(|| "none configured".to_string(), |r| format!("`{r}`"))
@@ -185,7 +189,9 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
         }
     }
     if let Some(rollout) = &report.rollout {
-        out.push_str("| Step | Weight | Result | Rounds | Passed | Failed | Inconclusive | Note |\n");
+        out.push_str(
+            "| Step | Weight | Result | Rounds | Passed | Failed | Inconclusive | Note |\n",
+        );
         out.push_str("|---|---|---|---|---|---|---|---|\n");
         for step in &rollout.steps {
             let result = match step.outcome {

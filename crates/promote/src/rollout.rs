@@ -144,7 +144,12 @@ impl Runner<'_> {
         (reports, Verdict::Completed)
     }
 
-    async fn step(&mut self, step: usize, total: usize, weight: u8) -> (StepReport, Option<Verdict>) {
+    async fn step(
+        &mut self,
+        step: usize,
+        total: usize,
+        weight: u8,
+    ) -> (StepReport, Option<Verdict>) {
         let log = self.outputs.log();
         let mut report = StepReport {
             step,
@@ -171,14 +176,24 @@ impl Runner<'_> {
         };
         let failure = match ran {
             Ok(run) if run.success() => None,
-            Ok(run) => Some(format!("step command `{command}` failed ({})", run.describe())),
+            Ok(run) => Some(format!(
+                "step command `{command}` failed ({})",
+                run.describe()
+            )),
             Err(err) => Some(format!("step command `{command}` could not start: {err}")),
         };
         if let Some(reason) = failure {
             report.outcome = StepOutcome::Failed;
             report.reason = Some(reason.clone());
             log.info(&format!("step {step}/{total} ({weight}%): {reason}"));
-            return (report, Some(Verdict::Failed { step, weight, reason }));
+            return (
+                report,
+                Some(Verdict::Failed {
+                    step,
+                    weight,
+                    reason,
+                }),
+            );
         }
         let bake = self.rollout.bake.as_std();
         let interval = self.rollout.interval.as_std().max(Duration::from_millis(1));
@@ -203,7 +218,8 @@ impl Runner<'_> {
                 };
                 report.rounds += 1;
                 let failed: Vec<String> = failures(&round, |o| matches!(o, Outcome::Failed(_)));
-                let unsure: Vec<String> = failures(&round, |o| matches!(o, Outcome::Inconclusive(_)));
+                let unsure: Vec<String> =
+                    failures(&round, |o| matches!(o, Outcome::Inconclusive(_)));
                 let healthy = round.len() - failed.len() - unsure.len();
                 let stop = if !failed.is_empty() {
                     report.failed += 1;
@@ -252,8 +268,17 @@ impl Runner<'_> {
                     } else {
                         report.outcome = StepOutcome::Failed;
                         report.reason = Some(reason.clone());
-                        log.info(&format!("step {step}/{total} ({weight}%): failed: {reason}"));
-                        return (report, Some(Verdict::Failed { step, weight, reason }));
+                        log.info(&format!(
+                            "step {step}/{total} ({weight}%): failed: {reason}"
+                        ));
+                        return (
+                            report,
+                            Some(Verdict::Failed {
+                                step,
+                                weight,
+                                reason,
+                            }),
+                        );
                     }
                 }
             }
@@ -287,7 +312,9 @@ impl Runner<'_> {
     }
 
     fn cancelled(&self, mut report: StepReport, reason: String) -> (StepReport, Option<Verdict>) {
-        self.outputs.log().info(&format!("step {}: cancelled: {reason}", report.step));
+        self.outputs
+            .log()
+            .info(&format!("step {}: cancelled: {reason}", report.step));
         report.outcome = StepOutcome::Cancelled;
         report.reason = Some(reason.clone());
         let verdict = Verdict::Cancelled {
@@ -299,9 +326,11 @@ impl Runner<'_> {
     }
 
     async fn round(&self, shell: &Shell) -> Vec<(String, Outcome)> {
-        let probes = self.rollout.health.iter().map(|check| async {
-            (check.label(), self.prober.probe(check, shell).await)
-        });
+        let probes = self
+            .rollout
+            .health
+            .iter()
+            .map(|check| async { (check.label(), self.prober.probe(check, shell).await) });
         futures::future::join_all(probes).await
     }
 }

@@ -16,8 +16,8 @@ use tokio::io::AsyncReadExt;
 const SHELL_WORDS: &[&str] = &[
     ".", ":", "[", "alias", "break", "case", "cd", "command", "continue", "echo", "eval", "exec",
     "exit", "export", "false", "for", "if", "kill", "printf", "pwd", "read", "return", "set",
-    "shift", "test", "trap", "true", "type", "ulimit", "umask", "unset", "until", "wait",
-    "while", "{", "(", "!",
+    "shift", "test", "trap", "true", "type", "ulimit", "umask", "unset", "until", "wait", "while",
+    "{", "(", "!",
 ];
 
 /// A shell for one step: working directory and variables.

@@ -86,7 +86,11 @@ fn command_that_does_not_exist() {
 
 #[test]
 fn bad_flags() {
-    rejected(GOOD, &["--to", "production", "--risk-level", "severe"], "is not a risk level");
+    rejected(
+        GOOD,
+        &["--to", "production", "--risk-level", "severe"],
+        "is not a risk level",
+    );
     let setup = Setup::new(GOOD);
     setup
         .promote()
@@ -94,7 +98,9 @@ fn bad_flags() {
         .env("SHIPLINE_NOW", "next friday")
         .assert()
         .code(2)
-        .stderr(contains("SHIPLINE_NOW `next friday` is not an RFC 3339 time"));
+        .stderr(contains(
+            "SHIPLINE_NOW `next friday` is not an RFC 3339 time",
+        ));
     setup
         .promote()
         .args(["--to", "production", "--format", "yaml"])

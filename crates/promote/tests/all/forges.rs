@@ -40,7 +40,7 @@ fn config(service: &str) -> String {
 #[test]
 fn github_checks_green_and_upstream_deployed_promotes_through_the_deployments_api() {
     let forge = FakeForge::start();
-    let (setup, _service) = Setup::with_service(|url| config(url));
+    let (setup, _service) = Setup::with_service(config);
     let (env, repo) = github(&setup, &forge);
     {
         let mut state = forge.state();
@@ -59,7 +59,12 @@ fn github_checks_green_and_upstream_deployed_promotes_through_the_deployments_ap
     let out = run.get_output();
     // The token appears only where the runner needs it: its `::add-mask::` command.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.lines().filter(|l| l.contains(TOKEN)).all(|l| l.starts_with("::add-mask::")));
+    assert!(
+        stderr
+            .lines()
+            .filter(|l| l.contains(TOKEN))
+            .all(|l| l.starts_with("::add-mask::"))
+    );
     assert_eq!(setup.log("deploy.log"), "50\n100\n");
 
     let state = forge.state();
@@ -72,14 +77,21 @@ fn github_checks_green_and_upstream_deployed_promotes_through_the_deployments_ap
     drop(state);
     assert_eq!(production.len(), 1);
     assert_eq!(production[0].sha, setup.sha);
-    let states: Vec<&str> = production[0].statuses.iter().map(|s| s.state.as_str()).collect();
+    let states: Vec<&str> = production[0]
+        .statuses
+        .iter()
+        .map(|s| s.state.as_str())
+        .collect();
     assert_eq!(states, ["in_progress", "success"]);
 
     let outputs = std::fs::read_to_string(env.output_file()).unwrap();
     assert!(outputs.contains("promoted"), "{outputs}");
     assert!(outputs.contains(&production[0].id.to_string()), "{outputs}");
     let summary = std::fs::read_to_string(env.summary_file()).unwrap();
-    assert!(summary.contains("| required_checks | ✅ pass | `build` success, `test` success |"), "{summary}");
+    assert!(
+        summary.contains("| required_checks | ✅ pass | `build` success, `test` success |"),
+        "{summary}"
+    );
     assert!(summary.contains("| 2 | 100% | ✅ passed |"), "{summary}");
     assert_github_conformance(&forge);
 }
@@ -87,7 +99,7 @@ fn github_checks_green_and_upstream_deployed_promotes_through_the_deployments_ap
 #[test]
 fn github_failed_required_check_blocks_before_any_deployment() {
     let forge = FakeForge::start();
-    let (setup, _service) = Setup::with_service(|url| config(url));
+    let (setup, _service) = Setup::with_service(config);
     let (env, repo) = github(&setup, &forge);
     {
         let mut state = forge.state();
@@ -104,15 +116,25 @@ fn github_failed_required_check_blocks_before_any_deployment() {
         .assert()
         .code(3);
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
-    assert!(stdout.contains("`test` failed, `build` success on"), "{stdout}");
+    assert!(
+        stdout.contains("`test` failed, `build` success on"),
+        "{stdout}"
+    );
     assert_eq!(setup.log("deploy.log"), "");
-    assert!(forge.requests_to("POST", "/api/v3/repos/*/*/deployments").is_empty());
+    assert!(
+        forge
+            .requests_to("POST", "/api/v3/repos/*/*/deployments")
+            .is_empty()
+    );
     let outputs = std::fs::read_to_string(env.output_file()).unwrap();
     assert!(outputs.contains("required_checks: "), "{outputs}");
     assert_github_conformance(&forge);
 }
 
-fn gitlab(setup: &Setup, forge: &FakeForge) -> (std::collections::BTreeMap<String, String>, String) {
+fn gitlab(
+    setup: &Setup,
+    forge: &FakeForge,
+) -> (std::collections::BTreeMap<String, String>, String) {
     let mut vars = gitlab_vars(GitLabPipeline::Branch);
     let project = vars["CI_PROJECT_PATH"].clone();
     let token = "glpat-promoteTestToken0123";
@@ -126,23 +148,39 @@ fn gitlab(setup: &Setup, forge: &FakeForge) -> (std::collections::BTreeMap<Strin
     let scratch = setup.scratch_path("");
     vars.insert("CI_API_V4_URL".into(), forge.gitlab_api_url());
     vars.insert("GITLAB_TOKEN".into(), token.into());
-    vars.insert("CI_PROJECT_DIR".into(), setup.repo.path().display().to_string());
+    vars.insert(
+        "CI_PROJECT_DIR".into(),
+        setup.repo.path().display().to_string(),
+    );
     vars.insert("CI_COMMIT_SHA".into(), setup.sha.clone());
-    vars.insert("SHIPLINE_DOTENV".into(), scratch.join("shipline.env").display().to_string());
-    vars.insert("SHIPLINE_REPORT".into(), scratch.join("report.md").display().to_string());
+    vars.insert(
+        "SHIPLINE_DOTENV".into(),
+        scratch.join("shipline.env").display().to_string(),
+    );
+    vars.insert(
+        "SHIPLINE_REPORT".into(),
+        scratch.join("report.md").display().to_string(),
+    );
     (vars, project)
 }
 
 #[test]
 fn gitlab_pipeline_green_promotes_and_deploy_freeze_blocks() {
     let forge = FakeForge::start();
-    let (setup, _service) = Setup::with_service(|url| config(url).replace("[build, test]", "[build]"));
+    let (setup, _service) =
+        Setup::with_service(|url| config(url).replace("[build, test]", "[build]"));
     let (mut vars, project) = gitlab(&setup, &forge);
     {
         let mut state = forge.state();
-        state.gitlab.add_deployment(&project, "staging", &setup.sha, "main", "success", None);
-        state.gitlab.add_status(&project, &setup.sha, "build", "success");
-        state.gitlab.add_pipeline(&project, &setup.sha, "main", "success");
+        state
+            .gitlab
+            .add_deployment(&project, "staging", &setup.sha, "main", "success", None);
+        state
+            .gitlab
+            .add_status(&project, &setup.sha, "build", "success");
+        state
+            .gitlab
+            .add_pipeline(&project, &setup.sha, "main", "success");
     }
     // A deploy freeze set up in GitLab blocks first.
     vars.insert("CI_DEPLOY_FREEZE".into(), "true".into());

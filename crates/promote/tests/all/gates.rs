@@ -8,7 +8,10 @@ use crate::helpers::{Setup, output, rollout_config};
 
 fn json(stdout: &[u8]) -> Value {
     serde_json::from_slice(stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(stdout))
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(stdout)
+        )
     })
 }
 
@@ -33,7 +36,14 @@ fn all_gates_pass_then_three_steps_then_promoted() {
     let later = (Utc::now() + TimeDelta::minutes(11)).to_rfc3339();
     let run = setup
         .promote()
-        .args(["--to", "production", "--risk-level", "low", "--format", "json"])
+        .args([
+            "--to",
+            "production",
+            "--risk-level",
+            "low",
+            "--format",
+            "json",
+        ])
         .env("SHIPLINE_NOW", &later)
         .assert()
         .code(0);
@@ -47,7 +57,11 @@ fn all_gates_pass_then_three_steps_then_promoted() {
     assert_eq!(report["promoted"], true);
     let steps = report["rollout"]["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 3);
-    assert!(steps.iter().all(|s| s["outcome"] == "passed" && s["rounds"] == 4));
+    assert!(
+        steps
+            .iter()
+            .all(|s| s["outcome"] == "passed" && s["rounds"] == 4)
+    );
     assert_eq!(report["rollout"]["outcome"], "completed");
 
     // Each step ran the command once with the documented variables.
@@ -75,14 +89,21 @@ fn all_gates_pass_then_three_steps_then_promoted() {
     assert_eq!(output(&out.stderr, "version").as_deref(), Some(version));
     // Live progress: each round of each step.
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(log.contains("step 2/3 (50%): round 4: 1 passed, 0 failed, 0 inconclusive"), "{log}");
+    assert!(
+        log.contains("step 2/3 (50%): round 4: 1 passed, 0 failed, 0 inconclusive"),
+        "{log}"
+    );
 }
 
 #[test]
 fn no_upstream_success_blocks_and_runs_nothing() {
     let setup = Setup::new(&rollout_config("http://127.0.0.1:9", ""));
     let before = setup.ledger_refs();
-    let run = setup.promote().args(["--to", "production"]).assert().code(3);
+    let run = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(3);
     let out = run.get_output();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("| upstream | ❌ fail |"), "{text}");
@@ -91,7 +112,11 @@ fn no_upstream_success_blocks_and_runs_nothing() {
     assert_eq!(setup.ledger_refs(), before);
     assert_eq!(output(&out.stderr, "promoted").as_deref(), Some("false"));
     assert_eq!(output(&out.stderr, "blocked").as_deref(), Some("true"));
-    assert!(output(&out.stderr, "reason").unwrap().starts_with("upstream: "));
+    assert!(
+        output(&out.stderr, "reason")
+            .unwrap()
+            .starts_with("upstream: ")
+    );
 }
 
 #[test]
@@ -136,7 +161,10 @@ fn freeze_window_blocks_and_nothing_runs() {
         .assert()
         .code(3);
     let text = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
-    assert!(text.contains("| freeze | ❌ fail | freeze since 2026-06-12 16:00 UTC"), "{text}");
+    assert!(
+        text.contains("| freeze | ❌ fail | freeze since 2026-06-12 16:00 UTC"),
+        "{text}"
+    );
     assert!(text.contains("until 2026-06-15 06:00 UTC"), "{text}");
     assert_eq!(setup.log("deploy.log"), "");
     assert_eq!(setup.ledger_refs(), before);
@@ -157,8 +185,13 @@ fn gitlab_deploy_freeze_variable_blocks() {
 
 #[test]
 fn ref_outside_allowed_refs_blocks() {
-    let setup = Setup::new("environments:\n  production:\n    allowed_refs: [\"release/*\", \"v*\"]\n");
-    let run = setup.promote().args(["--to", "production", "--format", "json"]).assert().code(3);
+    let setup =
+        Setup::new("environments:\n  production:\n    allowed_refs: [\"release/*\", \"v*\"]\n");
+    let run = setup
+        .promote()
+        .args(["--to", "production", "--format", "json"])
+        .assert()
+        .code(3);
     let report = json(&run.get_output().stdout);
     assert_eq!(gate(&report, "allowed_refs")["status"], "fail");
     assert_eq!(
@@ -177,9 +210,16 @@ fn ref_outside_allowed_refs_blocks() {
 #[test]
 fn risk_gate_needs_a_level_and_asks_for_approval_above_the_ceiling() {
     let setup = Setup::new("environments:\n  production:\n    auto_promote_max_risk: medium\n");
-    let unknown = setup.promote().args(["--to", "production"]).assert().code(3);
+    let unknown = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(3);
     let text = String::from_utf8_lossy(&unknown.get_output().stdout).into_owned();
-    assert!(text.contains("pass the risk step's `level` output as --risk-level"), "{text}");
+    assert!(
+        text.contains("pass the risk step's `level` output as --risk-level"),
+        "{text}"
+    );
 
     let high = setup
         .promote()
@@ -190,8 +230,16 @@ fn risk_gate_needs_a_level_and_asks_for_approval_above_the_ceiling() {
     let out = high.get_output();
     let report = json(&out.stdout);
     assert_eq!(report["decision"], "manual_approval");
-    assert!(gate(&report, "risk")["evidence"].as_str().unwrap().contains("manual approval needed"));
-    assert_eq!(output(&out.stderr, "decision").as_deref(), Some("manual_approval"));
+    assert!(
+        gate(&report, "risk")["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("manual approval needed")
+    );
+    assert_eq!(
+        output(&out.stderr, "decision").as_deref(),
+        Some("manual_approval")
+    );
 
     setup
         .promote()
@@ -203,11 +251,20 @@ fn risk_gate_needs_a_level_and_asks_for_approval_above_the_ceiling() {
 #[test]
 fn required_checks_are_skipped_locally_without_a_forge_and_say_so() {
     let setup = Setup::new("environments:\n  production:\n    required_checks: [build, test]\n");
-    let run = setup.promote().args(["--to", "production", "--format", "json"]).assert().code(0);
+    let run = setup
+        .promote()
+        .args(["--to", "production", "--format", "json"])
+        .assert()
+        .code(0);
     let report = json(&run.get_output().stdout);
     let checks = gate(&report, "required_checks");
     assert_eq!(checks["status"], "skipped");
-    assert!(checks["evidence"].as_str().unwrap().contains("running locally without a forge token"));
+    assert!(
+        checks["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("running locally without a forge token")
+    );
 }
 
 #[test]

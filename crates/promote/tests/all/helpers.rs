@@ -91,7 +91,10 @@ impl Setup {
                 .await
                 .unwrap();
             ledger
-                .transition(&record.id, &TransitionRequest::new(DeploymentState::Success))
+                .transition(
+                    &record.id,
+                    &TransitionRequest::new(DeploymentState::Success),
+                )
                 .await
                 .unwrap();
             record.id

@@ -10,13 +10,17 @@ use crate::helpers::{Setup, output, rollout_config};
 
 fn json(stdout: &[u8]) -> Value {
     serde_json::from_slice(stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(stdout))
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(stdout)
+        )
     })
 }
 
 #[test]
 fn check_failing_at_step_two_rolls_back_and_records_the_failure() {
-    let (setup, service) = Setup::with_service(|url| rollout_config(url, "      failure_limit: 2\n"));
+    let (setup, service) =
+        Setup::with_service(|url| rollout_config(url, "      failure_limit: 2\n"));
     service.fail_from_weight(50);
     setup.seed_success("staging");
     let run = setup
@@ -47,24 +51,35 @@ fn check_failing_at_step_two_rolls_back_and_records_the_failure() {
     let failed = deployment.history.last().unwrap();
     assert_eq!(failed.state.to_string(), "failure");
     assert!(
-        failed.description.starts_with("step 2: healthz: status 500, expected 200"),
+        failed
+            .description
+            .starts_with("step 2: healthz: status 500, expected 200"),
         "{}",
         failed.description
     );
     assert_eq!(output(&out.stderr, "promoted").as_deref(), Some("false"));
     assert_eq!(output(&out.stderr, "rolled-back").as_deref(), Some("true"));
     assert_eq!(output(&out.stderr, "failed-step").as_deref(), Some("2"));
-    assert!(output(&out.stderr, "reason").unwrap().contains("status 500"));
+    assert!(
+        output(&out.stderr, "reason")
+            .unwrap()
+            .contains("status 500")
+    );
 }
 
 #[test]
 fn failed_rounds_below_the_limit_do_not_stop_the_step() {
     // Fails at 100%, but the limit of 5 consecutive rounds is never reached within the
     // 4 rounds of a bake: the rollout completes, and the report counts the failed rounds.
-    let (setup, service) = Setup::with_service(|url| rollout_config(url, "      failure_limit: 5\n"));
+    let (setup, service) =
+        Setup::with_service(|url| rollout_config(url, "      failure_limit: 5\n"));
     service.fail_from_weight(100);
     setup.seed_success("staging");
-    let run = setup.promote().args(["--to", "production", "--format", "json"]).assert().code(0);
+    let run = setup
+        .promote()
+        .args(["--to", "production", "--format", "json"])
+        .assert()
+        .code(0);
     let report = json(&run.get_output().stdout);
     assert_eq!(report["rollout"]["steps"][2]["failed"], 4);
     assert_eq!(report["rollout"]["steps"][2]["outcome"], "passed");
@@ -72,7 +87,8 @@ fn failed_rounds_below_the_limit_do_not_stop_the_step() {
 
 #[test]
 fn observe_only_reports_what_would_have_aborted_and_does_not_roll_back() {
-    let (setup, service) = Setup::with_service(|url| rollout_config(url, "      observe_only: true\n"));
+    let (setup, service) =
+        Setup::with_service(|url| rollout_config(url, "      observe_only: true\n"));
     service.fail_from_weight(50);
     setup.seed_success("staging");
     let run = setup
@@ -87,12 +103,23 @@ fn observe_only_reports_what_would_have_aborted_and_does_not_roll_back() {
     assert_eq!(steps.len(), 3);
     assert_eq!(steps[0]["outcome"], "passed");
     assert_eq!(steps[1]["outcome"], "observed");
-    assert!(steps[1]["reason"].as_str().unwrap().starts_with("would have rolled back: healthz: status 500"));
+    assert!(
+        steps[1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("would have rolled back: healthz: status 500")
+    );
     assert_eq!(setup.log("rollback.log"), "");
     assert_eq!(setup.log("deploy.log").lines().count(), 3);
-    assert_eq!(setup.deployments("production")[0].state.to_string(), "success");
+    assert_eq!(
+        setup.deployments("production")[0].state.to_string(),
+        "success"
+    );
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(log.contains("observe-only: would have rolled back"), "{log}");
+    assert!(
+        log.contains("observe-only: would have rolled back"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -107,14 +134,21 @@ fn inconclusive_rounds_have_their_own_limit() {
         .replace("      interval: 50ms\n", "")
     });
     setup.seed_success("staging");
-    let run = setup.promote().args(["--to", "production", "--format", "json"]).assert().code(1);
+    let run = setup
+        .promote()
+        .args(["--to", "production", "--format", "json"])
+        .assert()
+        .code(1);
     let report = json(&run.get_output().stdout);
     let step = &report["rollout"]["steps"][0];
     assert_eq!(step["outcome"], "failed");
     assert_eq!(step["inconclusive"], 2);
     assert_eq!(step["failed"], 0);
     let reason = report["rollout"]["reason"].as_str().unwrap();
-    assert!(reason.starts_with("inconclusive: slow: no answer within 100ms"), "{reason}");
+    assert!(
+        reason.starts_with("inconclusive: slow: no answer within 100ms"),
+        "{reason}"
+    );
     assert_eq!(setup.log("rollback.log"), "rollback 1 10\n");
 }
 
@@ -138,21 +172,45 @@ fn prometheus_threshold_and_command_checks() {
     });
     std::fs::write(setup.scratch_path("ok"), "").unwrap();
     service.set_metric(0.2);
-    setup.promote().args(["--to", "production"]).assert().code(0);
+    setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(0);
 
     service.set_metric(0.9);
-    let run = setup.promote().args(["--to", "production"]).assert().code(1);
+    let run = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(1);
     let out = run.get_output();
-    assert!(output(&out.stderr, "reason").unwrap().contains("errors: value 0.9 above max 0.5"));
+    assert!(
+        output(&out.stderr, "reason")
+            .unwrap()
+            .contains("errors: value 0.9 above max 0.5")
+    );
 
     service.set_metric(0.1);
     std::fs::remove_file(setup.scratch_path("ok")).unwrap();
-    let run = setup.promote().args(["--to", "production"]).assert().code(1);
-    assert!(output(&run.get_output().stderr, "reason").unwrap().contains("smoke: exit 1"));
+    let run = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(1);
+    assert!(
+        output(&run.get_output().stderr, "reason")
+            .unwrap()
+            .contains("smoke: exit 1")
+    );
 
     std::fs::write(setup.scratch_path("ok"), "").unwrap();
     service.set_metric_empty();
-    let run = setup.promote().args(["--to", "production", "--format", "json"]).assert().code(0);
+    let run = setup
+        .promote()
+        .args(["--to", "production", "--format", "json"])
+        .assert()
+        .code(0);
     let report = json(&run.get_output().stdout);
     // No data is inconclusive, tolerated up to the default limit of 3 per step.
     assert_eq!(report["rollout"]["steps"][0]["inconclusive"], 1);
@@ -170,10 +228,18 @@ fn failing_step_command_rolls_back() {
     let setup = Setup::new(
         "environments:\n  production:\n    rollout:\n      command: 'test \"$SHIPLINE_WEIGHT\" -lt 50'\n      rollback: printf 'rollback %s\\n' \"$SHIPLINE_STEP\" >> {log}/rollback.log\n      steps: [10, 50, 100]\n",
     );
-    let run = setup.promote().args(["--to", "production"]).assert().code(1);
+    let run = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(1);
     let out = run.get_output();
     assert_eq!(output(&out.stderr, "failed-step").as_deref(), Some("2"));
-    assert!(output(&out.stderr, "reason").unwrap().contains("step command"));
+    assert!(
+        output(&out.stderr, "reason")
+            .unwrap()
+            .contains("step command")
+    );
     assert_eq!(setup.log("rollback.log"), "rollback 2\n");
 }
 
@@ -182,7 +248,7 @@ fn sigterm_during_bake_rolls_back_and_records_before_exit() {
     let setup = Setup::new(
         "environments:\n  production:\n    rollout:\n      command: printf '%s\\n' \"$SHIPLINE_WEIGHT\" >> {log}/deploy.log\n      rollback: printf 'rollback %s\\n' \"$SHIPLINE_STEP\" >> {log}/rollback.log\n      steps: [10, 100]\n      bake: 30s\n",
     );
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipline-promote"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipline-promote"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", setup.scratch_path(""))
@@ -194,7 +260,10 @@ fn sigterm_during_bake_rolls_back_and_records_before_exit() {
         .unwrap();
     let started = Instant::now();
     while setup.log("deploy.log").is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(20), "step 1 never ran");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "step 1 never ran"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // Step 1 ran; give the step a moment to enter its bake.
@@ -205,8 +274,16 @@ fn sigterm_during_bake_rolls_back_and_records_before_exit() {
         .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(20), "did not stop at SIGTERM");
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "did not stop at SIGTERM"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(setup.log("rollback.log"), "rollback 1\n");
     assert_eq!(setup.log("deploy.log"), "10\n");
     let report = json(&out.stdout);
@@ -219,4 +296,47 @@ fn sigterm_during_bake_rolls_back_and_records_before_exit() {
         "{failed}"
     );
     assert_eq!(output(&out.stderr, "rolled-back").as_deref(), Some("true"));
+}
+
+#[test]
+fn http_check_status_and_body_match() {
+    let (setup, service) = Setup::with_service(|url| {
+        format!(
+            "environments:\n  production:\n    rollout:\n      command: 'true'\n      health:\n        - name: api\n          http: {url}/healthz\n          body_regex: '^ok$'\n"
+        )
+    });
+    service.set_status(503);
+    let run = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(1);
+    let reason = output(&run.get_output().stderr, "reason").unwrap();
+    assert!(
+        reason.starts_with("api: status 503, expected 200"),
+        "{reason}"
+    );
+
+    service.set_status(200);
+    setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(0);
+
+    let yml = setup.repo.path().join(".shipline.yml");
+    let text = std::fs::read_to_string(&yml)
+        .unwrap()
+        .replace("'^ok$'", "'^healthy'");
+    std::fs::write(&yml, text).unwrap();
+    let run = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(1);
+    let reason = output(&run.get_output().stderr, "reason").unwrap();
+    assert!(
+        reason.contains("the body does not match `^healthy`"),
+        "{reason}"
+    );
 }
