@@ -17,6 +17,7 @@ pub mod error;
 pub mod gates;
 pub mod health;
 pub mod preflight;
+pub mod release;
 pub mod report;
 pub mod rollout;
 pub mod shell;
@@ -32,6 +33,7 @@ use shipline_core::output::Redactor;
 
 pub use error::PromoteError;
 
+use crate::release::ReleaseResult;
 use crate::report::{Decision, Plan, Report, RolloutResult};
 use crate::rollout::{Cancel, Runner, Verdict};
 use crate::shell::Shell;
@@ -122,10 +124,17 @@ pub async fn run(app: &App, options: &PromoteOptions) -> anyhow::Result<u8> {
         .unwrap_or_else(|| "HEAD".to_string());
     let sha = git.resolve(&rev)?;
     let git_ref = ref_name(app, &git, options.git_ref.as_deref());
-    let version = git
-        .run(["describe", "--tags", "--always", &sha])
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|_| gates::short_sha(&sha).to_string());
+    let release_plan = match &env.release {
+        Some(config) => release::plan(&git, &sha, config)?,
+        None => None,
+    };
+    let version = match &release_plan {
+        Some(plan) => plan.version.clone(),
+        None => git
+            .run(["describe", "--tags", "--always", &sha])
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|_| gates::short_sha(&sha).to_string()),
+    };
 
     preflight::check(env, &app.ctx.workspace, app.var("PATH")).await?;
 
@@ -166,6 +175,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> anyhow::Result<u8> {
         gates: gate_results,
         plan: env.rollout.as_ref().map(Plan::of),
         rollout: None,
+        release: release_plan.map(release::ReleaseResult::planned),
         promoted: false,
         deployment_id: None,
     };
@@ -188,7 +198,38 @@ pub async fn run(app: &App, options: &PromoteOptions) -> anyhow::Result<u8> {
         publish(app, &report, env, options.format)?;
         return Ok(exit::OK);
     }
-    let code = promote(app, &ledger, env, &mut report).await?;
+    let mut code = promote(app, &ledger, env, &mut report).await?;
+    if report.promoted
+        && let (Some(config), Some(planned)) = (&env.release, report.release.take())
+    {
+        let published = release::publish(
+            &git,
+            forge.as_ref(),
+            &sha,
+            config,
+            planned.plan.clone(),
+            env.name(),
+        )
+        .await;
+        let result = match published {
+            Ok(result) => {
+                outputs.set("tag", &result.plan.tag)?;
+                if let Some(url) = &result.release_url {
+                    outputs.set("release-url", url)?;
+                }
+                result
+            }
+            Err(err) => {
+                // The deployment stands; the job fails so someone publishes by hand.
+                code = exit::FAILED;
+                ReleaseResult {
+                    error: Some(format!("{err:#}")),
+                    ..planned
+                }
+            }
+        };
+        report.release = Some(result);
+    }
     publish(app, &report, env, options.format)?;
     Ok(code)
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use shipline_core::config::{Environment, Rollout};
 
 use crate::gates::{Gate, GateStatus, short_sha};
+use crate::release::ReleaseResult;
 use crate::rollout::{RollbackReport, StepOutcome, StepReport, Verdict};
 
 /// What was decided.
@@ -98,6 +99,9 @@ pub struct Report {
     pub plan: Option<Plan>,
     /// What the rollout did (`null` when it did not run).
     pub rollout: Option<RolloutResult>,
+    /// The release (`release:`): planned, or what publishing did. `null` when not configured
+    /// or when nothing that ships changed since the last version.
+    pub release: Option<ReleaseResult>,
     /// Whether the commit is now promoted.
     pub promoted: bool,
     /// The ledger deployment, when one was recorded.
@@ -221,6 +225,32 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
                 if rb.succeeded { "done" } else { "FAILED" },
                 cell(&rb.detail)
             );
+        }
+    }
+    if let Some(release) = &report.release {
+        let plan = &release.plan;
+        let state = if let Some(err) = &release.error {
+            format!("publishing failed: {}", cell(err))
+        } else if let Some(url) = &release.release_url {
+            format!("published at {url}")
+        } else if release.tagged {
+            "tagged".to_string()
+        } else if plan.existing {
+            "already tagged".to_string()
+        } else {
+            "planned".to_string()
+        };
+        let _ = writeln!(
+            out,
+            "Release `{}` ({state}){}.\n",
+            plan.tag,
+            plan.previous
+                .as_deref()
+                .map(|p| format!(", after `{p}`"))
+                .unwrap_or_default()
+        );
+        if !plan.notes.is_empty() && report.decision == Decision::Promote {
+            out.push_str(&plan.notes);
         }
     }
     if let Some(id) = &report.deployment_id {

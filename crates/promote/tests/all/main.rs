@@ -5,4 +5,5 @@ mod forges;
 mod freeze;
 mod gates;
 mod helpers;
+mod release;
 mod rollout;
