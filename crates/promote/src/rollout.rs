@@ -205,7 +205,11 @@ impl Runner<'_> {
         ));
         let started = Instant::now();
         let deadline = started + bake;
-        let mut consecutive_failures = 0u32;
+        let mut tally = Tally {
+            failure_limit: self.rollout.failure_limit,
+            inconclusive_limit: self.rollout.inconclusive_limit,
+            consecutive_failures: 0,
+        };
         let mut round_no = 0u32;
         loop {
             if !self.rollout.health.is_empty() {
@@ -221,32 +225,7 @@ impl Runner<'_> {
                 let unsure: Vec<String> =
                     failures(&round, |o| matches!(o, Outcome::Inconclusive(_)));
                 let healthy = round.len() - failed.len() - unsure.len();
-                let stop = if !failed.is_empty() {
-                    report.failed += 1;
-                    consecutive_failures += 1;
-                    (consecutive_failures >= self.rollout.failure_limit).then(|| {
-                        format!(
-                            "{} ({} consecutive failed round(s), failure_limit {})",
-                            failed.join("; "),
-                            consecutive_failures,
-                            self.rollout.failure_limit
-                        )
-                    })
-                } else if !unsure.is_empty() {
-                    report.inconclusive += 1;
-                    (report.inconclusive > self.rollout.inconclusive_limit).then(|| {
-                        format!(
-                            "inconclusive: {} ({} inconclusive round(s), inconclusive_limit {})",
-                            unsure.join("; "),
-                            report.inconclusive,
-                            self.rollout.inconclusive_limit
-                        )
-                    })
-                } else {
-                    report.passed += 1;
-                    consecutive_failures = 0;
-                    None
-                };
+                let stop = tally.record(&mut report, &failed, &unsure);
                 let mut line = format!(
                     "step {step}/{total} ({weight}%): round {round_no}: {healthy} passed, {} failed, {} inconclusive",
                     failed.len(),
@@ -335,6 +314,52 @@ impl Runner<'_> {
     }
 }
 
+/// Counts rounds against the limits of one step.
+struct Tally {
+    failure_limit: u32,
+    inconclusive_limit: u32,
+    consecutive_failures: u32,
+}
+
+impl Tally {
+    /// Records a round (its failed and inconclusive checks) in `report`; returns why the step
+    /// must stop, if it must.
+    fn record(
+        &mut self,
+        report: &mut StepReport,
+        failed: &[String],
+        unsure: &[String],
+    ) -> Option<String> {
+        if !failed.is_empty() {
+            report.failed += 1;
+            self.consecutive_failures += 1;
+            (self.consecutive_failures >= self.failure_limit).then(|| {
+                format!(
+                    "{} ({} consecutive failed round(s), failure_limit {})",
+                    failed.join("; "),
+                    self.consecutive_failures,
+                    self.failure_limit
+                )
+            })
+        } else if !unsure.is_empty() {
+            // Not knowing neither condemns nor clears the release: the failure streak stays.
+            report.inconclusive += 1;
+            (report.inconclusive > self.inconclusive_limit).then(|| {
+                format!(
+                    "inconclusive: {} ({} inconclusive round(s), inconclusive_limit {})",
+                    unsure.join("; "),
+                    report.inconclusive,
+                    self.inconclusive_limit
+                )
+            })
+        } else {
+            report.passed += 1;
+            self.consecutive_failures = 0;
+            None
+        }
+    }
+}
+
 fn failures(round: &[(String, Outcome)], pick: impl Fn(&Outcome) -> bool) -> Vec<String> {
     round
         .iter()
@@ -370,4 +395,47 @@ pub async fn rollback(runner: &Runner<'_>, step: usize, weight: u8) -> Option<Ro
         succeeded,
         detail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> StepReport {
+        StepReport {
+            step: 1,
+            weight: 10,
+            outcome: StepOutcome::Passed,
+            rounds: 0,
+            passed: 0,
+            failed: 0,
+            inconclusive: 0,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_healthy_round_resets_the_failure_streak_and_inconclusive_does_not() {
+        let mut tally = Tally {
+            failure_limit: 2,
+            inconclusive_limit: 1,
+            consecutive_failures: 0,
+        };
+        let mut step = report();
+        let bad = vec!["api: status 500".to_string()];
+        let unsure = vec!["api: no answer".to_string()];
+        assert_eq!(tally.record(&mut step, &bad, &[]), None);
+        assert_eq!(tally.record(&mut step, &[], &[]), None);
+        assert_eq!(tally.record(&mut step, &bad, &[]), None);
+        // Inconclusive in between keeps the streak at one.
+        assert_eq!(tally.record(&mut step, &[], &unsure), None);
+        let stop = tally.record(&mut step, &bad, &[]).unwrap();
+        assert_eq!(
+            stop,
+            "api: status 500 (2 consecutive failed round(s), failure_limit 2)"
+        );
+        assert_eq!((step.passed, step.failed, step.inconclusive), (1, 3, 1));
+        let stop = tally.record(&mut step, &[], &unsure).unwrap();
+        assert!(stop.starts_with("inconclusive: api: no answer (2 inconclusive round(s)"));
+    }
 }

@@ -155,7 +155,7 @@ pub fn output(stderr: &[u8], name: &str) -> Option<String> {
 
 /// The service under rollout: `/healthz` answers with the status the test sets (and fails
 /// from a given weight on, read from the file the deploy command writes); `/slow` never answers
-/// in time; `/api/v1/query` is a Prometheus instant query endpoint with a settable value.
+/// in time; `/sluggish` answers after 150ms; `/api/v1/query` is a Prometheus instant query endpoint with a settable value.
 pub struct Service {
     pub url: String,
     status: Arc<AtomicU16>,
@@ -192,6 +192,7 @@ impl Service {
         let app = Router::new()
             .route("/healthz", get(healthz))
             .route("/slow", get(slow))
+            .route("/sluggish", get(sluggish))
             .route("/api/v1/query", get(query))
             .with_state(state.clone());
         let listener = runtime
@@ -245,6 +246,11 @@ async fn healthz(State(state): State<ServiceState>) -> (StatusCode, &'static str
 
 async fn slow() -> &'static str {
     tokio::time::sleep(Duration::from_secs(5)).await;
+    "ok"
+}
+
+async fn sluggish() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(150)).await;
     "ok"
 }
 

@@ -340,3 +340,19 @@ fn http_check_status_and_body_match() {
         "{reason}"
     );
 }
+
+#[test]
+fn http_check_slower_than_its_latency_bound_fails() {
+    let (setup, _service) = Setup::with_service(|url| {
+        format!(
+            "environments:\n  production:\n    rollout:\n      command: 'true'\n      health:\n        - name: api\n          http: {url}/sluggish\n          max_latency_ms: 50\n"
+        )
+    });
+    let run = setup
+        .promote()
+        .args(["--to", "production"])
+        .assert()
+        .code(1);
+    let reason = output(&run.get_output().stderr, "reason").unwrap();
+    assert!(reason.contains("above max_latency_ms 50"), "{reason}");
+}
