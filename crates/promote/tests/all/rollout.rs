@@ -248,7 +248,7 @@ fn sigterm_during_bake_rolls_back_and_records_before_exit() {
     let setup = Setup::new(
         "environments:\n  production:\n    rollout:\n      command: printf '%s\\n' \"$SHIPLINE_WEIGHT\" >> {log}/deploy.log\n      rollback: printf 'rollback %s\\n' \"$SHIPLINE_STEP\" >> {log}/rollback.log\n      steps: [10, 100]\n      bake: 30s\n",
     );
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipline-promote"))
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipline-promote"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", setup.scratch_path(""))
@@ -258,32 +258,43 @@ fn sigterm_during_bake_rolls_back_and_records_before_exit() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Follow the live log until step 1 announces its bake.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = lines_tx.send(line);
+        }
+        all
+    });
     let started = Instant::now();
-    while setup.log("deploy.log").is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "step 1 never ran"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("step 1 never started its bake");
+        if line.starts_with("step 1/2 (10%): baking") {
+            break;
+        }
     }
-    // Step 1 ran; give the step a moment to enter its bake.
-    std::thread::sleep(Duration::from_millis(200));
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
+    let stderr = reader.join().unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "did not stop at SIGTERM"
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(setup.log("rollback.log"), "rollback 1\n");
     assert_eq!(setup.log("deploy.log"), "10\n");
     let report = json(&out.stdout);
@@ -295,7 +306,10 @@ fn sigterm_during_bake_rolls_back_and_records_before_exit() {
         failed.contains("cancelled by SIGTERM during the step 1 bake; rollback done"),
         "{failed}"
     );
-    assert_eq!(output(&out.stderr, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(
+        output(stderr.as_bytes(), "rolled-back").as_deref(),
+        Some("true")
+    );
 }
 
 #[test]
