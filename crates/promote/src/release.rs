@@ -1,0 +1,169 @@
+//! The release published after a successful promotion (`release:` in the environment): the
+//! next semver version from the conventional commits since the last version tag, the tag on the
+//! deployed commit, and optionally a GitHub or GitLab release with the change summary as notes.
+//!
+//! Versioning follows shipline-risk's rules (same bump, same next version), so the version the
+//! risk report announced for a pull request is the one tagged when it reaches the environment.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use shipline_core::config::ReleaseConfig;
+use shipline_core::forge::{Forge, NewRelease};
+use shipline_core::git::Git;
+use shipline_risk::commits::{CommitMessage, group_by_section};
+use shipline_risk::version::{Bump, ReleaseMode, TagScheme, next_version};
+
+/// What is (or would be) released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleasePlan {
+    /// The version, without prefix.
+    pub version: String,
+    /// The tag naming it.
+    pub tag: String,
+    /// The previous version tag, if any.
+    pub previous: Option<String>,
+    /// Whether the tag already points at the commit (then nothing new is tagged).
+    pub existing: bool,
+    /// Release notes (Markdown).
+    pub notes: String,
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleaseResult {
+    /// The plan carried out.
+    #[serde(flatten)]
+    pub plan: ReleasePlan,
+    /// The tag was created by this run.
+    pub tagged: bool,
+    /// The forge release's URL, when one was published.
+    pub release_url: Option<String>,
+    /// Why publishing failed (the promotion itself stands).
+    pub error: Option<String>,
+}
+
+impl ReleaseResult {
+    /// A plan not (yet) carried out.
+    pub fn planned(plan: ReleasePlan) -> Self {
+        Self {
+            plan,
+            tagged: false,
+            release_url: None,
+            error: None,
+        }
+    }
+}
+
+/// The release for `sha`: `Ok(None)` when nothing that ships changed since the last version.
+pub fn plan(git: &Git, sha: &str, config: &ReleaseConfig) -> anyhow::Result<Option<ReleasePlan>> {
+    let scheme = TagScheme::with_prefix(config.tag_prefix.clone());
+    let at_commit = lines(&git.run(["tag", "--points-at", sha])?);
+    if let Some(found) = scheme.latest(at_commit.iter().map(String::as_str)) {
+        return Ok(Some(ReleasePlan {
+            version: found.version.to_string(),
+            tag: found.tag,
+            previous: None,
+            existing: true,
+            notes: String::new(),
+        }));
+    }
+    let merged = lines(&git.run(["tag", "--merged", sha])?);
+    let latest = scheme.latest(merged.iter().map(String::as_str));
+    let range = match &latest {
+        Some(tagged) => format!("refs/tags/{}..{sha}", tagged.tag),
+        None => sha.to_string(),
+    };
+    let log = git.run(["log", "--no-merges", "--format=%h%x1f%B%x1e", &range])?;
+    let commits: Vec<(String, CommitMessage)> = log
+        .split('\x1e')
+        .filter_map(|entry| {
+            let (short, message) = entry.trim_start_matches('\n').split_once('\x1f')?;
+            Some((short.to_string(), CommitMessage::parse(message)))
+        })
+        .collect();
+    let bump = Bump::of_range(commits.iter().map(|(_, m)| m));
+    let current = latest.as_ref().map(|t| &t.version);
+    let Some(next) = next_version(current, bump, &ReleaseMode::Auto)? else {
+        return Ok(None);
+    };
+    let tag = format!("{}{next}", config.tag_prefix);
+    let mut notes = String::new();
+    for group in group_by_section(&commits, |(_, m)| m.section()) {
+        let _ = writeln!(notes, "### {}\n", group.section.title());
+        for (short, message) in group.items {
+            let scope = message
+                .scope
+                .as_deref()
+                .map(|s| format!("**{s}:** "))
+                .unwrap_or_default();
+            let _ = writeln!(notes, "- {scope}{} ({short})", message.description);
+        }
+        notes.push('\n');
+    }
+    Ok(Some(ReleasePlan {
+        version: next.to_string(),
+        tag,
+        previous: latest.map(|t| t.tag),
+        existing: false,
+        notes,
+    }))
+}
+
+/// Tags the commit and publishes the release as configured. With `publish`, the forge creates
+/// the tag with the release; otherwise the tag is made with git and pushed to `origin`.
+pub async fn publish(
+    git: &Git,
+    forge: Option<&Forge>,
+    sha: &str,
+    config: &ReleaseConfig,
+    plan: ReleasePlan,
+    environment: &str,
+) -> anyhow::Result<ReleaseResult> {
+    let mut result = ReleaseResult::planned(plan);
+    let tag = result.plan.tag.clone();
+    if config.publish {
+        let forge = forge.ok_or_else(|| {
+            anyhow::anyhow!(
+                "`release.publish` for `{environment}` needs a forge token to publish release {tag}: set GITHUB_TOKEN (with `contents: write`) or GITLAB_TOKEN, or set `publish: false`"
+            )
+        })?;
+        let release = match forge.release_by_tag(&tag).await? {
+            Some(existing) => existing,
+            None => {
+                let body = if result.plan.notes.is_empty() {
+                    format!("Promoted to {environment}.")
+                } else {
+                    format!("Promoted to {environment}.\n\n{}", result.plan.notes)
+                };
+                result.tagged = !result.plan.existing;
+                forge
+                    .create_release(&NewRelease {
+                        tag: tag.clone(),
+                        target_sha: sha.to_string(),
+                        name: tag.clone(),
+                        body,
+                        prerelease: result.plan.version.contains('-'),
+                    })
+                    .await?
+            }
+        };
+        result.release_url = Some(release.url);
+    } else if config.tag && !result.plan.existing {
+        let message = format!("{tag}: promoted to {environment}");
+        git.run(["tag", "-a", &tag, "-m", &message, sha])?;
+        if git.remote_url("origin")?.is_some() {
+            git.run(["push", "origin", &format!("refs/tags/{tag}")])?;
+        }
+        result.tagged = true;
+    }
+    Ok(result)
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}

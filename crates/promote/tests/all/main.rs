@@ -1,0 +1,9 @@
+//! Integration tests of shipline-promote through its binary, one module per concept.
+
+mod bad_input;
+mod forges;
+mod freeze;
+mod gates;
+mod helpers;
+mod release;
+mod rollout;
