@@ -1,0 +1,2 @@
+//! `start` / `finish` on GitLab deployments (the fake), in jobs with GitLab's documented
+//! predefined variables.
