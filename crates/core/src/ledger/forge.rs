@@ -15,6 +15,7 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
+use crate::forge::gitlab::CiJob;
 use crate::forge::{
     Deployment, DeploymentCreated, DeploymentFilter, DeploymentState, DeploymentStatus, Forge,
     ForgeKind, NewDeployment, NewDeploymentStatus,
@@ -167,12 +168,31 @@ impl ForgeLedger {
     }
 
     /// See [`super::Ledger::find_by_run`]: the listing for the commit, then one status history.
+    /// Inside a GitLab CI job with `environment:` for this environment, the deployment GitLab
+    /// made for the job (GitLab deployments carry no payload, so the run id cannot be matched).
     pub async fn find_by_run(
         &self,
         environment: &str,
         sha: &str,
         run_id: &str,
     ) -> Result<Option<DeploymentRecord>, LedgerError> {
+        if let Forge::GitLab(gitlab) = &self.forge
+            && let Some(CiJob {
+                job_id: Some(job_id),
+                environment: Some(job_environment),
+                ..
+            }) = gitlab.ci_job()
+            && same_environment(job_environment, environment)
+        {
+            let found = gitlab
+                .deployment_for_job(job_environment, *job_id)
+                .await?
+                .filter(|d| d.sha.starts_with(&sha.to_ascii_lowercase()));
+            return match found {
+                Some(deployment) => Ok(Some(self.full(deployment).await?)),
+                None => Ok(None),
+            };
+        }
         let filter = DeploymentFilter {
             environment: Some(environment.to_string()),
             sha: Some(sha.to_string()),
