@@ -132,6 +132,18 @@ pub fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), Stat
     }
 }
 
+/// Whether `environment` serves end users: `.shipline.yml` says so, or, without an entry, its
+/// name is `production` or `prod`.
+pub fn is_production(app: &App, environment: &str) -> bool {
+    match app.config.environments.get(environment) {
+        Some(configured) => configured.is_production(),
+        None => matches!(
+            environment.to_ascii_lowercase().as_str(),
+            "production" | "prod"
+        ),
+    }
+}
+
 /// Whether a deployment of this run can already exist, so that looking for it pays: always on
 /// the git ledger (a local read), on GitHub only for a re-run attempt (`GITHUB_RUN_ATTEMPT` >
 /// 1), on GitLab inside a job with `environment:` for this environment (GitLab made it).
@@ -186,10 +198,7 @@ pub async fn start(
             .or_else(|| configured.and_then(|e| e.url.as_ref().map(|u| u.to_string()))),
         description: request.description.clone().unwrap_or_default(),
         run_id: run,
-        production: configured.map_or(
-            matches!(request.environment.as_str(), "production" | "prod"),
-            |e| e.is_production(),
-        ),
+        production: is_production(app, &request.environment),
         transient: configured.is_some_and(|e| e.transient),
         state: DeploymentState::InProgress,
     };
@@ -254,8 +263,9 @@ async fn deployment_to_finish(
 }
 
 /// Records how a deployment ended. On the git ledger a success also retires the environment's
-/// earlier live deployments; GitHub does that itself (`auto_inactive` on the success status),
-/// and GitLab keeps only the newest successful deployment as the environment's current one.
+/// earlier live deployments; GitHub does that itself (`auto_inactive` on the success status)
+/// except for production environments, which are retired here (all pages of the listing), and
+/// GitLab keeps only the newest successful deployment as the environment's current one.
 pub async fn finish(
     app: &App,
     ledger: &Ledger,
@@ -281,7 +291,13 @@ pub async fn finish(
         by: app.ctx.actor.clone(),
     };
     let record = ledger.transition(&id, &transition).await?;
-    let retired = if state == DeploymentState::Success && ledger.backend_name() == "git" {
+    // GitHub's `auto_inactive` skips production environments, so those are retired here.
+    let retire = match ledger.backend_name() {
+        "git" => true,
+        "github" => is_production(app, &request.environment),
+        _ => false,
+    };
+    let retired = if state == DeploymentState::Success && retire {
         ledger
             .deactivate_previous(&record.environment, Some(&record.id))
             .await?
