@@ -29,6 +29,12 @@ pub struct Cli {
     pub command: Command,
 }
 
+fn parse_window(text: &str) -> Result<chrono::TimeDelta, String> {
+    let duration: shipline_core::config::Duration =
+        text.parse().map_err(|e: shipline_core::config::DurationError| e.to_string())?;
+    Ok(duration.as_chrono())
+}
+
 fn parse_backend(text: &str) -> Result<Backend, String> {
     text.parse()
 }
@@ -84,6 +90,27 @@ pub enum Command {
         /// Free text (why it failed, say).
         #[arg(long, env = "SHIPLINE_DESCRIPTION")]
         description: Option<String>,
+    },
+    /// Show what runs in each environment and what waits upstream.
+    Show {
+        /// Only this environment.
+        #[arg(long = "env", env = "SHIPLINE_ENV")]
+        environment: Option<String>,
+        /// Output format.
+        #[arg(long, env = "SHIPLINE_FORMAT", value_enum, default_value = "markdown")]
+        format: Format,
+    },
+    /// Deployment frequency, lead time, change failure rate and time to restore.
+    Metrics {
+        /// How far back to look (`30d`, `12h`, `2w`).
+        #[arg(long, env = "SHIPLINE_SINCE", default_value = "30d", value_parser = parse_window)]
+        since: chrono::TimeDelta,
+        /// Only this environment.
+        #[arg(long = "env", env = "SHIPLINE_ENV")]
+        environment: Option<String>,
+        /// Output format.
+        #[arg(long, env = "SHIPLINE_FORMAT", value_enum, default_value = "markdown")]
+        format: Format,
     },
     /// Mark every live deployment of an environment inactive (it was torn down).
     Deactivate {
@@ -169,6 +196,50 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
                 app.outputs.log().info(&line);
             }
             app.outputs.summary(&line)?;
+            Ok(exit::OK)
+        }
+        Command::Show {
+            environment,
+            format,
+        } => {
+            if let Some(env) = environment {
+                deploy::check_environment(app, env)?;
+            }
+            let ledger = app.ledger()?;
+            let report = crate::show::report(app, &ledger, environment.as_deref()).await?;
+            let text = match format {
+                Format::Markdown => crate::show::markdown(&report),
+                Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+            };
+            if *format == Format::Markdown {
+                app.outputs.summary(&text)?;
+            }
+            if app.ctx.runtime != Runtime::Local || *format == Format::Json {
+                app::print_stdout(&text)?;
+            }
+            Ok(exit::OK)
+        }
+        Command::Metrics {
+            since,
+            environment,
+            format,
+        } => {
+            if let Some(env) = environment {
+                deploy::check_environment(app, env)?;
+            }
+            let ledger = app.ledger()?;
+            let report =
+                crate::metrics::report(app, &ledger, *since, environment.as_deref()).await?;
+            let text = match format {
+                Format::Markdown => crate::metrics::markdown(&report),
+                Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+            };
+            if *format == Format::Markdown {
+                app.outputs.summary(&text)?;
+            }
+            if app.ctx.runtime != Runtime::Local || *format == Format::Json {
+                app::print_stdout(&text)?;
+            }
             Ok(exit::OK)
         }
         Command::Deactivate { environment } => {

@@ -14,5 +14,8 @@
 pub mod cli;
 pub mod deploy;
 pub mod error;
+pub mod metrics;
+pub mod range;
+pub mod show;
 
 pub use error::{StatusError, exit_code, report};

@@ -5,3 +5,5 @@ mod deploy_git;
 mod deploy_github;
 mod deploy_gitlab;
 mod helpers;
+mod metrics;
+mod show;
