@@ -30,8 +30,9 @@ pub struct Cli {
 }
 
 fn parse_window(text: &str) -> Result<chrono::TimeDelta, String> {
-    let duration: shipline_core::config::Duration =
-        text.parse().map_err(|e: shipline_core::config::DurationError| e.to_string())?;
+    let duration: shipline_core::config::Duration = text
+        .parse()
+        .map_err(|e: shipline_core::config::DurationError| e.to_string())?;
     Ok(duration.as_chrono())
 }
 
@@ -247,8 +248,7 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
             let ledger = app.ledger()?;
             let retired = deploy::deactivate(app, &ledger, environment).await?;
             app.outputs.set("environment", environment)?;
-            app.outputs
-                .set("deactivated", &retired.len().to_string())?;
+            app.outputs.set("deactivated", &retired.len().to_string())?;
             app.outputs.log().info(&format!(
                 "{} deployment(s) of `{environment}` marked inactive",
                 retired.len()

@@ -169,11 +169,7 @@ pub async fn start(
     let run = run_id(app);
     if may_exist(app, ledger, &request.environment) {
         let found = match &run {
-            Some(run) => {
-                ledger
-                    .find_by_run(&request.environment, &sha, run)
-                    .await?
-            }
+            Some(run) => ledger.find_by_run(&request.environment, &sha, run).await?,
             None => None,
         };
         if let Some(existing) = found.filter(|r| !r.state.is_final()) {
@@ -221,7 +217,10 @@ async fn deployment_to_finish(
         if ledger.backend_name() == "git" {
             // Reading is free here; on a forge it would cost a request the transition repeats.
             let record = ledger.get(id).await?;
-            if !record.environment.eq_ignore_ascii_case(&request.environment) {
+            if !record
+                .environment
+                .eq_ignore_ascii_case(&request.environment)
+            {
                 return Err(StatusError::Usage(format!(
                     "deployment `{id}` belongs to `{}`, not `{}`: check `--env` and `--deployment`",
                     record.environment, request.environment
@@ -234,11 +233,7 @@ async fn deployment_to_finish(
     let (sha, _) = commit(app, request.git_ref.as_deref())?;
     let run = run_id(app);
     let found = match &run {
-        Some(run) => {
-            ledger
-                .find_by_run(&request.environment, &sha, run)
-                .await?
-        }
+        Some(run) => ledger.find_by_run(&request.environment, &sha, run).await?,
         None => {
             let query = ListQuery {
                 environment: Some(request.environment.clone()),

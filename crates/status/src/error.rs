@@ -7,8 +7,8 @@
 use std::process::ExitCode;
 
 use shipline_core::app::{self, exit};
-use shipline_core::output::Redactor;
 use shipline_core::ledger::LedgerError;
+use shipline_core::output::Redactor;
 
 /// A status command could not do what was asked.
 #[derive(Debug, thiserror::Error)]

@@ -132,7 +132,7 @@ pub async fn report(
             .config
             .environments
             .get(&name)
-            .map_or(false, |e| e.transient);
+            .is_some_and(|e| e.transient);
         let mut mine: Vec<&DeploymentRecord> = records
             .iter()
             .filter(|r| r.environment == name && !r.transient)

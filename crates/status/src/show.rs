@@ -81,11 +81,7 @@ pub struct Waiting {
 }
 
 /// Builds the report for every environment, or only `only`.
-pub async fn report(
-    app: &App,
-    ledger: &Ledger,
-    only: Option<&str>,
-) -> anyhow::Result<ShowReport> {
+pub async fn report(app: &App, ledger: &Ledger, only: Option<&str>) -> anyhow::Result<ShowReport> {
     let records = ledger.list(&ListQuery::default()).await?;
     let mut names: Vec<String> = app
         .config
@@ -115,7 +111,10 @@ pub async fn report(
     Ok(ShowReport { environments })
 }
 
-fn of<'a>(records: &'a [DeploymentRecord], env: &str) -> impl Iterator<Item = &'a DeploymentRecord> {
+fn of<'a>(
+    records: &'a [DeploymentRecord],
+    env: &str,
+) -> impl Iterator<Item = &'a DeploymentRecord> {
     records
         .iter()
         .filter(move |r| r.environment.eq_ignore_ascii_case(env))
@@ -189,7 +188,11 @@ pub fn markdown(report: &ShowReport) -> String {
                 format!("`{}`", short(&r.sha)),
                 r.version.clone().unwrap_or_else(|| "—".into()),
                 r.since.format("%Y-%m-%d %H:%M UTC").to_string(),
-                if r.by.is_empty() { "—".into() } else { r.by.clone() },
+                if r.by.is_empty() {
+                    "—".into()
+                } else {
+                    r.by.clone()
+                },
             ),
             None => ("nothing".into(), "—".into(), "—".into(), "—".into()),
         };

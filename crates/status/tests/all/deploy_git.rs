@@ -125,19 +125,39 @@ fn bad_input_exits_2_and_writes_nothing() {
     )
     .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["start", "--env", "stagign"], "unknown environment `stagign`"),
+        (
+            vec!["start", "--env", "stagign"],
+            "unknown environment `stagign`",
+        ),
         (vec!["start", "--env", "my env"], "contains a space"),
-        (vec!["start", "--env", "team/staging"], "invalid environment name"),
+        (
+            vec!["start", "--env", "team/staging"],
+            "invalid environment name",
+        ),
         (
             vec!["finish", "--env", "staging", "--state", "success"],
             "no deployment to finish in `staging`",
         ),
         (
-            vec!["finish", "--env", "staging", "--deployment", "12345", "--state", "success"],
+            vec![
+                "finish",
+                "--env",
+                "staging",
+                "--deployment",
+                "12345",
+                "--state",
+                "success",
+            ],
             "no deployment `12345` in the git ledger",
         ),
-        (vec!["start", "--env", "staging", "--ref", "no-such-branch"], "not a commit"),
-        (vec!["deactivate", "--env", "nope"], "known environments: staging, production"),
+        (
+            vec!["start", "--env", "staging", "--ref", "no-such-branch"],
+            "not a commit",
+        ),
+        (
+            vec!["deactivate", "--env", "nope"],
+            "known environments: staging, production",
+        ),
     ];
     for (args, message) in cases {
         local(repo.path())
@@ -149,7 +169,15 @@ fn bad_input_exits_2_and_writes_nothing() {
     // A deployment of production cannot be finished as staging.
     let id = start(&repo, "production", None);
     local(repo.path())
-        .args(["finish", "--env", "staging", "--deployment", &id, "--state", "success"])
+        .args([
+            "finish",
+            "--env",
+            "staging",
+            "--deployment",
+            &id,
+            "--state",
+            "success",
+        ])
         .assert()
         .code(2)
         .stderr(contains("belongs to `production`, not `staging`"));

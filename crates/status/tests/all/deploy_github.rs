@@ -57,7 +57,13 @@ fn start_and_finish_on_a_push_job_stay_within_the_request_budget() {
 
     job.fake.clear_requests();
     job.cmd()
-        .args(["finish", "--env", "staging", "--deployment", &id.to_string()])
+        .args([
+            "finish",
+            "--env",
+            "staging",
+            "--deployment",
+            &id.to_string(),
+        ])
         .args(["--state", "success", "--url", "https://staging.example.com"])
         .assert()
         .success();
@@ -105,8 +111,11 @@ fn lost_answers_to_every_write_leave_exactly_one_status_per_transition() {
             .times(1),
     );
     let id = start(&job, "staging");
-    job.fake
-        .inject(Fault::on("POST", STATUSES, FaultKind::Drop).after().times(1));
+    job.fake.inject(
+        Fault::on("POST", STATUSES, FaultKind::Drop)
+            .after()
+            .times(1),
+    );
     job.cmd()
         .args(["finish", "--env", "staging", "--state", "error"])
         .args(["--deployment", &id.to_string()])
@@ -196,7 +205,14 @@ fn a_token_without_deployments_write_is_named_and_nothing_is_created() {
     for line in stderr.lines().filter(|l| !l.starts_with("::add-mask::")) {
         assert!(!line.contains(crate::helpers::GH_TOKEN), "{line}");
     }
-    assert!(job.fake.state().github.repo(&job.repo).deployments.is_empty());
+    assert!(
+        job.fake
+            .state()
+            .github
+            .repo(&job.repo)
+            .deployments
+            .is_empty()
+    );
 }
 
 #[test]
@@ -214,7 +230,9 @@ fn a_deployment_of_another_repository_is_not_found() {
         .args(["--deployment", &foreign.to_string()])
         .assert()
         .code(2)
-        .stderr(contains(format!("no deployment `{foreign}` in the github ledger")));
+        .stderr(contains(format!(
+            "no deployment `{foreign}` in the github ledger"
+        )));
     job.cmd()
         .args(["finish", "--env", "staging", "--state", "success"])
         .args(["--deployment", "staging-abc1234-1-beef"])
@@ -222,5 +240,9 @@ fn a_deployment_of_another_repository_is_not_found() {
         .code(2)
         .stderr(contains("belong to the git ledger"));
     let state = job.fake.state();
-    assert!(state.github.repos["someone/else"].deployments[0].statuses.is_empty());
+    assert!(
+        state.github.repos["someone/else"].deployments[0]
+            .statuses
+            .is_empty()
+    );
 }

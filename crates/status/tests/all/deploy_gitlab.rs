@@ -112,10 +112,18 @@ fn outside_an_environment_job_start_creates_and_finish_updates_with_the_job_toke
     let state = job.fake.state();
     let project = state.gitlab.project(&job.project).unwrap();
     let env = project.environment("staging").unwrap();
-    assert_eq!(env.external_url.as_deref(), Some("https://staging.example.com"));
+    assert_eq!(
+        env.external_url.as_deref(),
+        Some("https://staging.example.com")
+    );
     for r in job.fake.requests() {
         let header = r.header("job-token");
-        assert!(header.is_some(), "{} {} sent the job token", r.method, r.path);
+        assert!(
+            header.is_some(),
+            "{} {} sent the job token",
+            r.method,
+            r.path
+        );
     }
 }
 
@@ -152,6 +160,14 @@ fn inside_a_job_with_environment_the_jobs_own_deployment_is_found_not_duplicated
         job.deployments(),
         [(existing, "running".to_string(), Some(JOB_ID))]
     );
-    assert!(job.fake.requests_to("POST", "/api/v4/projects/*/deployments").is_empty());
-    assert!(job.fake.requests_to("PUT", "/api/v4/projects/*/deployments/*").is_empty());
+    assert!(
+        job.fake
+            .requests_to("POST", "/api/v4/projects/*/deployments")
+            .is_empty()
+    );
+    assert!(
+        job.fake
+            .requests_to("PUT", "/api/v4/projects/*/deployments/*")
+            .is_empty()
+    );
 }

@@ -48,7 +48,14 @@ fn twelve_deployments_two_failures_and_one_revert_give_the_known_figures() {
             }
         }
         repo.push();
-        deploy(&repo, if i == 4 || i == 8 { "failure" } else { "success" });
+        deploy(
+            &repo,
+            if i == 4 || i == 8 {
+                "failure"
+            } else {
+                "success"
+            },
+        );
     }
     // A deployment elsewhere does not count for production.
     local(repo.path())
@@ -83,14 +90,20 @@ fn twelve_deployments_two_failures_and_one_revert_give_the_known_figures() {
     assert!(prod["time_to_restore"]["median_seconds"].as_i64().unwrap() < 600);
     assert_eq!(prod["unrestored"], 0);
     let staging = envs.iter().find(|e| e["environment"] == "staging").unwrap();
-    assert_eq!(staging["deployments"], 0, "an unfinished deployment is not counted");
+    assert_eq!(
+        staging["deployments"], 0,
+        "an unfinished deployment is not counted"
+    );
 
     let out = local(repo.path())
         .args(["metrics", "--env", "production"])
         .assert()
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(text.contains("| production | 12 (10 successful) | 0.33/day |"), "{text}");
+    assert!(
+        text.contains("| production | 12 (10 successful) | 0.33/day |"),
+        "{text}"
+    );
     assert!(text.contains("25% (2 failed + 1 reverted of 12)"), "{text}");
     assert!(text.contains("(11 commits)"), "{text}");
 }

@@ -22,8 +22,10 @@ fn pr(repo: &TestRepo, number: u64, style: MergeStyle) {
         number,
         title: format!("feat: change {number}"),
         branch: format!("change-{number}"),
-        commits: vec![CommitSpec::new(&format!("feat: part of {number}"))
-            .file(format!("f{number}.txt"), "x\n")],
+        commits: vec![
+            CommitSpec::new(&format!("feat: part of {number}"))
+                .file(format!("f{number}.txt"), "x\n"),
+        ],
         style,
     });
 }
@@ -31,7 +33,9 @@ fn pr(repo: &TestRepo, number: u64, style: MergeStyle) {
 #[test]
 fn show_lists_what_runs_where_and_the_prs_waiting_upstream() {
     let repo = TestRepo::new();
-    repo.commit("chore: config").file(".shipline.yml", CONFIG).create();
+    repo.commit("chore: config")
+        .file(".shipline.yml", CONFIG)
+        .create();
     pr(&repo, 1, MergeStyle::Squash);
     repo.push();
     deploy(&repo, "staging", "1.0.0", "success");
@@ -73,18 +77,26 @@ fn show_lists_what_runs_where_and_the_prs_waiting_upstream() {
         .assert()
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| production")).collect();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| production"))
+        .collect();
     assert_eq!(rows.len(), 1, "{text}");
     assert!(rows[0].contains(&format!("`{}`", &live[..7])), "{text}");
     assert!(rows[0].contains("| 1.0.0 |"), "{text}");
-    assert!(rows[0].contains("3 commit(s) from staging: #2, #3"), "{text}");
+    assert!(
+        rows[0].contains("3 commit(s) from staging: #2, #3"),
+        "{text}"
+    );
     assert!(!text.contains("| staging"), "{text}");
 }
 
 #[test]
 fn show_of_an_unknown_environment_is_a_usage_error() {
     let repo = TestRepo::new();
-    repo.commit("chore: config").file(".shipline.yml", CONFIG).create();
+    repo.commit("chore: config")
+        .file(".shipline.yml", CONFIG)
+        .create();
     local(repo.path())
         .args(["show", "--env", "qa"])
         .assert()
