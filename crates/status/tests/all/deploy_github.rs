@@ -79,6 +79,20 @@ fn start_and_finish_on_a_push_job_stay_within_the_request_budget() {
     assert_eq!(states(&job, id), ["in_progress", "success"]);
     let summary = std::fs::read_to_string(job.env.summary_file()).unwrap();
     assert!(summary.contains("to **staging**: success at https://staging.example.com"));
+
+    let out = job
+        .cmd()
+        .args(["show", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let staging = &json["environments"][0];
+    assert_eq!(staging["environment"], "staging");
+    assert_eq!(staging["running"]["deployment_id"], id.to_string());
+    assert_eq!(staging["running"]["sha"], job.sha());
+    assert_eq!(staging["running"]["version"], "1.4.0");
+    assert_eq!(staging["running"]["url"], "https://staging.example.com");
+    assert_eq!(staging["latest"]["state"], "success");
     job.assert_conformance();
 }
 

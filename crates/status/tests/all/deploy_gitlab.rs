@@ -109,6 +109,16 @@ fn outside_an_environment_job_start_creates_and_finish_updates_with_the_job_toke
     assert_eq!(deployments.len(), 1, "{deployments:?}");
     assert_eq!(deployments[0].1, "success");
     assert_eq!(job.dotenv()["STATE"], "success");
+    let out = job
+        .cmd()
+        .args(["show", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let staging = &json["environments"][0];
+    assert_eq!(staging["running"]["deployment_id"], id);
+    assert_eq!(staging["running"]["sha"], job.sha());
+    assert_eq!(staging["running"]["url"], "https://staging.example.com");
     let state = job.fake.state();
     let project = state.gitlab.project(&job.project).unwrap();
     let env = project.environment("staging").unwrap();
