@@ -11,7 +11,7 @@ use shipline_core::app::App;
 use shipline_core::context::Runtime;
 use shipline_core::forge::DeploymentState;
 use shipline_core::ledger::{
-    DeploymentRecord, Ledger, ListQuery, NewDeploymentRecord, TransitionRequest,
+    DeploymentRecord, Ledger, LedgerError, ListQuery, NewDeploymentRecord, TransitionRequest,
     validate_environment,
 };
 
@@ -177,7 +177,7 @@ pub async fn start(
                 "deployment {} to {} was already started by this run: reusing it",
                 existing.id, existing.environment
             ));
-            return Ok(existing);
+            return resume(app, ledger, existing).await;
         }
     }
     let configured = app.config.environments.get(&request.environment);
@@ -198,7 +198,37 @@ pub async fn start(
         transient: configured.is_some_and(|e| e.transient),
         state: DeploymentState::InProgress,
     };
-    Ok(ledger.start(&new).await?)
+    match ledger.start(&new).await {
+        Ok(record) => Ok(record),
+        // The create may have happened with its answer lost: the forge does not deduplicate
+        // creates, so look for it (by this run's id) before reporting a failure.
+        Err(LedgerError::Forge(err)) if err.outcome_unknown() && new.run_id.is_some() => {
+            let run = new.run_id.as_deref().unwrap_or_default();
+            match ledger.find_by_run(&new.environment, &new.sha, run).await? {
+                Some(made) if !made.state.is_final() => resume(app, ledger, made).await,
+                _ => Err(LedgerError::Forge(err).into()),
+            }
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A deployment this run already made: one that never got its first status (the run stopped
+/// between the create and the status) gets it now, so every transition has exactly one status.
+async fn resume(
+    app: &App,
+    ledger: &Ledger,
+    record: DeploymentRecord,
+) -> anyhow::Result<DeploymentRecord> {
+    if record.state != DeploymentState::Queued {
+        return Ok(record);
+    }
+    let request = TransitionRequest {
+        log_url: app.ctx.run_url.clone(),
+        by: app.ctx.actor.clone(),
+        ..TransitionRequest::new(DeploymentState::InProgress)
+    };
+    Ok(ledger.transition(&record.id, &request).await?)
 }
 
 /// Finds the deployment `finish` is about, before anything is written.

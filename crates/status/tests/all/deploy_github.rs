@@ -140,6 +140,24 @@ fn lost_answers_to_every_write_leave_exactly_one_status_per_transition() {
 }
 
 #[test]
+fn a_lost_answer_to_the_create_is_found_again_not_duplicated() {
+    for kind in [FaultKind::Status(502), FaultKind::Drop] {
+        let job = GitHubJob::new("push");
+        job.fake.inject(
+            Fault::on("POST", "/api/v3/repos/*/*/deployments", kind)
+                .after()
+                .times(1),
+        );
+        let id = start(&job, "staging");
+        let deployments = job.fake.state().github.repo(&job.repo).deployments.len();
+        assert_eq!(deployments, 1);
+        assert_eq!(states(&job, id), ["in_progress"]);
+        assert_eq!(job.outputs()["deployment-id"], id.to_string());
+        job.assert_conformance();
+    }
+}
+
+#[test]
 fn success_in_production_retires_150_earlier_deployments_across_pages() {
     let job = GitHubJob::new("push");
     {

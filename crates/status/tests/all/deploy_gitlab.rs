@@ -181,3 +181,37 @@ fn inside_a_job_with_environment_the_jobs_own_deployment_is_found_not_duplicated
             .is_empty()
     );
 }
+
+#[test]
+fn lost_answers_to_every_write_leave_one_deployment_in_the_right_state() {
+    use shipline_testkit::forge::{Fault, FaultKind};
+    let job = GitLabJob::new();
+    job.fake.inject(
+        Fault::on(
+            "POST",
+            "/api/v4/projects/*/deployments",
+            FaultKind::Status(502),
+        )
+        .after()
+        .times(1),
+    );
+    let out = job
+        .cmd()
+        .args(["start", "--env", "staging"])
+        .assert()
+        .success();
+    let id = deployment_id(&out);
+    job.fake.inject(
+        Fault::on("PUT", "/api/v4/projects/*/deployments/*", FaultKind::Drop)
+            .after()
+            .times(1),
+    );
+    job.cmd()
+        .args(["finish", "--env", "staging", "--deployment", &id])
+        .args(["--state", "failure"])
+        .assert()
+        .success();
+    let deployments = job.deployments();
+    assert_eq!(deployments.len(), 1, "{deployments:?}");
+    assert_eq!(deployments[0].1, "failed");
+}
