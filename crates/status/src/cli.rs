@@ -91,6 +91,10 @@ pub enum Command {
         /// Free text (why it failed, say).
         #[arg(long, env = "SHIPLINE_DESCRIPTION")]
         description: Option<String>,
+        /// On success, comment "deployed to ENV at URL" on the PRs the deployment delivered
+        /// (one comment per PR and environment, updated on later deployments).
+        #[arg(long, env = "SHIPLINE_COMMENT")]
+        comment: bool,
     },
     /// Show what runs in each environment and what waits upstream.
     Show {
@@ -163,6 +167,7 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
             state,
             url,
             description,
+            comment,
         } => {
             deploy::check_environment(app, environment)?;
             let ledger = app.ledger()?;
@@ -197,6 +202,19 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
                 app.outputs.log().info(&line);
             }
             app.outputs.summary(&line)?;
+            if *comment && record.state == shipline_core::forge::DeploymentState::Success {
+                // The deployment is recorded; a comment that cannot be written is a warning.
+                match crate::comment::comment(app, &ledger, &record).await {
+                    Ok(prs) => app.outputs.set(
+                        "commented",
+                        &prs.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+                    )?,
+                    Err(err) => app.outputs.warning(&format!(
+                        "deployment recorded, but the PR comments failed: {}",
+                        app::one_line(&err)
+                    )),
+                }
+            }
             Ok(exit::OK)
         }
         Command::Show {

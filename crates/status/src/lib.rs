@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod comment;
 pub mod deploy;
 pub mod error;
 pub mod metrics;
