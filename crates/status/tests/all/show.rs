@@ -89,6 +89,15 @@ fn show_lists_what_runs_where_and_the_prs_waiting_upstream() {
         "{text}"
     );
     assert!(!text.contains("| staging"), "{text}");
+
+    let out = local(repo.path()).arg("show").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    insta::with_settings!({filters => vec![
+        (r"`[0-9a-f]{7}`", "`[sha]`"),
+        (r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "[time]"),
+    ]}, {
+        insta::assert_snapshot!("show_markdown", text);
+    });
 }
 
 #[test]
