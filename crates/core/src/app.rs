@@ -236,11 +236,31 @@ pub fn finish(result: anyhow::Result<u8>, redactor: &Redactor) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let text = redactor.redact(&format!("error: {err:#}")).into_owned();
+            let text = redactor
+                .redact(&format!("error: {}", one_line(&err)))
+                .into_owned();
             let _ = writeln!(std::io::stderr(), "{text}");
             ExitCode::from(exit_code_for(&err))
         }
     }
+}
+
+/// The error chain on one line, `outer: inner: ...`. A cause whose text the line already holds
+/// is left out: errors that print their source in their own message (`forge ledger: {0}`)
+/// would otherwise repeat it.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// The exit code an error maps to: 2 for configuration/usage, 1 otherwise.
@@ -278,5 +298,26 @@ pub fn resolve_in(workspace: &Path, path: &Path) -> PathBuf {
         path.to_path_buf()
     } else {
         workspace.join(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("inner failed")]
+    struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer: {0}")]
+    struct Outer(#[from] Inner);
+
+    #[test]
+    fn one_line_does_not_repeat_a_cause_already_in_the_message() {
+        let err = anyhow::Error::from(Outer(Inner)).context("starting");
+        assert_eq!(one_line(&err), "starting: outer: inner failed");
+        let plain = anyhow::anyhow!("first").context("second");
+        assert_eq!(one_line(&plain), "second: first");
     }
 }

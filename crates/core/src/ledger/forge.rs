@@ -15,6 +15,7 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
+use crate::forge::gitlab::CiJob;
 use crate::forge::{
     Deployment, DeploymentCreated, DeploymentFilter, DeploymentState, DeploymentStatus, Forge,
     ForgeKind, NewDeployment, NewDeploymentStatus,
@@ -167,12 +168,31 @@ impl ForgeLedger {
     }
 
     /// See [`super::Ledger::find_by_run`]: the listing for the commit, then one status history.
+    /// Inside a GitLab CI job with `environment:` for this environment, the deployment GitLab
+    /// made for the job (GitLab deployments carry no payload, so the run id cannot be matched).
     pub async fn find_by_run(
         &self,
         environment: &str,
         sha: &str,
         run_id: &str,
     ) -> Result<Option<DeploymentRecord>, LedgerError> {
+        if let Forge::GitLab(gitlab) = &self.forge
+            && let Some(CiJob {
+                job_id: Some(job_id),
+                environment: Some(job_environment),
+                ..
+            }) = gitlab.ci_job()
+            && same_environment(job_environment, environment)
+        {
+            let found = gitlab
+                .deployment_for_job(job_environment, *job_id)
+                .await?
+                .filter(|d| d.sha.starts_with(&sha.to_ascii_lowercase()));
+            return match found {
+                Some(deployment) => Ok(Some(self.full(deployment).await?)),
+                None => Ok(None),
+            };
+        }
         let filter = DeploymentFilter {
             environment: Some(environment.to_string()),
             sha: Some(sha.to_string()),
@@ -190,35 +210,41 @@ impl ForgeLedger {
         }
     }
 
-    /// See [`super::Ledger::deactivate_previous`]: the listing, the status histories, one
-    /// status per deployment deactivated.
+    /// See [`super::Ledger::deactivate_previous`]: the listing (all pages; it carries each
+    /// deployment's latest state) and one status per deployment deactivated, so retiring the
+    /// one live deployment among hundreds costs the listing plus one write.
     pub async fn deactivate_previous(
         &self,
         environment: &str,
         keep_id: Option<&str>,
     ) -> Result<Vec<DeploymentRecord>, LedgerError> {
-        let query = ListQuery {
+        let filter = DeploymentFilter {
             environment: Some(environment.to_string()),
-            ..ListQuery::default()
+            ..DeploymentFilter::default()
         };
         let description = match keep_id {
             Some(keep) => format!("superseded by {keep}"),
             None => "environment deactivated".to_string(),
         };
         let mut changed = Vec::new();
-        for live in self
-            .list(&query)
-            .await?
-            .into_iter()
-            .filter(|r| r.is_live() && Some(r.id.as_str()) != keep_id)
-        {
-            let Some(forge_id) = live.forge_id else {
+        for deployment in self.forge.list_deployments(&filter).await? {
+            if !same_environment(&deployment.environment, environment)
+                || Some(deployment.id.to_string().as_str()) == keep_id
+            {
+                continue;
+            }
+            // The listing carries the newest status; none means the deployment never started.
+            let Some(latest) = deployment.latest.clone() else {
                 continue;
             };
+            let live = record_from(&deployment, &[latest]);
+            if !live.is_live() {
+                continue;
+            }
             let status = self
                 .forge
                 .create_deployment_status(
-                    forge_id,
+                    deployment.id,
                     &new_status(DeploymentState::Inactive, &description, None, None),
                 )
                 .await?;
@@ -288,6 +314,7 @@ pub fn payload(new: &NewDeploymentRecord) -> Value {
     for (key, value) in [
         ("version", new.version.as_deref()),
         ("run_id", new.run_id.as_deref()),
+        ("log_url", new.log_url.as_deref()),
         ("by", Some(new.creator.as_str()).filter(|c| !c.is_empty())),
     ] {
         if let Some(value) = value {

@@ -1,0 +1,290 @@
+//! The command line: flags (each also read from `SHIPLINE_<FLAG>`) and what each command does
+//! with the ledger, the outputs and stdout.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use shipline_core::app::{self, App, AppOptions, Backend, exit};
+use shipline_core::context::Runtime;
+use shipline_core::ledger::DeploymentRecord;
+
+use crate::deploy::{self, FinishRequest, Outcome, StartRequest};
+
+/// Records deployments in the ledger and reports what runs where.
+#[derive(Debug, Parser)]
+#[command(name = "shipline-status", version, about)]
+pub struct Cli {
+    /// The checkout to work in (default: the current directory).
+    #[arg(long, global = true, env = "SHIPLINE_REPO")]
+    pub repo: Option<PathBuf>,
+    /// `.shipline.yml` to read (default: the one at the repository root, if any).
+    #[arg(long, global = true, env = "SHIPLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where deployments are recorded: github, gitlab or git (default: the CI system's forge,
+    /// git notes outside CI).
+    #[arg(long, global = true, env = "SHIPLINE_BACKEND", value_parser = parse_backend)]
+    pub backend: Option<Backend>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn parse_window(text: &str) -> Result<chrono::TimeDelta, String> {
+    let duration: shipline_core::config::Duration = text
+        .parse()
+        .map_err(|e: shipline_core::config::DurationError| e.to_string())?;
+    Ok(duration.as_chrono())
+}
+
+fn parse_backend(text: &str) -> Result<Backend, String> {
+    text.parse()
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A Markdown table.
+    Markdown,
+    /// Stable JSON (documented in docs/status.md).
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record the start of a deployment; prints its id (output `deployment-id`).
+    Start {
+        /// Environment deployed to.
+        #[arg(long = "env", env = "SHIPLINE_ENV")]
+        environment: String,
+        /// Revision deployed (default: the commit of the CI run, `HEAD` locally).
+        #[arg(long = "ref", env = "SHIPLINE_REF")]
+        git_ref: Option<String>,
+        /// Where the environment will be reachable (default: its `url` in .shipline.yml).
+        #[arg(long, env = "SHIPLINE_URL")]
+        url: Option<String>,
+        /// Version deployed.
+        #[arg(long, env = "SHIPLINE_VERSION")]
+        version: Option<String>,
+        /// Free text stored with the deployment.
+        #[arg(long, env = "SHIPLINE_DESCRIPTION")]
+        description: Option<String>,
+    },
+    /// Record how a deployment ended.
+    Finish {
+        /// Environment deployed to.
+        #[arg(long = "env", env = "SHIPLINE_ENV")]
+        environment: String,
+        /// The deployment (the `deployment-id` output of `start`); default: the one this run
+        /// started for the commit.
+        #[arg(long, env = "SHIPLINE_DEPLOYMENT")]
+        deployment: Option<String>,
+        /// Revision deployed, to find the deployment without `--deployment`.
+        #[arg(long = "ref", env = "SHIPLINE_REF")]
+        git_ref: Option<String>,
+        /// How it ended.
+        #[arg(long, env = "SHIPLINE_STATE", value_enum)]
+        state: Outcome,
+        /// Where the environment is reachable.
+        #[arg(long, env = "SHIPLINE_URL")]
+        url: Option<String>,
+        /// Free text (why it failed, say).
+        #[arg(long, env = "SHIPLINE_DESCRIPTION")]
+        description: Option<String>,
+        /// On success, comment "deployed to ENV at URL" on the PRs the deployment delivered
+        /// (one comment per PR and environment, updated on later deployments).
+        #[arg(long, env = "SHIPLINE_COMMENT")]
+        comment: bool,
+    },
+    /// Show what runs in each environment and what waits upstream.
+    Show {
+        /// Only this environment.
+        #[arg(long = "env", env = "SHIPLINE_ENV")]
+        environment: Option<String>,
+        /// Output format.
+        #[arg(long, env = "SHIPLINE_FORMAT", value_enum, default_value = "markdown")]
+        format: Format,
+    },
+    /// Deployment frequency, lead time, change failure rate and time to restore.
+    Metrics {
+        /// How far back to look (`30d`, `12h`, `2w`).
+        #[arg(long, env = "SHIPLINE_SINCE", default_value = "30d", value_parser = parse_window)]
+        since: chrono::TimeDelta,
+        /// Only this environment.
+        #[arg(long = "env", env = "SHIPLINE_ENV")]
+        environment: Option<String>,
+        /// Output format.
+        #[arg(long, env = "SHIPLINE_FORMAT", value_enum, default_value = "markdown")]
+        format: Format,
+    },
+    /// Mark every live deployment of an environment inactive (it was torn down).
+    Deactivate {
+        /// Environment torn down.
+        #[arg(long = "env", env = "SHIPLINE_ENV")]
+        environment: String,
+    },
+}
+
+impl Cli {
+    /// The shared start-up options.
+    pub fn options(&self) -> AppOptions {
+        AppOptions {
+            repo: self.repo.clone(),
+            config: self.config.clone(),
+            backend: self.backend,
+        }
+    }
+}
+
+/// Runs one command; the exit code on success.
+pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Start {
+            environment,
+            git_ref,
+            url,
+            version,
+            description,
+        } => {
+            deploy::check_environment(app, environment)?;
+            let ledger = app.ledger()?;
+            let request = StartRequest {
+                environment: environment.clone(),
+                git_ref: git_ref.clone(),
+                url: url.clone(),
+                version: version.clone(),
+                description: description.clone(),
+            };
+            let record = deploy::start(app, &ledger, &request).await?;
+            set_outputs(app, &record)?;
+            app::print_stdout(&format!("{}\n", record.id))?;
+            Ok(exit::OK)
+        }
+        Command::Finish {
+            environment,
+            deployment,
+            git_ref,
+            state,
+            url,
+            description,
+            comment,
+        } => {
+            deploy::check_environment(app, environment)?;
+            let ledger = app.ledger()?;
+            let request = FinishRequest {
+                environment: environment.clone(),
+                deployment: deployment.clone(),
+                git_ref: git_ref.clone(),
+                outcome: *state,
+                url: url.clone(),
+                description: description.clone(),
+            };
+            let (record, retired) = deploy::finish(app, &ledger, &request).await?;
+            set_outputs(app, &record)?;
+            let mut line = format!(
+                "Deployment {} of `{}` to **{}**: {}",
+                record.id,
+                short(&record.sha),
+                record.environment,
+                record.state
+            );
+            if let Some(url) = &record.environment_url {
+                line.push_str(&format!(" at {url}"));
+            }
+            if !retired.is_empty() {
+                line.push_str(&format!(
+                    " ({} earlier deployment(s) marked inactive)",
+                    retired.len()
+                ));
+            }
+            if app.ctx.runtime != Runtime::Local {
+                // Locally the summary is printed already; in CI it goes to a file.
+                app.outputs.log().info(&line);
+            }
+            app.outputs.summary(&line)?;
+            if *comment && record.state == shipline_core::forge::DeploymentState::Success {
+                // The deployment is recorded; a comment that cannot be written is a warning.
+                match crate::comment::comment(app, &ledger, &record).await {
+                    Ok(prs) => app.outputs.set(
+                        "commented",
+                        &prs.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+                    )?,
+                    Err(err) => app.outputs.warning(&format!(
+                        "deployment recorded, but the PR comments failed: {}",
+                        app::one_line(&err)
+                    )),
+                }
+            }
+            Ok(exit::OK)
+        }
+        Command::Show {
+            environment,
+            format,
+        } => {
+            if let Some(env) = environment {
+                deploy::check_environment(app, env)?;
+            }
+            let ledger = app.ledger()?;
+            let report = crate::show::report(app, &ledger, environment.as_deref()).await?;
+            let text = match format {
+                Format::Markdown => crate::show::markdown(&report),
+                Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+            };
+            if *format == Format::Markdown {
+                app.outputs.summary(&text)?;
+            }
+            if app.ctx.runtime != Runtime::Local || *format == Format::Json {
+                app::print_stdout(&text)?;
+            }
+            Ok(exit::OK)
+        }
+        Command::Metrics {
+            since,
+            environment,
+            format,
+        } => {
+            if let Some(env) = environment {
+                deploy::check_environment(app, env)?;
+            }
+            let ledger = app.ledger()?;
+            let report =
+                crate::metrics::report(app, &ledger, *since, environment.as_deref()).await?;
+            let text = match format {
+                Format::Markdown => crate::metrics::markdown(&report),
+                Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+            };
+            if *format == Format::Markdown {
+                app.outputs.summary(&text)?;
+            }
+            if app.ctx.runtime != Runtime::Local || *format == Format::Json {
+                app::print_stdout(&text)?;
+            }
+            Ok(exit::OK)
+        }
+        Command::Deactivate { environment } => {
+            deploy::check_environment(app, environment)?;
+            let ledger = app.ledger()?;
+            let retired = deploy::deactivate(app, &ledger, environment).await?;
+            app.outputs.set("environment", environment)?;
+            app.outputs.set("deactivated", &retired.len().to_string())?;
+            app.outputs.log().info(&format!(
+                "{} deployment(s) of `{environment}` marked inactive",
+                retired.len()
+            ));
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn set_outputs(app: &App, record: &DeploymentRecord) -> anyhow::Result<()> {
+    app.outputs.set("deployment-id", &record.id)?;
+    app.outputs.set("environment", &record.environment)?;
+    app.outputs.set("sha", &record.sha)?;
+    app.outputs.set("state", record.state.as_str())?;
+    Ok(())
+}
+
+/// The first 7 characters of a SHA, for people.
+pub fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}

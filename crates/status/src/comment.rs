@@ -1,0 +1,85 @@
+//! `finish --comment`: tells each PR a successful deployment delivered where it now runs.
+//!
+//! One sticky comment per PR and environment (found again by its marker), updated on later
+//! deployments instead of repeated, so a PR that goes to staging and then production carries
+//! two short comments however often the job re-runs. The PRs are read from the merge and squash
+//! subjects of the commits between the previous successful deployment and this one.
+
+use shipline_core::app::App;
+use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+
+use crate::cli::short;
+use crate::range;
+
+/// The hidden marker of the comment for `environment`.
+pub fn marker(environment: &str) -> String {
+    format!(
+        "<!-- shipline:status:{} -->",
+        environment.to_ascii_lowercase()
+    )
+}
+
+/// The comment for a deployment.
+pub fn body(record: &DeploymentRecord) -> String {
+    let mut text = format!("Deployed to **{}**", record.environment);
+    if let Some(url) = &record.environment_url {
+        text.push_str(&format!(" at {url}"));
+    }
+    text.push_str(&format!(
+        " (commit `{}`, deployment {}",
+        short(&record.sha),
+        record.id
+    ));
+    if let Some(version) = &record.version {
+        text.push_str(&format!(", version {version}"));
+    }
+    text.push_str(").");
+    format!("{}\n{text}\n", marker(&record.environment))
+}
+
+/// The PRs `record` delivered: those merged after the previous successful deployment of another
+/// commit to its environment. Empty for the first deployment (it would name the whole history).
+pub async fn delivered_prs(
+    app: &App,
+    ledger: &Ledger,
+    record: &DeploymentRecord,
+) -> anyhow::Result<Vec<u64>> {
+    let query = ListQuery {
+        environment: Some(record.environment.clone()),
+        ..ListQuery::default()
+    };
+    // Newest first: the deployments listed after this one are older (forge timestamps have
+    // one-second resolution, so the ledger's order is better than comparing times).
+    let previous = ledger
+        .list(&query)
+        .await?
+        .into_iter()
+        .skip_while(|r| r.id != record.id)
+        .skip(1)
+        // A redeploy of the same commit names the same PRs as the deployment it repeats.
+        .find(|r| r.succeeded_at().is_some() && r.sha != record.sha);
+    let Some(previous) = previous else {
+        return Ok(Vec::new());
+    };
+    let git = app.git()?;
+    let commits = range::commits(&git, Some(&previous.sha), &record.sha)?;
+    Ok(range::pull_requests(&commits))
+}
+
+/// Creates or updates the comment on each PR; returns the PRs commented on.
+pub async fn comment(
+    app: &App,
+    ledger: &Ledger,
+    record: &DeploymentRecord,
+) -> anyhow::Result<Vec<u64>> {
+    let prs = delivered_prs(app, ledger, record).await?;
+    if prs.is_empty() {
+        return Ok(prs);
+    }
+    let forge = app.forge()?;
+    let (marker, body) = (marker(&record.environment), body(record));
+    for pr in &prs {
+        forge.upsert_sticky_comment(*pr, &marker, &body).await?;
+    }
+    Ok(prs)
+}

@@ -1,0 +1,365 @@
+//! `metrics`: the four delivery figures per environment, from the ledger and git.
+//!
+//! Definitions (also in docs/status.md), over deployments started in the window:
+//! - **deployments**: those that ended as success, failure or error (cancelled and unfinished
+//!   ones are not deployments of a change).
+//! - **deployment frequency**: successful deployments per day of the window.
+//! - **lead time for changes**: for each commit a successful deployment delivered (the commits
+//!   between the previous successful deployment's SHA and its own), from the commit's committer
+//!   time to the deployment's success; median and 90th percentile (nearest rank). The first
+//!   successful deployment ever has no previous SHA and is left out, or it would count the
+//!   whole history.
+//! - **change failure rate**: (failed deployments + successful deployments whose changes a later
+//!   deployed commit reverted) / deployments.
+//! - **time to restore**: from a failed deployment to the next success in the environment, and
+//!   from a reverted deployment's success to the success of the deployment that delivered the
+//!   revert; median.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use shipline_core::app::App;
+use shipline_core::forge::DeploymentState;
+use shipline_core::git::Git;
+use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+use shipline_risk::commits::Reverted;
+
+use crate::range::{self, RangeCommit};
+
+/// The whole report (`--format json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricsReport {
+    /// Start of the window.
+    pub since: DateTime<Utc>,
+    /// End of the window (now).
+    pub until: DateTime<Utc>,
+    /// Days in the window.
+    pub days: f64,
+    /// One entry per environment with deployments in the window (transient ones left out).
+    pub environments: Vec<EnvironmentMetrics>,
+}
+
+/// Figures for one environment, with the counts behind them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EnvironmentMetrics {
+    /// Name.
+    pub environment: String,
+    /// Serves end users.
+    pub production: bool,
+    /// Deployments that ended as success, failure or error.
+    pub deployments: usize,
+    /// Of which succeeded.
+    pub successful: usize,
+    /// Of which failed or errored.
+    pub failed: usize,
+    /// Successful deployments whose changes were reverted later.
+    pub reverted: usize,
+    /// Successful deployments per day.
+    pub deployment_frequency_per_day: f64,
+    /// Lead time for changes; `None` without git or without delivered commits.
+    pub lead_time: Option<Spread>,
+    /// (failed + reverted) / deployments; `None` without deployments.
+    pub change_failure_rate: Option<f64>,
+    /// Time to restore; `None` when nothing failed or nothing was restored yet.
+    pub time_to_restore: Option<Spread>,
+    /// Failures not followed by a success yet.
+    pub unrestored: usize,
+}
+
+/// A distribution of durations, in seconds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Spread {
+    /// How many durations.
+    pub count: usize,
+    /// Median (the mean of the two middle values for an even count).
+    pub median_seconds: i64,
+    /// 90th percentile, nearest rank.
+    pub p90_seconds: i64,
+}
+
+impl Spread {
+    /// The spread of `values`; `None` when empty.
+    pub fn of(mut values: Vec<i64>) -> Option<Self> {
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_unstable();
+        let n = values.len();
+        let median = if n % 2 == 1 {
+            values[n / 2]
+        } else {
+            (values[n / 2 - 1] + values[n / 2]) / 2
+        };
+        let rank = (n * 9).div_ceil(10).max(1);
+        Some(Self {
+            count: n,
+            median_seconds: median,
+            p90_seconds: values[rank - 1],
+        })
+    }
+}
+
+/// Commits delivered by deployments, read with git; `None` when git cannot tell.
+type Delivered = BTreeMap<String, Vec<RangeCommit>>;
+
+/// Computes the report for deployments started in the last `window`.
+pub async fn report(
+    app: &App,
+    ledger: &Ledger,
+    window: chrono::TimeDelta,
+    only: Option<&str>,
+) -> anyhow::Result<MetricsReport> {
+    let until = Utc::now();
+    let since = until - window;
+    let query = ListQuery {
+        environment: only.map(str::to_string),
+        ..ListQuery::default()
+    };
+    let records = ledger.list(&query).await?;
+    let git = app.git().ok();
+    let mut names: Vec<String> = records
+        .iter()
+        .filter(|r| r.created_at >= since)
+        .map(|r| r.environment.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let days = window.num_seconds() as f64 / 86_400.0;
+    let mut environments = Vec::new();
+    for name in names {
+        let transient = app
+            .config
+            .environments
+            .get(&name)
+            .is_some_and(|e| e.transient);
+        let mut mine: Vec<&DeploymentRecord> = records
+            .iter()
+            .filter(|r| r.environment == name && !r.transient)
+            .collect();
+        if transient || mine.is_empty() {
+            continue;
+        }
+        // Oldest first from here on.
+        mine.reverse();
+        let delivered = git.as_ref().map(|g| delivered(g, &mine));
+        let production = crate::deploy::is_production(app, &name);
+        environments.push(environment_metrics(
+            &name,
+            production,
+            &mine,
+            delivered.as_ref(),
+            since,
+            days,
+        ));
+    }
+    Ok(MetricsReport {
+        since,
+        until,
+        days,
+        environments,
+    })
+}
+
+/// For each successful deployment (oldest first), the commits since the previous successful
+/// one. Deployments whose SHAs this clone lacks are left out.
+fn delivered(git: &Git, records: &[&DeploymentRecord]) -> Delivered {
+    let mut out = Delivered::new();
+    let mut previous: Option<&str> = None;
+    for record in records.iter().filter(|r| r.succeeded_at().is_some()) {
+        if !range::has_commit(git, &record.sha) {
+            continue;
+        }
+        if let Some(base) = previous
+            && let Ok(commits) = range::commits(git, Some(base), &record.sha)
+        {
+            out.insert(record.id.clone(), commits);
+        }
+        previous = Some(&record.sha);
+    }
+    out
+}
+
+fn ended(record: &DeploymentRecord) -> Option<DeploymentState> {
+    if record.succeeded_at().is_some() {
+        return Some(DeploymentState::Success);
+    }
+    record
+        .history
+        .iter()
+        .map(|t| t.state)
+        .find(|s| matches!(s, DeploymentState::Failure | DeploymentState::Error))
+}
+
+/// The figures for one environment from its records (oldest first) and, when git could tell,
+/// the commits each successful deployment delivered.
+pub fn environment_metrics(
+    name: &str,
+    production: bool,
+    records: &[&DeploymentRecord],
+    delivered: Option<&Delivered>,
+    since: DateTime<Utc>,
+    days: f64,
+) -> EnvironmentMetrics {
+    let in_window: Vec<&DeploymentRecord> = records
+        .iter()
+        .copied()
+        .filter(|r| r.created_at >= since && ended(r).is_some())
+        .collect();
+    let successful: Vec<&DeploymentRecord> = in_window
+        .iter()
+        .copied()
+        .filter(|r| ended(r) == Some(DeploymentState::Success))
+        .collect();
+    let failed: Vec<&DeploymentRecord> = in_window
+        .iter()
+        .copied()
+        .filter(|r| ended(r) != Some(DeploymentState::Success))
+        .collect();
+
+    let mut restores = Vec::new();
+    let mut unrestored = 0;
+    for failure in &failed {
+        let at = failure.finished_at().unwrap_or(failure.updated_at);
+        match records
+            .iter()
+            .filter_map(|r| r.succeeded_at())
+            .filter(|s| *s > at)
+            .min()
+        {
+            Some(back) => restores.push((back - at).num_seconds()),
+            None => unrestored += 1,
+        }
+    }
+
+    let mut lead_times = Vec::new();
+    let mut reverted = 0;
+    if let Some(delivered) = delivered {
+        for record in &successful {
+            let done = record.succeeded_at().unwrap_or(record.updated_at);
+            for commit in delivered.get(&record.id).into_iter().flatten() {
+                lead_times.push(done.timestamp() - commit.committed_at);
+            }
+        }
+        // A revert delivered by a later deployment marks the deployment that delivered the
+        // reverted commit (or PR) as a failed change, restored when the revert went out.
+        for record in &successful {
+            let mine = delivered.get(&record.id).map(Vec::as_slice).unwrap_or(&[]);
+            let undone_by = records.iter().find(|later| {
+                later.created_at > record.created_at
+                    && delivered.get(&later.id).is_some_and(|commits| {
+                        commits
+                            .iter()
+                            .flat_map(|c| &c.reverts)
+                            .any(|rev| reverts_any(rev, mine))
+                    })
+            });
+            if let Some(later) = undone_by {
+                reverted += 1;
+                if let (Some(bad), Some(good)) = (record.succeeded_at(), later.succeeded_at()) {
+                    restores.push((good - bad).num_seconds());
+                }
+            }
+        }
+    }
+    let deployments = in_window.len();
+    EnvironmentMetrics {
+        environment: name.to_string(),
+        production,
+        deployments,
+        successful: successful.len(),
+        failed: failed.len(),
+        reverted,
+        deployment_frequency_per_day: if days > 0.0 {
+            successful.len() as f64 / days
+        } else {
+            0.0
+        },
+        lead_time: Spread::of(lead_times),
+        change_failure_rate: (deployments > 0)
+            .then(|| (failed.len() + reverted) as f64 / deployments as f64),
+        time_to_restore: Spread::of(restores),
+        unrestored,
+    }
+}
+
+fn reverts_any(reverted: &Reverted, commits: &[RangeCommit]) -> bool {
+    match reverted {
+        Reverted::Commit { sha } => {
+            let sha = sha.to_ascii_lowercase();
+            sha.len() >= 7 && commits.iter().any(|c| c.sha.starts_with(&sha))
+        }
+        Reverted::PullRequest { number, .. } => commits.iter().any(|c| c.pr == Some(*number)),
+    }
+}
+
+/// Seconds as a short human duration (`3d 4h`, `5h 12m`, `42m`, `15s`).
+pub fn human(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+/// The report as Markdown.
+pub fn markdown(report: &MetricsReport) -> String {
+    let mut out = format!(
+        "Delivery metrics, {} to {} ({:.0} days)\n\n| Environment | Deployments | Frequency | Lead time (median / p90) | Change failure rate | Time to restore (median) |\n|---|---|---|---|---|---|\n",
+        report.since.format("%Y-%m-%d"),
+        report.until.format("%Y-%m-%d"),
+        report.days
+    );
+    for env in &report.environments {
+        let lead = env.lead_time.as_ref().map_or("—".to_string(), |l| {
+            format!(
+                "{} / {} ({} commits)",
+                human(l.median_seconds),
+                human(l.p90_seconds),
+                l.count
+            )
+        });
+        let cfr = env.change_failure_rate.map_or("—".to_string(), |r| {
+            format!(
+                "{:.0}% ({} failed + {} reverted of {})",
+                r * 100.0,
+                env.failed,
+                env.reverted,
+                env.deployments
+            )
+        });
+        let restore = env.time_to_restore.as_ref().map_or("—".to_string(), |t| {
+            format!("{} ({} restores)", human(t.median_seconds), t.count)
+        });
+        out.push_str(&format!(
+            "| {} | {} ({} successful) | {:.2}/day | {lead} | {cfr} | {restore} |\n",
+            env.environment, env.deployments, env.successful, env.deployment_frequency_per_day
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_uses_the_middle_and_the_nearest_rank() {
+        let s = Spread::of((1..=11).collect()).unwrap();
+        assert_eq!((s.count, s.median_seconds, s.p90_seconds), (11, 6, 10));
+        let s = Spread::of(vec![4, 1, 3, 2]).unwrap();
+        assert_eq!((s.median_seconds, s.p90_seconds), (2, 4));
+        assert!(Spread::of(vec![]).is_none());
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(15), "15s");
+        assert_eq!(human(42 * 60), "42m");
+        assert_eq!(human(5 * 3600 + 12 * 60), "5h 12m");
+        assert_eq!(human(3 * 86_400 + 4 * 3600), "3d 4h");
+    }
+}

@@ -1,0 +1,222 @@
+//! `show`: what runs where, and what waits upstream.
+//!
+//! Per environment: the live deployment (SHA, version, since when, by whom, URL), the newest
+//! deployment's state (a failed attempt on top of a live version is worth seeing), and, for an
+//! environment with `after:` in `.shipline.yml`, the commits and PRs that run upstream but not
+//! here yet, computed with git from the two SHAs.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use shipline_core::app::App;
+use shipline_core::forge::DeploymentState;
+use shipline_core::git::Git;
+use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+
+use crate::cli::short;
+use crate::range;
+
+/// The whole report (`--format json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ShowReport {
+    /// One entry per environment, upstream first.
+    pub environments: Vec<EnvironmentStatus>,
+}
+
+/// One environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvironmentStatus {
+    /// Name.
+    pub environment: String,
+    /// Serves end users.
+    pub production: bool,
+    /// The environment it is promoted from (first `after:` entry).
+    pub upstream: Option<String>,
+    /// The live deployment, if any.
+    pub running: Option<Running>,
+    /// The newest deployment, whatever its state.
+    pub latest: Option<Latest>,
+    /// What runs upstream but not here; `None` without an upstream, or when git cannot tell.
+    pub waiting: Option<Waiting>,
+}
+
+/// The live deployment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Running {
+    /// Deployment id.
+    pub deployment_id: String,
+    /// Commit.
+    pub sha: String,
+    /// Version, when recorded.
+    pub version: Option<String>,
+    /// When it succeeded.
+    pub since: DateTime<Utc>,
+    /// Who deployed it.
+    pub by: String,
+    /// Where it is reachable.
+    pub url: Option<String>,
+}
+
+/// The newest deployment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latest {
+    /// Deployment id.
+    pub deployment_id: String,
+    /// Commit.
+    pub sha: String,
+    /// Its state.
+    pub state: DeploymentState,
+    /// When it reached that state.
+    pub at: DateTime<Utc>,
+}
+
+/// Commits upstream has that this environment does not.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiting {
+    /// The upstream environment.
+    pub from: String,
+    /// How many commits.
+    pub commits: usize,
+    /// PR/MR numbers among them (from merge and squash subjects), ascending.
+    pub pull_requests: Vec<u64>,
+}
+
+/// Builds the report for every environment, or only `only`.
+pub async fn report(app: &App, ledger: &Ledger, only: Option<&str>) -> anyhow::Result<ShowReport> {
+    let records = ledger.list(&ListQuery::default()).await?;
+    let mut names: Vec<String> = app
+        .config
+        .upstream_order()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut others: Vec<String> = records
+        .iter()
+        .map(|r| r.environment.clone())
+        .filter(|e| !names.iter().any(|n| n.eq_ignore_ascii_case(e)))
+        .collect();
+    others.sort();
+    others.dedup();
+    names.extend(others);
+    if let Some(only) = only {
+        names.retain(|n| n.eq_ignore_ascii_case(only));
+        if names.is_empty() {
+            names.push(only.to_string());
+        }
+    }
+    let git = app.git().ok();
+    let environments = names
+        .iter()
+        .map(|name| environment_status(app, git.as_ref(), &records, name))
+        .collect();
+    Ok(ShowReport { environments })
+}
+
+fn of<'a>(
+    records: &'a [DeploymentRecord],
+    env: &str,
+) -> impl Iterator<Item = &'a DeploymentRecord> {
+    records
+        .iter()
+        .filter(move |r| r.environment.eq_ignore_ascii_case(env))
+}
+
+fn running(records: &[DeploymentRecord], env: &str) -> Option<Running> {
+    of(records, env)
+        .find(|r| r.state == DeploymentState::Success)
+        .map(|r| Running {
+            deployment_id: r.id.clone(),
+            sha: r.sha.clone(),
+            version: r.version.clone(),
+            since: r.succeeded_at().unwrap_or(r.updated_at),
+            by: r.creator.clone(),
+            url: r.environment_url.clone(),
+        })
+}
+
+fn environment_status(
+    app: &App,
+    git: Option<&Git>,
+    records: &[DeploymentRecord],
+    name: &str,
+) -> EnvironmentStatus {
+    let upstream = app
+        .config
+        .environments
+        .get(name)
+        .and_then(|e| e.after().next().map(str::to_string));
+    let here = running(records, name);
+    let waiting = upstream.as_ref().and_then(|up| {
+        let there = running(records, up)?;
+        let git = git?;
+        if !range::has_commit(git, &there.sha) {
+            return None;
+        }
+        let base = here
+            .as_ref()
+            .map(|h| h.sha.as_str())
+            .filter(|sha| range::has_commit(git, sha));
+        let commits = range::commits(git, base, &there.sha).ok()?;
+        Some(Waiting {
+            from: up.clone(),
+            commits: commits.len(),
+            pull_requests: range::pull_requests(&commits),
+        })
+    });
+    EnvironmentStatus {
+        environment: name.to_string(),
+        production: crate::deploy::is_production(app, name),
+        upstream,
+        latest: of(records, name).next().map(|r| Latest {
+            deployment_id: r.id.clone(),
+            sha: r.sha.clone(),
+            state: r.state,
+            at: r.updated_at,
+        }),
+        running: here,
+        waiting,
+    }
+}
+
+/// The report as a Markdown table.
+pub fn markdown(report: &ShowReport) -> String {
+    let mut out = String::from(
+        "| Environment | Running | Version | Since | By | Latest | Waiting upstream |\n|---|---|---|---|---|---|---|\n",
+    );
+    for env in &report.environments {
+        let (sha, version, since, by) = match &env.running {
+            Some(r) => (
+                format!("`{}`", short(&r.sha)),
+                r.version.clone().unwrap_or_else(|| "—".into()),
+                r.since.format("%Y-%m-%d %H:%M UTC").to_string(),
+                if r.by.is_empty() {
+                    "—".into()
+                } else {
+                    r.by.clone()
+                },
+            ),
+            None => ("nothing".into(), "—".into(), "—".into(), "—".into()),
+        };
+        let latest = match &env.latest {
+            Some(l) => format!("{} (`{}`)", l.state, short(&l.sha)),
+            None => "no deployments".into(),
+        };
+        let waiting = match (&env.waiting, &env.upstream) {
+            (Some(w), _) if w.commits == 0 => format!("up to date with {}", w.from),
+            (Some(w), _) => {
+                let prs: Vec<String> = w.pull_requests.iter().map(|n| format!("#{n}")).collect();
+                let mut text = format!("{} commit(s) from {}", w.commits, w.from);
+                if !prs.is_empty() {
+                    text.push_str(&format!(": {}", prs.join(", ")));
+                }
+                text
+            }
+            (None, Some(up)) => format!("unknown ({up} not running or not in this clone)"),
+            (None, None) => "—".into(),
+        };
+        out.push_str(&format!(
+            "| {} | {sha} | {version} | {since} | {by} | {latest} | {waiting} |\n",
+            env.environment
+        ));
+    }
+    out
+}

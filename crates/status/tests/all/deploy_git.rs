@@ -1,0 +1,186 @@
+//! `start` / `finish` / `deactivate` on the git notes ledger, run locally against a work
+//! repository with a bare `origin`.
+
+use predicates::str::contains;
+use shipline_testkit::repo::TestRepo;
+
+use crate::helpers::local;
+
+fn repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit("feat: first").file("a.txt", "a\n").create();
+    repo.push();
+    repo
+}
+
+/// The ledger's lines for `sha` in the remote (what other clones see).
+fn remote_lines(repo: &TestRepo, sha: &str) -> Vec<String> {
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo.bare_path())
+        .args(["notes", "--ref", "refs/notes/shipline", "show", sha])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn start(repo: &TestRepo, env: &str, run: Option<&str>) -> String {
+    let mut cmd = local(repo.path());
+    if let Some(run) = run {
+        cmd.env("SHIPLINE_RUN_ID", run);
+    }
+    let out = cmd.args(["start", "--env", env]).assert().success();
+    String::from_utf8(out.get_output().stdout.clone())
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn start_then_finish_records_one_deployment_with_outputs_and_retires_the_previous_one() {
+    let repo = repo();
+    let first = start(&repo, "staging", None);
+    assert!(first.starts_with("staging-"), "{first}");
+    local(repo.path())
+        .args(["finish", "--env", "staging", "--state", "success"])
+        .args(["--url", "https://staging.example.com"])
+        .assert()
+        .success()
+        .stderr(contains(format!("deployment-id={first}")))
+        .stderr(contains("state=success"));
+
+    repo.commit("fix: second").file("a.txt", "b\n").create();
+    repo.push();
+    let second = start(&repo, "staging", None);
+    assert_ne!(first, second);
+    local(repo.path())
+        .args(["finish", "--env", "staging", "--deployment", &second])
+        .args(["--state", "success"])
+        .assert()
+        .success()
+        .stdout(contains("1 earlier deployment(s) marked inactive"));
+
+    // The first deployment is now inactive in the shared ledger.
+    let first_sha = repo.rev("HEAD~1");
+    let lines = remote_lines(&repo, &first_sha);
+    assert_eq!(lines.len(), 3, "start, success, inactive: {lines:#?}");
+    assert!(lines[2].contains(r#""state":"inactive""#), "{}", lines[2]);
+    assert!(lines[2].contains(&format!("superseded by {second}")));
+}
+
+#[test]
+fn rerunning_start_and_finish_in_the_same_run_writes_nothing_new() {
+    let repo = repo();
+    let id = start(&repo, "production", Some("77"));
+    assert_eq!(start(&repo, "production", Some("77")), id);
+    for _ in 0..2 {
+        local(repo.path())
+            .env("SHIPLINE_RUN_ID", "77")
+            .args(["finish", "--env", "production", "--state", "failure"])
+            .assert()
+            .success()
+            .stderr(contains(format!("deployment-id={id}")));
+    }
+    let lines = remote_lines(&repo, &repo.head());
+    assert_eq!(lines.len(), 2, "one start, one failure: {lines:#?}");
+    // A new run after a failure is a new attempt: a new deployment.
+    assert_ne!(start(&repo, "production", Some("78")), id);
+}
+
+#[test]
+fn cancelled_is_recorded_as_inactive_and_deactivate_retires_the_live_deployment() {
+    let repo = repo();
+    let live = start(&repo, "staging", None);
+    local(repo.path())
+        .args(["finish", "--env", "staging", "--state", "success"])
+        .assert()
+        .success();
+    repo.commit("feat: next").file("b.txt", "b\n").create();
+    start(&repo, "staging", None);
+    local(repo.path())
+        .args(["finish", "--env", "staging", "--state", "cancelled"])
+        .assert()
+        .success()
+        .stderr(contains("state=inactive"));
+    // The cancelled one did not retire the live one; deactivate does.
+    local(repo.path())
+        .args(["deactivate", "--env", "staging"])
+        .assert()
+        .success()
+        .stderr(contains("deactivated=1"));
+    let lines = remote_lines(&repo, &repo.rev("HEAD~1"));
+    assert!(lines.last().unwrap().contains(r#""state":"inactive""#));
+    assert!(lines[0].contains(&live));
+}
+
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let repo = repo();
+    std::fs::write(
+        repo.path().join(".shipline.yml"),
+        "environments:\n  staging: {}\n  production:\n    after: [staging]\n",
+    )
+    .unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["start", "--env", "stagign"],
+            "unknown environment `stagign`",
+        ),
+        (vec!["start", "--env", "my env"], "contains a space"),
+        (
+            vec!["start", "--env", "team/staging"],
+            "invalid environment name",
+        ),
+        (
+            vec!["finish", "--env", "staging", "--state", "success"],
+            "no deployment to finish in `staging`",
+        ),
+        (
+            vec![
+                "finish",
+                "--env",
+                "staging",
+                "--deployment",
+                "12345",
+                "--state",
+                "success",
+            ],
+            "no deployment `12345` in the git ledger",
+        ),
+        (
+            vec!["start", "--env", "staging", "--ref", "no-such-branch"],
+            "not a commit",
+        ),
+        (
+            vec!["deactivate", "--env", "nope"],
+            "known environments: staging, production",
+        ),
+    ];
+    for (args, message) in cases {
+        local(repo.path())
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(contains(message));
+    }
+    // A deployment of production cannot be finished as staging.
+    let id = start(&repo, "production", None);
+    local(repo.path())
+        .args([
+            "finish",
+            "--env",
+            "staging",
+            "--deployment",
+            &id,
+            "--state",
+            "success",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("belongs to `production`, not `staging`"));
+    let lines = remote_lines(&repo, &repo.head());
+    assert_eq!(lines.len(), 1, "only the production start: {lines:#?}");
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the `shipline-status` binary against real git repositories and the
+//! fake forge.
+
+mod comment;
+mod deploy_git;
+mod deploy_github;
+mod deploy_gitlab;
+mod helpers;
+mod metrics;
+mod show;

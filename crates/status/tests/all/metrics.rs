@@ -1,0 +1,119 @@
+//! `metrics` on a history built through the binary with known answers.
+
+use shipline_testkit::repo::TestRepo;
+
+use crate::helpers::local;
+
+const HOUR: i64 = 3_600;
+
+fn deploy(repo: &TestRepo, state: &str) {
+    local(repo.path())
+        .args(["start", "--env", "production"])
+        .assert()
+        .success();
+    local(repo.path())
+        .args(["finish", "--env", "production", "--state", state])
+        .assert()
+        .success();
+}
+
+fn near(actual: &serde_json::Value, hours: i64) {
+    let seconds = actual.as_i64().unwrap();
+    assert!(
+        (seconds - hours * HOUR).abs() < 600,
+        "{seconds}s is not about {hours}h"
+    );
+}
+
+#[test]
+fn twelve_deployments_two_failures_and_one_revert_give_the_known_figures() {
+    let repo = TestRepo::new();
+    let now = chrono::Utc::now().timestamp();
+    // Deployment i delivers the commit made (13 - i) hours ago; 4 and 8 fail, the change
+    // deployed by 10 is reverted by the commit deployed in 11.
+    let mut reverted = String::new();
+    for i in 1..=12_i64 {
+        let at = now - (13 - i) * HOUR;
+        if i == 11 {
+            let message = format!("Revert \"feat: change 10\"\n\nThis reverts commit {reverted}.");
+            repo.commit(&message).file("f10.txt", "").at(at).create();
+        } else {
+            let sha = repo
+                .commit(&format!("feat: change {i}"))
+                .file(format!("f{i}.txt"), format!("{i}\n"))
+                .at(at)
+                .create();
+            if i == 10 {
+                reverted = sha;
+            }
+        }
+        repo.push();
+        deploy(
+            &repo,
+            if i == 4 || i == 8 {
+                "failure"
+            } else {
+                "success"
+            },
+        );
+    }
+    // A deployment elsewhere does not count for production.
+    local(repo.path())
+        .args(["start", "--env", "staging"])
+        .assert()
+        .success();
+
+    let out = local(repo.path())
+        .args(["metrics", "--since", "30d", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let envs = json["environments"].as_array().unwrap();
+    let prod = envs
+        .iter()
+        .find(|e| e["environment"] == "production")
+        .unwrap();
+    assert_eq!(prod["deployments"], 12);
+    assert_eq!(prod["successful"], 10);
+    assert_eq!(prod["failed"], 2);
+    assert_eq!(prod["reverted"], 1);
+    assert_eq!(prod["change_failure_rate"], 0.25);
+    let frequency = prod["deployment_frequency_per_day"].as_f64().unwrap();
+    assert!((frequency - 10.0 / 30.0).abs() < 1e-9, "{frequency}");
+    // Lead times of the 11 commits after the first deployment: 11h down to 1h.
+    assert_eq!(prod["lead_time"]["count"], 11);
+    near(&prod["lead_time"]["median_seconds"], 6);
+    near(&prod["lead_time"]["p90_seconds"], 10);
+    // Two failures restored by the next deployment (seconds), one revert restored a
+    // deployment later.
+    assert_eq!(prod["time_to_restore"]["count"], 3);
+    assert!(prod["time_to_restore"]["median_seconds"].as_i64().unwrap() < 600);
+    assert_eq!(prod["unrestored"], 0);
+    let staging = envs.iter().find(|e| e["environment"] == "staging").unwrap();
+    assert_eq!(
+        staging["deployments"], 0,
+        "an unfinished deployment is not counted"
+    );
+
+    let out = local(repo.path())
+        .args(["metrics", "--env", "production"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("| production | 12 (10 successful) | 0.33/day |"),
+        "{text}"
+    );
+    assert!(text.contains("25% (2 failed + 1 reverted of 12)"), "{text}");
+    assert!(text.contains("(11 commits)"), "{text}");
+}
+
+#[test]
+fn a_bad_window_is_a_usage_error() {
+    let repo = TestRepo::new();
+    repo.commit("feat: x").create();
+    local(repo.path())
+        .args(["metrics", "--since", "forever"])
+        .assert()
+        .code(2);
+}

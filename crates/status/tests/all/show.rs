@@ -1,0 +1,114 @@
+//! `show` on the git ledger: what runs where and what waits upstream.
+
+use shipline_testkit::repo::{CommitSpec, MergeStyle, PrSpec, TestRepo};
+
+use crate::helpers::local;
+
+const CONFIG: &str = "environments:\n  staging: {}\n  production:\n    after: [staging]\n";
+
+fn deploy(repo: &TestRepo, env: &str, version: &str, state: &str) {
+    local(repo.path())
+        .args(["start", "--env", env, "--version", version])
+        .assert()
+        .success();
+    local(repo.path())
+        .args(["finish", "--env", env, "--state", state])
+        .assert()
+        .success();
+}
+
+fn pr(repo: &TestRepo, number: u64, style: MergeStyle) {
+    repo.merge_pr(PrSpec {
+        number,
+        title: format!("feat: change {number}"),
+        branch: format!("change-{number}"),
+        commits: vec![
+            CommitSpec::new(&format!("feat: part of {number}"))
+                .file(format!("f{number}.txt"), "x\n"),
+        ],
+        style,
+    });
+}
+
+#[test]
+fn show_lists_what_runs_where_and_the_prs_waiting_upstream() {
+    let repo = TestRepo::new();
+    repo.commit("chore: config")
+        .file(".shipline.yml", CONFIG)
+        .create();
+    pr(&repo, 1, MergeStyle::Squash);
+    repo.push();
+    deploy(&repo, "staging", "1.0.0", "success");
+    deploy(&repo, "production", "1.0.0", "success");
+    let live = repo.head();
+    pr(&repo, 2, MergeStyle::Squash);
+    pr(&repo, 3, MergeStyle::Merge);
+    repo.push();
+    deploy(&repo, "staging", "1.1.0", "success");
+    // A failed attempt in production on top of the live version.
+    deploy(&repo, "production", "1.1.0", "failure");
+
+    let out = local(repo.path())
+        .args(["show", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let envs = json["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2);
+    assert_eq!(envs[0]["environment"], "staging");
+    assert_eq!(envs[0]["running"]["sha"], repo.head());
+    assert_eq!(envs[0]["running"]["version"], "1.1.0");
+    assert_eq!(envs[0]["waiting"], serde_json::Value::Null);
+    let prod = &envs[1];
+    assert_eq!(prod["production"], true);
+    assert_eq!(prod["upstream"], "staging");
+    assert_eq!(prod["running"]["sha"], live);
+    assert_eq!(prod["running"]["version"], "1.0.0");
+    assert_eq!(prod["running"]["by"], "");
+    assert_eq!(prod["latest"]["state"], "failure");
+    assert_eq!(prod["latest"]["sha"], repo.head());
+    assert_eq!(prod["waiting"]["from"], "staging");
+    // The squash commit of #2, the merge commit of #3 and #3's own commit.
+    assert_eq!(prod["waiting"]["commits"], 3);
+    assert_eq!(prod["waiting"]["pull_requests"], serde_json::json!([2, 3]));
+
+    let out = local(repo.path())
+        .args(["show", "--env", "production"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| production"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert!(rows[0].contains(&format!("`{}`", &live[..7])), "{text}");
+    assert!(rows[0].contains("| 1.0.0 |"), "{text}");
+    assert!(
+        rows[0].contains("3 commit(s) from staging: #2, #3"),
+        "{text}"
+    );
+    assert!(!text.contains("| staging"), "{text}");
+
+    let out = local(repo.path()).arg("show").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    insta::with_settings!({filters => vec![
+        (r"`[0-9a-f]{7}`", "`[sha]`"),
+        (r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "[time]"),
+    ]}, {
+        insta::assert_snapshot!("show_markdown", text);
+    });
+}
+
+#[test]
+fn show_of_an_unknown_environment_is_a_usage_error() {
+    let repo = TestRepo::new();
+    repo.commit("chore: config")
+        .file(".shipline.yml", CONFIG)
+        .create();
+    local(repo.path())
+        .args(["show", "--env", "qa"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown environment `qa`"));
+}
