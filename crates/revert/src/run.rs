@@ -1,0 +1,571 @@
+//! One revert, start to finish: target → culprit → safety and dedup checks → revert commits →
+//! push → pull request.
+//!
+//! Every check that can stop the run comes before the first write, and reads as little from the
+//! forge as possible: the branch and the default branch are checked with git, the original PR and
+//! the PRs from the revert branch (every state) with one forge query. On GitHub a whole-PR
+//! revert costs four requests: that query, opening the PR, labels, reviewers.
+
+use shipline_core::app::App;
+use shipline_core::forge::{
+    DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, NewIssue, NewPullRequest,
+    PrState, PullRequest,
+};
+use shipline_core::git::Git;
+
+use crate::apply::{self, Applied};
+use crate::body::{self, Why};
+use crate::culprit::{self, Culprit, short};
+use crate::report::{Report, Status};
+use crate::trigger::{self, FromEvent};
+use crate::{RevertError, Target};
+
+/// Label added to a revert of a revert.
+pub const RELAND_LABEL: &str = "re-land";
+
+/// What the command line asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Explicit target; `None` reads the CI event.
+    pub target: Option<Target>,
+    /// Why (goes into the PR description).
+    pub reason: Option<String>,
+    /// Decide and report, change nothing.
+    pub dry_run: bool,
+    /// Local mode: push the branch to `origin`.
+    pub push: bool,
+    /// The default branch, when the context cannot tell.
+    pub base: Option<String>,
+}
+
+struct Ctx<'a> {
+    app: &'a App,
+    git: Git,
+    forge: Option<Forge>,
+    base: String,
+    base_rev: String,
+}
+
+/// Runs one revert and reports what happened. Errors are for failures; refusals and skips are
+/// reports.
+pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
+    let git = app.git()?;
+    let forge = connect(app)?;
+    let base = default_branch(app, &git, options)?;
+    let base_rev = fetch_base(&git, &base)?;
+    let cx = Ctx {
+        app,
+        git,
+        forge,
+        base,
+        base_rev,
+    };
+
+    let (target, why, reason, comment_on) = match &options.target {
+        Some(t) => (
+            t.clone(),
+            Why::Manual {
+                actor: app.ctx.actor.clone(),
+            },
+            options.reason.clone(),
+            None,
+        ),
+        None => match trigger::from_event(&app.ctx, &app.config.revert, &cx.base) {
+            FromEvent::Revert {
+                target,
+                why,
+                reason,
+                comment_on,
+            } => (target, why, options.reason.clone().or(reason), comment_on),
+            FromEvent::Ignore(why) => return Ok(Report::skipped(why)),
+        },
+    };
+
+    if let Why::Comment { author, .. } = &why {
+        let Some(forge) = &cx.forge else {
+            return Ok(Report::refused(
+                "a `/revert` comment needs a forge token to check the commenter's permission: set GITHUB_TOKEN (GitLab: GITLAB_TOKEN)",
+            ));
+        };
+        let permission = forge.permission(author).await?;
+        if !permission.can_write() {
+            let report = Report::refused(format!(
+                "@{author} has {} access; `/revert` needs write, maintain or admin permission",
+                format!("{permission:?}").to_ascii_lowercase()
+            ));
+            reply(&cx, comment_on, &report, options.dry_run).await;
+            return Ok(report);
+        }
+    }
+
+    let report = match revert(&cx, &target, &why, reason.as_deref(), options).await {
+        Ok(report) => report,
+        Err(RevertError::Refused(message)) => Report::refused(message),
+        Err(other) => {
+            if comment_on.is_some() {
+                let failed = Report::refused(format!("the revert failed: {other}"));
+                reply(&cx, comment_on, &failed, options.dry_run).await;
+            }
+            return Err(other);
+        }
+    };
+    reply(&cx, comment_on, &report, options.dry_run).await;
+    Ok(report)
+}
+
+/// The forge, when a token is there. A GitLab job token cannot push or open merge requests:
+/// refused before anything is written.
+fn connect(app: &App) -> Result<Option<Forge>, RevertError> {
+    let forge = app.forge_with_token()?;
+    if let Some(f) = &forge
+        && f.kind() == ForgeKind::GitLab
+    {
+        if app.var("GITLAB_TOKEN").is_none() && app.var("CI_JOB_TOKEN").is_some() {
+            return Err(RevertError::Refused(format!(
+                "a revert merge request cannot be opened with CI_JOB_TOKEN alone: {}",
+                shipline_core::forge::gitlab::JOB_TOKEN_HINT
+            )));
+        }
+        return Err(RevertError::Refused(
+            "opening revert merge requests on GitLab is not available yet; run without GITLAB_TOKEN to create the revert branch locally (add --push to push it) and open the merge request from the printed link".into(),
+        ));
+    }
+    Ok(forge)
+}
+
+fn default_branch(app: &App, git: &Git, options: &Options) -> Result<String, RevertError> {
+    if let Some(b) = options
+        .base
+        .clone()
+        .or_else(|| app.ctx.default_branch.clone())
+    {
+        return Ok(b);
+    }
+    for candidate in ["main", "master"] {
+        for rev in [
+            format!("refs/remotes/origin/{candidate}"),
+            format!("refs/heads/{candidate}"),
+        ] {
+            if git.resolve(&rev).is_ok() {
+                return Ok(candidate.to_string());
+            }
+        }
+    }
+    Err(RevertError::Refused(
+        "cannot tell the default branch: pass --base BRANCH (or set SHIPLINE_BASE)".into(),
+    ))
+}
+
+/// Brings `origin/<base>` up to date and returns the revision to build on.
+fn fetch_base(git: &Git, base: &str) -> Result<String, RevertError> {
+    if git.remote_url("origin")?.is_some() {
+        git.run([
+            "fetch",
+            "--quiet",
+            "origin",
+            &format!("+refs/heads/{base}:refs/remotes/origin/{base}"),
+        ])?;
+        return Ok(format!("refs/remotes/origin/{base}"));
+    }
+    let rev = format!("refs/heads/{base}");
+    git.resolve(&rev)?;
+    Ok(rev)
+}
+
+async fn revert(
+    cx: &Ctx<'_>,
+    target: &Target,
+    why: &Why,
+    reason: Option<&str>,
+    options: &Options,
+) -> Result<Report, RevertError> {
+    let (mut culprit, known_pr) = find_culprit(cx, target).await?;
+    let branch = culprit.branch();
+
+    // One forge read: the original PR (when not known yet) and PRs from the revert branch.
+    let mut head_prs = Vec::new();
+    if let Some(forge) = &cx.forge {
+        let lookup = culprit.pr.filter(|_| known_pr.is_none());
+        let (pr, from_head) = forge.pull_request_and_head_prs(lookup, &branch).await?;
+        if let Some(pr) = pr.as_ref().or(known_pr.as_ref()) {
+            culprit = culprit.with_pull(pr);
+        }
+        head_prs = from_head;
+    }
+
+    let mut report = Report::new(Status::Skipped);
+    report.branch = Some(branch.clone());
+    report.title = Some(body::title(&culprit));
+    report.body = Some(body::body(
+        &culprit,
+        why,
+        reason,
+        cx.app.ctx.run_url.as_deref(),
+    ));
+    report.culprit = Some(culprit.clone());
+
+    let config = &cx.app.config.revert;
+    if why.is_automatic() {
+        let marker = config.opt_out_marker.trim();
+        if !marker.is_empty() && culprit.text.contains(marker) {
+            report.skipped = Some(format!(
+                "the change opted out of automatic reverts with `{marker}` in its description or commit message"
+            ));
+            return Ok(report);
+        }
+        let today = reverts_today(&cx.git)?;
+        if today >= u64::from(config.max_per_day) {
+            report.skipped = Some(format!(
+                "the daily cap of automatic reverts is reached ({today} today, `revert.max_per_day: {}`); use `/revert` or run the tool by hand",
+                config.max_per_day
+            ));
+            return Ok(report);
+        }
+    }
+
+    let shas: Vec<&str> = culprit.commits.iter().map(|c| c.sha.as_str()).collect();
+    if let Some((by, sha)) = culprit::already_reverted(&cx.git, &shas, &culprit.key, &cx.base_rev)?
+    {
+        report.skipped = Some(format!(
+            "{} already says \"This reverts commit {sha}\" on `{}`",
+            short(&by),
+            cx.base
+        ));
+        return Ok(report);
+    }
+    if let Some(existing) = head_prs.first() {
+        let state = match existing.state {
+            PrState::Open => "open",
+            PrState::Closed => "closed; it will not be opened again",
+            PrState::Merged => "merged",
+        };
+        report.pr_number = Some(existing.number);
+        report.pr_url = Some(existing.url.clone());
+        report.skipped = Some(format!(
+            "revert PR #{} from `{branch}` already exists ({state})",
+            existing.number
+        ));
+        return Ok(report);
+    }
+    let remote = apply::remote_branch(&cx.git, &branch)?;
+    if cx.forge.is_none()
+        && (remote.is_some() || cx.git.resolve(&format!("refs/heads/{branch}")).is_ok())
+    {
+        report.skipped = Some(format!("the revert branch `{branch}` exists already"));
+        return Ok(report);
+    }
+    if options.dry_run {
+        report.status = Status::DryRun;
+        return Ok(report);
+    }
+
+    // A branch left on the remote by an earlier run whose PR could not be opened is reused.
+    let pushed_now = if remote.is_none() {
+        match apply::revert_onto(&cx.git, &culprit, &cx.base_rev, &branch)? {
+            Applied::Created { .. } => {}
+            Applied::Empty => {
+                report.skipped = Some(format!(
+                    "reverting changes nothing: `{}` no longer contains these changes",
+                    cx.base
+                ));
+                return Ok(report);
+            }
+            Applied::Conflict { sha, files } => {
+                return conflict(cx, report, &culprit, why, &sha, files).await;
+            }
+        }
+        match &cx.forge {
+            Some(_) => {
+                apply::push_branch(&cx.git, &branch, &cx.base)?;
+                true
+            }
+            None => return local(cx, report, &branch, options.push),
+        }
+    } else {
+        false
+    };
+    let forge = cx
+        .forge
+        .as_ref()
+        .ok_or_else(|| RevertError::Io("no forge".into()))?;
+    open_pr(cx, forge, report, &culprit, &branch, pushed_now).await
+}
+
+async fn find_culprit(
+    cx: &Ctx<'_>,
+    target: &Target,
+) -> Result<(Culprit, Option<PullRequest>), RevertError> {
+    let git = &cx.git;
+    match target {
+        Target::Sha(sha) => {
+            let sha = git
+                .resolve(sha)
+                .map_err(|e| RevertError::Refused(format!("--sha: {e}")))?;
+            culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
+            Ok((culprit::for_commit(git, &sha)?, None))
+        }
+        Target::Pr(n) => {
+            if let Some(sha) = culprit::find_pr_commit(git, *n, &cx.base_rev)? {
+                let mut c = culprit::for_commit(git, &sha)?;
+                c.pr = Some(*n);
+                return Ok((c, None));
+            }
+            let Some(forge) = &cx.forge else {
+                return Err(RevertError::Refused(format!(
+                    "no merge or squash commit of #{n} on `{}`; a rebase-merged PR needs the forge (set GITHUB_TOKEN), or pass its commits with --range",
+                    cx.base
+                )));
+            };
+            let pr = forge.pull_request(*n).await.map_err(|e| match e {
+                ForgeError::NotFound { .. } => {
+                    RevertError::Refused(format!("pull request #{n} does not exist"))
+                }
+                other => other.into(),
+            })?;
+            if pr.base_ref != cx.base {
+                return Err(RevertError::Refused(format!(
+                    "pull request #{n} was merged into `{}`, not the default branch `{}`",
+                    pr.base_ref, cx.base
+                )));
+            }
+            let c = culprit::for_pull(git, &pr, &cx.base_rev, &cx.base)?;
+            Ok((c, Some(pr)))
+        }
+        Target::Range { from, to } => {
+            let c =
+                culprit::for_range(git, from, to, &cx.base_rev, &cx.base).map_err(|e| match e {
+                    RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
+                    other => other,
+                })?;
+            Ok((c, None))
+        }
+        Target::Deployment(id) => {
+            let Some(forge) = &cx.forge else {
+                return Err(RevertError::Refused(
+                    "--deployment reads the deployment from the forge: set GITHUB_TOKEN".into(),
+                ));
+            };
+            let deployment = forge.deployment(*id).await?;
+            let sha = git.resolve(&deployment.sha)?;
+            culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
+            let filter = DeploymentFilter {
+                environment: Some(deployment.environment.clone()),
+                ..DeploymentFilter::default()
+            };
+            let good = forge
+                .list_deployments(&filter)
+                .await?
+                .into_iter()
+                .filter(|d| d.id != deployment.id && d.created_at <= deployment.created_at)
+                .filter(|d| {
+                    d.latest
+                        .as_ref()
+                        .is_some_and(|s| s.state == DeploymentState::Success)
+                })
+                .find(|d| {
+                    d.sha != sha
+                        && git
+                            .check(["merge-base", "--is-ancestor", &d.sha, &sha])
+                            .unwrap_or(false)
+                });
+            match good {
+                Some(good) => Ok((
+                    culprit::for_range(git, &good.sha, &sha, &cx.base_rev, &cx.base)?,
+                    None,
+                )),
+                None => Ok((culprit::for_commit(git, &sha)?, None)),
+            }
+        }
+    }
+}
+
+/// Revert branches pushed today (UTC), as seen on `origin`: the daily cap's count, read with git
+/// so that it costs no forge request.
+fn reverts_today(git: &Git) -> Result<u64, RevertError> {
+    if git.remote_url("origin")?.is_none() {
+        return Ok(0);
+    }
+    git.run([
+        "fetch",
+        "--quiet",
+        "--prune",
+        "origin",
+        "+refs/heads/shipline/revert-*:refs/remotes/origin/shipline/revert-*",
+    ])?;
+    let today = chrono::Utc::now().date_naive();
+    let out = git.run([
+        "for-each-ref",
+        "--format=%(committerdate:unix)",
+        "refs/remotes/origin/shipline/",
+    ])?;
+    Ok(out
+        .lines()
+        .filter_map(|l| l.trim().parse::<i64>().ok())
+        .filter_map(|t| chrono::DateTime::from_timestamp(t, 0))
+        .filter(|t| t.date_naive() == today)
+        .count() as u64)
+}
+
+async fn open_pr(
+    cx: &Ctx<'_>,
+    forge: &Forge,
+    mut report: Report,
+    culprit: &Culprit,
+    branch: &str,
+    pushed_now: bool,
+) -> Result<Report, RevertError> {
+    let new = NewPullRequest {
+        title: report.title.clone().unwrap_or_default(),
+        body: report.body.clone().unwrap_or_default(),
+        head: branch.to_string(),
+        base: cx.base.clone(),
+        draft: false,
+    };
+    let pr = match forge.create_pull_request(&new).await {
+        Ok(pr) => pr,
+        Err(err) => {
+            // An unknown outcome was reconciled by the forge layer already; this is a definite
+            // failure, so the branch must not stay behind without a PR.
+            let branch_note = if pushed_now {
+                match apply::delete_remote_branch(&cx.git, branch) {
+                    Ok(()) => format!("the branch `{branch}` was deleted again; re-run to retry"),
+                    Err(e) => format!(
+                        "the branch `{branch}` could not be deleted ({e}); the next run reuses it"
+                    ),
+                }
+            } else {
+                format!("the branch `{branch}` from an earlier run stays and is reused next time")
+            };
+            return Err(RevertError::PullRequest {
+                message: err.to_string(),
+                branch_note,
+            });
+        }
+    };
+    report.status = Status::Opened;
+    report.pr_number = Some(pr.number);
+    report.pr_url = Some(pr.url.clone());
+
+    let config = &cx.app.config.revert;
+    let mut labels = config.labels.clone();
+    if culprit.reland {
+        labels.push(RELAND_LABEL.to_string());
+    }
+    if !labels.is_empty() {
+        match forge.add_labels(pr.number, &labels).await {
+            Ok(()) => report.labels = labels,
+            Err(e) => report.warnings.push(format!("labels not added: {e}")),
+        }
+    }
+    let mut reviewers: Vec<String> = culprit
+        .author
+        .iter()
+        .filter(|a| !a.ends_with("[bot]"))
+        .cloned()
+        .chain(config.reviewers.iter().cloned())
+        .collect();
+    reviewers.dedup();
+    if !reviewers.is_empty() {
+        match forge.request_reviewers(pr.number, &reviewers).await {
+            Ok(()) => report.reviewers = reviewers,
+            Err(e) => report
+                .warnings
+                .push(format!("reviewers not requested: {e}")),
+        }
+    }
+    Ok(report)
+}
+
+fn local(
+    cx: &Ctx<'_>,
+    mut report: Report,
+    branch: &str,
+    push: bool,
+) -> Result<Report, RevertError> {
+    report.status = Status::Local;
+    if push {
+        apply::push_branch(&cx.git, branch, &cx.base)?;
+    }
+    report.compare_url = compare_url(cx.app, &cx.base, branch);
+    Ok(report)
+}
+
+fn compare_url(app: &App, base: &str, branch: &str) -> Option<String> {
+    let server = app.ctx.server_url.as_deref()?.trim_end_matches('/');
+    let repo = app.ctx.repo.as_ref()?;
+    Some(match app.ctx.forge? {
+        ForgeKind::GitHub => format!("{server}/{repo}/compare/{base}...{branch}?expand=1"),
+        ForgeKind::GitLab => format!(
+            "{server}/{repo}/-/merge_requests/new?merge_request%5Bsource_branch%5D={branch}&merge_request%5Btarget_branch%5D={base}"
+        ),
+    })
+}
+
+async fn conflict(
+    cx: &Ctx<'_>,
+    mut report: Report,
+    culprit: &Culprit,
+    why: &Why,
+    sha: &str,
+    files: Vec<String>,
+) -> Result<Report, RevertError> {
+    report.status = Status::Conflict;
+    report.skipped = Some(format!(
+        "reverting {} conflicts in {} file(s); finish by hand",
+        short(sha),
+        files.len()
+    ));
+    let text = body::conflict_issue(culprit, why, sha, &files, &cx.base);
+    report.body = Some(text.clone());
+    report.conflicts = files;
+    if let Some(forge) = &cx.forge {
+        let issue = forge
+            .create_issue(&NewIssue {
+                title: format!("{} conflicts: finish by hand", body::title(culprit)),
+                body: text,
+                labels: cx.app.config.revert.labels.clone(),
+            })
+            .await?;
+        report.issue_url = Some(issue.url);
+    }
+    Ok(report)
+}
+
+/// Answers a `/revert` comment with what happened. A failed reply does not change the outcome.
+async fn reply(cx: &Ctx<'_>, on: Option<u64>, report: &Report, dry_run: bool) {
+    let (Some(number), Some(forge), false) = (on, &cx.forge, dry_run) else {
+        return;
+    };
+    let text = match report.status {
+        Status::Opened => format!(
+            "Opened revert PR #{} ({}).",
+            report.pr_number.unwrap_or_default(),
+            report.pr_url.as_deref().unwrap_or_default()
+        ),
+        Status::Conflict => format!(
+            "The revert conflicts: {}{}",
+            report.skipped.as_deref().unwrap_or_default(),
+            report
+                .issue_url
+                .as_ref()
+                .map(|u| format!(" (see {u})"))
+                .unwrap_or_default()
+        ),
+        Status::Refused => format!(
+            "Not reverted: {}",
+            report.skipped.as_deref().unwrap_or_default()
+        ),
+        _ => format!(
+            "Nothing new to do: {}",
+            report.skipped.as_deref().unwrap_or_default()
+        ),
+    };
+    if let Err(e) = forge
+        .create_comment(number, &format!("shipline-revert: {text}"))
+        .await
+    {
+        cx.app
+            .outputs
+            .warning(&format!("could not reply to the `/revert` comment: {e}"));
+    }
+}

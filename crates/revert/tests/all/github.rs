@@ -1,0 +1,1 @@
+//! Against the fake GitHub: the PR, dedup, request budget, faults.

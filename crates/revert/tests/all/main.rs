@@ -1,0 +1,7 @@
+//! Integration tests of `shipline-revert`: the real binary on real git repositories, with the
+//! fake GitHub backed by the test repository's bare `origin`.
+
+mod github;
+mod helpers;
+mod local;
+mod triggers;

@@ -1,0 +1,1 @@
+//! Triggers read from the event.
