@@ -192,7 +192,7 @@ fn automatic_reverts_respect_the_opt_out_marker_and_the_daily_cap() {
         p["workflow_run"]["head_sha"] = head.clone().into();
         p["workflow_run"]["conclusion"] = "failure".into();
     };
-    let env = github_env(&repo, &forge, "workflow_run.completed", failed_run.clone());
+    let env = github_env(&repo, &forge, "workflow_run.completed", failed_run);
     let out = run_github(&env, &["--format", "json"]);
     assert_code(&out, 0);
     assert!(
