@@ -186,7 +186,17 @@ async fn revert(
     let mut head_prs = Vec::new();
     if let Some(forge) = &cx.forge {
         let lookup = culprit.pr.filter(|_| known_pr.is_none());
-        let (pr, from_head) = forge.pull_request_and_head_prs(lookup, &branch).await?;
+        let (pr, from_head) = match forge.pull_request_and_head_prs(lookup, &branch).await {
+            // A `(#N)` in a subject that names no PR here (a cherry-pick from another
+            // repository, say): revert the commit without PR details.
+            Err(ForgeError::NotFound { .. })
+                if lookup.is_some() && !matches!(target, Target::Pr(_)) =>
+            {
+                culprit.pr = None;
+                forge.pull_request_and_head_prs(None, &branch).await?
+            }
+            other => other?,
+        };
         if let Some(pr) = pr.as_ref().or(known_pr.as_ref()) {
             culprit = culprit.with_pull(pr);
         }

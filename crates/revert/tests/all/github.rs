@@ -296,3 +296,44 @@ fn a_pr_that_is_not_merged_is_refused() {
     assert!(forge.requests_to("POST", "/api/v3/**").is_empty());
     assert!(outputs(&env)["skipped"].contains("not merged"));
 }
+
+#[test]
+fn a_conflicting_revert_opens_an_issue_with_the_files_and_no_pr() {
+    let repo = base_repo();
+    // `(#41)` names no PR on this forge: the commit is reverted without PR details.
+    let bad = repo
+        .commit("feat: rewrite app (#41)")
+        .file("app.txt", "one\nchanged\nthree\n")
+        .create();
+    repo.commit("feat: build on it")
+        .file("app.txt", "one\nchanged again\nthree\n")
+        .create();
+    repo.push();
+    let forge = fake_github(&repo);
+    let env = dispatch_env(&repo, &forge);
+    let out = run_github(&env, &["--sha", &bad, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["status"], "conflict", "{report}");
+    let branch = format!("shipline/revert-{}", &bad[..12]);
+    assert!(pulls_from(&forge, &branch).is_empty());
+    assert!(!origin_has(&repo, &branch));
+    let issues: Vec<_> = forge
+        .state()
+        .github
+        .repo(REPO)
+        .issues
+        .values()
+        .cloned()
+        .collect();
+    assert_eq!(issues.len(), 1);
+    assert!(issues[0].body.contains("- `app.txt`"), "{}", issues[0].body);
+    assert!(
+        issues[0]
+            .body
+            .contains(&format!("git revert --no-edit {bad}"))
+    );
+    assert!(report["issue_url"].as_str().is_some());
+    assert!(outputs(&env)["skipped"].contains("conflicts"));
+    assert_github_conformance(&forge);
+}
