@@ -16,6 +16,7 @@
 pub mod apply;
 pub mod body;
 pub mod culprit;
+mod gitlab;
 pub mod report;
 pub mod run;
 pub mod trigger;

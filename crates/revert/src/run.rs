@@ -18,7 +18,7 @@ use crate::body::{self, Why};
 use crate::culprit::{self, Culprit, short};
 use crate::report::{Report, Status};
 use crate::trigger::{self, FromEvent};
-use crate::{RevertError, Target};
+use crate::{RevertError, Target, gitlab};
 
 /// Label added to a revert of a revert.
 pub const RELAND_LABEL: &str = "re-land";
@@ -38,19 +38,23 @@ pub struct Options {
     pub base: Option<String>,
 }
 
-struct Ctx<'a> {
-    app: &'a App,
-    git: Git,
-    forge: Option<Forge>,
-    base: String,
-    base_rev: String,
+/// What every step of a run needs.
+pub(crate) struct Ctx<'a> {
+    pub(crate) app: &'a App,
+    pub(crate) git: Git,
+    pub(crate) forge: Option<Forge>,
+    pub(crate) base: String,
+    pub(crate) base_rev: String,
 }
 
 /// Runs one revert and reports what happened. Errors are for failures; refusals and skips are
 /// reports.
 pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
     let git = app.git()?;
-    let forge = connect(app)?;
+    let forge = match connect(app) {
+        Err(RevertError::Refused(why)) => return Ok(Report::refused(why)),
+        other => other?,
+    };
     let base = default_branch(app, &git, options)?;
     let base_rev = fetch_base(&git, &base)?;
     let cx = Ctx {
@@ -119,16 +123,13 @@ fn connect(app: &App) -> Result<Option<Forge>, RevertError> {
     let forge = app.forge_with_token()?;
     if let Some(f) = &forge
         && f.kind() == ForgeKind::GitLab
+        && app.var("GITLAB_TOKEN").is_none()
+        && app.var("CI_JOB_TOKEN").is_some()
     {
-        if app.var("GITLAB_TOKEN").is_none() && app.var("CI_JOB_TOKEN").is_some() {
-            return Err(RevertError::Refused(format!(
-                "a revert merge request cannot be opened with CI_JOB_TOKEN alone: {}",
-                shipline_core::forge::gitlab::JOB_TOKEN_HINT
-            )));
-        }
-        return Err(RevertError::Refused(
-            "opening revert merge requests on GitLab is not available yet; run without GITLAB_TOKEN to create the revert branch locally (add --push to push it) and open the merge request from the printed link".into(),
-        ));
+        return Err(RevertError::Refused(format!(
+            "a revert merge request cannot be opened with CI_JOB_TOKEN alone: {}",
+            shipline_core::forge::gitlab::JOB_TOKEN_HINT
+        )));
     }
     Ok(forge)
 }
@@ -267,6 +268,27 @@ async fn revert(
     if options.dry_run {
         report.status = Status::DryRun;
         return Ok(report);
+    }
+
+    if let Some(Forge::GitLab(gl)) = &cx.forge {
+        if remote.is_none() {
+            match gitlab::revert_on_server(cx, gl, &culprit, &branch).await? {
+                gitlab::ServerRevert::Ready => {}
+                gitlab::ServerRevert::Refused { sha, message } => {
+                    return match gitlab::conflict_files(cx, &culprit, &branch)? {
+                        Some((sha, files)) => {
+                            conflict(cx, report, &culprit, why, &sha, files).await
+                        }
+                        None => Ok(gitlab::refused_without_conflict(report, &sha, &message)),
+                    };
+                }
+            }
+        }
+        let forge = cx
+            .forge
+            .as_ref()
+            .ok_or_else(|| RevertError::Io("no forge".into()))?;
+        return open_pr(cx, forge, report, &culprit, &branch, remote.is_none()).await;
     }
 
     // A branch left on the remote by an earlier run whose PR could not be opened is reused.
@@ -437,7 +459,11 @@ async fn open_pr(
             // An unknown outcome was reconciled by the forge layer already; this is a definite
             // failure, so the branch must not stay behind without a PR.
             let branch_note = if pushed_now {
-                match apply::delete_remote_branch(&cx.git, branch) {
+                let deleted = match forge {
+                    Forge::GitLab(gl) => gl.delete_branch(branch).await.map_err(RevertError::from),
+                    Forge::GitHub(_) => apply::delete_remote_branch(&cx.git, branch),
+                };
+                match deleted {
                     Ok(()) => format!("the branch `{branch}` was deleted again; re-run to retry"),
                     Err(e) => format!(
                         "the branch `{branch}` could not be deleted ({e}); the next run reuses it"

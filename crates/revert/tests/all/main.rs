@@ -2,6 +2,7 @@
 //! fake GitHub backed by the test repository's bare `origin`.
 
 mod github;
+mod gitlab;
 mod helpers;
 mod local;
 mod triggers;
