@@ -527,9 +527,25 @@ fn local(
 }
 
 fn compare_url(app: &App, base: &str, branch: &str) -> Option<String> {
-    let server = app.ctx.server_url.as_deref()?.trim_end_matches('/');
-    let repo = app.ctx.repo.as_ref()?;
-    Some(match app.ctx.forge? {
+    web_compare_url(
+        app.ctx.forge?,
+        app.ctx.server_url.as_deref()?,
+        &app.ctx.repo.as_ref()?.full_name(),
+        base,
+        branch,
+    )
+}
+
+/// Where a person opens the revert PR/MR by hand.
+pub fn web_compare_url(
+    forge: ForgeKind,
+    server: &str,
+    repo: &str,
+    base: &str,
+    branch: &str,
+) -> Option<String> {
+    let server = server.trim_end_matches('/');
+    Some(match forge {
         ForgeKind::GitHub => format!("{server}/{repo}/compare/{base}...{branch}?expand=1"),
         ForgeKind::GitLab => format!(
             "{server}/{repo}/-/merge_requests/new?merge_request%5Bsource_branch%5D={branch}&merge_request%5Btarget_branch%5D={base}"
@@ -603,5 +619,36 @@ async fn reply(cx: &Ctx<'_>, on: Option<u64>, report: &Report, dry_run: bool) {
         cx.app
             .outputs
             .warning(&format!("could not reply to the `/revert` comment: {e}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_urls_for_both_forges() {
+        assert_eq!(
+            web_compare_url(
+                ForgeKind::GitHub,
+                "https://github.com/",
+                "acme/widgets",
+                "main",
+                "shipline/revert-0123456789ab"
+            )
+            .unwrap(),
+            "https://github.com/acme/widgets/compare/main...shipline/revert-0123456789ab?expand=1"
+        );
+        assert_eq!(
+            web_compare_url(
+                ForgeKind::GitLab,
+                "https://gitlab.example",
+                "g/s/p",
+                "main",
+                "shipline/revert-0123456789ab"
+            )
+            .unwrap(),
+            "https://gitlab.example/g/s/p/-/merge_requests/new?merge_request%5Bsource_branch%5D=shipline/revert-0123456789ab&merge_request%5Btarget_branch%5D=main"
+        );
     }
 }

@@ -337,3 +337,24 @@ fn a_conflicting_revert_opens_an_issue_with_the_files_and_no_pr() {
     assert!(outputs(&env)["skipped"].contains("conflicts"));
     assert_github_conformance(&forge);
 }
+
+#[test]
+fn a_token_without_pull_requests_write_is_named_and_the_branch_removed() {
+    let repo = base_repo();
+    let merged = merge(&repo, 50, "No permission", MergeStyle::Squash, 1);
+    let forge = fake_github(&repo);
+    add_pull(&forge, 50, "No permission", &merged);
+    forge.state().github.deny("pull_requests=write");
+    let env = dispatch_env(&repo, &forge);
+    let out = run_github(&env, &["--pr", "50"]);
+    assert_code(&out, 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("permissions: pull-requests: write"),
+        "{stderr}"
+    );
+    let branch = format!("shipline/revert-{}", &merged.merge_commit.unwrap()[..12]);
+    assert!(stderr.contains("was deleted again"), "{stderr}");
+    assert!(!origin_has(&repo, &branch));
+    assert!(pulls_from(&forge, &branch).is_empty());
+}

@@ -273,3 +273,47 @@ fn failed_deployment_reverts_what_it_added_since_the_last_good_one() {
     );
     assert_github_conformance(&forge);
 }
+
+#[test]
+fn the_daily_cap_counts_todays_revert_branches() {
+    let repo = base_repo();
+    let a = merge(&repo, 31, "First", MergeStyle::Squash, 1);
+    let b = merge(&repo, 32, "Second", MergeStyle::Squash, 1);
+    let forge = fake_github(&repo);
+    add_pull(&forge, 31, "First", &a);
+    add_pull(&forge, 32, "Second", &b);
+    std::fs::write(
+        repo.path().join(".shipline.yml"),
+        "revert:\n  on: [workflow_failure]\n  max_per_day: 1\n",
+    )
+    .unwrap();
+    let failed_at = |sha: String| {
+        move |p: &mut Value| {
+            p["workflow_run"]["head_branch"] = "main".into();
+            p["workflow_run"]["head_sha"] = sha.into();
+            p["workflow_run"]["conclusion"] = "failure".into();
+        }
+    };
+    let first = github_env(
+        &repo,
+        &forge,
+        "workflow_run.completed",
+        failed_at(a.merge_commit.clone().unwrap()),
+    );
+    let out = run_github(&first, &["--format", "json"]);
+    assert_eq!(json(&out)["status"], "opened");
+
+    let second = github_env(
+        &repo,
+        &forge,
+        "workflow_run.completed",
+        failed_at(b.merge_commit.clone().unwrap()),
+    );
+    let out = run_github(&second, &["--format", "json"]);
+    let report = json(&out);
+    assert_eq!(report["status"], "skipped", "{report}");
+    assert!(
+        report["skipped"].as_str().unwrap().contains("1 today"),
+        "{report}"
+    );
+}
