@@ -15,8 +15,10 @@
 
 pub mod apply;
 pub mod body;
+pub mod cli;
 pub mod culprit;
 mod gitlab;
+mod publish;
 pub mod report;
 pub mod run;
 pub mod trigger;
@@ -25,6 +27,7 @@ use shipline_core::app::AppError;
 use shipline_core::forge::ForgeError;
 use shipline_core::git::GitError;
 
+pub use publish::web_compare_url;
 pub use report::{Report, Status};
 pub use run::{Options, run};
 
