@@ -358,3 +358,119 @@ fn a_token_without_pull_requests_write_is_named_and_the_branch_removed() {
     assert!(!origin_has(&repo, &branch));
     assert!(pulls_from(&forge, &branch).is_empty());
 }
+
+#[test]
+fn the_pr_description_reads_why_what_who() {
+    let repo = base_repo();
+    let merged = merge(&repo, 60, "Add the widget cache", MergeStyle::Merge, 2);
+    let forge = fake_github(&repo);
+    add_pull(&forge, 60, "Add the widget cache", &merged);
+    let env = dispatch_env(&repo, &forge);
+    assert_code(
+        &run_github(&env, &["--pr", "60", "--reason", "errors doubled"]),
+        0,
+    );
+    let branch = format!("shipline/revert-{}", &merged.merge_commit.unwrap()[..12]);
+    let body = pulls_from(&forge, &branch)[0].body.clone();
+    insta::with_settings!({filters => vec![
+        (r"\b[0-9a-f]{40}\b", "[sha]"),
+        (r"revert-[0-9a-f]{12}", "revert-[sha12]"),
+        (r"127\.0\.0\.1:\d+", "[forge]"),
+    ]}, {
+        insta::assert_snapshot!(body);
+    });
+}
+
+#[test]
+fn a_branch_left_without_a_pr_is_reused_not_pushed_again() {
+    let repo = base_repo();
+    let merged = merge(&repo, 61, "Orphan", MergeStyle::Squash, 1);
+    let squash = merged.merge_commit.clone().unwrap();
+    let branch = format!("shipline/revert-{}", &squash[..12]);
+    // An earlier run pushed the branch but could not open the PR nor delete the branch.
+    repo.run(["branch", &branch, "main"]);
+    repo.checkout(&branch);
+    repo.run(["revert", "--no-edit", &squash]);
+    let tip = repo.head();
+    repo.checkout("main");
+    repo.run(["push", "-q", "origin", &branch]);
+    repo.run(["branch", "-D", &branch]);
+
+    let forge = fake_github(&repo);
+    add_pull(&forge, 61, "Orphan", &merged);
+    let env = dispatch_env(&repo, &forge);
+    let out = run_github(&env, &["--pr", "61", "--format", "json"]);
+    assert_code(&out, 0);
+    assert_eq!(json(&out)["status"], "opened");
+    let pulls = pulls_from(&forge, &branch);
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(
+        pulls[0].head_sha, tip,
+        "the existing branch is the PR's head"
+    );
+}
+
+#[test]
+fn a_direct_push_costs_three_requests() {
+    let repo = base_repo();
+    let pushed = repo
+        .commit("fix: hot patch")
+        .file("app.txt", "x\n")
+        .create();
+    repo.push();
+    let forge = fake_github(&repo);
+    let env = dispatch_env(&repo, &forge);
+    let out = run_github(&env, &["--sha", &pushed, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["culprit"]["landing"], "direct_push");
+    assert!(
+        report["body"]
+            .as_str()
+            .unwrap()
+            .contains("original author could not be determined")
+    );
+    // PRs from the branch (GraphQL), create, labels; nobody to ask for review.
+    assert_eq!(forge.requests().len(), 3);
+    assert_github_conformance(&forge);
+}
+
+#[test]
+fn deployment_flag_reverts_since_the_last_good_deployment() {
+    let repo = base_repo();
+    let good = repo.head();
+    let one = repo.commit("feat: one").file("one.txt", "1\n").create();
+    let _ = one;
+    let two = repo.commit("feat: two").file("two.txt", "2\n").create();
+    repo.push();
+    let forge = fake_github(&repo);
+    let failed = {
+        let mut st = forge.state();
+        let ok = st.github.add_deployment(REPO, &good, "staging");
+        st.github.add_deployment_status(REPO, ok, "success");
+        // A good deployment elsewhere does not count.
+        let other = st.github.add_deployment(REPO, &two, "production");
+        st.github.add_deployment_status(REPO, other, "success");
+        let failed = st.github.add_deployment(REPO, &two, "staging");
+        st.github.add_deployment_status(REPO, failed, "error");
+        failed
+    };
+    let env = dispatch_env(&repo, &forge);
+    let out = run_github(
+        &env,
+        &["--deployment", &failed.to_string(), "--format", "json"],
+    );
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["culprit"]["landing"], "range", "{report}");
+    assert_eq!(report["culprit"]["commits"].as_array().unwrap().len(), 2);
+    let branch = report["branch"].as_str().unwrap().to_string();
+    repo.run(["fetch", "-q", "origin"]);
+    assert_tree_restored(
+        &repo,
+        &good,
+        &format!("origin/{branch}"),
+        &["one.txt", "two.txt"],
+    );
+    assert_github_conformance(&forge);
+}
