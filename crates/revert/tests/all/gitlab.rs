@@ -194,3 +194,45 @@ fn a_job_token_alone_is_refused_before_any_write() {
     let branch = format!("shipline/revert-{}", &merged.merge_commit.unwrap()[..12]);
     assert!(!origin_has(&repo, &branch));
 }
+
+#[test]
+fn a_revert_gitlab_refuses_opens_an_issue_with_the_files_and_leaves_no_branch() {
+    let repo = base_repo();
+    let bad = repo
+        .commit("feat: rewrite app")
+        .file("app.txt", "one\nchanged\nthree\n")
+        .create();
+    repo.commit("feat: build on it")
+        .file("app.txt", "one\nchanged again\nthree\n")
+        .create();
+    repo.push();
+    let (forge, id) = fake_gitlab(&repo);
+    let out = run_gitlab(
+        &repo,
+        &forge,
+        id,
+        ("GITLAB_TOKEN", TOKEN),
+        &["--sha", &bad, "--format", "json"],
+    );
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["status"], "conflict", "{report}");
+    assert_eq!(report["conflicts"], serde_json::json!(["app.txt"]));
+    let branch = format!("shipline/revert-{}", &bad[..12]);
+    assert!(!origin_has(&repo, &branch));
+    assert!(repo.run(["branch", "--list", "shipline/*"]).is_empty());
+    // Only the dry run was sent: no branch was created on the server.
+    assert!(
+        forge
+            .requests_to("POST", "/api/v4/projects/*/repository/branches")
+            .is_empty()
+    );
+    let st = forge.state();
+    let issues = &st.gitlab.project(REPO).unwrap().issues;
+    assert_eq!(issues.len(), 1);
+    assert!(
+        issues[0].description.contains("- `app.txt`"),
+        "{}",
+        issues[0].description
+    );
+}
