@@ -8,7 +8,8 @@
 
 use shipline_core::app::App;
 use shipline_core::forge::{
-    DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, PrState, PullRequest,
+    DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, Permission, PrState,
+    PullRequest,
 };
 use shipline_core::git::Git;
 
@@ -91,7 +92,11 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
                 "a `/revert` comment needs a forge token to check the commenter's permission: set GITHUB_TOKEN (GitLab: GITLAB_TOKEN)",
             ));
         };
-        let permission = forge.permission(author).await?;
+        // GitHub answers 404 for a login that is no collaborator at all: no access either way.
+        let permission = match forge.permission(author).await {
+            Err(ForgeError::NotFound { .. }) => Permission::None,
+            other => other?,
+        };
         if !permission.can_write() {
             let report = Report::refused(format!(
                 "@{author} has {} access; `/revert` needs write, maintain or admin permission",
