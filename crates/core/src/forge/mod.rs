@@ -387,6 +387,25 @@ impl Forge {
         dispatch!(self.pull_requests_by_head(branch))
     }
 
+    /// One PR/MR (when `number` is given) and the PRs/MRs from source branch `head` in every
+    /// state, newest first. GitHub answers both in one GraphQL query; GitLab needs two requests.
+    pub async fn pull_request_and_head_prs(
+        &self,
+        number: Option<u64>,
+        head: &str,
+    ) -> Result<(Option<PullRequest>, Vec<PullRequest>), ForgeError> {
+        match self {
+            Forge::GitHub(f) => f.pull_request_and_head_prs(number, head).await,
+            Forge::GitLab(f) => {
+                let pr = match number {
+                    Some(n) => Some(f.pull_request(n).await?),
+                    None => None,
+                };
+                Ok((pr, f.pull_requests_by_head(head).await?))
+            }
+        }
+    }
+
     /// Opens a PR/MR. An unknown outcome is reconciled by listing PRs from the same head branch.
     pub async fn create_pull_request(
         &self,

@@ -1,5 +1,6 @@
 //! GitHub GraphQL, where one query replaces many REST calls: the pull requests of up to 100
-//! commits at once, and the latest status of up to 100 deployments at once.
+//! commits at once, the latest status of up to 100 deployments at once, and a pull request
+//! together with the pull requests from a given head branch.
 //!
 //! Queries go to `ForgeConfig::graphql_url` (GitHub Enterprise Server: `/api/graphql`, beside
 //! rather than under the REST base `/api/v3`).
@@ -140,6 +141,50 @@ impl GitHub {
         Ok(out)
     }
 
+    /// One pull request (when `number` is given) and every pull request from the head branch
+    /// `head` in any state, newest first, in a single query: what a revert needs to know before
+    /// it acts (the original PR, and whether a revert PR from its branch exists already).
+    pub async fn pull_request_and_head_prs(
+        &self,
+        number: Option<u64>,
+        head: &str,
+    ) -> Result<(Option<PullRequest>, Vec<PullRequest>), ForgeError> {
+        let query = format!(
+            "query($owner: String!, $name: String!, $number: Int!, $head: String!, $withPr: Boolean!) {{\n  \
+             repository(owner: $owner, name: $name) {{\n    \
+             pullRequest(number: $number) @include(if: $withPr) {{ ...pr }}\n    \
+             pullRequests(headRefName: $head, states: [OPEN, CLOSED, MERGED], first: 50, \
+             orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ ...pr }} }}\n  }}\n}}\n{PR_FRAGMENT}"
+        );
+        let data: HeadData = self
+            .graphql(
+                &query,
+                json!({
+                    "owner": self.config.repo.owner,
+                    "name": self.config.repo.name,
+                    "number": number.unwrap_or(0),
+                    "head": head,
+                    "withPr": number.is_some(),
+                }),
+            )
+            .await?;
+        let repository = data.repository.ok_or_else(|| ForgeError::NotFound {
+            route: QUERY.name(),
+            message: format!("repository {} not found", self.config.repo),
+        })?;
+        if let (Some(n), None) = (number, &repository.pull_request) {
+            return Err(ForgeError::NotFound {
+                route: QUERY.name(),
+                message: format!("pull request #{n} not found in {}", self.config.repo),
+            });
+        }
+        let head_prs = repository
+            .pull_requests
+            .map(|c| c.nodes.into_iter().flatten().map(Into::into).collect())
+            .unwrap_or_default();
+        Ok((repository.pull_request.map(Into::into), head_prs))
+    }
+
     /// The latest status of each deployment, by GraphQL node id: one query per [`BATCH`].
     pub(crate) async fn latest_statuses(
         &self,
@@ -184,6 +229,20 @@ databaseId latestStatus { state description environmentUrl logUrl createdAt } } 
 #[derive(Deserialize)]
 struct RepositoryData {
     repository: Option<BTreeMap<String, Option<CommitNode>>>,
+}
+
+#[derive(Deserialize)]
+struct HeadData {
+    repository: Option<HeadRepository>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeadRepository {
+    #[serde(default)]
+    pull_request: Option<GqlPull>,
+    #[serde(default)]
+    pull_requests: Option<Connection<GqlPull>>,
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,8 @@
 //! variable to create ([`job_token_allows`]).
 //!
 //! One file per concept: [`client`] (HTTP, retries, pagination, errors), then notes, merge
-//! requests, deployments, pipelines (checks), members (permissions), issues and releases.
+//! requests, deployments, pipelines (checks), members (permissions), issues, releases, and
+//! branches with server-side commit reverts.
 //!
 //! Request counts, for the operations where they matter:
 //! - `pull_requests_for_commits`: one `GET /repository/commits/:sha/merge_requests` per commit,
@@ -18,6 +19,7 @@
 //! - `create_deployment`: one `POST` (plus one read of the commit when the ref is neither a SHA
 //!   nor the job's own ref; plus one list when running inside the job that owns the deployment).
 
+mod branches;
 mod client;
 mod deployments;
 mod issues;
@@ -28,6 +30,7 @@ mod pipelines;
 mod releases;
 mod types;
 
+pub use branches::CommitRevert;
 pub use client::{JOB_TOKEN_HINT, TokenKind, encode_segment, job_token_allows};
 pub use types::{deployment_state, gitlab_status, permission_for};
 

@@ -1,5 +1,6 @@
 //! The GraphQL subset shipline sends: commits' associated pull requests (aliased `object(oid:)`
-//! lookups, many per query) and deployments' latest statuses (`nodes(ids:)`). Queries are
+//! lookups, many per query), deployments' latest statuses (`nodes(ids:)`), and a pull request
+//! with the pull requests from a head branch (`pullRequest(number:)` + `pullRequests(headRefName:)`). Queries are
 //! recognised by shape, not parsed; anything else gets a GraphQL error.
 
 use std::sync::Arc;
@@ -60,6 +61,44 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         }
         return json_response(200, json!({ "data": { "repository": fields } }));
     }
+    if query.contains("pullRequests(headRefName:") {
+        if let Err(response) = guard(gh, &headers, "pull_requests=read") {
+            return forbidden_as_graphql(*response);
+        }
+        let owner = variables["owner"].as_str().unwrap_or_default();
+        let name = variables["name"].as_str().unwrap_or_default();
+        let Some(repo) = gh.repos.get(&format!("{owner}/{name}")) else {
+            return graphql_error(
+                "NOT_FOUND",
+                &format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
+            );
+        };
+        let head = variables["head"].as_str().unwrap_or_default();
+        let mut fields = serde_json::Map::new();
+        if query.contains("pullRequest(number:") && variables["withPr"].as_bool() != Some(false) {
+            let number = variables["number"].as_u64().unwrap_or(0);
+            match repo.pulls.get(&number) {
+                Some(p) => {
+                    fields.insert("pullRequest".into(), pull_node(repo, p, &urls));
+                }
+                None => {
+                    return graphql_error(
+                        "NOT_FOUND",
+                        &format!("Could not resolve to a PullRequest with the number of {number}."),
+                    );
+                }
+            }
+        }
+        let nodes: Vec<Value> = repo
+            .pulls
+            .values()
+            .rev()
+            .filter(|p| p.head_ref == head)
+            .map(|p| pull_node(repo, p, &urls))
+            .collect();
+        fields.insert("pullRequests".into(), json!({ "nodes": nodes }));
+        return json_response(200, json!({ "data": { "repository": fields } }));
+    }
     if query.contains("nodes(ids:") {
         if let Err(response) = guard(gh, &headers, "deployments=read") {
             return forbidden_as_graphql(*response);
@@ -74,7 +113,7 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     }
     graphql_error(
         "UNSUPPORTED",
-        "the fake GitHub does not answer this query; it knows associatedPullRequests and nodes(ids:)",
+        "the fake GitHub does not answer this query; it knows associatedPullRequests, nodes(ids:) and pullRequests(headRefName:)",
     )
 }
 

@@ -13,6 +13,7 @@
 // Handlers answer errors as ready-made responses; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod branches;
 mod deployments;
 mod merge_requests;
 mod repository;
@@ -756,4 +757,5 @@ pub fn routes() -> Router<Arc<Shared>> {
         .merge(merge_requests::routes())
         .merge(deployments::routes())
         .merge(repository::routes())
+        .merge(branches::routes())
 }

@@ -1,0 +1,94 @@
+//! The command line, kept in the library so the binary stays a thin shell around it.
+
+use clap::{ArgGroup, Parser, ValueEnum};
+use shipline_core::app::AppOptions;
+
+use crate::{Options, Report, Target};
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Revert a bad change: a branch with the revert commits and one pull request"
+)]
+#[command(group(ArgGroup::new("target").args(["sha", "pr", "range", "deployment"])))]
+pub struct Cli {
+    /// Revert this commit of the default branch (merge, squash or pushed commit).
+    #[arg(long, env = "SHIPLINE_SHA")]
+    pub sha: Option<String>,
+    /// Revert this merged pull request.
+    #[arg(long, env = "SHIPLINE_PR")]
+    pub pr: Option<u64>,
+    /// Revert the first-parent commits in A..B, newest first.
+    #[arg(long, env = "SHIPLINE_RANGE", value_parser = Target::parse_range)]
+    pub range: Option<Target>,
+    /// Revert what this deployment added since the last good deployment of its environment.
+    #[arg(long, env = "SHIPLINE_DEPLOYMENT")]
+    pub deployment: Option<u64>,
+    /// Why (goes into the pull request description).
+    #[arg(long, env = "SHIPLINE_REASON")]
+    pub reason: Option<String>,
+    /// Decide and report; create nothing.
+    #[arg(long, env = "SHIPLINE_DRY_RUN")]
+    pub dry_run: bool,
+    /// Without a forge token: push the revert branch to origin.
+    #[arg(long, env = "SHIPLINE_PUSH")]
+    pub push: bool,
+    /// The default branch, when the CI context does not say.
+    #[arg(long, env = "SHIPLINE_BASE")]
+    pub base: Option<String>,
+    /// Report format on stdout.
+    #[arg(long, env = "SHIPLINE_FORMAT", value_enum, default_value = "markdown")]
+    pub format: Format,
+    /// The checkout (default: the current directory).
+    #[arg(long, env = "SHIPLINE_REPO")]
+    pub repo: Option<std::path::PathBuf>,
+    /// The configuration file (default: .shipline.yml at the repository root).
+    #[arg(long, env = "SHIPLINE_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// A short Markdown report (local mode: with the PR text to paste).
+    Markdown,
+    /// The stable JSON report.
+    Json,
+}
+
+impl Cli {
+    /// What to revert and how.
+    pub fn options(&self) -> Options {
+        let target = self
+            .range
+            .clone()
+            .or(self.sha.clone().map(Target::Sha))
+            .or(self.pr.map(Target::Pr))
+            .or(self.deployment.map(Target::Deployment));
+        Options {
+            target,
+            reason: self.reason.clone(),
+            dry_run: self.dry_run,
+            push: self.push,
+            base: self.base.clone(),
+        }
+    }
+
+    /// The shared start-up options.
+    pub fn app_options(&self) -> AppOptions {
+        AppOptions {
+            repo: self.repo.clone(),
+            config: self.config.clone(),
+            backend: None,
+        }
+    }
+
+    /// The report in the chosen format.
+    pub fn render(&self, report: &Report) -> String {
+        match self.format {
+            Format::Json => report.json() + "\n",
+            Format::Markdown => report.markdown(),
+        }
+    }
+}

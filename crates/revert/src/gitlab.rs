@@ -1,0 +1,92 @@
+//! Revert merge requests on GitLab, made on the server: GitLab's commit revert API checks each
+//! revert with `dry_run` first and then commits it onto a new branch, so the job needs no push
+//! access to the repository, only a project access token (`GITLAB_TOKEN`).
+
+use shipline_core::forge::gitlab::{CommitRevert, GitLab};
+
+use crate::RevertError;
+use crate::apply::{self, Applied};
+use crate::culprit::{Culprit, short};
+use crate::report::Report;
+use crate::run::Ctx;
+
+/// What the server-side revert ended with.
+pub(crate) enum ServerRevert {
+    /// The branch holds every revert commit.
+    Ready,
+    /// A revert would conflict (or change nothing): the commit and GitLab's message.
+    Refused {
+        /// The commit.
+        sha: String,
+        /// GitLab's message.
+        message: String,
+    },
+}
+
+/// Checks the newest revert against the default branch, creates `branch` at the default branch's
+/// tip, then dry-runs and commits each revert onto it, newest first. A refusal deletes the branch
+/// again.
+pub(crate) async fn revert_on_server(
+    cx: &Ctx<'_>,
+    gl: &GitLab,
+    culprit: &Culprit,
+    branch: &str,
+) -> Result<ServerRevert, RevertError> {
+    let tip = cx.git.resolve(&cx.base_rev)?;
+    if let Some(first) = culprit.commits.first()
+        && let CommitRevert::Refused(message) = gl.revert_commit(&first.sha, &cx.base, true).await?
+    {
+        return Ok(ServerRevert::Refused {
+            sha: first.sha.clone(),
+            message,
+        });
+    }
+    gl.create_branch(branch, &tip).await?;
+    for commit in &culprit.commits {
+        for dry_run in [true, false] {
+            match gl.revert_commit(&commit.sha, branch, dry_run).await {
+                Ok(CommitRevert::Refused(message)) => {
+                    gl.delete_branch(branch).await?;
+                    return Ok(ServerRevert::Refused {
+                        sha: commit.sha.clone(),
+                        message,
+                    });
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    // Leave nothing half-made behind; the next run starts over.
+                    let _ = gl.delete_branch(branch).await;
+                    return Err(err.into());
+                }
+            }
+        }
+    }
+    Ok(ServerRevert::Ready)
+}
+
+/// The conflicting files of a revert GitLab refused, found by trying it in a local throw-away
+/// work tree (nothing is pushed; a clean local result is not kept).
+pub(crate) fn conflict_files(
+    cx: &Ctx<'_>,
+    culprit: &Culprit,
+    branch: &str,
+) -> Result<Option<(String, Vec<String>)>, RevertError> {
+    match apply::revert_onto(&cx.git, culprit, &cx.base_rev, branch)? {
+        Applied::Conflict { sha, files } => Ok(Some((sha, files))),
+        Applied::Created { .. } => {
+            cx.git.run(["branch", "-D", branch])?;
+            Ok(None)
+        }
+        Applied::Empty => Ok(None),
+    }
+}
+
+/// The report for a revert GitLab refused that has no local conflict to show: it changes nothing.
+pub(crate) fn refused_without_conflict(mut report: Report, sha: &str, message: &str) -> Report {
+    report.skipped = Some(format!(
+        "GitLab cannot revert {} onto `{}`: {message}",
+        short(sha),
+        report.branch.clone().unwrap_or_default()
+    ));
+    report
+}

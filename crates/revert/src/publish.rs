@@ -1,0 +1,227 @@
+//! Publishing a revert: the pull request with its labels and reviewers, the local branch and
+//! compare link without a token, the issue for a conflict, and the reply to a `/revert` comment.
+
+use shipline_core::app::App;
+use shipline_core::forge::{Forge, ForgeKind, NewIssue, NewPullRequest};
+
+use crate::RevertError;
+use crate::apply;
+use crate::body::{self, Why};
+use crate::culprit::{Culprit, short};
+use crate::report::{Report, Status};
+use crate::run::{Ctx, RELAND_LABEL};
+
+pub(crate) async fn open_pr(
+    cx: &Ctx<'_>,
+    forge: &Forge,
+    mut report: Report,
+    culprit: &Culprit,
+    branch: &str,
+    pushed_now: bool,
+) -> Result<Report, RevertError> {
+    let new = NewPullRequest {
+        title: report.title.clone().unwrap_or_default(),
+        body: report.body.clone().unwrap_or_default(),
+        head: branch.to_string(),
+        base: cx.base.clone(),
+        draft: false,
+    };
+    let pr = match forge.create_pull_request(&new).await {
+        Ok(pr) => pr,
+        Err(err) => {
+            // An unknown outcome was reconciled by the forge layer already; this is a definite
+            // failure, so the branch must not stay behind without a PR.
+            let branch_note = if pushed_now {
+                let deleted = match forge {
+                    Forge::GitLab(gl) => gl.delete_branch(branch).await.map_err(RevertError::from),
+                    Forge::GitHub(_) => apply::delete_remote_branch(&cx.git, branch),
+                };
+                match deleted {
+                    Ok(()) => format!("the branch `{branch}` was deleted again; re-run to retry"),
+                    Err(e) => format!(
+                        "the branch `{branch}` could not be deleted ({e}); the next run reuses it"
+                    ),
+                }
+            } else {
+                format!("the branch `{branch}` from an earlier run stays and is reused next time")
+            };
+            return Err(RevertError::PullRequest {
+                message: err.to_string(),
+                branch_note,
+            });
+        }
+    };
+    report.status = Status::Opened;
+    report.pr_number = Some(pr.number);
+    report.pr_url = Some(pr.url.clone());
+
+    let config = &cx.app.config.revert;
+    let mut labels = config.labels.clone();
+    if culprit.reland {
+        labels.push(RELAND_LABEL.to_string());
+    }
+    if !labels.is_empty() {
+        match forge.add_labels(pr.number, &labels).await {
+            Ok(()) => report.labels = labels,
+            Err(e) => report.warnings.push(format!("labels not added: {e}")),
+        }
+    }
+    let mut reviewers: Vec<String> = culprit
+        .author
+        .iter()
+        .filter(|a| !a.ends_with("[bot]"))
+        .cloned()
+        .chain(config.reviewers.iter().cloned())
+        .collect();
+    reviewers.dedup();
+    if !reviewers.is_empty() {
+        match forge.request_reviewers(pr.number, &reviewers).await {
+            Ok(()) => report.reviewers = reviewers,
+            Err(e) => report
+                .warnings
+                .push(format!("reviewers not requested: {e}")),
+        }
+    }
+    Ok(report)
+}
+
+pub(crate) fn local(
+    cx: &Ctx<'_>,
+    mut report: Report,
+    branch: &str,
+    push: bool,
+) -> Result<Report, RevertError> {
+    report.status = Status::Local;
+    if push {
+        apply::push_branch(&cx.git, branch, &cx.base)?;
+    }
+    report.compare_url = compare_url(cx.app, &cx.base, branch);
+    Ok(report)
+}
+
+fn compare_url(app: &App, base: &str, branch: &str) -> Option<String> {
+    web_compare_url(
+        app.ctx.forge?,
+        app.ctx.server_url.as_deref()?,
+        &app.ctx.repo.as_ref()?.full_name(),
+        base,
+        branch,
+    )
+}
+
+/// Where a person opens the revert PR/MR by hand.
+pub fn web_compare_url(
+    forge: ForgeKind,
+    server: &str,
+    repo: &str,
+    base: &str,
+    branch: &str,
+) -> Option<String> {
+    let server = server.trim_end_matches('/');
+    Some(match forge {
+        ForgeKind::GitHub => format!("{server}/{repo}/compare/{base}...{branch}?expand=1"),
+        ForgeKind::GitLab => format!(
+            "{server}/{repo}/-/merge_requests/new?merge_request%5Bsource_branch%5D={branch}&merge_request%5Btarget_branch%5D={base}"
+        ),
+    })
+}
+
+pub(crate) async fn conflict(
+    cx: &Ctx<'_>,
+    mut report: Report,
+    culprit: &Culprit,
+    why: &Why,
+    sha: &str,
+    files: Vec<String>,
+) -> Result<Report, RevertError> {
+    report.status = Status::Conflict;
+    report.skipped = Some(format!(
+        "reverting {} conflicts in {} file(s); finish by hand",
+        short(sha),
+        files.len()
+    ));
+    let text = body::conflict_issue(culprit, why, sha, &files, &cx.base);
+    report.body = Some(text.clone());
+    report.conflicts = files;
+    if let Some(forge) = &cx.forge {
+        let issue = forge
+            .create_issue(&NewIssue {
+                title: format!("{} conflicts: finish by hand", body::title(culprit)),
+                body: text,
+                labels: cx.app.config.revert.labels.clone(),
+            })
+            .await?;
+        report.issue_url = Some(issue.url);
+    }
+    Ok(report)
+}
+
+/// Answers a `/revert` comment with what happened. A failed reply does not change the outcome.
+pub(crate) async fn reply(cx: &Ctx<'_>, on: Option<u64>, report: &Report, dry_run: bool) {
+    let (Some(number), Some(forge), false) = (on, &cx.forge, dry_run) else {
+        return;
+    };
+    let text = match report.status {
+        Status::Opened => format!(
+            "Opened revert PR #{} ({}).",
+            report.pr_number.unwrap_or_default(),
+            report.pr_url.as_deref().unwrap_or_default()
+        ),
+        Status::Conflict => format!(
+            "The revert conflicts: {}{}",
+            report.skipped.as_deref().unwrap_or_default(),
+            report
+                .issue_url
+                .as_ref()
+                .map(|u| format!(" (see {u})"))
+                .unwrap_or_default()
+        ),
+        Status::Refused => format!(
+            "Not reverted: {}",
+            report.skipped.as_deref().unwrap_or_default()
+        ),
+        _ => format!(
+            "Nothing new to do: {}",
+            report.skipped.as_deref().unwrap_or_default()
+        ),
+    };
+    if let Err(e) = forge
+        .create_comment(number, &format!("shipline-revert: {text}"))
+        .await
+    {
+        cx.app
+            .outputs
+            .warning(&format!("could not reply to the `/revert` comment: {e}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_urls_for_both_forges() {
+        assert_eq!(
+            web_compare_url(
+                ForgeKind::GitHub,
+                "https://github.com/",
+                "acme/widgets",
+                "main",
+                "shipline/revert-0123456789ab"
+            )
+            .unwrap(),
+            "https://github.com/acme/widgets/compare/main...shipline/revert-0123456789ab?expand=1"
+        );
+        assert_eq!(
+            web_compare_url(
+                ForgeKind::GitLab,
+                "https://gitlab.example",
+                "g/s/p",
+                "main",
+                "shipline/revert-0123456789ab"
+            )
+            .unwrap(),
+            "https://gitlab.example/g/s/p/-/merge_requests/new?merge_request%5Bsource_branch%5D=shipline/revert-0123456789ab&merge_request%5Btarget_branch%5D=main"
+        );
+    }
+}

@@ -1,0 +1,444 @@
+//! One revert, start to finish: target → culprit → safety and dedup checks → revert commits →
+//! push → pull request.
+//!
+//! Every check that can stop the run comes before the first write, and reads as little from the
+//! forge as possible: the branch and the default branch are checked with git, the original PR and
+//! the PRs from the revert branch (every state) with one forge query. On GitHub a whole-PR
+//! revert costs four requests: that query, opening the PR, labels, reviewers.
+
+use shipline_core::app::App;
+use shipline_core::forge::{
+    DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, Permission, PrState,
+    PullRequest,
+};
+use shipline_core::git::Git;
+
+use crate::apply::{self, Applied};
+use crate::body::{self, Why};
+use crate::culprit::{self, Culprit, short};
+use crate::publish::{conflict, local, open_pr, reply};
+use crate::report::{Report, Status};
+use crate::trigger::{self, FromEvent};
+use crate::{RevertError, Target, gitlab};
+
+/// Label added to a revert of a revert.
+pub const RELAND_LABEL: &str = "re-land";
+
+/// What the command line asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Explicit target; `None` reads the CI event.
+    pub target: Option<Target>,
+    /// Why (goes into the PR description).
+    pub reason: Option<String>,
+    /// Decide and report, change nothing.
+    pub dry_run: bool,
+    /// Local mode: push the branch to `origin`.
+    pub push: bool,
+    /// The default branch, when the context cannot tell.
+    pub base: Option<String>,
+}
+
+/// What every step of a run needs.
+pub(crate) struct Ctx<'a> {
+    pub(crate) app: &'a App,
+    pub(crate) git: Git,
+    pub(crate) forge: Option<Forge>,
+    pub(crate) base: String,
+    pub(crate) base_rev: String,
+}
+
+/// Runs one revert and reports what happened. Errors are for failures; refusals and skips are
+/// reports.
+pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
+    let git = app.git()?;
+    let forge = match connect(app) {
+        Err(RevertError::Refused(why)) => return Ok(Report::refused(why)),
+        other => other?,
+    };
+    let base = default_branch(app, &git, options)?;
+    let base_rev = fetch_base(&git, &base)?;
+    let cx = Ctx {
+        app,
+        git,
+        forge,
+        base,
+        base_rev,
+    };
+
+    let (target, why, reason, comment_on) = match &options.target {
+        Some(t) => (
+            t.clone(),
+            Why::Manual {
+                actor: app.ctx.actor.clone(),
+            },
+            options.reason.clone(),
+            None,
+        ),
+        None => match trigger::from_event(&app.ctx, &app.config.revert, &cx.base) {
+            FromEvent::Revert {
+                target,
+                why,
+                reason,
+                comment_on,
+            } => (target, why, options.reason.clone().or(reason), comment_on),
+            FromEvent::Ignore(why) => return Ok(Report::skipped(why)),
+        },
+    };
+
+    if let Why::Comment { author, .. } = &why {
+        let Some(forge) = &cx.forge else {
+            return Ok(Report::refused(
+                "a `/revert` comment needs a forge token to check the commenter's permission: set GITHUB_TOKEN (GitLab: GITLAB_TOKEN)",
+            ));
+        };
+        // GitHub answers 404 for a login that is no collaborator at all: no access either way.
+        let permission = match forge.permission(author).await {
+            Err(ForgeError::NotFound { .. }) => Permission::None,
+            other => other?,
+        };
+        if !permission.can_write() {
+            let report = Report::refused(format!(
+                "@{author} has {} access; `/revert` needs write, maintain or admin permission",
+                format!("{permission:?}").to_ascii_lowercase()
+            ));
+            reply(&cx, comment_on, &report, options.dry_run).await;
+            return Ok(report);
+        }
+    }
+
+    let report = match revert(&cx, &target, &why, reason.as_deref(), options).await {
+        Ok(report) => report,
+        Err(RevertError::Refused(message)) => Report::refused(message),
+        Err(other) => {
+            if comment_on.is_some() {
+                let failed = Report::refused(format!("the revert failed: {other}"));
+                reply(&cx, comment_on, &failed, options.dry_run).await;
+            }
+            return Err(other);
+        }
+    };
+    reply(&cx, comment_on, &report, options.dry_run).await;
+    Ok(report)
+}
+
+/// The forge, when a token is there. A GitLab job token cannot push or open merge requests:
+/// refused before anything is written.
+fn connect(app: &App) -> Result<Option<Forge>, RevertError> {
+    let forge = app.forge_with_token()?;
+    if let Some(f) = &forge
+        && f.kind() == ForgeKind::GitLab
+        && app.var("GITLAB_TOKEN").is_none()
+        && app.var("CI_JOB_TOKEN").is_some()
+    {
+        return Err(RevertError::Refused(format!(
+            "a revert merge request cannot be opened with CI_JOB_TOKEN alone: {}",
+            shipline_core::forge::gitlab::JOB_TOKEN_HINT
+        )));
+    }
+    Ok(forge)
+}
+
+fn default_branch(app: &App, git: &Git, options: &Options) -> Result<String, RevertError> {
+    if let Some(b) = options
+        .base
+        .clone()
+        .or_else(|| app.ctx.default_branch.clone())
+    {
+        return Ok(b);
+    }
+    for candidate in ["main", "master"] {
+        for rev in [
+            format!("refs/remotes/origin/{candidate}"),
+            format!("refs/heads/{candidate}"),
+        ] {
+            if git.resolve(&rev).is_ok() {
+                return Ok(candidate.to_string());
+            }
+        }
+    }
+    Err(RevertError::Refused(
+        "cannot tell the default branch: pass --base BRANCH (or set SHIPLINE_BASE)".into(),
+    ))
+}
+
+/// Brings `origin/<base>` up to date and returns the revision to build on.
+fn fetch_base(git: &Git, base: &str) -> Result<String, RevertError> {
+    if git.remote_url("origin")?.is_some() {
+        git.run([
+            "fetch",
+            "--quiet",
+            "origin",
+            &format!("+refs/heads/{base}:refs/remotes/origin/{base}"),
+        ])?;
+        return Ok(format!("refs/remotes/origin/{base}"));
+    }
+    let rev = format!("refs/heads/{base}");
+    git.resolve(&rev)?;
+    Ok(rev)
+}
+
+async fn revert(
+    cx: &Ctx<'_>,
+    target: &Target,
+    why: &Why,
+    reason: Option<&str>,
+    options: &Options,
+) -> Result<Report, RevertError> {
+    let (mut culprit, known_pr) = find_culprit(cx, target).await?;
+    let branch = culprit.branch();
+
+    // One forge read: the original PR (when not known yet) and PRs from the revert branch.
+    let mut head_prs = Vec::new();
+    if let Some(forge) = &cx.forge {
+        let lookup = culprit.pr.filter(|_| known_pr.is_none());
+        let (pr, from_head) = match forge.pull_request_and_head_prs(lookup, &branch).await {
+            // A `(#N)` in a subject that names no PR here (a cherry-pick from another
+            // repository, say): revert the commit without PR details.
+            Err(ForgeError::NotFound { .. })
+                if lookup.is_some() && !matches!(target, Target::Pr(_)) =>
+            {
+                culprit.pr = None;
+                forge.pull_request_and_head_prs(None, &branch).await?
+            }
+            other => other?,
+        };
+        if let Some(pr) = pr.as_ref().or(known_pr.as_ref()) {
+            culprit = culprit.with_pull(pr);
+        }
+        head_prs = from_head;
+    }
+
+    let mut report = Report::new(Status::Skipped);
+    report.branch = Some(branch.clone());
+    report.title = Some(body::title(&culprit));
+    report.body = Some(body::body(
+        &culprit,
+        why,
+        reason,
+        cx.app.ctx.run_url.as_deref(),
+    ));
+    report.culprit = Some(culprit.clone());
+
+    let config = &cx.app.config.revert;
+    if why.is_automatic() {
+        let marker = config.opt_out_marker.trim();
+        if !marker.is_empty() && culprit.text.contains(marker) {
+            report.skipped = Some(format!(
+                "the change opted out of automatic reverts with `{marker}` in its description or commit message"
+            ));
+            return Ok(report);
+        }
+        let today = reverts_today(&cx.git)?;
+        if today >= u64::from(config.max_per_day) {
+            report.skipped = Some(format!(
+                "the daily cap of automatic reverts is reached ({today} today, `revert.max_per_day: {}`); use `/revert` or run the tool by hand",
+                config.max_per_day
+            ));
+            return Ok(report);
+        }
+    }
+
+    let shas: Vec<&str> = culprit.commits.iter().map(|c| c.sha.as_str()).collect();
+    if let Some((by, sha)) = culprit::already_reverted(&cx.git, &shas, &culprit.key, &cx.base_rev)?
+    {
+        report.skipped = Some(format!(
+            "{} already says \"This reverts commit {sha}\" on `{}`",
+            short(&by),
+            cx.base
+        ));
+        return Ok(report);
+    }
+    if let Some(existing) = head_prs.first() {
+        let state = match existing.state {
+            PrState::Open => "open",
+            PrState::Closed => "closed; it will not be opened again",
+            PrState::Merged => "merged",
+        };
+        report.pr_number = Some(existing.number);
+        report.pr_url = Some(existing.url.clone());
+        report.skipped = Some(format!(
+            "revert PR #{} from `{branch}` already exists ({state})",
+            existing.number
+        ));
+        return Ok(report);
+    }
+    let remote = apply::remote_branch(&cx.git, &branch)?;
+    if cx.forge.is_none()
+        && (remote.is_some() || cx.git.resolve(&format!("refs/heads/{branch}")).is_ok())
+    {
+        report.skipped = Some(format!("the revert branch `{branch}` exists already"));
+        return Ok(report);
+    }
+    if options.dry_run {
+        report.status = Status::DryRun;
+        return Ok(report);
+    }
+
+    if let Some(Forge::GitLab(gl)) = &cx.forge {
+        if remote.is_none() {
+            match gitlab::revert_on_server(cx, gl, &culprit, &branch).await? {
+                gitlab::ServerRevert::Ready => {}
+                gitlab::ServerRevert::Refused { sha, message } => {
+                    return match gitlab::conflict_files(cx, &culprit, &branch)? {
+                        Some((sha, files)) => {
+                            conflict(cx, report, &culprit, why, &sha, files).await
+                        }
+                        None => Ok(gitlab::refused_without_conflict(report, &sha, &message)),
+                    };
+                }
+            }
+        }
+        let forge = cx
+            .forge
+            .as_ref()
+            .ok_or_else(|| RevertError::Io("no forge".into()))?;
+        return open_pr(cx, forge, report, &culprit, &branch, remote.is_none()).await;
+    }
+
+    // A branch left on the remote by an earlier run whose PR could not be opened is reused.
+    let pushed_now = if remote.is_none() {
+        match apply::revert_onto(&cx.git, &culprit, &cx.base_rev, &branch)? {
+            Applied::Created { .. } => {}
+            Applied::Empty => {
+                report.skipped = Some(format!(
+                    "reverting changes nothing: `{}` no longer contains these changes",
+                    cx.base
+                ));
+                return Ok(report);
+            }
+            Applied::Conflict { sha, files } => {
+                return conflict(cx, report, &culprit, why, &sha, files).await;
+            }
+        }
+        match &cx.forge {
+            Some(_) => {
+                apply::push_branch(&cx.git, &branch, &cx.base)?;
+                true
+            }
+            None => return local(cx, report, &branch, options.push),
+        }
+    } else {
+        false
+    };
+    let forge = cx
+        .forge
+        .as_ref()
+        .ok_or_else(|| RevertError::Io("no forge".into()))?;
+    open_pr(cx, forge, report, &culprit, &branch, pushed_now).await
+}
+
+async fn find_culprit(
+    cx: &Ctx<'_>,
+    target: &Target,
+) -> Result<(Culprit, Option<PullRequest>), RevertError> {
+    let git = &cx.git;
+    match target {
+        Target::Sha(sha) => {
+            let sha = git
+                .resolve(sha)
+                .map_err(|e| RevertError::Refused(format!("--sha: {e}")))?;
+            culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
+            Ok((culprit::for_commit(git, &sha)?, None))
+        }
+        Target::Pr(n) => {
+            if let Some(sha) = culprit::find_pr_commit(git, *n, &cx.base_rev)? {
+                let mut c = culprit::for_commit(git, &sha)?;
+                c.pr = Some(*n);
+                return Ok((c, None));
+            }
+            let Some(forge) = &cx.forge else {
+                return Err(RevertError::Refused(format!(
+                    "no merge or squash commit of #{n} on `{}`; a rebase-merged PR needs the forge (set GITHUB_TOKEN), or pass its commits with --range",
+                    cx.base
+                )));
+            };
+            let pr = forge.pull_request(*n).await.map_err(|e| match e {
+                ForgeError::NotFound { .. } => {
+                    RevertError::Refused(format!("pull request #{n} does not exist"))
+                }
+                other => other.into(),
+            })?;
+            if pr.base_ref != cx.base {
+                return Err(RevertError::Refused(format!(
+                    "pull request #{n} was merged into `{}`, not the default branch `{}`",
+                    pr.base_ref, cx.base
+                )));
+            }
+            let c = culprit::for_pull(git, &pr, &cx.base_rev, &cx.base)?;
+            Ok((c, Some(pr)))
+        }
+        Target::Range { from, to } => {
+            let c =
+                culprit::for_range(git, from, to, &cx.base_rev, &cx.base).map_err(|e| match e {
+                    RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
+                    other => other,
+                })?;
+            Ok((c, None))
+        }
+        Target::Deployment(id) => {
+            let Some(forge) = &cx.forge else {
+                return Err(RevertError::Refused(
+                    "--deployment reads the deployment from the forge: set GITHUB_TOKEN".into(),
+                ));
+            };
+            let deployment = forge.deployment(*id).await?;
+            let sha = git.resolve(&deployment.sha)?;
+            culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
+            let filter = DeploymentFilter {
+                environment: Some(deployment.environment.clone()),
+                ..DeploymentFilter::default()
+            };
+            let good = forge
+                .list_deployments(&filter)
+                .await?
+                .into_iter()
+                .filter(|d| d.id != deployment.id && d.created_at <= deployment.created_at)
+                .filter(|d| {
+                    d.latest
+                        .as_ref()
+                        .is_some_and(|s| s.state == DeploymentState::Success)
+                })
+                .find(|d| {
+                    d.sha != sha
+                        && git
+                            .check(["merge-base", "--is-ancestor", &d.sha, &sha])
+                            .unwrap_or(false)
+                });
+            match good {
+                Some(good) => Ok((
+                    culprit::for_range(git, &good.sha, &sha, &cx.base_rev, &cx.base)?,
+                    None,
+                )),
+                None => Ok((culprit::for_commit(git, &sha)?, None)),
+            }
+        }
+    }
+}
+
+/// Revert branches pushed today (UTC), as seen on `origin`: the daily cap's count, read with git
+/// so that it costs no forge request.
+fn reverts_today(git: &Git) -> Result<u64, RevertError> {
+    if git.remote_url("origin")?.is_none() {
+        return Ok(0);
+    }
+    git.run([
+        "fetch",
+        "--quiet",
+        "--prune",
+        "origin",
+        "+refs/heads/shipline/revert-*:refs/remotes/origin/shipline/revert-*",
+    ])?;
+    let today = chrono::Utc::now().date_naive();
+    let out = git.run([
+        "for-each-ref",
+        "--format=%(committerdate:unix)",
+        "refs/remotes/origin/shipline/",
+    ])?;
+    Ok(out
+        .lines()
+        .filter_map(|l| l.trim().parse::<i64>().ok())
+        .filter_map(|t| chrono::DateTime::from_timestamp(t, 0))
+        .filter(|t| t.date_naive() == today)
+        .count() as u64)
+}

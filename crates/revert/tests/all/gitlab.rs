@@ -1,0 +1,238 @@
+//! Against the fake GitLab (backed by the test repository's bare origin): the commit revert API
+//! with `dry_run` first, the branch, the merge request; and the job-token refusal.
+
+use std::process::Output;
+
+use shipline_testkit::fixtures::{GitLabPipeline, gitlab_vars};
+use shipline_testkit::forge::FakeForge;
+use shipline_testkit::forge::gitlab::{NewMergeRequest, access};
+use shipline_testkit::repo::{MergeStyle, TestRepo};
+
+use crate::helpers::*;
+
+fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
+    let forge = FakeForge::start();
+    let id = {
+        let mut st = forge.state();
+        let id = st.gitlab.add_project(REPO);
+        st.gitlab.set_repo(REPO, repo.bare_path());
+        st.gitlab
+            .add_token(TOKEN, "shipline-bot", REPO, access::DEVELOPER);
+        let alice = st.gitlab.add_user("alice");
+        st.gitlab
+            .project_mut(REPO)
+            .members
+            .insert(alice, access::DEVELOPER);
+        id
+    };
+    (forge, id)
+}
+
+fn run_gitlab(
+    repo: &TestRepo,
+    forge: &FakeForge,
+    project_id: u64,
+    token: (&str, &str),
+    args: &[&str],
+) -> Output {
+    let mut vars = gitlab_vars(GitLabPipeline::Branch);
+    vars.remove("CI_JOB_TOKEN");
+    vars.remove("GITLAB_TOKEN");
+    for (k, v) in [
+        ("CI_PROJECT_PATH", REPO.to_string()),
+        ("CI_PROJECT_ID", project_id.to_string()),
+        ("CI_PROJECT_DIR", repo.path().to_string_lossy().to_string()),
+        ("CI_API_V4_URL", forge.gitlab_api_url()),
+        ("CI_DEFAULT_BRANCH", "main".to_string()),
+        ("CI_COMMIT_SHA", repo.head()),
+        (
+            "SHIPLINE_DOTENV",
+            repo.path()
+                .join("../revert.env")
+                .to_string_lossy()
+                .to_string(),
+        ),
+        (
+            "SHIPLINE_REPORT",
+            repo.path()
+                .join("../revert.md")
+                .to_string_lossy()
+                .to_string(),
+        ),
+        (token.0, token.1.to_string()),
+    ] {
+        vars.insert(k.to_string(), v);
+    }
+    bin(repo.path())
+        .current_dir(repo.path())
+        .envs(&vars)
+        .args(args)
+        .output()
+        .expect("run shipline-revert")
+}
+
+#[test]
+fn merged_mr_is_reverted_by_the_commit_revert_api_then_the_mr_is_opened() {
+    let repo = base_repo();
+    let before = repo.head();
+    let merged = merge(&repo, 17, "Add exports", MergeStyle::GitLabMerge, 2);
+    let merge_sha = merged.merge_commit.clone().unwrap();
+    let (forge, id) = fake_gitlab(&repo);
+    let mut st = forge.state();
+    st.gitlab.add_merge_request(
+        REPO,
+        NewMergeRequest {
+            title: "Add exports".into(),
+            author: "alice".into(),
+            source_branch: "feature-17".into(),
+            target_branch: "main".into(),
+            sha: merged.commits.last().unwrap().clone(),
+            commits: merged.commits.clone(),
+            merged_as: Some(merge_sha.clone()),
+        },
+    );
+    // The subject GitLab wrote names !17.
+    st.gitlab
+        .project_mut(REPO)
+        .merge_requests
+        .last_mut()
+        .unwrap()
+        .iid = 17;
+    drop(st);
+
+    let out = run_gitlab(
+        &repo,
+        &forge,
+        id,
+        ("GITLAB_TOKEN", TOKEN),
+        &["--pr", "17", "--format", "json"],
+    );
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["status"], "opened", "{report}");
+    let branch = format!("shipline/revert-{}", &merge_sha[..12]);
+
+    // The branch was made on the server: fetch it and compare trees.
+    assert!(origin_has(&repo, &branch));
+    repo.run([
+        "fetch",
+        "-q",
+        "origin",
+        &format!("refs/heads/{branch}:refs/remotes/origin/{branch}"),
+    ]);
+    let remote = format!("origin/{branch}");
+    assert_tree_restored(&repo, &before, &remote, &["pr17"]);
+    let msgs = messages(&repo, &format!("origin/main..{remote}"));
+    assert!(
+        msgs[0].contains(&format!("This reverts commit {merge_sha}")),
+        "{msgs:?}"
+    );
+
+    // dry_run first (on the default branch, then on the new branch), then the real revert.
+    let reverts: Vec<bool> = forge
+        .requests_to("POST", "/api/v4/projects/*/repository/commits/*/revert")
+        .iter()
+        .map(|r| r.json().unwrap()["dry_run"].as_bool().unwrap())
+        .collect();
+    assert_eq!(reverts, vec![true, true, false]);
+    assert_eq!(
+        forge
+            .requests_to("POST", "/api/v4/projects/*/repository/branches")
+            .len(),
+        1
+    );
+
+    let st = forge.state();
+    let project = st.gitlab.project(REPO).unwrap();
+    let mrs: Vec<_> = project
+        .merge_requests
+        .iter()
+        .filter(|m| m.source_branch == branch)
+        .collect();
+    assert_eq!(mrs.len(), 1);
+    assert_eq!(mrs[0].title, "Revert \"Add exports\"");
+    assert!(
+        mrs[0].description.contains("@alice"),
+        "{}",
+        mrs[0].description
+    );
+    assert_eq!(mrs[0].labels, vec!["revert"]);
+    drop(st);
+
+    // Again: the MR is found, nothing new.
+    let again = run_gitlab(
+        &repo,
+        &forge,
+        id,
+        ("GITLAB_TOKEN", TOKEN),
+        &["--pr", "17", "--format", "json"],
+    );
+    assert_code(&again, 0);
+    assert_eq!(json(&again)["status"], "skipped");
+    let dotenv = std::fs::read_to_string(repo.path().join("../revert.env")).unwrap();
+    assert!(dotenv.contains(&format!("BRANCH={branch}")), "{dotenv}");
+}
+
+#[test]
+fn a_job_token_alone_is_refused_before_any_write() {
+    let repo = base_repo();
+    let merged = merge(&repo, 18, "Job token", MergeStyle::GitLabMerge, 1);
+    let (forge, id) = fake_gitlab(&repo);
+    let out = run_gitlab(
+        &repo,
+        &forge,
+        id,
+        ("CI_JOB_TOKEN", "job-token-value-123456"),
+        &["--pr", "18"],
+    );
+    assert_code(&out, 3);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("project access token"), "{text}");
+    assert!(text.contains("GITLAB_TOKEN"), "{text}");
+    assert!(forge.requests().is_empty(), "nothing sent");
+    let branch = format!("shipline/revert-{}", &merged.merge_commit.unwrap()[..12]);
+    assert!(!origin_has(&repo, &branch));
+}
+
+#[test]
+fn a_revert_gitlab_refuses_opens_an_issue_with_the_files_and_leaves_no_branch() {
+    let repo = base_repo();
+    let bad = repo
+        .commit("feat: rewrite app")
+        .file("app.txt", "one\nchanged\nthree\n")
+        .create();
+    repo.commit("feat: build on it")
+        .file("app.txt", "one\nchanged again\nthree\n")
+        .create();
+    repo.push();
+    let (forge, id) = fake_gitlab(&repo);
+    let out = run_gitlab(
+        &repo,
+        &forge,
+        id,
+        ("GITLAB_TOKEN", TOKEN),
+        &["--sha", &bad, "--format", "json"],
+    );
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["status"], "conflict", "{report}");
+    assert_eq!(report["conflicts"], serde_json::json!(["app.txt"]));
+    let branch = format!("shipline/revert-{}", &bad[..12]);
+    assert!(!origin_has(&repo, &branch));
+    assert!(repo.run(["branch", "--list", "shipline/*"]).is_empty());
+    // Only the dry run was sent: no branch was created on the server.
+    assert!(
+        forge
+            .requests_to("POST", "/api/v4/projects/*/repository/branches")
+            .is_empty()
+    );
+    let st = forge.state();
+    let issues = &st.gitlab.project(REPO).unwrap().issues;
+    assert_eq!(issues.len(), 1);
+    assert!(
+        issues[0].description.contains("- `app.txt`"),
+        "{}",
+        issues[0].description
+    );
+}

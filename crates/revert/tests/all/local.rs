@@ -1,0 +1,223 @@
+//! Local mode (no forge token): culprit detection from the graph and the revert branch in git.
+
+use shipline_testkit::repo::MergeStyle;
+
+use crate::helpers::*;
+
+#[test]
+fn merge_commit_pr_is_reverted_against_its_first_parent() {
+    let repo = base_repo();
+    let before = repo.head();
+    let merged = merge(&repo, 7, "Add gadgets", MergeStyle::Merge, 2);
+    let merge_sha = merged.merge_commit.clone().unwrap();
+    repo.commit("docs: later work")
+        .file("README.md", "widgets\nmore\n")
+        .create();
+    repo.push();
+
+    let out = run_local(&repo, &["--pr", "7", "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let branch = format!("shipline/revert-{}", &merge_sha[..12]);
+    assert_eq!(report["status"], "local");
+    assert_eq!(report["branch"], branch.as_str());
+    assert_eq!(report["culprit"]["landing"], "merge");
+    assert_eq!(report["title"], "Revert \"Add gadgets\"");
+
+    let msgs = messages(&repo, &format!("main..{branch}"));
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].contains(&format!("This reverts commit {merge_sha}")),
+        "{}",
+        msgs[0]
+    );
+    assert_tree_restored(&repo, &before, &branch, &["pr7"]);
+    // The later change stays.
+    assert_eq!(
+        repo.run(["show", &format!("{branch}:README.md")]),
+        "widgets\nmore"
+    );
+    // Local mode without --push leaves origin alone, and the checkout stays on main.
+    assert!(!origin_has(&repo, &branch));
+    assert_eq!(repo.run(["symbolic-ref", "--short", "HEAD"]), "main");
+
+    // A second run finds the branch and does nothing new.
+    let again = run_local(&repo, &["--pr", "7", "--format", "json"]);
+    assert_code(&again, 0);
+    let report = json(&again);
+    assert_eq!(report["status"], "skipped");
+    assert!(
+        report["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("exists already")
+    );
+}
+
+#[test]
+fn squash_commit_is_one_revert_and_push_only_with_the_flag() {
+    let repo = base_repo();
+    let before = repo.head();
+    let merged = merge(&repo, 3, "Squashed thing", MergeStyle::Squash, 3);
+    let squash = merged.merge_commit.clone().unwrap();
+    let main_before = repo.rev("origin/main");
+
+    let out = run_local(&repo, &["--sha", &squash, "--push", "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let branch = format!("shipline/revert-{}", &squash[..12]);
+    assert_eq!(report["culprit"]["landing"], "squash");
+    assert_eq!(report["culprit"]["pr"], 3);
+    assert_eq!(report["title"], "Revert \"Squashed thing\"");
+    assert_eq!(messages(&repo, &format!("main..{branch}")).len(), 1);
+    assert_tree_restored(&repo, &before, &branch, &["pr3"]);
+    assert!(
+        origin_has(&repo, &branch),
+        "--push pushes the revert branch"
+    );
+    // The default branch on origin did not move.
+    repo.run(["fetch", "-q", "origin"]);
+    assert_eq!(repo.rev("origin/main"), main_before);
+}
+
+#[test]
+fn direct_push_is_reverted_as_a_plain_commit() {
+    let repo = base_repo();
+    let before = repo.head();
+    let pushed = repo
+        .commit("fix: tweak app")
+        .file("app.txt", "one\nTWO\nthree\n")
+        .create();
+    repo.push();
+
+    let out = run_local(
+        &repo,
+        &[
+            "--sha",
+            &pushed,
+            "--reason",
+            "breaks login",
+            "--format",
+            "json",
+        ],
+    );
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["culprit"]["landing"], "direct_push");
+    assert!(report["body"].as_str().unwrap().contains("> breaks login"));
+    let branch = report["branch"].as_str().unwrap().to_string();
+    assert_tree_restored(&repo, &before, &branch, &["app.txt"]);
+}
+
+#[test]
+fn a_range_is_reverted_newest_first() {
+    let repo = base_repo();
+    let good = repo.head();
+    let shas: Vec<String> = (1..=3)
+        .map(|i| {
+            repo.commit(&format!("feat: step {i}"))
+                .file("app.txt", format!("one\ntwo\nthree\nstep {i}\n"))
+                .file(format!("step{i}.txt"), "x\n")
+                .create()
+        })
+        .collect();
+    repo.push();
+
+    let range = format!("{good}..{}", shas[2]);
+    let out = run_local(&repo, &["--range", &range, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["culprit"]["landing"], "range");
+    let branch = report["branch"].as_str().unwrap().to_string();
+    assert_eq!(branch, format!("shipline/revert-{}", &shas[2][..12]));
+    // Oldest revert commit first in history = the newest original reverted first.
+    let msgs = messages(&repo, &format!("main..{branch}"));
+    let order: Vec<usize> = msgs
+        .iter()
+        .rev()
+        .map(|m| {
+            shas.iter()
+                .position(|s| m.contains(&format!("This reverts commit {s}")))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(order, vec![2, 1, 0]);
+    assert_tree_restored(
+        &repo,
+        &good,
+        &branch,
+        &["app.txt", "step1.txt", "step2.txt", "step3.txt"],
+    );
+}
+
+#[test]
+fn a_commit_off_the_default_branch_is_refused_and_nothing_is_created() {
+    let repo = base_repo();
+    repo.branch("side");
+    let side = repo.commit("feat: side").file("side.txt", "s\n").create();
+    repo.checkout("main");
+
+    let out = run_local(&repo, &["--sha", &side]);
+    assert_code(&out, 3);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("not on the default branch `main`"),
+        "{stdout}"
+    );
+    let branches = repo.run(["branch", "--list", "shipline/*"]);
+    assert!(branches.is_empty(), "{branches}");
+}
+
+#[test]
+fn a_commit_already_reverted_on_main_is_skipped() {
+    let repo = base_repo();
+    let bad = repo.commit("feat: bad").file("bad.txt", "b\n").create();
+    repo.run(["revert", "--no-edit", &bad]);
+    repo.push();
+
+    let out = run_local(&repo, &["--sha", &bad, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["status"], "skipped");
+    let why = report["skipped"].as_str().unwrap();
+    assert!(why.contains(&format!("This reverts commit {bad}")), "{why}");
+}
+
+#[test]
+fn a_conflict_lists_the_files_and_the_commands() {
+    let repo = base_repo();
+    let bad = repo
+        .commit("feat: rewrite app")
+        .file("app.txt", "one\nchanged\nthree\n")
+        .create();
+    repo.commit("feat: build on it")
+        .file("app.txt", "one\nchanged again\nthree\n")
+        .create();
+    repo.push();
+
+    let out = run_local(&repo, &["--sha", &bad, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["status"], "conflict");
+    assert_eq!(report["conflicts"], serde_json::json!(["app.txt"]));
+    let body = report["body"].as_str().unwrap();
+    assert!(
+        body.contains(&format!("git revert --no-edit {bad}")),
+        "{body}"
+    );
+    assert!(repo.run(["branch", "--list", "shipline/*"]).is_empty());
+    // The checkout is clean: the attempt happened in a throw-away work tree.
+    assert!(repo.run(["status", "--porcelain"]).is_empty());
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let repo = base_repo();
+    let merged = merge(&repo, 4, "Dry", MergeStyle::Squash, 1);
+    let out = run_local(&repo, &["--pr", "4", "--dry-run"]);
+    assert_code(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Dry run"), "{stdout}");
+    assert!(stdout.contains(&merged.merge_commit.unwrap()), "{stdout}");
+    assert!(repo.run(["branch", "--list", "shipline/*"]).is_empty());
+}

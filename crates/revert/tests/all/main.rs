@@ -1,0 +1,8 @@
+//! Integration tests of `shipline-revert`: the real binary on real git repositories, with the
+//! fake GitHub backed by the test repository's bare `origin`.
+
+mod github;
+mod gitlab;
+mod helpers;
+mod local;
+mod triggers;
