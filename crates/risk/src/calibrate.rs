@@ -59,18 +59,18 @@ pub fn cache_path(git_dir: &std::path::Path, end: &str, lookback: u32) -> PathBu
         .join(format!("risk-v{MODEL_VERSION}-{end}-{lookback}.json"))
 }
 
-/// Reads a cached distribution; a missing or unreadable cache is simply recomputed.
-pub fn load(path: &std::path::Path) -> Option<Distribution> {
+/// Reads a cached value; a missing or unreadable cache is simply recomputed.
+pub fn load<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Option<T> {
     let text = std::fs::read(path).ok()?;
     serde_json::from_slice(&text).ok()
 }
 
 /// Writes the cache; failures are ignored (a read-only checkout still works, only slower).
-pub fn store(path: &std::path::Path, dist: &Distribution) {
+pub fn store<T: Serialize>(path: &std::path::Path, value: &T) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    if let Ok(text) = serde_json::to_vec(dist) {
+    if let Ok(text) = serde_json::to_vec(value) {
         let tmp = path.with_extension("tmp");
         if std::fs::write(&tmp, text).is_ok() {
             let _ = std::fs::rename(&tmp, path);

@@ -22,7 +22,7 @@ pub struct Cli {
     /// Create or update the one sticky comment on the PR/MR.
     #[arg(long, env = "SHIPLINE_COMMENT")]
     pub comment: bool,
-    /// Add a `risk:<level>` label to the PR/MR (replacing other `risk:` labels).
+    /// Add a `risk:<level>` label to the PR/MR.
     #[arg(long, env = "SHIPLINE_LABEL")]
     pub label: bool,
     /// Exit with code 3 when the release level is above this one.

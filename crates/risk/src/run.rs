@@ -23,6 +23,6 @@ pub async fn run(app: &App, cli: &Cli) -> anyhow::Result<u8> {
                 .context("reading the history for `shipline-risk history`")?;
             Ok(exit::OK)
         }
-        None => anyhow::bail!("pending"),
+        None => crate::release::run(app, cli, &git).await,
     }
 }
