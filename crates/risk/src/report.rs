@@ -203,10 +203,21 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         }
         let (raw, reasons) = raw_score(&f);
         let score = dist.percentile(raw);
+        let pr = pr_of.get(&s.commit.sha).copied();
+        let title = match pr {
+            // The squash marker is shown as the PR column already.
+            Some(n) => s
+                .message
+                .description
+                .trim_end()
+                .strip_suffix(&format!("(#{n})"))
+                .map_or_else(|| s.message.description.clone(), |t| t.trim_end().to_string()),
+            None => s.message.description.clone(),
+        };
         changes.push(Change {
             sha: s.commit.sha.clone(),
-            pr: pr_of.get(&s.commit.sha).copied(),
-            title: s.message.description.clone(),
+            pr,
+            title,
             kind: s.message.kind.as_ref().map(|k| k.as_str().to_string()),
             breaking: s.message.breaking,
             author: s.commit.author_name.clone(),
