@@ -3,8 +3,10 @@
 mod comment;
 mod commits;
 mod deps;
+mod gitlab;
 mod helpers;
 mod history;
 mod range;
 mod report;
+mod requests;
 mod version;
