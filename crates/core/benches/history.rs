@@ -55,7 +55,10 @@ fn main() {
         ranges.push(("1,000-commit range".to_string(), Some(base.to_string())));
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("repository: {} ({total} commits), {cores} cores", repo.display());
+    println!(
+        "repository: {} ({total} commits), {cores} cores",
+        repo.display()
+    );
     let timer = Path::new("/usr/bin/time").exists();
     if !timer {
         println!("(/usr/bin/time not found: tree peak memory not measured)");
@@ -75,15 +78,22 @@ fn main() {
                 tree_kb[i] = tree_kb[i].max(m.tree_kb);
             }
         }
-        assert_eq!(commits[0], commits[2], "reader and git log disagree on the commit count");
+        assert_eq!(
+            commits[0], commits[2],
+            "reader and git log disagree on the commit count"
+        );
         println!("\n{label}: {} commits", commits[0]);
         println!(
             "  {:<26} {:>9} {:>10} {:>12} {:>12}",
             "", "seconds", "commits/s", "self peak", "tree peak"
         );
-        for (i, name) in ["reader (auto parallel)", "reader (1 git process)", "git log --numstat"]
-            .iter()
-            .enumerate()
+        for (i, name) in [
+            "reader (auto parallel)",
+            "reader (1 git process)",
+            "git log --numstat",
+        ]
+        .iter()
+        .enumerate()
         {
             let own = if i == 2 {
                 "-".to_string()
@@ -121,7 +131,11 @@ fn measure(repo: &Path, mode: &str, base: Option<&str>, head: &str, timer: bool)
     let peak_file = tempfile::NamedTempFile::new().expect("temp file");
     let mut cmd = if timer {
         let mut cmd = Command::new("/usr/bin/time");
-        cmd.arg("-f").arg("%M").arg("-o").arg(peak_file.path()).arg(exe);
+        cmd.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(peak_file.path())
+            .arg(exe);
         cmd
     } else {
         Command::new(exe)

@@ -7,11 +7,11 @@ use serde::Serialize;
 use shipline_core::config::RiskConfig;
 use shipline_core::git::Git;
 
+use crate::RiskError;
 use crate::calibrate::Distribution;
 use crate::features::Features;
 use crate::model::raw_score;
 use crate::scan::scan;
-use crate::RiskError;
 
 #[derive(Serialize)]
 struct Line<'a> {

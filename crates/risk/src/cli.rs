@@ -67,6 +67,8 @@ fn parse_level(text: &str) -> Result<RiskLevel, String> {
         "medium" => Ok(RiskLevel::Medium),
         "high" => Ok(RiskLevel::High),
         "critical" => Ok(RiskLevel::Critical),
-        other => Err(format!("unknown level `{other}`: use low, medium, high or critical")),
+        other => Err(format!(
+            "unknown level `{other}`: use low, medium, high or critical"
+        )),
     }
 }

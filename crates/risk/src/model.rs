@@ -59,17 +59,17 @@ pub fn raw_score(f: &Features) -> (f64, Vec<Reason>) {
         if f.code_nf > 1 {
             reasons.push(Reason::new(
                 "scattered",
-                format!("spread over {} code files in {} directories", f.code_nf, f.nd),
+                format!(
+                    "spread over {} code files in {} directories",
+                    f.code_nf, f.nd
+                ),
                 0.15 * ln1(f.code_nf as f64),
             ));
         }
         if f.code_fixes > 0 {
             reasons.push(Reason::new(
                 "fix_prone_files",
-                format!(
-                    "touches code that needed {} fix(es) before",
-                    f.code_fixes
-                ),
+                format!("touches code that needed {} fix(es) before", f.code_fixes),
                 0.1 * ln1(f.code_fixes as f64),
             ));
         }
@@ -117,7 +117,10 @@ pub fn raw_score(f: &Features) -> (f64, Vec<Reason>) {
     if f.binaries > 0 {
         reasons.push(Reason::new(
             "binary",
-            format!("changes {} binary file(s) that cannot be reviewed as text", f.binaries),
+            format!(
+                "changes {} binary file(s) that cannot be reviewed as text",
+                f.binaries
+            ),
             0.3,
         ));
     }
@@ -131,7 +134,10 @@ pub fn raw_score(f: &Features) -> (f64, Vec<Reason>) {
     if f.dep_majors > 0 {
         reasons.push(Reason::new(
             "dependency_major",
-            format!("moves {} dependency(ies) across a major version", f.dep_majors),
+            format!(
+                "moves {} dependency(ies) across a major version",
+                f.dep_majors
+            ),
             1.0,
         ));
     }

@@ -64,7 +64,7 @@ pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
         if cli.label && !report.changes.is_empty() {
             let label = format!("risk:{}", report.level);
             forge
-                .add_labels(*number, &[label.clone()])
+                .add_labels(*number, std::slice::from_ref(&label))
                 .await
                 .with_context(|| format!("adding the label `{label}` to #{number}"))?;
         }
@@ -133,9 +133,9 @@ async fn lookup_prs(app: &App, forge: &Forge, report: &mut Report) {
                 .collect();
             apply_prs(report, &prs);
         }
-        Err(err) => app
-            .outputs
-            .log()
-            .warn(&format!("could not look up the PRs of {} commit(s): {err}", missing.len())),
+        Err(err) => app.outputs.log().warn(&format!(
+            "could not look up the PRs of {} commit(s): {err}",
+            missing.len()
+        )),
     }
 }

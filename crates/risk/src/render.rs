@@ -120,7 +120,13 @@ pub fn markdown(report: &Report) -> String {
             direct.len()
         );
         for c in direct {
-            let _ = writeln!(s, "- `{}` {} ({})", short(&c.sha), cell(&c.title), cell(&c.author));
+            let _ = writeln!(
+                s,
+                "- `{}` {} ({})",
+                short(&c.sha),
+                cell(&c.title),
+                cell(&c.author)
+            );
         }
         s.push_str("\n</details>\n");
         sections.push(s);

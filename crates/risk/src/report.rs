@@ -9,6 +9,7 @@ use serde::Serialize;
 use shipline_core::config::{RiskConfig, RiskLevel};
 use shipline_core::git::Git;
 
+use crate::RiskError;
 use crate::calibrate::{self, Distribution};
 use crate::commits::CommitMessage;
 use crate::deps::{self, ChangedFile, DependencyChange, LockFormat};
@@ -17,7 +18,6 @@ use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
 use crate::scan::{Scanned, scan};
 use crate::version::{Bump, ReleaseMode, next_version};
-use crate::RiskError;
 
 /// One change in the range.
 #[derive(Debug, Clone, Serialize)]
@@ -105,11 +105,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
     };
     let mut list_args = vec!["rev-list".to_string()];
     list_args.extend(range_args.iter().cloned());
-    let in_range: Vec<String> = git
-        .run(&list_args)?
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let in_range: Vec<String> = git.run(&list_args)?.lines().map(str::to_string).collect();
     let in_range_set: HashSet<&str> = in_range.iter().map(String::as_str).collect();
 
     let lookback = config.lookback as usize;
@@ -211,7 +207,10 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
                 .description
                 .trim_end()
                 .strip_suffix(&format!("(#{n})"))
-                .map_or_else(|| s.message.description.clone(), |t| t.trim_end().to_string()),
+                .map_or_else(
+                    || s.message.description.clone(),
+                    |t| t.trim_end().to_string(),
+                ),
             None => s.message.description.clone(),
         };
         changes.push(Change {
@@ -284,10 +283,11 @@ fn git_dir(git: &Git) -> Result<std::path::PathBuf, RiskError> {
 }
 
 fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
-    commit
-        .files
-        .iter()
-        .any(|f| f.path.to_str().is_some_and(|p| LockFormat::detect(p).is_some()))
+    commit.files.iter().any(|f| {
+        f.path
+            .to_str()
+            .is_some_and(|p| LockFormat::detect(p).is_some())
+    })
 }
 
 /// The release's score: its riskiest change, raised a little for each further high-risk change
@@ -359,6 +359,9 @@ fn release_score(changes: &[Change], deps: &[DependencyChange]) -> (f64, Vec<Rea
     (round2(score.clamp(0.0, 100.0)), reasons)
 }
 
+/// A lockfile's path with its contents at the base and the head.
+type Contents = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Dependency changes between the range's ends, from the lockfiles and manifests that differ.
 fn dependency_changes(git: &Git, range: &Range) -> Result<Vec<DependencyChange>, RiskError> {
     let names = match &range.base {
@@ -369,7 +372,7 @@ fn dependency_changes(git: &Git, range: &Range) -> Result<Vec<DependencyChange>,
         .split('\0')
         .filter(|p| !p.is_empty() && LockFormat::detect(p).is_some())
         .collect();
-    let mut contents: Vec<(String, Option<Vec<u8>>, Option<Vec<u8>>)> = Vec::new();
+    let mut contents: Vec<Contents> = Vec::new();
     for path in paths {
         let read = |rev: &str| {
             git.output(["show", &format!("{rev}:{path}")])

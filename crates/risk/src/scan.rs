@@ -7,8 +7,8 @@
 
 use std::ops::ControlFlow;
 
-use shipline_core::git::history::{self, Commit, HistoryQuery};
 use shipline_core::config::RiskConfig;
+use shipline_core::git::history::{self, Commit, HistoryQuery};
 use shipline_core::git::{Git, GitError};
 
 use crate::commits::CommitMessage;

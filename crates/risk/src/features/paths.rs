@@ -31,8 +31,20 @@ const CODE_EXTENSIONS: &[&str] = &[
 const DOC_EXTENSIONS: &[&str] = &["md", "rst", "txt", "adoc", "asciidoc", "org", "tex", "man"];
 
 const DOC_NAMES: &[&str] = &[
-    "readme", "changelog", "changes", "history", "authors", "contributors", "license", "licence",
-    "copying", "notice", "contributing", "code_of_conduct", "security", "news",
+    "readme",
+    "changelog",
+    "changes",
+    "history",
+    "authors",
+    "contributors",
+    "license",
+    "licence",
+    "copying",
+    "notice",
+    "contributing",
+    "code_of_conduct",
+    "security",
+    "news",
 ];
 
 /// Classifies `path` (relative to the repository root, `/`-separated).
@@ -45,8 +57,15 @@ pub fn classify(path: &str) -> PathKind {
     if crate::deps::LockFormat::detect(path).is_some()
         || matches!(
             name,
-            "cargo.toml" | "package.json" | "pyproject.toml" | "setup.cfg" | "gemfile"
-                | "pipfile" | "pom.xml" | "build.gradle" | "build.gradle.kts"
+            "cargo.toml"
+                | "package.json"
+                | "pyproject.toml"
+                | "setup.cfg"
+                | "gemfile"
+                | "pipfile"
+                | "pom.xml"
+                | "build.gradle"
+                | "build.gradle.kts"
         )
     {
         return PathKind::Deps;
@@ -121,7 +140,9 @@ fn is_infra(lower: &str, name: &str) -> bool {
 /// Whether `path` is a database migration (by the directory conventions of common frameworks).
 pub fn is_migration(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    lower.split('/').any(|s| s == "migrations" || s == "migrate" || s == "alembic")
+    lower
+        .split('/')
+        .any(|s| s == "migrations" || s == "migrate" || s == "alembic")
         || lower.ends_with(".sql") && lower.contains("migrat")
 }
 

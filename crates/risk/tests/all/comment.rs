@@ -3,7 +3,7 @@
 
 use predicates::prelude::*;
 use shipline_testkit::fixtures::{GitHubEnv, webhook};
-use shipline_testkit::forge::{Fault, FaultKind, FakeForge};
+use shipline_testkit::forge::{FakeForge, Fault, FaultKind};
 use shipline_testkit::openapi::assert_github_conformance;
 use shipline_testkit::repo::TestRepo;
 
@@ -13,14 +13,21 @@ use crate::helpers::{lines, risk_with};
 /// the real `pull_request` payload pointed at both.
 fn pr_setup(forge: &FakeForge) -> (TestRepo, GitHubEnv, u64) {
     let repo = TestRepo::new();
-    repo.commit("feat: base").file("src/lib.rs", lines("pub fn a() {}\n", 20)).create();
+    repo.commit("feat: base")
+        .file("src/lib.rs", lines("pub fn a() {}\n", 20))
+        .create();
     let base = repo.head();
     repo.branch("feature");
-    repo.commit("feat: new thing").file("src/new.rs", lines("pub fn n() {}\n", 60)).create();
+    repo.commit("feat: new thing")
+        .file("src/new.rs", lines("pub fn n() {}\n", 60))
+        .create();
     let head = repo.head();
     let mut payload = webhook("pull_request.opened");
     let number = payload["pull_request"]["number"].as_u64().unwrap();
-    let full_name = payload["repository"]["full_name"].as_str().unwrap().to_string();
+    let full_name = payload["repository"]["full_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     payload["pull_request"]["base"]["sha"] = base.clone().into();
     payload["pull_request"]["head"]["sha"] = head.clone().into();
     {
@@ -54,7 +61,13 @@ fn comments(forge: &FakeForge, number: u64) -> Vec<String> {
         .github
         .repos
         .values()
-        .flat_map(|r| r.comments.iter().filter(|c| c.issue == number).map(|c| c.body.clone()).collect::<Vec<_>>())
+        .flat_map(|r| {
+            r.comments
+                .iter()
+                .filter(|c| c.issue == number)
+                .map(|c| c.body.clone())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -62,17 +75,25 @@ fn comments(forge: &FakeForge, number: u64) -> Vec<String> {
 fn one_sticky_comment_created_then_updated() {
     let forge = FakeForge::start();
     let (repo, env, number) = pr_setup(&forge);
-    risk_with(repo.path(), env.vars()).arg("--comment").assert().success();
+    risk_with(repo.path(), env.vars())
+        .arg("--comment")
+        .assert()
+        .success();
     let first = comments(&forge, number);
     assert_eq!(first.len(), 1);
     assert!(first[0].starts_with("<!-- shipline-risk -->"));
 
-    repo.commit("fix: follow-up").file("src/new.rs", lines("pub fn n() { 1; }\n", 61)).create();
+    repo.commit("fix: follow-up")
+        .file("src/new.rs", lines("pub fn n() { 1; }\n", 61))
+        .create();
     let mut payload: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.event_path()).unwrap()).unwrap();
     payload["pull_request"]["head"]["sha"] = repo.head().into();
     std::fs::write(env.event_path(), serde_json::to_vec(&payload).unwrap()).unwrap();
-    risk_with(repo.path(), env.vars()).arg("--comment").assert().success();
+    risk_with(repo.path(), env.vars())
+        .arg("--comment")
+        .assert()
+        .success();
     let second = comments(&forge, number);
     assert_eq!(second.len(), 1, "updated, not added");
     assert_ne!(first[0], second[0]);
@@ -89,11 +110,18 @@ fn faults_on_the_comment_write_still_leave_one() {
     let forge = FakeForge::start();
     let (repo, env, number) = pr_setup(&forge);
     forge.inject(
-        Fault::on("POST", "/api/v3/repos/*/*/issues/*/comments", FaultKind::Status(502))
-            .after()
-            .times(2),
+        Fault::on(
+            "POST",
+            "/api/v3/repos/*/*/issues/*/comments",
+            FaultKind::Status(502),
+        )
+        .after()
+        .times(2),
     );
-    risk_with(repo.path(), env.vars()).arg("--comment").assert().success();
+    risk_with(repo.path(), env.vars())
+        .arg("--comment")
+        .assert()
+        .success();
     assert_eq!(comments(&forge, number).len(), 1);
     assert_github_conformance(&forge);
 }
@@ -123,6 +151,8 @@ fn read_only_token_fails_without_a_comment() {
         .arg("--comment")
         .assert()
         .failure()
-        .stderr(predicate::str::contains("#").and(predicate::str::contains("posting the risk summary")));
+        .stderr(
+            predicate::str::contains("#").and(predicate::str::contains("posting the risk summary")),
+        );
     assert!(comments(&forge, number).is_empty());
 }

@@ -43,8 +43,14 @@ fn mr_vars(
         ("CI_MERGE_REQUEST_PROJECT_ID", project_id.to_string()),
         ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", project_id.to_string()),
         ("GITLAB_TOKEN", "glpat-test-token-0123456789".to_string()),
-        ("SHIPLINE_DOTENV", out.join("shipline.env").to_string_lossy().into_owned()),
-        ("SHIPLINE_REPORT", out.join("report.md").to_string_lossy().into_owned()),
+        (
+            "SHIPLINE_DOTENV",
+            out.join("shipline.env").to_string_lossy().into_owned(),
+        ),
+        (
+            "SHIPLINE_REPORT",
+            out.join("report.md").to_string_lossy().into_owned(),
+        ),
     ] {
         vars.insert(k.to_string(), v);
     }
@@ -57,14 +63,20 @@ fn one_mr_note_created_then_updated() {
     let forge = FakeForge::start();
     let out = tempfile::tempdir().unwrap();
     let repo = TestRepo::new();
-    repo.commit("feat: base").file("src/lib.rs", lines("pub fn a() {}\n", 20)).create();
+    repo.commit("feat: base")
+        .file("src/lib.rs", lines("pub fn a() {}\n", 20))
+        .create();
     let base = repo.head();
     repo.branch("feature");
-    repo.commit("feat: mr change").file("src/mr.rs", lines("pub fn m() {}\n", 30)).create();
+    repo.commit("feat: mr change")
+        .file("src/mr.rs", lines("pub fn m() {}\n", 30))
+        .create();
     let (project_id, iid) = {
         let mut state = forge.state();
         let project_id = state.gitlab.add_project(PROJECT);
-        state.gitlab.add_token("glpat-test-token-0123456789", "maintainer", PROJECT, 40);
+        state
+            .gitlab
+            .add_token("glpat-test-token-0123456789", "maintainer", PROJECT, 40);
         let iid = state.gitlab.add_merge_request(
             PROJECT,
             NewMergeRequest {
@@ -80,17 +92,32 @@ fn one_mr_note_created_then_updated() {
         (project_id, iid)
     };
     let vars = mr_vars(&forge, &repo, &base, (project_id, iid), out.path());
-    risk_with(repo.path(), &vars).arg("--comment").assert().success();
+    risk_with(repo.path(), &vars)
+        .arg("--comment")
+        .assert()
+        .success();
     let first = notes(&forge, iid);
     assert_eq!(first.len(), 1, "{first:?}");
     assert!(first[0].contains("mr change"));
     let dotenv = std::fs::read_to_string(out.path().join("shipline.env")).unwrap();
-    assert!(dotenv.contains("LEVEL=") && dotenv.contains("BUMP=minor"), "{dotenv}");
-    assert!(std::fs::read_to_string(out.path().join("report.md")).unwrap().contains("shipline-risk"));
+    assert!(
+        dotenv.contains("LEVEL=") && dotenv.contains("BUMP=minor"),
+        "{dotenv}"
+    );
+    assert!(
+        std::fs::read_to_string(out.path().join("report.md"))
+            .unwrap()
+            .contains("shipline-risk")
+    );
 
-    repo.commit("fix: mr follow-up").file("src/mr.rs", lines("pub fn m() { 2; }\n", 31)).create();
+    repo.commit("fix: mr follow-up")
+        .file("src/mr.rs", lines("pub fn m() { 2; }\n", 31))
+        .create();
     let vars = mr_vars(&forge, &repo, &base, (project_id, iid), out.path());
-    risk_with(repo.path(), &vars).arg("--comment").assert().success();
+    risk_with(repo.path(), &vars)
+        .arg("--comment")
+        .assert()
+        .success();
     let second = notes(&forge, iid);
     assert_eq!(second.len(), 1);
     assert!(second[0].contains("mr follow-up"));

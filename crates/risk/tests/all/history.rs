@@ -1,25 +1,39 @@
 //! `shipline-risk history`: one line per non-merge commit; code changes outrank docs and tests.
 
 use crate::helpers::{lines, risk};
-use shipline_testkit::repo::{MergeStyle, PrSpec, TestRepo};
 use shipline_testkit::repo::CommitSpec;
+use shipline_testkit::repo::{MergeStyle, PrSpec, TestRepo};
 
 #[test]
 fn one_line_per_non_merge_commit_with_features() {
     let repo = TestRepo::new();
-    repo.commit("feat: core").file("src/core.rs", lines("pub fn c() {}\n", 200)).create();
-    repo.commit("docs: guide").file("docs/guide.md", lines("text\n", 200)).create();
-    repo.commit("test: more").file("tests/t.rs", lines("#[test] fn t() {}\n", 200)).create();
+    repo.commit("feat: core")
+        .file("src/core.rs", lines("pub fn c() {}\n", 200))
+        .create();
+    repo.commit("docs: guide")
+        .file("docs/guide.md", lines("text\n", 200))
+        .create();
+    repo.commit("test: more")
+        .file("tests/t.rs", lines("#[test] fn t() {}\n", 200))
+        .create();
     repo.merge_pr(PrSpec {
         number: 4,
         title: "fix: parsing".into(),
         branch: "fix".into(),
-        commits: vec![CommitSpec::new("fix: parsing").file("src/core.rs", lines("pub fn d() {}\n", 210))],
+        commits: vec![
+            CommitSpec::new("fix: parsing").file("src/core.rs", lines("pub fn d() {}\n", 210)),
+        ],
         style: MergeStyle::Merge,
     });
-    let out = risk(repo.path()).args(["history", "--format", "jsonl"]).assert().success();
+    let out = risk(repo.path())
+        .args(["history", "--format", "jsonl"])
+        .assert()
+        .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 4, "{text}");
     let score = |i: usize| rows[i]["score"].as_f64().unwrap();
     for row in &rows {

@@ -11,7 +11,10 @@ fn latest_tag_to_head_by_default() {
         .commit("fix: handle empty input")
         .file("src/lib.rs", lines("pub fn a() { let _ = 1; }\n", 41))
         .create();
-    let out = risk(repo.path()).args(["--format", "json"]).assert().success();
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["base"], repo.rev("v1.0.0"));
     assert_eq!(json["head"], fix);
@@ -37,8 +40,13 @@ fn flags_override_the_range() {
 #[test]
 fn whole_history_without_tags() {
     let repo = shipline_testkit::repo::TestRepo::new();
-    repo.commit("feat: start").file("src/main.rs", "fn main() {}\n").create();
-    let out = risk(repo.path()).args(["--format", "json"]).assert().success();
+    repo.commit("feat: start")
+        .file("src/main.rs", "fn main() {}\n")
+        .create();
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["base"], serde_json::Value::Null);
     assert_eq!(json["base_source"]["kind"], "whole_history");

@@ -11,7 +11,9 @@ use crate::helpers::risk_with;
 fn three_hundred_commits_with_120_prs_within_budget() {
     let forge = FakeForge::start();
     let repo = TestRepo::new();
-    repo.commit("chore: start").file("README.md", "x\n").create();
+    repo.commit("chore: start")
+        .file("README.md", "x\n")
+        .create();
     repo.tag("v1.0.0");
     for i in 0..300 {
         // Every fifth-ish commit a squash-merged PR: 120 PRs named in subjects, 180 without.
@@ -21,11 +23,17 @@ fn three_hundred_commits_with_120_prs_within_budget() {
             format!("fix: change {i}")
         };
         repo.commit(&subject)
-            .file(format!("src/m{}.rs", i % 17), format!("pub fn f{i}() {{}}\n"))
+            .file(
+                format!("src/m{}.rs", i % 17),
+                format!("pub fn f{i}() {{}}\n"),
+            )
             .create();
     }
     let payload = webhook("push");
-    let full_name = payload["repository"]["full_name"].as_str().unwrap().to_string();
+    let full_name = payload["repository"]["full_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     forge.state().github.add_repo(&full_name);
     let mut env = GitHubEnv::for_event("push", &payload);
     env.set("GITHUB_API_URL", &forge.github_api_url())
@@ -41,12 +49,19 @@ fn three_hundred_commits_with_120_prs_within_budget() {
     assert_eq!(json["changes"].as_array().unwrap().len(), 300);
     let requests = forge.requests();
     let graphql = forge.requests_to("POST", "/api/graphql");
-    assert_eq!(graphql.len(), 2, "180 commits without a PR number: two batches of 100");
+    assert_eq!(
+        graphql.len(),
+        2,
+        "180 commits without a PR number: two batches of 100"
+    );
     assert!(
         requests.len() <= 2 + 3,
         "{} requests: {:?}",
         requests.len(),
-        requests.iter().map(|r| format!("{} {}", r.method, r.path)).collect::<Vec<_>>()
+        requests
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
     );
     assert_github_conformance(&forge);
 }
