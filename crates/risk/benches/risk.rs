@@ -37,7 +37,11 @@ fn run(mut cmd: Command, timer: bool) -> Measure {
         .output()
         .expect("run the measured command");
     let seconds = start.elapsed().as_secs_f64();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let peak_kb = String::from_utf8_lossy(&out.stderr)
         .lines()
         .last()
@@ -77,9 +81,15 @@ fn main() {
         let (mut risk_kb, mut git_kb) = (0, 0);
         for _ in 0..3 {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_shipline-risk"));
-            cmd.args(["history", "--format", "jsonl", "--max-commits", &n.to_string()])
-                .arg("--repo")
-                .arg(&repo);
+            cmd.args([
+                "history",
+                "--format",
+                "jsonl",
+                "--max-commits",
+                &n.to_string(),
+            ])
+            .arg("--repo")
+            .arg(&repo);
             let m = run(cmd, timer);
             risk = risk.min(m.seconds);
             risk_kb = risk_kb.max(m.peak_kb);

@@ -246,3 +246,68 @@ fn deps_section(report: &Report) -> String {
     s.push_str("\n</details>\n");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Reason;
+    use crate::range::BaseSource;
+    use crate::version::Bump;
+    use shipline_core::config::RiskLevel;
+
+    fn change(i: usize) -> Change {
+        Change {
+            sha: format!("{i:040x}"),
+            pr: if i % 2 == 0 { Some(i as u64) } else { None },
+            title: format!("change number {i} with a long enough title to fill the table rows"),
+            kind: Some("feat".into()),
+            breaking: false,
+            author: "Ada".into(),
+            score: (i % 100) as f64,
+            level: RiskLevel::Medium,
+            reasons: vec![Reason {
+                code: "code_size".into(),
+                message: "changes 10 line(s) of code".into(),
+                weight: 4.2,
+            }],
+            features: Default::default(),
+            section: crate::commits::Section::Features,
+        }
+    }
+
+    fn report(n: usize) -> Report {
+        Report {
+            base: Some("a".repeat(40)),
+            head: "b".repeat(40),
+            base_source: BaseSource::Flag,
+            score: 70.0,
+            level: RiskLevel::High,
+            bump: Bump::Minor,
+            current_version: Some("1.0.0".into()),
+            next_version: Some("1.1.0".into()),
+            changes: (0..n).map(change).collect(),
+            reasons: Vec::new(),
+            dependencies: Vec::new(),
+            lookback: 1000,
+        }
+    }
+
+    #[test]
+    fn a_3000_change_release_is_trimmed_under_the_limit_with_a_note() {
+        let md = markdown(&report(3_000));
+        assert!(md.chars().count() <= COMMENT_LIMIT);
+        assert!(md.starts_with(MARKER));
+        assert!(md.contains("Trimmed to stay under"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+    }
+
+    #[test]
+    fn a_small_release_is_not_trimmed() {
+        let md = markdown(&report(3));
+        assert!(!md.contains("Trimmed"));
+        assert!(md.contains("1.0.0 → **1.1.0**"));
+    }
+}

@@ -1,5 +1,7 @@
 //! Which commits a run reports on: tags, flags, empty ranges, unknown refs, shallow clones.
 
+use std::os::unix::ffi::OsStrExt;
+
 use predicates::prelude::*;
 
 use crate::helpers::{lines, released_repo, risk};
@@ -106,4 +108,95 @@ fn shallow_clone_without_origin_fails_with_the_fix() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("fetch-depth: 0"));
+}
+
+#[test]
+fn last_successful_production_deployment_to_head() {
+    use shipline_core::forge::DeploymentState;
+    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
+
+    let repo = released_repo();
+    let deployed = repo
+        .commit("feat: shipped already")
+        .file("src/shipped.rs", lines("pub fn s() {}\n", 10))
+        .create();
+    repo.commit("feat: not yet shipped")
+        .file("src/pending.rs", lines("pub fn p() {}\n", 10))
+        .create();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ledger = Ledger::git(repo.git(), None);
+        let record = ledger
+            .start(&NewDeploymentRecord {
+                environment: "production".into(),
+                sha: deployed.clone(),
+                creator: "ci".into(),
+                production: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        ledger
+            .transition(
+                &record.id,
+                &TransitionRequest::new(DeploymentState::Success),
+            )
+            .await
+            .unwrap();
+    });
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["base"], deployed);
+    assert_eq!(json["base_source"]["kind"], "deployment");
+    let changes = json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["title"], "not yet shipped");
+}
+
+#[test]
+fn binary_files_and_non_utf8_paths() {
+    let repo = shipline_testkit::repo::TestRepo::new();
+    repo.commit("feat: start")
+        .file("src/lib.rs", lines("pub fn a() {}\n", 5))
+        .create();
+    repo.tag("v0.1.0");
+    repo.commit("feat: logo")
+        .binary("assets/logo.png", [0u8, 159, 146, 150, 0, 1, 2, 3])
+        .create();
+    // A file name that is not UTF-8, committed with the git CLI.
+    let name = std::ffi::OsStr::from_bytes(b"src/caf\xe9.rs");
+    std::fs::write(repo.path().join(name), "pub fn c() {}\n").unwrap();
+    let add = std::process::Command::new("git")
+        .arg("add")
+        .arg(name)
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    repo.run(["commit", "-q", "-m", "feat: latin-1 file name"]);
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let changes = json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2);
+    let logo = changes.iter().find(|c| c["title"] == "logo").unwrap();
+    assert!(
+        logo["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "binary")
+    );
+    let history = risk(repo.path()).arg("history").assert().success();
+    assert_eq!(
+        String::from_utf8_lossy(&history.get_output().stdout)
+            .lines()
+            .count(),
+        3
+    );
 }
