@@ -258,7 +258,7 @@ mod tests {
     fn change(i: usize) -> Change {
         Change {
             sha: format!("{i:040x}"),
-            pr: if i % 2 == 0 { Some(i as u64) } else { None },
+            pr: i.is_multiple_of(2).then_some(i as u64),
             title: format!("change number {i} with a long enough title to fill the table rows"),
             kind: Some("feat".into()),
             breaking: false,
