@@ -2,12 +2,40 @@
 //!
 //! shipline-risk reads a range of history and answers the questions a reviewer or a release manager
 //! asks before shipping: which changes are in it and of what kind ([`commits`]), what the next
-//! version should be ([`version`]), and which third-party code moved with it ([`deps`]). These
-//! modules are pure: they take the text of commit messages, tag names and file contents and return
-//! typed values, so the parts that read git or talk to a forge stay thin and these rules stay
-//! testable on their own.
+//! version should be ([`version`]), which third-party code moved with it ([`deps`]), and how risky
+//! each change is compared with the repository's own past ([`features`], [`model`],
+//! [`calibrate`]). The message, version and lockfile modules are pure; [`scan`] reads git once,
+//! [`range`] decides what to read, [`report`] and [`render`] produce what people see, and
+//! [`run`] ties them to the CI context, the forge and the outputs.
 #![deny(missing_docs)]
 
+pub mod audit;
+pub mod calibrate;
+pub mod cli;
 pub mod commits;
 pub mod deps;
+pub mod features;
+pub mod model;
+pub mod range;
+pub mod release;
+pub mod render;
+pub mod report;
+pub mod run;
+pub mod scan;
 pub mod version;
+
+use shipline_core::git::GitError;
+
+/// What went wrong producing a risk report.
+#[derive(Debug, thiserror::Error)]
+pub enum RiskError {
+    /// git failed (unknown revision, shallow clone, ...).
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// Writing the report failed.
+    #[error("cannot write the report: {0}")]
+    Write(#[source] std::io::Error),
+    /// Encoding the report failed.
+    #[error("cannot encode the report: {0}")]
+    Io(String),
+}

@@ -481,6 +481,11 @@ where
             }
         };
         let cut_short = !matches!(parsed, Ok(true));
+        if cut_short {
+            // Kill before waiting for stderr: git may be blocked writing output nobody reads,
+            // and then never closes stderr.
+            let _ = child.kill();
+        }
         finish_child(
             &mut child,
             cut_short,

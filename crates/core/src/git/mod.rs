@@ -66,14 +66,22 @@ impl Git {
         Self { dir: dir.into() }
     }
 
-    /// Opens the work tree that contains `dir`, failing clearly when there is none.
+    /// Opens the work tree that contains `dir` (or, for a bare repository such as a mirror,
+    /// the repository itself), failing clearly when there is none.
     pub fn discover(dir: impl AsRef<Path>) -> Result<Self, GitError> {
         let dir = dir.as_ref();
         let probe = Self::new(dir);
         match probe.run(["rev-parse", "--show-toplevel"]) {
             Ok(top) => Ok(Self::new(top.trim())),
             Err(GitError::Command { .. }) => {
-                Err(GitError::NotARepository(dir.display().to_string()))
+                // History can be read from a bare repository too; only a work tree is missing.
+                match probe.run(["rev-parse", "--is-bare-repository", "--absolute-git-dir"]) {
+                    Ok(out) if out.lines().next() == Some("true") => {
+                        let git_dir = out.lines().nth(1).unwrap_or_default().trim();
+                        Ok(Self::new(git_dir))
+                    }
+                    _ => Err(GitError::NotARepository(dir.display().to_string())),
+                }
             }
             Err(other) => Err(other),
         }

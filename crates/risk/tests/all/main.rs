@@ -1,5 +1,12 @@
 //! Integration tests of shipline-risk, one module per concept.
 
+mod comment;
 mod commits;
 mod deps;
+mod gitlab;
+mod helpers;
+mod history;
+mod range;
+mod report;
+mod requests;
 mod version;

@@ -165,20 +165,27 @@ fn commit_from_header(fields: Vec<String>) -> Result<Commit, String> {
 fn parse_time(raw: &str) -> Option<GitTime> {
     let (secs, zone) = raw.trim().split_once(' ')?;
     let seconds = secs.parse().ok()?;
+    // Old tools wrote malformed zones (`+51800`); the instant is still right, so such a zone
+    // reads as UTC rather than failing the whole history.
+    let offset_minutes = parse_zone(zone).unwrap_or(0);
+    Some(GitTime {
+        seconds,
+        offset_minutes,
+    })
+}
+
+fn parse_zone(zone: &str) -> Option<i32> {
     let (sign, digits) = match zone.as_bytes().first()? {
         b'+' => (1, &zone[1..]),
         b'-' => (-1, &zone[1..]),
         _ => return None,
     };
-    if digits.len() != 4 {
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let hours: i32 = digits[..2].parse().ok()?;
     let minutes: i32 = digits[2..].parse().ok()?;
-    Some(GitTime {
-        seconds,
-        offset_minutes: sign * (hours * 60 + minutes),
-    })
+    Some(sign * (hours * 60 + minutes))
 }
 
 /// Subject as git's `%s` (first paragraph, lines joined by spaces) and the body after it.
@@ -263,6 +270,9 @@ mod tests {
     fn parses_times() {
         let t = parse_time("1 -0030").unwrap();
         assert_eq!((t.seconds, t.offset_minutes), (1, -30));
-        assert!(parse_time("1 0030").is_none());
+        // Malformed zones from old tools keep the instant and read as UTC.
+        assert_eq!(parse_time("1 0030").unwrap().offset_minutes, 0);
+        assert_eq!(parse_time("1313584730 +51800").unwrap().offset_minutes, 0);
+        assert!(parse_time("x +0000").is_none());
     }
 }

@@ -1,0 +1,117 @@
+//! shipline-risk vs `git log --numstat` over the same ranges, in one run.
+//!
+//! Builds a 20,000-commit synthetic repository with fast-import (or uses
+//! `SHIPLINE_BENCH_REPO=/path/to/repo`), then for the newest 1,000 and 20,000 commits times, best
+//! of 3: `shipline-risk history --max-commits N` (reading the history, computing every change's
+//! features and scores, printing JSON lines), and `git log --numstat -M -n N` with its output read
+//! and discarded. Prints the seconds, the ratio and the peak memory of each (the largest process
+//! of the measured tree, from `/usr/bin/time -f %M` when it is installed).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use shipline_testkit::repo::{FastImportSpec, fast_import};
+
+struct Measure {
+    seconds: f64,
+    peak_kb: u64,
+}
+
+fn run(mut cmd: Command, timer: bool) -> Measure {
+    let mut full = if timer {
+        let mut t = Command::new("/usr/bin/time");
+        t.arg("-f").arg("%M").arg(cmd.get_program());
+        t.args(cmd.get_args());
+        if let Some(dir) = cmd.get_current_dir() {
+            t.current_dir(dir);
+        }
+        t
+    } else {
+        std::mem::replace(&mut cmd, Command::new("true"))
+    };
+    let start = Instant::now();
+    let out = full
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run the measured command");
+    let seconds = start.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let peak_kb = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    Measure { seconds, peak_kb }
+}
+
+fn main() {
+    let _keep;
+    let repo: PathBuf = match std::env::var_os("SHIPLINE_BENCH_REPO") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let start = Instant::now();
+            let summary = fast_import(dir.path(), &FastImportSpec::new(20_000));
+            println!(
+                "generated {} commits ({} merges) with fast-import in {:.1}s",
+                summary.commits,
+                summary.merges,
+                start.elapsed().as_secs_f64()
+            );
+            let path = dir.path().to_path_buf();
+            _keep = dir;
+            path
+        }
+    };
+    let timer = Path::new("/usr/bin/time").exists();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("repository: {}, {cores} cores", repo.display());
+    println!(
+        "{:>8} | {:>12} {:>10} | {:>12} {:>10} | {:>6}",
+        "commits", "risk (s)", "risk MB", "git log (s)", "git MB", "ratio"
+    );
+    for n in [1_000usize, 20_000] {
+        let (mut risk, mut git) = (f64::MAX, f64::MAX);
+        let (mut risk_kb, mut git_kb) = (0, 0);
+        for _ in 0..3 {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_shipline-risk"));
+            cmd.args([
+                "history",
+                "--format",
+                "jsonl",
+                "--max-commits",
+                &n.to_string(),
+            ])
+            .arg("--repo")
+            .arg(&repo);
+            let m = run(cmd, timer);
+            risk = risk.min(m.seconds);
+            risk_kb = risk_kb.max(m.peak_kb);
+
+            let mut cmd = Command::new("git");
+            cmd.current_dir(&repo).args([
+                "log",
+                "--numstat",
+                "-M",
+                "--no-color",
+                &format!("--max-count={n}"),
+                "HEAD",
+            ]);
+            let m = run(cmd, timer);
+            git = git.min(m.seconds);
+            git_kb = git_kb.max(m.peak_kb);
+        }
+        println!(
+            "{n:>8} | {risk:>12.3} {:>10.1} | {git:>12.3} {:>10.1} | {:>6.2}",
+            risk_kb as f64 / 1024.0,
+            git_kb as f64 / 1024.0,
+            risk / git
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Which commits the report is about.
+//!
+//! A reviewer wants what the PR/MR adds; a release manager wants what has not reached production
+//! yet. Without flags the range is, in order: the PR/MR's base..head; the last successful
+//! `production` deployment in the ledger..HEAD; the latest version tag..HEAD; the whole history.
+//! `--base`/`--head` override. Shallow clones are deepened first (or fail with the checkout
+//! setting to change), and unknown revisions name the flag they came from.
+
+use serde::Serialize;
+use shipline_core::app::App;
+use shipline_core::git::{Git, GitError, shallow};
+
+use crate::version::TagScheme;
+
+/// Where the lower end of the range came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum BaseSource {
+    /// `--base`.
+    Flag,
+    /// The PR/MR's base.
+    ChangeRequest {
+        /// The PR/MR number.
+        number: u64,
+    },
+    /// The last successful production deployment.
+    Deployment {
+        /// Its id in the ledger.
+        id: String,
+    },
+    /// The latest version tag.
+    Tag {
+        /// The tag name.
+        tag: String,
+    },
+    /// No base: the whole history.
+    WholeHistory,
+}
+
+/// A resolved range: full SHAs and where the base came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Range {
+    /// Exclusive lower end; `None` for the whole history.
+    pub base: Option<String>,
+    /// Inclusive upper end.
+    pub head: String,
+    /// Why this base.
+    pub source: BaseSource,
+}
+
+/// Resolves the range for this run (see the module docs).
+pub async fn resolve(
+    app: &App,
+    git: &Git,
+    base_flag: Option<&str>,
+    head_flag: Option<&str>,
+) -> anyhow::Result<Range> {
+    let ctx = &app.ctx;
+    let pr = ctx.pull_request().filter(|_| ctx.is_change_request());
+    let head_rev = match (head_flag, pr) {
+        (Some(head), _) => head.to_string(),
+        (None, Some(pr)) => pr.head_sha.clone(),
+        (None, None) => "HEAD".to_string(),
+    };
+    let (base_rev, source) = match (base_flag, pr) {
+        (Some(base), _) => (Some(base.to_string()), BaseSource::Flag),
+        (None, Some(pr)) => match pr.base_sha.clone().or_else(|| ctx.base_sha.clone()) {
+            Some(base) => (Some(base), BaseSource::ChangeRequest { number: pr.number }),
+            None => (None, BaseSource::WholeHistory),
+        },
+        (None, None) => (None, BaseSource::WholeHistory),
+    };
+    shallow::ensure_range(git, base_rev.as_deref(), &head_rev)?;
+    let head = resolve_flag(git, &head_rev, "--head")?;
+    if let Some(base_rev) = base_rev {
+        let base = resolve_flag(git, &base_rev, "--base")?;
+        return Ok(Range {
+            base: Some(base),
+            head,
+            source,
+        });
+    }
+
+    if let Some((sha, id)) = last_production(app, git).await {
+        return Ok(Range {
+            base: Some(sha),
+            head,
+            source: BaseSource::Deployment { id },
+        });
+    }
+    if let Some(tagged) = latest_tag(git, &head)? {
+        let base = git.resolve(&tagged.tag)?;
+        return Ok(Range {
+            base: Some(base),
+            head,
+            source: BaseSource::Tag { tag: tagged.tag },
+        });
+    }
+    Ok(Range {
+        base: None,
+        head,
+        source: BaseSource::WholeHistory,
+    })
+}
+
+fn resolve_flag(git: &Git, rev: &str, flag: &str) -> anyhow::Result<String> {
+    git.resolve(rev)
+        .map_err(|err| anyhow::Error::new(err).context(format!("resolving {flag} `{rev}`")))
+}
+
+/// The SHA and id of the last successful production deployment, when the ledger has one that
+/// this clone knows. A ledger that cannot be read is reported and skipped: the tag fallback
+/// still gives a useful report.
+async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
+    let ledger = match app.ledger() {
+        Ok(ledger) => ledger,
+        Err(err) => {
+            app.outputs
+                .log()
+                .warn(&format!("not reading the deployment ledger: {err}"));
+            return None;
+        }
+    };
+    match ledger.last_successful("production").await {
+        Ok(Some(record)) => match git.resolve(&record.sha) {
+            Ok(sha) => Some((sha, record.id)),
+            Err(_) => {
+                app.outputs.log().warn(&format!(
+                    "the last production deployment ({}) is at {}, which this clone does not have; falling back to tags",
+                    record.id, record.sha
+                ));
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(err) => {
+            app.outputs
+                .log()
+                .warn(&format!("cannot read production deployments: {err}"));
+            None
+        }
+    }
+}
+
+/// The highest version tag reachable from `head`.
+pub fn latest_tag(
+    git: &Git,
+    head: &str,
+) -> Result<Option<crate::version::TaggedVersion>, GitError> {
+    let tags = git.run(["tag", "--merged", head])?;
+    Ok(TagScheme::default().latest(tags.lines().map(str::trim)))
+}

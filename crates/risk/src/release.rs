@@ -1,0 +1,141 @@
+//! The main command: the report for a range, printed, summarised, posted and checked.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use shipline_core::app::{App, exit, print_stdout};
+use shipline_core::context::Runtime;
+use shipline_core::forge::{Forge, ForgeKind};
+use shipline_core::git::Git;
+
+use crate::cli::{Cli, Format};
+use crate::render::{MARKER, markdown};
+use crate::report::{Report, apply_prs, build};
+
+/// Runs the report and returns the exit code (3 when above `--fail-above`).
+pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
+    if matches!(cli.format, Some(Format::Jsonl)) {
+        anyhow::bail!("--format jsonl is for `shipline-risk history`; use markdown or json");
+    }
+    // Check everything a comment or label needs before doing any work, so nothing is half-posted.
+    let target = if cli.comment || cli.label {
+        Some(comment_target(app)?)
+    } else {
+        None
+    };
+    let forge = match &target {
+        Some((forge, _)) => Some(forge.clone()),
+        None => app.forge_with_token().unwrap_or(None),
+    };
+
+    let range = crate::range::resolve(app, git, cli.base.as_deref(), cli.head.as_deref()).await?;
+    let mut report = {
+        let (git, range, config) = (git.clone(), range.clone(), app.config.risk.clone());
+        tokio::task::spawn_blocking(move || build(&git, &range, &config))
+            .await
+            .context("the report task stopped")??
+    };
+    if let Some(forge) = &forge {
+        lookup_prs(app, forge, &mut report).await;
+    }
+
+    let md = markdown(&report);
+    let text = match cli.format.unwrap_or(Format::Markdown) {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        _ => md.clone(),
+    };
+    if app.outputs.runtime() != Runtime::Local {
+        app.outputs.summary(&md)?;
+    }
+    print_stdout(&text)?;
+    app.outputs.set("score", &format!("{:.0}", report.score))?;
+    app.outputs.set("level", report.level.as_str())?;
+    app.outputs.set("bump", bump_name(&report))?;
+    app.outputs
+        .set("next-version", report.next_version.as_deref().unwrap_or(""))?;
+
+    if let Some((forge, number)) = &target {
+        if cli.comment {
+            forge
+                .upsert_sticky_comment(*number, MARKER, &md)
+                .await
+                .with_context(|| format!("posting the risk summary on #{number}"))?;
+        }
+        if cli.label && !report.changes.is_empty() {
+            let label = format!("risk:{}", report.level);
+            forge
+                .add_labels(*number, std::slice::from_ref(&label))
+                .await
+                .with_context(|| format!("adding the label `{label}` to #{number}"))?;
+        }
+    }
+    match cli.fail_above {
+        Some(limit) if report.level > limit => {
+            app.outputs.error(&format!(
+                "release risk is {} ({:.0}/100), above --fail-above {}",
+                report.level, report.score, limit
+            ));
+            Ok(exit::BLOCKED)
+        }
+        _ => Ok(exit::OK),
+    }
+}
+
+fn bump_name(report: &Report) -> &'static str {
+    match report.bump {
+        crate::version::Bump::None => "none",
+        crate::version::Bump::Patch => "patch",
+        crate::version::Bump::Minor => "minor",
+        crate::version::Bump::Major => "major",
+    }
+}
+
+/// The forge and PR/MR number a comment or label goes to, or the reason there is none.
+fn comment_target(app: &App) -> anyhow::Result<(Forge, u64)> {
+    let number = match (app.ctx.is_change_request(), app.ctx.number) {
+        (true, Some(number)) => number,
+        _ => anyhow::bail!(
+            "--comment and --label need a pull request (GitHub `pull_request` event) or a merge request pipeline (GitLab); this run is a {} event",
+            app.ctx.event
+        ),
+    };
+    let Some(forge) = app.forge_with_token()? else {
+        let hint = match app.ctx.forge {
+            Some(ForgeKind::GitLab) => {
+                "set GITLAB_TOKEN to a project access token with the `api` scope (CI_JOB_TOKEN cannot write MR notes)"
+            }
+            _ => {
+                "set GITHUB_TOKEN (env: GITHUB_TOKEN: ${{ github.token }}) and grant `permissions: pull-requests: write`"
+            }
+        };
+        anyhow::bail!("--comment/--label need a token to write to #{number}: {hint}");
+    };
+    Ok((forge, number))
+}
+
+/// Asks the forge for the PRs of the changes whose messages name none, in batched requests.
+/// A failure here only loses PR numbers, so it is reported and the report goes on.
+async fn lookup_prs(app: &App, forge: &Forge, report: &mut Report) {
+    let missing: Vec<String> = report
+        .changes
+        .iter()
+        .filter(|c| c.pr.is_none())
+        .map(|c| c.sha.clone())
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    match forge.pull_requests_for_commits(&missing).await {
+        Ok(found) => {
+            let prs: BTreeMap<String, u64> = found
+                .into_iter()
+                .filter_map(|(sha, prs)| Some((sha, prs.first()?.number)))
+                .collect();
+            apply_prs(report, &prs);
+        }
+        Err(err) => app.outputs.log().warn(&format!(
+            "could not look up the PRs of {} commit(s): {err}",
+            missing.len()
+        )),
+    }
+}

@@ -1,0 +1,313 @@
+//! The Markdown summary: one screen on top (level, score, bump, next version, top risks), the
+//! details folded into `<details>` sections, always under GitHub's comment size limit.
+
+use std::fmt::Write;
+
+use crate::commits::Section;
+use crate::report::{Change, Report};
+
+/// The hidden marker that identifies the sticky comment.
+pub const MARKER: &str = "<!-- shipline-risk -->";
+
+/// GitHub's limit on a comment body, in characters.
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// Room kept for the trimming note and the closing tags.
+const RESERVE: usize = 1_024;
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+fn badge(level: shipline_core::config::RiskLevel) -> &'static str {
+    use shipline_core::config::RiskLevel::*;
+    match level {
+        Low => "🟢 low",
+        Medium => "🟡 medium",
+        High => "🟠 high",
+        Critical => "🔴 critical",
+    }
+}
+
+/// Markdown-safe one-line text (no table breaks, no HTML).
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The summary of an empty range.
+pub fn nothing_to_ship(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}\n## shipline-risk: nothing to ship\n");
+    let _ = writeln!(
+        out,
+        "No commits between `{}` and `{}`.",
+        report.base.as_deref().map(short).unwrap_or("(root)"),
+        short(&report.head)
+    );
+    out
+}
+
+/// Renders the report; the result is never longer than [`COMMENT_LIMIT`] characters.
+pub fn markdown(report: &Report) -> String {
+    if report.changes.is_empty() {
+        return nothing_to_ship(report);
+    }
+    let mut top = String::new();
+    let _ = writeln!(top, "{MARKER}");
+    let _ = writeln!(
+        top,
+        "## shipline-risk: {} ({:.0}/100)\n",
+        badge(report.level),
+        report.score
+    );
+    let range = match &report.base {
+        Some(base) => format!("`{}..{}`", short(base), short(&report.head)),
+        None => format!("the whole history up to `{}`", short(&report.head)),
+    };
+    let version = match (&report.current_version, &report.next_version) {
+        (Some(cur), Some(next)) => format!("{cur} → **{next}**"),
+        (None, Some(next)) => format!("**{next}** (first release)"),
+        (Some(cur), None) => format!("{cur} (nothing to release)"),
+        (None, None) => "no release".into(),
+    };
+    let _ = writeln!(
+        top,
+        "| | |\n|---|---|\n| Changes | {} in {range} |\n| Bump | {:?} |\n| Version | {version} |\n| Risk | {} · {:.0}/100 (percentile among the last {} changes) |\n",
+        report.changes.len(),
+        report.bump,
+        badge(report.level),
+        report.score,
+        report.lookback
+    );
+    let _ = writeln!(top, "**Top risks**\n");
+    for r in report.reasons.iter().take(3) {
+        let _ = writeln!(top, "- {}", cell(&r.message));
+    }
+    let mut riskiest: Vec<&Change> = report.changes.iter().collect();
+    riskiest.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for c in riskiest.iter().take(3) {
+        let _ = writeln!(
+            top,
+            "- `{}` {} — {:.0} ({}): {}",
+            short(&c.sha),
+            cell(&c.title),
+            c.score,
+            c.level,
+            c.reasons
+                .first()
+                .map(|r| cell(&r.message))
+                .unwrap_or_default()
+        );
+    }
+    let breaking: Vec<&Change> = report.changes.iter().filter(|c| c.breaking).collect();
+    if !breaking.is_empty() {
+        let _ = writeln!(top, "\n⚠️ **{} breaking change(s)**", breaking.len());
+    }
+
+    let mut sections = Vec::new();
+    sections.push(changes_section(report));
+    sections.push(scores_section(&riskiest));
+    if !report.dependencies.is_empty() {
+        sections.push(deps_section(report));
+    }
+    let direct: Vec<&Change> = report.changes.iter().filter(|c| c.pr.is_none()).collect();
+    if !direct.is_empty() {
+        let mut s = format!(
+            "<details><summary>Direct pushes ({})</summary>\n\n",
+            direct.len()
+        );
+        for c in direct {
+            let _ = writeln!(
+                s,
+                "- `{}` {} ({})",
+                short(&c.sha),
+                cell(&c.title),
+                cell(&c.author)
+            );
+        }
+        s.push_str("\n</details>\n");
+        sections.push(s);
+    }
+
+    let mut out = top;
+    out.push('\n');
+    let budget = COMMENT_LIMIT - RESERVE;
+    let mut trimmed = false;
+    for section in sections {
+        if out.chars().count() + section.chars().count() <= budget {
+            out.push_str(&section);
+            out.push('\n');
+        } else {
+            // Keep as many whole lines of the section as fit, closed properly.
+            let room = budget.saturating_sub(out.chars().count() + 32);
+            let mut part = String::new();
+            for line in section.lines() {
+                if part.chars().count() + line.chars().count() + 1 > room {
+                    break;
+                }
+                part.push_str(line);
+                part.push('\n');
+            }
+            if part.contains("<details>") {
+                out.push_str(&part);
+                out.push_str("\n</details>\n");
+            }
+            trimmed = true;
+            break;
+        }
+    }
+    if trimmed {
+        let _ = writeln!(
+            out,
+            "\n_Trimmed to stay under the {COMMENT_LIMIT}-character comment limit: run `shipline-risk --format json` for everything._"
+        );
+    }
+    out
+}
+
+fn changes_section(report: &Report) -> String {
+    let mut s = format!(
+        "<details><summary>Changes by type ({})</summary>\n\n",
+        report.changes.len()
+    );
+    let mut groups: Vec<(Section, Vec<&Change>)> = Vec::new();
+    for c in &report.changes {
+        let section = c.section;
+        match groups.iter_mut().find(|(s, _)| *s == section) {
+            Some((_, list)) => list.push(c),
+            None => groups.push((section, vec![c])),
+        }
+    }
+    groups.sort_by_key(|(section, _)| *section);
+    for (section, list) in groups {
+        let _ = writeln!(s, "**{}**\n", section.title());
+        for c in list {
+            let pr = c.pr.map(|n| format!(" (#{n})")).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "- `{}` {}{pr} — {}",
+                short(&c.sha),
+                cell(&c.title),
+                cell(&c.author)
+            );
+        }
+        s.push('\n');
+    }
+    s.push_str("</details>\n");
+    s
+}
+
+fn scores_section(riskiest: &[&Change]) -> String {
+    let mut s = String::from(
+        "<details><summary>Risk per change</summary>\n\n| Change | Score | Level | Reasons |\n|---|---|---|---|\n",
+    );
+    for c in riskiest {
+        let reasons = c
+            .reasons
+            .iter()
+            .take(3)
+            .map(|r| format!("{} ({:+.1})", cell(&r.message), r.weight))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let _ = writeln!(
+            s,
+            "| `{}` {} | {:.0} | {} | {} |",
+            short(&c.sha),
+            cell(&c.title),
+            c.score,
+            c.level,
+            reasons
+        );
+    }
+    s.push_str("\n</details>\n");
+    s
+}
+
+fn deps_section(report: &Report) -> String {
+    let mut s = format!(
+        "<details><summary>Dependencies ({})</summary>\n\n| Package | Change | From | To | File |\n|---|---|---|---|---|\n",
+        report.dependencies.len()
+    );
+    for d in &report.dependencies {
+        let _ = writeln!(
+            s,
+            "| {}{} | {:?} | {} | {} | {} |",
+            cell(&d.name),
+            if d.major { " ⚠️ major" } else { "" },
+            d.kind,
+            cell(d.from.as_deref().unwrap_or("")),
+            cell(d.to.as_deref().unwrap_or("")),
+            cell(&d.file)
+        );
+    }
+    s.push_str("\n</details>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Reason;
+    use crate::range::BaseSource;
+    use crate::version::Bump;
+    use shipline_core::config::RiskLevel;
+
+    fn change(i: usize) -> Change {
+        Change {
+            sha: format!("{i:040x}"),
+            pr: i.is_multiple_of(2).then_some(i as u64),
+            title: format!("change number {i} with a long enough title to fill the table rows"),
+            kind: Some("feat".into()),
+            breaking: false,
+            author: "Ada".into(),
+            score: (i % 100) as f64,
+            level: RiskLevel::Medium,
+            reasons: vec![Reason {
+                code: "code_size".into(),
+                message: "changes 10 line(s) of code".into(),
+                weight: 4.2,
+            }],
+            features: Default::default(),
+            section: crate::commits::Section::Features,
+        }
+    }
+
+    fn report(n: usize) -> Report {
+        Report {
+            base: Some("a".repeat(40)),
+            head: "b".repeat(40),
+            base_source: BaseSource::Flag,
+            score: 70.0,
+            level: RiskLevel::High,
+            bump: Bump::Minor,
+            current_version: Some("1.0.0".into()),
+            next_version: Some("1.1.0".into()),
+            changes: (0..n).map(change).collect(),
+            reasons: Vec::new(),
+            dependencies: Vec::new(),
+            lookback: 1000,
+        }
+    }
+
+    #[test]
+    fn a_3000_change_release_is_trimmed_under_the_limit_with_a_note() {
+        let md = markdown(&report(3_000));
+        assert!(md.chars().count() <= COMMENT_LIMIT);
+        assert!(md.starts_with(MARKER));
+        assert!(md.contains("Trimmed to stay under"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+    }
+
+    #[test]
+    fn a_small_release_is_not_trimmed() {
+        let md = markdown(&report(3));
+        assert!(!md.contains("Trimmed"));
+        assert!(md.contains("1.0.0 → **1.1.0**"));
+    }
+}

@@ -1,0 +1,78 @@
+//! One streamed pass over the history: every commit read once, features computed oldest first.
+//!
+//! Features such as a file's past changes or an author's experience need everything that came
+//! before a change, so the range under review is read together with a lookback window of the
+//! commits before it, in one `git log --numstat` run (parallel on multi-core machines). Only what
+//! the model and the report need is kept per commit.
+
+use std::ops::ControlFlow;
+
+use shipline_core::config::RiskConfig;
+use shipline_core::git::history::{self, Commit, HistoryQuery};
+use shipline_core::git::{Git, GitError};
+
+use crate::commits::CommitMessage;
+use crate::features::{Features, Tracker};
+
+/// A commit with its parsed message and features.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    /// The commit as git reported it (files included).
+    pub commit: Commit,
+    /// Its message, read.
+    pub message: CommitMessage,
+    /// Its features; `None` for merges (their changes are counted on the merged commits).
+    pub features: Option<Features>,
+}
+
+/// Reads `head`'s history, newest `limit` commits at most (merges included), and computes each
+/// non-merge commit's features. Returns the commits oldest first.
+pub fn scan(
+    git: &Git,
+    head: &str,
+    limit: Option<usize>,
+    config: &RiskConfig,
+) -> Result<Vec<Scanned>, GitError> {
+    let mut query = HistoryQuery::new(head);
+    query.max_commits = limit;
+    let mut commits = Vec::new();
+    history::for_each(git, &query, |mut commit| {
+        // Bodies are only needed to read the message; keep them short for memory's sake.
+        if commit.body.len() > 4096 {
+            let mut end = 4096;
+            while !commit.body.is_char_boundary(end) {
+                end -= 1;
+            }
+            commit.body.truncate(end);
+        }
+        commits.push(commit);
+        ControlFlow::Continue(())
+    })?;
+    commits.reverse();
+    let mut tracker = Tracker::new();
+    Ok(commits
+        .into_iter()
+        .map(|commit| {
+            let message = CommitMessage::parse(&full_message(&commit));
+            let features = if commit.is_merge() {
+                None
+            } else {
+                Some(tracker.observe(&commit, &message, config))
+            };
+            Scanned {
+                commit,
+                message,
+                features,
+            }
+        })
+        .collect())
+}
+
+/// The message as the commit holds it: subject, blank line, body.
+pub fn full_message(commit: &Commit) -> String {
+    if commit.body.is_empty() {
+        commit.subject.clone()
+    } else {
+        format!("{}\n\n{}", commit.subject, commit.body)
+    }
+}

@@ -1,0 +1,202 @@
+//! Which commits a run reports on: tags, flags, empty ranges, unknown refs, shallow clones.
+
+use std::os::unix::ffi::OsStrExt;
+
+use predicates::prelude::*;
+
+use crate::helpers::{lines, released_repo, risk};
+
+#[test]
+fn latest_tag_to_head_by_default() {
+    let repo = released_repo();
+    let fix = repo
+        .commit("fix: handle empty input")
+        .file("src/lib.rs", lines("pub fn a() { let _ = 1; }\n", 41))
+        .create();
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["base"], repo.rev("v1.0.0"));
+    assert_eq!(json["head"], fix);
+    assert_eq!(json["base_source"]["kind"], "tag");
+    assert_eq!(json["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(json["bump"], "patch");
+    assert_eq!(json["next_version"], "1.0.1");
+}
+
+#[test]
+fn flags_override_the_range() {
+    let repo = released_repo();
+    let first = repo.rev("HEAD~1");
+    let out = risk(repo.path())
+        .args(["--format", "json", "--base", &first, "--head", "HEAD"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["base_source"]["kind"], "flag");
+    assert_eq!(json["changes"][0]["type"], "test");
+}
+
+#[test]
+fn whole_history_without_tags() {
+    let repo = shipline_testkit::repo::TestRepo::new();
+    repo.commit("feat: start")
+        .file("src/main.rs", "fn main() {}\n")
+        .create();
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["base"], serde_json::Value::Null);
+    assert_eq!(json["base_source"]["kind"], "whole_history");
+    assert_eq!(json["next_version"], "0.1.0");
+}
+
+#[test]
+fn empty_range_says_nothing_to_ship() {
+    let repo = released_repo();
+    risk(repo.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to ship"))
+        .stderr(predicate::str::contains("level=low"));
+}
+
+#[test]
+fn unknown_base_names_the_flag() {
+    let repo = released_repo();
+    risk(repo.path())
+        .args(["--base", "no-such-ref"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--base `no-such-ref`"))
+        .stderr(predicate::str::contains("unknown revision"));
+}
+
+#[test]
+fn shallow_clone_is_deepened_for_the_range() {
+    let repo = released_repo();
+    for i in 0..5 {
+        repo.commit(&format!("feat: step {i}"))
+            .file(format!("src/m{i}.rs"), lines("pub fn s() {}\n", 5))
+            .create();
+    }
+    repo.push_all();
+    let clone = repo.clone_shallow(1);
+    let out = risk(&clone).args(["--format", "json"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    // The tag is not in a depth-1 clone; the range comes from the deepened history or, without
+    // the tag, from the whole history: either way all five new changes are there.
+    assert!(json["changes"].as_array().unwrap().len() >= 5, "{json}");
+}
+
+#[test]
+fn shallow_clone_without_origin_fails_with_the_fix() {
+    let repo = released_repo();
+    repo.push_all();
+    let clone = repo.clone_shallow(1);
+    std::process::Command::new("git")
+        .args(["remote", "remove", "origin"])
+        .current_dir(&clone)
+        .output()
+        .unwrap();
+    risk(&clone)
+        .args(["--base", "HEAD~1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("fetch-depth: 0"));
+}
+
+#[test]
+fn last_successful_production_deployment_to_head() {
+    use shipline_core::forge::DeploymentState;
+    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
+
+    let repo = released_repo();
+    let deployed = repo
+        .commit("feat: shipped already")
+        .file("src/shipped.rs", lines("pub fn s() {}\n", 10))
+        .create();
+    repo.commit("feat: not yet shipped")
+        .file("src/pending.rs", lines("pub fn p() {}\n", 10))
+        .create();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ledger = Ledger::git(repo.git(), None);
+        let record = ledger
+            .start(&NewDeploymentRecord {
+                environment: "production".into(),
+                sha: deployed.clone(),
+                creator: "ci".into(),
+                production: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        ledger
+            .transition(
+                &record.id,
+                &TransitionRequest::new(DeploymentState::Success),
+            )
+            .await
+            .unwrap();
+    });
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["base"], deployed);
+    assert_eq!(json["base_source"]["kind"], "deployment");
+    let changes = json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["title"], "not yet shipped");
+}
+
+#[test]
+fn binary_files_and_non_utf8_paths() {
+    let repo = shipline_testkit::repo::TestRepo::new();
+    repo.commit("feat: start")
+        .file("src/lib.rs", lines("pub fn a() {}\n", 5))
+        .create();
+    repo.tag("v0.1.0");
+    repo.commit("feat: logo")
+        .binary("assets/logo.png", [0u8, 159, 146, 150, 0, 1, 2, 3])
+        .create();
+    // A file name that is not UTF-8, committed with the git CLI.
+    let name = std::ffi::OsStr::from_bytes(b"src/caf\xe9.rs");
+    std::fs::write(repo.path().join(name), "pub fn c() {}\n").unwrap();
+    let add = std::process::Command::new("git")
+        .arg("add")
+        .arg(name)
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    repo.run(["commit", "-q", "-m", "feat: latin-1 file name"]);
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let changes = json["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2);
+    let logo = changes.iter().find(|c| c["title"] == "logo").unwrap();
+    assert!(
+        logo["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "binary")
+    );
+    let history = risk(repo.path()).arg("history").assert().success();
+    assert_eq!(
+        String::from_utf8_lossy(&history.get_output().stdout)
+            .lines()
+            .count(),
+        3
+    );
+}

@@ -1,0 +1,141 @@
+//! The Markdown and JSON report of a representative range, snapshotted with SHAs redacted.
+
+use crate::helpers::{lines, redact, released_repo, risk};
+use shipline_testkit::repo::{CommitSpec, MergeStyle, PrSpec};
+
+const OLD_LOCK: &str = "version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"rand\"\nversion = \"0.8.5\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+const NEW_LOCK: &str = "version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.210\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"rand\"\nversion = \"0.9.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+
+fn representative() -> shipline_testkit::repo::TestRepo {
+    let repo = released_repo();
+    repo.commit("chore: lockfile")
+        .file("Cargo.lock", OLD_LOCK)
+        .create();
+    repo.tag("v1.1.0");
+    repo.merge_pr(PrSpec {
+        number: 12,
+        title: "feat: export widgets as CSV".into(),
+        branch: "csv".into(),
+        commits: vec![
+            CommitSpec::new("feat: export widgets as CSV")
+                .file("src/csv.rs", lines("pub fn row() {}\n", 120))
+                .file("tests/csv.rs", lines("#[test] fn row() {}\n", 30)),
+        ],
+        style: MergeStyle::Merge,
+    });
+    repo.merge_pr(PrSpec {
+        number: 13,
+        title: "fix: quote commas in CSV".into(),
+        branch: "quote".into(),
+        commits: vec![
+            CommitSpec::new("fix: quote commas in CSV")
+                .file("src/csv.rs", lines("pub fn row() { quote(); }\n", 121)),
+        ],
+        style: MergeStyle::Squash,
+    });
+    repo.merge_pr(PrSpec {
+        number: 14,
+        title: "feat!: widgets table gets an owner".into(),
+        branch: "owner".into(),
+        commits: vec![
+            CommitSpec::new("feat!: widgets table gets an owner")
+                .file(
+                    "migrations/0002_owner.sql",
+                    "ALTER TABLE widgets ADD owner TEXT NOT NULL;\n",
+                )
+                .file("src/model.rs", lines("pub struct Owner;\n", 20)),
+        ],
+        style: MergeStyle::Squash,
+    });
+    repo.commit("build(deps): rand 0.9")
+        .file("Cargo.lock", NEW_LOCK)
+        .create();
+    repo.commit("docs: describe CSV export")
+        .file("docs/csv.md", lines("CSV\n", 15))
+        .create();
+    repo
+}
+
+#[test]
+fn markdown_and_json_snapshots() {
+    let repo = representative();
+    let md = risk(repo.path()).assert().success();
+    let md = String::from_utf8(md.get_output().stdout.clone()).unwrap();
+    assert!(md.starts_with("<!-- shipline-risk -->"));
+    assert!(md.len() < 65_536);
+    insta::assert_snapshot!("representative_markdown", redact(&md));
+
+    let json = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+    assert_eq!(json["bump"], "major");
+    assert_eq!(json["next_version"], "2.0.0");
+    let changes = json["changes"].as_array().unwrap();
+    let direct: Vec<_> = changes.iter().filter(|c| c["pr"].is_null()).collect();
+    assert_eq!(
+        direct.len(),
+        2,
+        "the lockfile bump and the docs commit were pushed directly"
+    );
+    let codes = |c: &serde_json::Value| -> Vec<String> {
+        c["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let breaking = changes.iter().find(|c| c["breaking"] == true).unwrap();
+    assert!(codes(breaking).contains(&"migration".to_string()));
+    let deps = json["dependencies"].as_array().unwrap();
+    assert!(
+        deps.iter()
+            .any(|d| d["name"] == "rand" && d["major"] == true)
+    );
+    assert!(
+        json["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "dependency_major")
+    );
+    let docs = changes.iter().find(|c| c["type"] == "docs").unwrap();
+    let feat = changes.iter().find(|c| c["pr"] == 12).unwrap();
+    assert!(feat["score"].as_f64() > docs["score"].as_f64());
+    insta::assert_json_snapshot!("representative_json", json, {
+        ".base" => "[sha]", ".head" => "[sha]", ".changes[].sha" => "[sha]",
+        ".reasons[].message" => insta::dynamic_redaction(|v, _| redact(v.as_str().unwrap_or_default())),
+    });
+}
+
+#[test]
+fn fail_above_exits_3() {
+    let repo = representative();
+    risk(repo.path())
+        .args(["--fail-above", "low"])
+        .assert()
+        .code(3);
+    risk(repo.path())
+        .args(["--fail-above", "critical"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn repeated_runs_use_the_cache() {
+    let repo = representative();
+    let first = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let git_dir = repo.path().join(".git").join("shipline");
+    let cached: Vec<_> = std::fs::read_dir(&git_dir).unwrap().collect();
+    assert_eq!(cached.len(), 1);
+    let second = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    assert_eq!(first.get_output().stdout, second.get_output().stdout);
+}
