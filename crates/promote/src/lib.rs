@@ -6,7 +6,8 @@
 //!    required checks, release risk under the ceiling; each with its evidence;
 //! 3. [`rollout`]: the team's command per traffic step, a bake with [`health`] checks, the
 //!    rollback command when a step fails or the job is cancelled;
-//! 4. the outcome recorded in the ledger and reported ([`report`]) through the CI outputs.
+//! 4. the outcome recorded in the ledger and reported ([`report`]) through the CI outputs;
+//!    with `--revert-on-failure`, a failed rollout is handed to shipline-revert ([`handover`]).
 //!
 //! Exit codes: 0 promoted (or, dry run, would be), 1 rollout failed, 2 usage or configuration,
 //! 3 blocked by a gate.
@@ -15,6 +16,7 @@
 pub mod clock;
 pub mod error;
 pub mod gates;
+pub mod handover;
 pub mod health;
 pub mod preflight;
 pub mod release;
@@ -73,6 +75,9 @@ pub struct PromoteOptions {
     pub risk_level: Option<String>,
     /// Report format.
     pub format: Format,
+    /// After a failed rollout, open a revert PR/MR (or, locally, a revert branch) for what the
+    /// deployment added since the environment's last good deployment.
+    pub revert_on_failure: bool,
 }
 
 /// Parses a risk level name.
@@ -178,6 +183,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> anyhow::Result<u8> {
         release: release_plan.map(release::ReleaseResult::planned),
         promoted: false,
         deployment_id: None,
+        revert: None,
     };
     let outputs = &app.outputs;
     outputs.set("decision", decision_word(decision))?;
@@ -198,7 +204,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> anyhow::Result<u8> {
         publish(app, &report, env, options.format)?;
         return Ok(exit::OK);
     }
-    let mut code = promote(app, &ledger, env, &mut report).await?;
+    let mut code = promote(app, &ledger, env, &mut report, options.revert_on_failure).await?;
     if report.promoted
         && let (Some(config), Some(planned)) = (&env.release, report.release.take())
     {
@@ -248,6 +254,7 @@ async fn promote(
     ledger: &Ledger,
     env: &Environment,
     report: &mut Report,
+    revert_on_failure: bool,
 ) -> anyhow::Result<u8> {
     let outputs = &app.outputs;
     let Some(rollout) = &env.rollout else {
@@ -343,7 +350,7 @@ async fn promote(
             report.promoted = true;
             exit::OK
         }
-        Some((step, _, reason)) => {
+        Some((step, weight, reason)) => {
             let rolled_back = rollback.as_ref().is_some_and(|r| r.succeeded);
             let mut failed = TransitionRequest::new(DeploymentState::Failure);
             failed.description = format!("step {step}: {reason}");
@@ -359,6 +366,20 @@ async fn promote(
             outputs.set("rolled-back", if rolled_back { "true" } else { "false" })?;
             outputs.set("failed-step", &step.to_string())?;
             outputs.set("reason", &reason)?;
+            if revert_on_failure {
+                let failure = handover::Failure {
+                    environment: env.name(),
+                    sha: &report.sha,
+                    deployment_id: &started.id,
+                    step,
+                    weight,
+                    reason: &reason,
+                    rolled_back,
+                };
+                let revert = handover::revert(app, ledger, &failure).await;
+                report_revert(outputs, &revert)?;
+                report.revert = Some(revert);
+            }
             exit::FAILED
         }
     };
@@ -368,6 +389,30 @@ async fn promote(
         rollback,
     });
     Ok(code)
+}
+
+/// Sets the `revert-*` outputs that have a value, and warns when no revert was made.
+fn report_revert(
+    outputs: &shipline_core::output::Outputs,
+    revert: &handover::RevertHandover,
+) -> anyhow::Result<()> {
+    if let Some(url) = &revert.pr_url {
+        outputs.set("revert-pr-url", url)?;
+    }
+    if let Some(number) = revert.pr_number {
+        outputs.set("revert-pr-number", &number.to_string())?;
+    }
+    if let Some(branch) = &revert.branch {
+        outputs.set("revert-branch", branch)?;
+    }
+    if let Some(skipped) = &revert.skipped {
+        outputs.set("revert-skipped", skipped)?;
+        outputs.warning(&format!(
+            "--revert-on-failure: no new revert ({}): {skipped}",
+            revert.status
+        ));
+    }
+    Ok(())
 }
 
 /// Triggers `cancel` on SIGTERM or SIGINT (the CI runner cancelling the job).

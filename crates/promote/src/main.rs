@@ -29,6 +29,11 @@ struct Args {
     /// Report format on stdout.
     #[arg(long, env = "SHIPLINE_FORMAT", default_value = "markdown")]
     format: Format,
+    /// After a failed rollout (rolled back, recorded as failed), open a revert PR/MR with
+    /// shipline-revert for what this deployment added since the environment's last good
+    /// deployment (without a token: a local revert branch). The exit code stays 1.
+    #[arg(long, env = "SHIPLINE_REVERT_ON_FAILURE")]
+    revert_on_failure: bool,
     /// The configuration file (default: `.shipline.yml` at the repository root).
     #[arg(long, env = "SHIPLINE_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
         dry_run: args.dry_run,
         risk_level: args.risk_level,
         format: args.format,
+        revert_on_failure: args.revert_on_failure,
     };
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)

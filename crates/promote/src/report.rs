@@ -8,6 +8,7 @@ use serde::Serialize;
 use shipline_core::config::{Environment, Rollout};
 
 use crate::gates::{Gate, GateStatus, short_sha};
+use crate::handover::RevertHandover;
 use crate::release::ReleaseResult;
 use crate::rollout::{RollbackReport, StepOutcome, StepReport, Verdict};
 
@@ -106,6 +107,9 @@ pub struct Report {
     pub promoted: bool,
     /// The ledger deployment, when one was recorded.
     pub deployment_id: Option<String>,
+    /// The hand-over to shipline-revert after a failed rollout (`--revert-on-failure`);
+    /// `null` when it did not run.
+    pub revert: Option<RevertHandover>,
 }
 
 /// The Markdown rendering.
@@ -252,6 +256,29 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
         if !plan.notes.is_empty() && report.decision == Decision::Promote {
             out.push_str(&plan.notes);
         }
+    }
+    if let Some(revert) = &report.revert {
+        let range = match &revert.from {
+            Some(from) => format!("`{}..{}`", short_sha(from), short_sha(&revert.to)),
+            None => format!("`{}`", short_sha(&revert.to)),
+        };
+        let what = match (&revert.pr_url, &revert.branch) {
+            (Some(url), _) => format!(
+                "revert PR #{} ({url})",
+                revert.pr_number.unwrap_or_default()
+            ),
+            (None, Some(branch)) => format!("branch `{branch}`"),
+            (None, None) => "no revert".to_string(),
+        };
+        let state = match revert.status.as_str() {
+            "opened" => "opened".to_string(),
+            "local" => "created locally".to_string(),
+            other => format!(
+                "⚠️ {other}: {}",
+                cell(revert.skipped.as_deref().unwrap_or(""))
+            ),
+        };
+        let _ = writeln!(out, "Revert of {range}: {what}, {state}.\n");
     }
     if let Some(id) = &report.deployment_id {
         let _ = writeln!(out, "Deployment `{id}` recorded in the ledger.");

@@ -77,8 +77,13 @@ impl Setup {
 
     /// Records a successful deployment of this commit to `env`.
     pub fn seed_success(&self, env: &str) -> String {
+        self.seed_success_at(env, &self.sha)
+    }
+
+    /// Records a successful deployment of `sha` to `env`.
+    pub fn seed_success_at(&self, env: &str, sha: &str) -> String {
         let ledger = self.ledger();
-        let sha = self.sha.clone();
+        let sha = sha.to_string();
         block_on(async move {
             let record = ledger
                 .start(&NewDeploymentRecord {

@@ -6,4 +6,5 @@ mod freeze;
 mod gates;
 mod helpers;
 mod release;
+mod revert;
 mod rollout;

@@ -1,0 +1,220 @@
+//! The hand-over from a failed rollout to shipline-revert (`--revert-on-failure`).
+//!
+//! The rollback takes the bad version off the servers; the revert takes it off the default
+//! branch, so the next promotion does not ship it again. What to revert is read from this tool's
+//! own ledger (the environment's last good deployment before this one), which works the same on
+//! every backend, and handed to the revert library in process as a range (or the one commit when
+//! nothing good was deployed before). The revert library makes its branch name from the newest
+//! reverted commit, so promoting the same failing commit again finds the first run's branch or PR
+//! instead of opening another.
+//!
+//! A revert that fails or is skipped never changes the promotion's outcome: the rollout failed
+//! either way; the revert problem is a warning and a line in the summary.
+
+use serde::Serialize;
+use shipline_core::app::App;
+use shipline_core::forge::DeploymentState;
+use shipline_core::ledger::{Ledger, ListQuery};
+use shipline_revert::{Options, Status, Target};
+
+use crate::gates::short_sha;
+
+/// What the hand-over did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevertHandover {
+    /// The revert tool's outcome (`opened`, `local`, `skipped`, `refused`, `conflict`), or
+    /// `error` when it failed.
+    pub status: String,
+    /// The last good commit of the environment (the range's excluded end), when there was one.
+    pub from: Option<String>,
+    /// The newest commit reverted (the failed deployment's commit).
+    pub to: String,
+    /// The revert branch.
+    pub branch: Option<String>,
+    /// The revert PR/MR number (also one opened by an earlier run).
+    pub pr_number: Option<u64>,
+    /// Its URL.
+    pub pr_url: Option<String>,
+    /// Why no (new) revert was made, or why it failed.
+    pub skipped: Option<String>,
+    /// The reason written into the revert's description.
+    pub reason: String,
+}
+
+impl RevertHandover {
+    /// Whether a revert branch or PR now exists for this failure (new or from an earlier run).
+    pub fn made(&self) -> bool {
+        self.status == "opened" || self.status == "local" || self.pr_number.is_some()
+    }
+}
+
+/// The failed rollout, as the revert's description tells it.
+#[derive(Debug, Clone)]
+pub struct Failure<'a> {
+    /// Environment.
+    pub environment: &'a str,
+    /// The commit that failed.
+    pub sha: &'a str,
+    /// The ledger id of the failed deployment.
+    pub deployment_id: &'a str,
+    /// The failed step (1-based) and its weight.
+    pub step: usize,
+    /// The weight of that step, in percent.
+    pub weight: u8,
+    /// What failed (the check and its evidence, or the command).
+    pub reason: &'a str,
+    /// Whether the rollback command succeeded.
+    pub rolled_back: bool,
+}
+
+/// The revert description's reason line.
+pub fn reason(failure: &Failure<'_>) -> String {
+    format!(
+        "shipline-promote: the rollout of {} to `{}` (deployment {}) failed at step {} ({}%): {}; {}",
+        short_sha(failure.sha),
+        failure.environment,
+        failure.deployment_id,
+        failure.step,
+        failure.weight,
+        failure.reason,
+        if failure.rolled_back {
+            "the rollback ran"
+        } else {
+            "the rollback did not succeed"
+        }
+    )
+}
+
+/// Reverts what the failed deployment added since the environment's last good deployment.
+/// Never fails: a problem is reported in the result (`status: error`).
+pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> RevertHandover {
+    let reason = reason(failure);
+    let mut result = RevertHandover {
+        status: "error".into(),
+        from: None,
+        to: failure.sha.to_string(),
+        branch: None,
+        pr_number: None,
+        pr_url: None,
+        skipped: None,
+        reason: reason.clone(),
+    };
+    let good = match last_good(app, ledger, failure).await {
+        Ok(Ok(good)) => good,
+        Ok(Err(skip)) => {
+            result.status = "skipped".into();
+            result.skipped = Some(skip);
+            return result;
+        }
+        Err(err) => {
+            result.skipped = Some(format!(
+                "the revert was not attempted: reading the ledger for the last good deployment of `{}` failed: {err:#}",
+                failure.environment
+            ));
+            return result;
+        }
+    };
+    result.from = good.clone();
+    let target = match good {
+        Some(from) => Target::Range {
+            from,
+            to: failure.sha.to_string(),
+        },
+        None => Target::Sha(failure.sha.to_string()),
+    };
+    let options = Options {
+        target: Some(target),
+        reason: Some(reason),
+        ..Options::default()
+    };
+    match shipline_revert::run(app, &options).await {
+        Ok(report) => {
+            result.status = match report.status {
+                Status::Opened => "opened",
+                Status::Local => "local",
+                Status::Skipped => "skipped",
+                Status::Refused => "refused",
+                Status::DryRun => "dry_run",
+                Status::Conflict => "conflict",
+            }
+            .into();
+            result.branch = report.branch;
+            result.pr_number = report.pr_number;
+            result.pr_url = report.pr_url;
+            result.skipped = report.skipped;
+            if result.status == "conflict"
+                && let (Some(url), Some(skipped)) = (&report.issue_url, &mut result.skipped)
+            {
+                skipped.push_str(&format!(" (issue: {url})"));
+            }
+            // A branch this run made must not be reported as the reason nothing was done.
+            if matches!(report.status, Status::Opened | Status::Local) {
+                result.skipped = None;
+            }
+        }
+        Err(err) => {
+            result.skipped = Some(format!("the revert failed: {err}"));
+        }
+    }
+    result
+}
+
+/// The newest successful deployment of the environment before this one whose commit is an
+/// ancestor of the failed one: `Ok(None)` when there is none (revert the one commit),
+/// `Err(why)` inside when there is nothing to revert.
+async fn last_good(
+    app: &App,
+    ledger: &Ledger,
+    failure: &Failure<'_>,
+) -> anyhow::Result<Result<Option<String>, String>> {
+    let git = app.git()?;
+    let deployments = ledger
+        .list(&ListQuery {
+            environment: Some(failure.environment.to_string()),
+            ..ListQuery::default()
+        })
+        .await?;
+    let sha = git.resolve(failure.sha)?;
+    for d in deployments
+        .iter()
+        .filter(|d| d.id != failure.deployment_id && d.state == DeploymentState::Success)
+    {
+        let Ok(good) = git.resolve(&d.sha) else {
+            continue;
+        };
+        if good == sha {
+            return Ok(Err(format!(
+                "{} was deployed to `{}` successfully before (deployment {}): the failure is not in what this deployment added, nothing to revert",
+                short_sha(&sha),
+                failure.environment,
+                d.id
+            )));
+        }
+        if git.check(["merge-base", "--is-ancestor", &good, &sha])? {
+            return Ok(Ok(Some(good)));
+        }
+    }
+    Ok(Ok(None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_names_the_step_and_the_check() {
+        let failure = Failure {
+            environment: "production",
+            sha: "0123456789abcdef0123456789abcdef01234567",
+            deployment_id: "7",
+            step: 2,
+            weight: 50,
+            reason: "healthz: status 500, expected 200",
+            rolled_back: true,
+        };
+        assert_eq!(
+            reason(&failure),
+            "shipline-promote: the rollout of 0123456789ab to `production` (deployment 7) failed at step 2 (50%): healthz: status 500, expected 200; the rollback ran"
+        );
+    }
+}
