@@ -44,26 +44,39 @@ pub async fn delivered_prs(
     ledger: &Ledger,
     record: &DeploymentRecord,
 ) -> anyhow::Result<Vec<u64>> {
+    delivered(app, ledger, record).await.map(|(prs, _)| prs)
+}
+
+/// [`delivered_prs`], with the record as the ledger lists it (with the commit and version of
+/// the deployment itself, which a transition that did not read it only assumed).
+async fn delivered(
+    app: &App,
+    ledger: &Ledger,
+    record: &DeploymentRecord,
+) -> anyhow::Result<(Vec<u64>, Option<DeploymentRecord>)> {
     let query = ListQuery {
         environment: Some(record.environment.clone()),
         ..ListQuery::default()
     };
     // Newest first: the deployments listed after this one are older (forge timestamps have
     // one-second resolution, so the ledger's order is better than comparing times).
-    let previous = ledger
+    let mut listed = ledger
         .list(&query)
         .await?
         .into_iter()
-        .skip_while(|r| r.id != record.id)
-        .skip(1)
+        .skip_while(|r| r.id != record.id);
+    let this = listed.next();
+    // The listing reads the deployment itself: its commit beats the one `finish` assumed.
+    let sha = this.as_ref().map_or(&record.sha, |r| &r.sha).clone();
+    let previous = listed
         // A redeploy of the same commit names the same PRs as the deployment it repeats.
-        .find(|r| r.succeeded_at().is_some() && r.sha != record.sha);
+        .find(|r| r.succeeded_at().is_some() && r.sha != sha);
     let Some(previous) = previous else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), this));
     };
     let git = app.git()?;
-    let commits = range::commits(&git, Some(&previous.sha), &record.sha)?;
-    Ok(range::pull_requests(&commits))
+    let commits = range::commits(&git, Some(&previous.sha), &sha)?;
+    Ok((range::pull_requests(&commits), this))
 }
 
 /// Creates or updates the comment on each PR; returns the PRs commented on.
@@ -72,10 +85,16 @@ pub async fn comment(
     ledger: &Ledger,
     record: &DeploymentRecord,
 ) -> anyhow::Result<Vec<u64>> {
-    let prs = delivered_prs(app, ledger, record).await?;
+    let (prs, listed) = delivered(app, ledger, record).await?;
     if prs.is_empty() {
         return Ok(prs);
     }
+    let mut record = record.clone();
+    if let Some(listed) = listed {
+        record.sha = listed.sha;
+        record.version = record.version.or(listed.version);
+    }
+    let record = &record;
     let forge = app.forge()?;
     let (marker, body) = (marker(&record.environment), body(record));
     for pr in &prs {

@@ -11,8 +11,8 @@ use shipline_core::app::App;
 use shipline_core::context::Runtime;
 use shipline_core::forge::DeploymentState;
 use shipline_core::ledger::{
-    DeploymentRecord, Ledger, LedgerError, ListQuery, NewDeploymentRecord, TransitionRequest,
-    validate_environment,
+    DeploymentRecord, Known, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
+    TransitionRequest, validate_environment,
 };
 
 use crate::StatusError;
@@ -231,12 +231,13 @@ async fn resume(
     Ok(ledger.transition(&record.id, &request).await?)
 }
 
-/// Finds the deployment `finish` is about, before anything is written.
+/// Finds the deployment `finish` is about, before anything is written: its id, and the record
+/// when finding it took a read.
 async fn deployment_to_finish(
     app: &App,
     ledger: &Ledger,
     request: &FinishRequest,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, Option<DeploymentRecord>)> {
     if let Some(id) = request.deployment.as_deref().map(str::trim) {
         if id.is_empty() {
             return Err(StatusError::Usage(
@@ -244,21 +245,8 @@ async fn deployment_to_finish(
             )
             .into());
         }
-        if ledger.backend_name() == "git" {
-            // Reading is free here; on a forge it would cost a request the transition repeats.
-            let record = ledger.get(id).await?;
-            if !record
-                .environment
-                .eq_ignore_ascii_case(&request.environment)
-            {
-                return Err(StatusError::Usage(format!(
-                    "deployment `{id}` belongs to `{}`, not `{}`: check `--env` and `--deployment`",
-                    record.environment, request.environment
-                ))
-                .into());
-            }
-        }
-        return Ok(id.to_string());
+        // The environment is checked by the transition itself (`Ledger::transition_known`).
+        return Ok((id.to_string(), None));
     }
     let (sha, _) = commit(app, request.git_ref.as_deref())?;
     let run = run_id(app);
@@ -277,7 +265,7 @@ async fn deployment_to_finish(
         }
     };
     match found {
-        Some(record) => Ok(record.id),
+        Some(record) => Ok((record.id.clone(), Some(record))),
         None => Err(StatusError::NothingToFinish {
             environment: request.environment.clone(),
             sha,
@@ -297,7 +285,7 @@ pub async fn finish(
     request: &FinishRequest,
 ) -> anyhow::Result<(DeploymentRecord, Vec<DeploymentRecord>)> {
     check_environment(app, &request.environment)?;
-    let id = deployment_to_finish(app, ledger, request).await?;
+    let (id, found) = deployment_to_finish(app, ledger, request).await?;
     let state = request.outcome.state();
     let mut description = request.description.clone().unwrap_or_default();
     if request.outcome == Outcome::Cancelled && description.is_empty() {
@@ -315,7 +303,33 @@ pub async fn finish(
         log_url: app.ctx.run_url.clone(),
         by: app.ctx.actor.clone(),
     };
-    let record = ledger.transition(&id, &transition).await?;
+    // What is known of the deployment spares the forge a read of it (GitHub: the newest
+    // status and the write, two requests); the environment is checked either way.
+    let known = Known {
+        environment: request.environment.clone(),
+        sha: match &found {
+            Some(record) => Some(record.sha.clone()),
+            None => commit(app, request.git_ref.as_deref())
+                .ok()
+                .map(|(sha, _)| sha),
+        },
+    };
+    let mut record = ledger.transition_known(&id, &known, &transition).await?;
+    if let Some(found) = found {
+        // The payload's fields (version, run, actor) came with the lookup.
+        record.version = record.version.or(found.version);
+        record.run_id = record.run_id.or(found.run_id);
+        if record.git_ref == record.sha {
+            record.git_ref = found.git_ref;
+        }
+        if record.creator.is_empty() {
+            record.creator = found.creator;
+        }
+        if record.description.is_empty() {
+            record.description = found.description;
+        }
+        record.created_at = record.created_at.min(found.created_at);
+    }
     // GitHub's `auto_inactive` skips production environments, so those are retired here.
     let retire = match ledger.backend_name() {
         "git" => true,

@@ -7,7 +7,10 @@
 //! the branch points at later.
 //!
 //! Requests: `start` is one create plus one status; `transition` reads the deployment (to refuse
-//! out-of-order moves) and posts one status; reads list deployments and fetch status histories
+//! out-of-order moves) and posts one status; `transition_known`, for a caller that knows the
+//! environment and commit, reads only the newest status on GitHub (it carries the state for the
+//! order check and the environment for the mismatch check; a 404 is an unknown id or another
+//! repository's) and posts one; reads list deployments and fetch status histories
 //! where the list does not carry them (GitHub). Success statuses set `auto_inactive`, so GitHub
 //! itself retires the previous live deployment; other states never do, because after a failed
 //! deployment the previous one is still what runs.
@@ -22,8 +25,9 @@ use crate::forge::{
 };
 
 use super::{
-    DeploymentRecord, LedgerError, ListQuery, NewDeploymentRecord, Transition, TransitionEffect,
-    TransitionRequest, check_new, check_transition, record, same_environment,
+    DeploymentRecord, Known, LedgerError, ListQuery, NewDeploymentRecord, Transition,
+    TransitionEffect, TransitionRequest, check_known, check_new, check_transition, record,
+    same_environment,
 };
 
 /// The payload key under which shipline keeps its fields.
@@ -76,20 +80,84 @@ impl ForgeLedger {
         Ok(record_from(&deployment, &[status]))
     }
 
-    /// See [`super::Ledger::transition`]: two requests when the forge returns the latest status
-    /// with the deployment.
+    /// See [`super::Ledger::transition`]: three requests on GitHub (the deployment, its newest
+    /// status, the new status).
     pub async fn transition(
         &self,
         id: &str,
         request: &TransitionRequest,
     ) -> Result<DeploymentRecord, LedgerError> {
         let forge_id = parse_id(id)?;
+        let (deployment, known) = self.current(id, forge_id).await?;
+        self.move_on(forge_id, deployment, known, request).await
+    }
+
+    /// See [`super::Ledger::transition_known`]: two requests on GitHub (the newest status, the
+    /// new status) when the caller knows the commit and the deployment has a status that names
+    /// its environment; otherwise the full read of [`ForgeLedger::transition`], checked against
+    /// `known`.
+    pub async fn transition_known(
+        &self,
+        id: &str,
+        known: &Known,
+        request: &TransitionRequest,
+    ) -> Result<DeploymentRecord, LedgerError> {
+        let forge_id = parse_id(id)?;
+        if let (Forge::GitHub(github), Some(sha)) = (&self.forge, &known.sha) {
+            let newest = github
+                .newest_deployment_status(forge_id)
+                .await
+                .map_err(|err| self.not_found(id, err))?;
+            // A deployment with no status yet, or a status without its environment, says too
+            // little: read the deployment.
+            if let Some((latest, Some(environment))) = newest {
+                check_known(id, &environment, known)?;
+                let deployment = Deployment {
+                    id: forge_id,
+                    sha: sha.to_ascii_lowercase(),
+                    git_ref: sha.to_ascii_lowercase(),
+                    environment,
+                    creator: String::new(),
+                    description: String::new(),
+                    payload: Value::Null,
+                    // The earliest time known without reading the deployment.
+                    created_at: latest.created_at,
+                    latest: Some(latest.clone()),
+                };
+                return self
+                    .move_on(forge_id, deployment, vec![latest], request)
+                    .await;
+            }
+        }
+        let (deployment, statuses) = self.current(id, forge_id).await?;
+        check_known(id, &deployment.environment, known)?;
+        self.move_on(forge_id, deployment, statuses, request).await
+    }
+
+    /// The deployment and what is known of its statuses (at least the newest, newest first).
+    async fn current(
+        &self,
+        id: &str,
+        forge_id: u64,
+    ) -> Result<(Deployment, Vec<DeploymentStatus>), LedgerError> {
         let deployment = self.deployment(id, forge_id).await?;
         let known = match &deployment.latest {
             Some(latest) => vec![latest.clone()],
             // Without the current state the order cannot be checked: read it.
             None => self.forge.deployment_statuses(forge_id).await?,
         };
+        Ok((deployment, known))
+    }
+
+    /// Checks the order against the current state and posts the new status, unless the
+    /// deployment is already where the request wants it.
+    async fn move_on(
+        &self,
+        forge_id: u64,
+        deployment: Deployment,
+        known: Vec<DeploymentStatus>,
+        request: &TransitionRequest,
+    ) -> Result<DeploymentRecord, LedgerError> {
         let current = record_from(&deployment, &known);
         if check_transition(&current, request.state)? == TransitionEffect::Unchanged {
             return Ok(current);
@@ -259,13 +327,23 @@ impl ForgeLedger {
 
     /// One deployment; a 404 is the ledger's "no such deployment".
     async fn deployment(&self, id: &str, forge_id: u64) -> Result<Deployment, LedgerError> {
-        match self.forge.deployment(forge_id).await {
-            Err(err) if err.status() == Some(404) => Err(LedgerError::NotFound {
+        self.forge
+            .deployment(forge_id)
+            .await
+            .map_err(|err| self.not_found(id, err))
+    }
+
+    /// A 404 reading deployment `id` as the ledger's "no such deployment"; other errors as
+    /// they are.
+    fn not_found(&self, id: &str, err: crate::forge::ForgeError) -> LedgerError {
+        if err.status() == Some(404) {
+            LedgerError::NotFound {
                 id: id.to_string(),
                 backend: self.backend_name(),
                 hint: format!("{err}; check the id (`shipline-status show`)"),
-            }),
-            other => Ok(other?),
+            }
+        } else {
+            LedgerError::Forge(err)
         }
     }
 

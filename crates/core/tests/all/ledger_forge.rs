@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use shipline_core::forge::retry::RetryPolicy;
 use shipline_core::forge::{DeploymentState, Forge, ForgeConfig, ForgeKind, RepoId};
-use shipline_core::ledger::{Ledger, ListQuery, NewDeploymentRecord, TransitionRequest};
+use shipline_core::ledger::{Known, Ledger, ListQuery, NewDeploymentRecord, TransitionRequest};
 use shipline_core::secret::Secret;
 use shipline_testkit::forge::FakeForge;
 use shipline_testkit::openapi::assert_github_conformance;
@@ -86,14 +86,37 @@ fn github_deployments_as_ledger_within_request_budget() {
     assert_eq!(first.state, DeploymentState::InProgress);
     assert_eq!(first.sha, sha(1));
 
+    // Another environment's deployment is refused before anything is written.
+    let known = |env: &str| Known {
+        environment: env.into(),
+        sha: Some(sha(1)),
+    };
+    fake.clear_requests();
+    let err = rt
+        .block_on(ledger.transition_known(
+            &first.id,
+            &known("production"),
+            &TransitionRequest::new(DeploymentState::Success),
+        ))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("belongs to `staging`, not `production`"),
+        "{err}"
+    );
+    assert!(fake.requests().iter().all(|r| r.method == "GET"));
+
+    // Finish with what the caller knows: the newest status (state and environment), the write.
     fake.clear_requests();
     let done = rt
-        .block_on(ledger.transition(&first.id, &TransitionRequest::new(DeploymentState::Success)))
+        .block_on(ledger.transition_known(
+            &first.id,
+            &known("STAGING"),
+            &TransitionRequest::new(DeploymentState::Success),
+        ))
         .unwrap();
-    // The transition reads the deployment's current state (order check, idempotent re-runs)
-    // before writing; the status tool's finish budget (≤ 2) is asserted where it skips that read.
     assert!(
-        fake.requests().len() <= 3,
+        fake.requests().len() <= 2,
         "finish took {:?}",
         fake.requests()
             .iter()
@@ -101,6 +124,28 @@ fn github_deployments_as_ledger_within_request_budget() {
             .collect::<Vec<_>>()
     );
     assert_eq!(done.state, DeploymentState::Success);
+    assert_eq!(done.sha, sha(1));
+    assert_eq!(done.environment, "staging");
+    // Again: one read, nothing written.
+    fake.clear_requests();
+    let again = rt
+        .block_on(ledger.transition_known(
+            &first.id,
+            &known("staging"),
+            &TransitionRequest::new(DeploymentState::Success),
+        ))
+        .unwrap();
+    assert_eq!(again.state, DeploymentState::Success);
+    assert_eq!(fake.requests().len(), 1);
+    // An id this repository does not have.
+    let err = rt
+        .block_on(ledger.transition_known(
+            "987654",
+            &known("staging"),
+            &TransitionRequest::new(DeploymentState::Success),
+        ))
+        .unwrap_err();
+    assert!(err.to_string().contains("no deployment `987654`"), "{err}");
 
     // A second deployment that fails, then the listing and the queries the tools use.
     let second = rt

@@ -68,14 +68,27 @@ fn start_and_finish_on_a_push_job_stay_within_the_request_budget() {
         .assert()
         .success();
     let requests = job.fake.requests();
-    // The deployment and its newest status (to refuse out-of-order moves), then the write.
-    assert_eq!(requests.len(), 3, "{requests:#?}");
+    // The newest status (current state for the order check, environment), then the write.
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert_eq!(requests[0].method, "GET");
+    assert!(requests[0].path.ends_with("/statuses"), "{requests:#?}");
     assert_eq!(job.writes(), 1);
-    let status = requests[2].json().unwrap();
+    let status = requests[1].json().unwrap();
     assert_eq!(status["state"], "success");
     assert_eq!(status["environment_url"], "https://staging.example.com");
     assert_eq!(status["auto_inactive"], true);
     assert_eq!(job.outputs()["state"], "success");
+    assert_eq!(states(&job, id), ["in_progress", "success"]);
+    assert_eq!(job.outputs()["sha"], job.sha());
+
+    // A re-run of finish reads the state and writes nothing.
+    job.fake.clear_requests();
+    job.cmd()
+        .args(["finish", "--env", "staging", "--deployment"])
+        .args([&id.to_string(), "--state", "success"])
+        .assert()
+        .success();
+    assert_eq!(job.fake.requests().len(), 1);
     assert_eq!(states(&job, id), ["in_progress", "success"]);
     let summary = std::fs::read_to_string(job.env.summary_file()).unwrap();
     assert!(summary.contains("to **staging**: success at https://staging.example.com"));
@@ -277,4 +290,38 @@ fn a_deployment_of_another_repository_is_not_found() {
             .statuses
             .is_empty()
     );
+}
+
+#[test]
+fn finish_refuses_a_deployment_of_another_environment_or_one_not_started() {
+    let job = GitHubJob::new("push");
+    let staging = start(&job, "staging");
+    job.fake.clear_requests();
+    job.cmd()
+        .args(["finish", "--env", "production", "--state", "success"])
+        .args(["--deployment", &staging.to_string()])
+        .assert()
+        .code(2)
+        .stderr(contains(format!(
+            "deployment `{staging}` belongs to `staging`, not `production`"
+        )));
+    assert_eq!(job.writes(), 0);
+    assert!(job.fake.requests().len() <= 1);
+    assert_eq!(states(&job, staging), ["in_progress"]);
+
+    // Finish before start: a deployment with no status yet is read in full and refused.
+    let queued = {
+        let mut state = job.fake.state();
+        state
+            .github
+            .add_deployment(&job.repo, &job.sha(), "staging")
+    };
+    job.cmd()
+        .args(["finish", "--env", "staging", "--state", "success"])
+        .args(["--deployment", &queued.to_string()])
+        .assert()
+        .code(2)
+        .stderr(contains("queued"));
+    assert!(states(&job, queued).is_empty());
+    job.assert_conformance();
 }

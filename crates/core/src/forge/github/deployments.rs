@@ -137,6 +137,39 @@ impl GitHub {
         Ok(deployment.into_domain(latest))
     }
 
+    /// The newest status of a deployment with the name of the environment it is for (one
+    /// request; `None` for a deployment without statuses). A 404 means no such deployment in
+    /// this repository. Together with what the caller knows of the deployment (its commit), this
+    /// is enough to move it on without reading the deployment itself.
+    pub async fn newest_deployment_status(
+        &self,
+        deployment_id: u64,
+    ) -> Result<Option<(DeploymentStatus, Option<String>)>, ForgeError> {
+        /// `deployment-status` with its `environment` (optional in GitHub's description).
+        #[derive(serde::Deserialize)]
+        struct WithEnvironment {
+            #[serde(flatten)]
+            status: types::DeploymentStatus,
+            #[serde(default)]
+            environment: Option<String>,
+        }
+        let url = self.rest_url(&format!(
+            "{}/deployments/{deployment_id}/statuses?per_page=1",
+            self.repo_path()
+        ));
+        let statuses: Vec<WithEnvironment> = self.json(&STATUSES, &url, None).await?;
+        match statuses.into_iter().next() {
+            Some(newest) => {
+                let environment = newest.environment.filter(|e| !e.is_empty());
+                Ok(Some((
+                    self.status_into_domain(&STATUSES, newest.status)?,
+                    environment,
+                )))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Deployments matching `filter`, newest first, all pages, each with its latest status
     /// (see the module docs of `forge::github` for the request count).
     pub async fn list_deployments(
