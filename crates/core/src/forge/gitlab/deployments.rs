@@ -174,28 +174,47 @@ impl GitLab {
         status: &NewDeploymentStatus,
     ) -> Result<DeploymentStatus, ForgeError> {
         let target = gitlab_status(status.state);
-        let current = self.gl_deployment(id).await?;
-        let mut result = if current.deployable.is_some() || current.status == target {
-            current
-        } else {
-            let req = Req::put(
-                DEPLOYMENT_ROUTE,
-                format!("{}/deployments/{id}", self.project()),
-                json!({ "status": target }),
-            )
-            .needs(DEPLOY_NEEDS);
-            match self.client.json::<GlDeployment>(&req).await {
-                Ok(updated) => updated,
-                Err(err) if err.outcome_unknown() || err.status() == Some(400) => {
-                    let now = self.gl_deployment(id).await?;
-                    if now.status != target {
-                        return Err(err);
-                    }
-                    now
-                }
-                Err(err) => return Err(err),
+        let in_environment_job = self
+            .job
+            .as_ref()
+            .is_some_and(|job| job.job_id.is_some() && job.environment.is_some());
+        if in_environment_job {
+            // Inside a job with `environment:` the deployment is likely the job's own, which
+            // GitLab updates from the job's result: look before writing.
+            let current = self.gl_deployment(id).await?;
+            if current.deployable.is_some() || current.status == target {
+                return self.finish_status(current, status).await;
             }
+        }
+        // Optimistic: one PUT in the common case. GitLab refuses the PUT (400/403) for a
+        // deployment a CI job owns (GitLab sets its status from the job) and for a status it
+        // already has; those, and answers that were lost, are settled by reading it back.
+        let req = Req::put(
+            DEPLOYMENT_ROUTE,
+            format!("{}/deployments/{id}", self.project()),
+            json!({ "status": target }),
+        )
+        .needs(DEPLOY_NEEDS);
+        let result = match self.client.json::<GlDeployment>(&req).await {
+            Ok(updated) => updated,
+            Err(err) if err.outcome_unknown() || matches!(err.status(), Some(400 | 403 | 409)) => {
+                let now = self.gl_deployment(id).await?;
+                if now.status != target && now.deployable.is_none() {
+                    return Err(err);
+                }
+                now
+            }
+            Err(err) => return Err(err),
         };
+        self.finish_status(result, status).await
+    }
+
+    /// Applies the environment URL (when it changed) and builds the status to return.
+    async fn finish_status(
+        &self,
+        mut result: GlDeployment,
+        status: &NewDeploymentStatus,
+    ) -> Result<DeploymentStatus, ForgeError> {
         if let Some(url) = &status.environment_url
             && result.environment.external_url.as_deref() != Some(url.as_str())
         {
