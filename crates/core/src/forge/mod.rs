@@ -511,6 +511,16 @@ impl Forge {
         dispatch!(self.create_issue(new))
     }
 
+    /// The newest issue, open or closed, whose body contains `marker`, among those updated
+    /// (GitLab: created) since `since`.
+    pub async fn find_issue(
+        &self,
+        marker: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Issue>, ForgeError> {
+        dispatch!(self.find_issue(marker, since))
+    }
+
     /// All tags, all pages.
     pub async fn tags(&self) -> Result<Vec<Tag>, ForgeError> {
         dispatch!(self.tags())

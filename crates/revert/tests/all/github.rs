@@ -335,6 +335,31 @@ fn a_conflicting_revert_opens_an_issue_with_the_files_and_no_pr() {
     );
     assert!(report["issue_url"].as_str().is_some());
     assert!(outputs(&env)["skipped"].contains("conflicts"));
+
+    // Again, then again after a person closed the issue: still the one issue, and `skipped` says
+    // which.
+    for close in [false, true] {
+        if close {
+            for issue in forge.state().github.repo(REPO).issues.values_mut() {
+                issue.state = "closed".into();
+            }
+        }
+        let again = run_github(&env, &["--sha", &bad, "--format", "json"]);
+        assert_code(&again, 0);
+        let report = json(&again);
+        assert_eq!(report["status"], "conflict", "{report}");
+        assert_eq!(report["issue_url"], json(&out)["issue_url"]);
+        let skipped = outputs(&env)["skipped"].clone();
+        assert!(
+            skipped.contains("already lists them, not opened again"),
+            "{skipped}"
+        );
+        assert_eq!(forge.state().github.repo(REPO).issues.len(), 1);
+    }
+    assert_eq!(
+        forge.requests_to("GET", "/api/v3/repos/*/*/issues").len(),
+        3
+    );
     assert_github_conformance(&forge);
 }
 

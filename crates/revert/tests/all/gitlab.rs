@@ -235,4 +235,33 @@ fn a_revert_gitlab_refuses_opens_an_issue_with_the_files_and_leaves_no_branch() 
         "{}",
         issues[0].description
     );
+    drop(st);
+
+    // Again, also once the issue is closed: no second issue, and the report says so.
+    for close in [false, true] {
+        if close {
+            let mut st = forge.state();
+            for issue in &mut st.gitlab.project_mut(REPO).issues {
+                issue.state = "closed".into();
+            }
+        }
+        let again = run_gitlab(
+            &repo,
+            &forge,
+            id,
+            ("GITLAB_TOKEN", TOKEN),
+            &["--sha", &bad, "--format", "json"],
+        );
+        assert_code(&again, 0);
+        let report = json(&again);
+        assert_eq!(report["status"], "conflict", "{report}");
+        assert!(
+            report["skipped"]
+                .as_str()
+                .unwrap()
+                .contains("already lists them, not opened again"),
+            "{report}"
+        );
+        assert_eq!(forge.state().gitlab.project(REPO).unwrap().issues.len(), 1);
+    }
 }

@@ -314,6 +314,19 @@ pub(crate) struct Issue {
     pub html_url: String,
 }
 
+/// `issue` as listed (`GET /repos/{owner}/{repo}/issues`), which also lists pull requests.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ListedIssue {
+    pub number: u64,
+    pub title: String,
+    pub html_url: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Present on pull requests only.
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
+}
+
 impl From<Issue> for domain::Issue {
     fn from(i: Issue) -> Self {
         domain::Issue {

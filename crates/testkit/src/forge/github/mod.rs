@@ -165,6 +165,8 @@ pub struct Issue {
     pub user: String,
     /// Creation time.
     pub created_at: String,
+    /// `open` or `closed` (empty reads as `open`).
+    pub state: String,
 }
 
 /// An issue or PR comment.

@@ -213,6 +213,8 @@ pub struct Issue {
     pub author_id: u64,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// `opened` or `closed`.
+    pub state: String,
 }
 
 /// A tag kept in state (projects backed by a git repository read theirs from it).
