@@ -406,6 +406,22 @@ impl Forge {
         }
     }
 
+    /// One pull request and the pull requests that reference it (GitHub: cross-references, in
+    /// one GraphQL query). GitLab keeps no such link: it answers with the merge request and
+    /// `None`, and the caller has to look the other merge requests up itself.
+    pub async fn pull_request_and_references(
+        &self,
+        number: u64,
+    ) -> Result<(PullRequest, Option<Vec<PullRequest>>), ForgeError> {
+        match self {
+            Forge::GitHub(f) => {
+                let (pr, references) = f.pull_request_and_references(number).await?;
+                Ok((pr, Some(references)))
+            }
+            Forge::GitLab(f) => Ok((f.pull_request(number).await?, None)),
+        }
+    }
+
     /// Opens a PR/MR. An unknown outcome is reconciled by listing PRs from the same head branch.
     pub async fn create_pull_request(
         &self,

@@ -161,7 +161,45 @@ fn rebase_merged_pr_of_three_commits_is_reverted_newest_first() {
     assert_eq!(order, vec![2, 1, 0]);
     assert_tree_restored(&repo, &before, &branch, &["pr9"]);
     assert_eq!(pulls_from(&forge, &branch).len(), 1);
+
+    // Budget: one GraphQL query (the PR with the PRs that reference it, which is where an
+    // earlier revert PR shows up), create, labels, reviewers.
+    let paths: Vec<String> = forge
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(paths.len(), 4, "{paths:?}");
+    assert_eq!(paths[0], "POST /api/graphql");
     assert_github_conformance(&forge);
+
+    // Triggered again: the open revert PR is found by the same one query; then closed by a
+    // person who also deleted the branch: still found, nothing opened or pushed.
+    for close in [false, true] {
+        if close {
+            let mut st = forge.state();
+            for pull in st.github.repo(REPO).pulls.values_mut() {
+                if pull.head_ref == branch {
+                    pull.state = "closed".into();
+                }
+            }
+            drop(st);
+            repo.run(["push", "-q", "origin", "--delete", &branch]);
+        }
+        forge.clear_requests();
+        let again = run_github(&env, &["--pr", "9", "--format", "json"]);
+        assert_code(&again, 0);
+        let report = json(&again);
+        assert_eq!(report["status"], "skipped", "{report}");
+        let skipped = report["skipped"].as_str().unwrap();
+        assert!(
+            skipped.contains(&format!("from `{branch}` already exists")),
+            "{skipped}"
+        );
+        assert_eq!(forge.requests().len(), 1);
+        assert_eq!(pulls_from(&forge, &branch).len(), 1);
+        assert_eq!(origin_has(&repo, &branch), !close);
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! GitHub GraphQL, where one query replaces many REST calls: the pull requests of up to 100
-//! commits at once, the latest status of up to 100 deployments at once, and a pull request
-//! together with the pull requests from a given head branch.
+//! commits at once, the latest status of up to 100 deployments at once, a pull request
+//! together with the pull requests from a given head branch, and a pull request together with
+//! the pull requests that reference it.
 //!
 //! Queries go to `ForgeConfig::graphql_url` (GitHub Enterprise Server: `/api/graphql`, beside
 //! rather than under the REST base `/api/v3`).
@@ -185,6 +186,53 @@ impl GitHub {
         Ok((repository.pull_request.map(Into::into), head_prs))
     }
 
+    /// One pull request and the pull requests of the same repository that mention it (GitHub's
+    /// cross-references: a `#N` or a link in their description), oldest first, in a single
+    /// query. A revert whose branch name depends on the PR (a rebase merge is named after its
+    /// newest landed commit) finds an earlier revert PR among them, whatever its state, without
+    /// a second query.
+    pub async fn pull_request_and_references(
+        &self,
+        number: u64,
+    ) -> Result<(PullRequest, Vec<PullRequest>), ForgeError> {
+        let query = format!(
+            "query($owner: String!, $name: String!, $number: Int!) {{\n  \
+             repository(owner: $owner, name: $name) {{\n    \
+             pullRequest(number: $number) {{ ...pr \
+             timelineItems(itemTypes: [CROSS_REFERENCED_EVENT], last: 100) {{ nodes {{ \
+             ... on CrossReferencedEvent {{ isCrossRepository source {{ ... on PullRequest {{ ...pr }} }} }} \
+             }} }} }}\n  }}\n}}\n{PR_FRAGMENT}"
+        );
+        let data: ReferencesData = self
+            .graphql(
+                &query,
+                json!({
+                    "owner": self.config.repo.owner,
+                    "name": self.config.repo.name,
+                    "number": number,
+                }),
+            )
+            .await?;
+        let pull = data
+            .repository
+            .and_then(|r| r.pull_request)
+            .ok_or_else(|| ForgeError::NotFound {
+                route: QUERY.name(),
+                message: format!("pull request #{number} not found in {}", self.config.repo),
+            })?;
+        let references = pull
+            .timeline_items
+            .map(|c| c.nodes)
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .filter(|e| !e.is_cross_repository)
+            .filter_map(|e| e.source)
+            .map(PullRequest::from)
+            .collect();
+        Ok((pull.pull.into(), references))
+    }
+
     /// The latest status of each deployment, by GraphQL node id: one query per [`BATCH`].
     pub(crate) async fn latest_statuses(
         &self,
@@ -243,6 +291,44 @@ struct HeadRepository {
     pull_request: Option<GqlPull>,
     #[serde(default)]
     pull_requests: Option<Connection<GqlPull>>,
+}
+
+#[derive(Deserialize)]
+struct ReferencesData {
+    repository: Option<ReferencesRepository>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReferencesRepository {
+    #[serde(default)]
+    pull_request: Option<PullWithReferences>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PullWithReferences {
+    #[serde(flatten)]
+    pull: GqlPull,
+    #[serde(default)]
+    timeline_items: Option<Connection<CrossReference>>,
+}
+
+/// A timeline item; only cross-references from pull requests carry a `source` PR (issues and
+/// other item types decode to an empty source).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CrossReference {
+    #[serde(default)]
+    is_cross_repository: bool,
+    #[serde(default, deserialize_with = "pull_or_none")]
+    source: Option<GqlPull>,
+}
+
+/// A `source` that is an issue (or empty) is not a pull request.
+fn pull_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<GqlPull>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
 }
 
 #[derive(Deserialize)]

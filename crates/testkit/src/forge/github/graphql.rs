@@ -1,6 +1,7 @@
 //! The GraphQL subset shipline sends: commits' associated pull requests (aliased `object(oid:)`
 //! lookups, many per query), deployments' latest statuses (`nodes(ids:)`), and a pull request
-//! with the pull requests from a head branch (`pullRequest(number:)` + `pullRequests(headRefName:)`). Queries are
+//! with the pull requests from a head branch (`pullRequest(number:)` + `pullRequests(headRefName:)`),
+//! and a pull request with the pull requests that cross-reference it (`timelineItems`). Queries are
 //! recognised by shape, not parsed; anything else gets a GraphQL error.
 
 use std::sync::Arc;
@@ -61,6 +62,40 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         }
         return json_response(200, json!({ "data": { "repository": fields } }));
     }
+    if query.contains("timelineItems(itemTypes: [CROSS_REFERENCED_EVENT]") {
+        if let Err(response) = guard(gh, &headers, "pull_requests=read") {
+            return forbidden_as_graphql(*response);
+        }
+        let owner = variables["owner"].as_str().unwrap_or_default();
+        let name = variables["name"].as_str().unwrap_or_default();
+        let Some(repo) = gh.repos.get(&format!("{owner}/{name}")) else {
+            return graphql_error(
+                "NOT_FOUND",
+                &format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
+            );
+        };
+        let number = variables["number"].as_u64().unwrap_or(0);
+        let Some(pull) = repo.pulls.get(&number) else {
+            return graphql_error(
+                "NOT_FOUND",
+                &format!("Could not resolve to a PullRequest with the number of {number}."),
+            );
+        };
+        // GitHub cross-references a PR from every PR whose description mentions it; the
+        // timeline lists them oldest first.
+        let events: Vec<Value> = repo
+            .pulls
+            .values()
+            .filter(|p| p.number != number && mentions(&p.body, number))
+            .map(|p| json!({ "isCrossRepository": false, "source": pull_node(repo, p, &urls) }))
+            .collect();
+        let mut node = pull_node(repo, pull, &urls);
+        node["timelineItems"] = json!({ "nodes": events });
+        return json_response(
+            200,
+            json!({ "data": { "repository": { "pullRequest": node } } }),
+        );
+    }
     if query.contains("pullRequests(headRefName:") {
         if let Err(response) = guard(gh, &headers, "pull_requests=read") {
             return forbidden_as_graphql(*response);
@@ -113,8 +148,19 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     }
     graphql_error(
         "UNSUPPORTED",
-        "the fake GitHub does not answer this query; it knows associatedPullRequests, nodes(ids:) and pullRequests(headRefName:)",
+        "the fake GitHub does not answer this query; it knows associatedPullRequests, nodes(ids:), pullRequests(headRefName:) and timelineItems(itemTypes: [CROSS_REFERENCED_EVENT])",
     )
+}
+
+/// Whether `text` mentions PR `number` the way GitHub links it: `#N` or `.../pull/N`, not
+/// followed by another digit.
+fn mentions(text: &str, number: u64) -> bool {
+    [format!("#{number}"), format!("/pull/{number}")]
+        .iter()
+        .any(|needle| {
+            text.match_indices(needle.as_str())
+                .any(|(at, _)| !text[at + needle.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        })
 }
 
 fn forbidden_as_graphql(response: Response) -> Response {
