@@ -82,6 +82,16 @@ pub(crate) async fn open_pr(
                 .push(format!("reviewers not requested: {e}")),
         }
     }
+    // Auto-merge is a convenience on top of an opened revert: when the repository does not
+    // allow it (or the token may not), the PR still stands and waits for a person.
+    if config.auto_merge {
+        match forge.enable_auto_merge(&pr).await {
+            Ok(()) => report.auto_merge = true,
+            Err(e) => report.warnings.push(format!(
+                "auto-merge not enabled (`revert.auto_merge: true`): {e}; merge the PR by hand or allow auto-merge in the repository settings"
+            )),
+        }
+    }
     Ok(report)
 }
 

@@ -422,6 +422,21 @@ impl Forge {
         }
     }
 
+    /// Turns on auto-merge for an open PR/MR: GitHub's `enablePullRequestAutoMerge` (needs the
+    /// PR's node id, which GitHub sends with every PR), GitLab's merge with `auto_merge`.
+    pub async fn enable_auto_merge(&self, pr: &PullRequest) -> Result<(), ForgeError> {
+        match self {
+            Forge::GitHub(f) => match pr.node_id.as_deref() {
+                Some(id) => f.enable_auto_merge(id).await,
+                None => Err(ForgeError::Config(format!(
+                    "pull request #{} came without a node id, so auto-merge cannot be enabled; enable it on the pull request page",
+                    pr.number
+                ))),
+            },
+            Forge::GitLab(f) => f.enable_auto_merge(pr.number, &pr.head_sha).await,
+        }
+    }
+
     /// Opens a PR/MR. An unknown outcome is reconciled by listing PRs from the same head branch.
     pub async fn create_pull_request(
         &self,

@@ -10,7 +10,7 @@ use shipline_testkit::repo::{MergeStyle, TestRepo};
 
 use crate::helpers::*;
 
-fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
+pub(crate) fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
     let forge = FakeForge::start();
     let id = {
         let mut st = forge.state();
@@ -28,7 +28,7 @@ fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
     (forge, id)
 }
 
-fn run_gitlab(
+pub(crate) fn run_gitlab(
     repo: &TestRepo,
     forge: &FakeForge,
     project_id: u64,

@@ -22,6 +22,14 @@ use crate::forge::{DeploymentStatus, ForgeError, ForgeKind, PrState, PullRequest
 /// GraphQL queries only read: safe to retry.
 const QUERY: Op = Op::write(Method::POST, "/graphql", "pull-requests: read").idempotent();
 
+/// Enabling auto-merge twice leaves it enabled: safe to retry.
+const MUTATION: Op = Op::write(
+    Method::POST,
+    "/graphql",
+    "pull-requests: write (and auto-merge allowed in the repository settings)",
+)
+.idempotent();
+
 /// Commits per query (GitHub caps a query's nodes; 100 aliases stay well inside it).
 pub(crate) const BATCH: usize = 100;
 
@@ -46,11 +54,19 @@ impl GitHub {
         query: &str,
         variables: serde_json::Value,
     ) -> Result<T, ForgeError> {
+        self.graphql_as(&QUERY, query, variables).await
+    }
+
+    /// Runs one query or mutation as `op` (its permission is named in a refusal).
+    async fn graphql_as<T: DeserializeOwned>(
+        &self,
+        op: &Op,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<T, ForgeError> {
         let body = json!({ "query": query, "variables": variables });
-        let envelope: Envelope<T> = self
-            .json(&QUERY, &self.config.graphql_url, Some(&body))
-            .await?;
-        let route = QUERY.name();
+        let envelope: Envelope<T> = self.json(op, &self.config.graphql_url, Some(&body)).await?;
+        let route = op.name();
         if let Some(first) = envelope.errors.first() {
             let message = envelope
                 .errors
@@ -63,7 +79,7 @@ impl GitHub {
                 Some("FORBIDDEN") => ForgeError::Forbidden {
                     route,
                     message,
-                    permission: Some(QUERY.permission.to_string()),
+                    permission: Some(op.permission.to_string()),
                 },
                 Some("RATE_LIMITED") => ForgeError::RateLimited {
                     forge: ForgeKind::GitHub,
@@ -233,6 +249,21 @@ impl GitHub {
         Ok((pull.pull.into(), references))
     }
 
+    /// Turns on auto-merge for a pull request (by its GraphQL node id), with the repository's
+    /// default merge method: GitHub merges it once its required checks and reviews pass. GitHub
+    /// refuses when auto-merge is not allowed in the repository or the PR could be merged right
+    /// away (no requirement left to wait for).
+    pub async fn enable_auto_merge(&self, node_id: &str) -> Result<(), ForgeError> {
+        let _: serde_json::Value = self
+            .graphql_as(
+                &MUTATION,
+                "mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { pullRequest { number } } }",
+                json!({ "id": node_id }),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The latest status of each deployment, by GraphQL node id: one query per [`BATCH`].
     pub(crate) async fn latest_statuses(
         &self,
@@ -267,7 +298,7 @@ impl GitHub {
     }
 }
 
-const PR_FRAGMENT: &str = "fragment pr on PullRequest { number title body state isDraft \
+const PR_FRAGMENT: &str = "fragment pr on PullRequest { id number title body state isDraft \
 author { login } headRefName headRefOid baseRefName mergeCommit { oid } mergedBy { login } \
 mergedAt url labels(first: 20) { nodes { name } } }";
 
@@ -347,6 +378,8 @@ struct Connection<T> {
 #[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GqlPull {
+    #[serde(default)]
+    id: Option<String>,
     number: u64,
     title: String,
     #[serde(default)]
@@ -411,6 +444,7 @@ impl From<GqlPull> for PullRequest {
                 .labels
                 .map(|l| l.nodes.into_iter().flatten().map(|n| n.name).collect())
                 .unwrap_or_default(),
+            node_id: p.id,
         }
     }
 }

@@ -61,6 +61,8 @@ pub(crate) struct GitRef {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Pull {
     pub number: u64,
+    #[serde(default)]
+    pub node_id: Option<String>,
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
@@ -106,6 +108,7 @@ impl From<Pull> for domain::PullRequest {
             merged_at: p.merged_at,
             url: p.html_url,
             labels: p.labels.into_iter().map(|l| l.name).collect(),
+            node_id: p.node_id,
         }
     }
 }

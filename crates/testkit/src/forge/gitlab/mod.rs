@@ -122,6 +122,8 @@ pub struct MergeRequest {
     pub created_at: DateTime<Utc>,
     /// Updated.
     pub updated_at: DateTime<Utc>,
+    /// Set to merge when its pipeline succeeds (`PUT .../merge` with `auto_merge`).
+    pub auto_merge: bool,
 }
 
 /// An environment.
@@ -458,6 +460,7 @@ impl GitLabState {
             reviewers: Vec::new(),
             created_at: now,
             updated_at: now,
+            auto_merge: false,
         });
         iid
     }
