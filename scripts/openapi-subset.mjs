@@ -17,6 +17,7 @@ const OPERATIONS = [
   ["GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments"],
   ["POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"],
   ["PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}"],
+  ["GET", "/repos/{owner}/{repo}/issues"],
   ["POST", "/repos/{owner}/{repo}/issues"],
   ["POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"],
   ["GET", "/repos/{owner}/{repo}/pulls"],

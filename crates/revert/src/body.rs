@@ -89,7 +89,7 @@ pub fn title(culprit: &Culprit) -> String {
 /// The PR description.
 pub fn body(culprit: &Culprit, why: &Why, reason: Option<&str>, run_url: Option<&str>) -> String {
     let mut out = String::new();
-    out.push_str(&format!("<!-- shipline-revert {} -->\n", culprit.key));
+    out.push_str(&format!("{}\n", marker(&culprit.key)));
     out.push_str("## Why\n\n");
     out.push_str(&why.sentence());
     out.push('\n');
@@ -139,6 +139,12 @@ fn landing(culprit: &Culprit) -> &'static str {
     }
 }
 
+/// The hidden marker naming the reverted commit, in every revert PR and conflict issue: how a
+/// later run finds the issue an earlier one opened.
+pub fn marker(key: &str) -> String {
+    format!("<!-- shipline-revert {key} -->")
+}
+
 /// The issue opened when the revert conflicts: the files and the commands to finish by hand.
 pub fn conflict_issue(
     culprit: &Culprit,
@@ -148,7 +154,7 @@ pub fn conflict_issue(
     base: &str,
 ) -> String {
     let branch = culprit.branch();
-    let mut out = format!("<!-- shipline-revert {} -->\n", culprit.key);
+    let mut out = format!("{}\n", marker(&culprit.key));
     out.push_str(&format!(
         "{}\n\nReverting {} conflicts with later changes on `{base}`, so no revert PR was opened.\n\n",
         why.sentence(),

@@ -82,6 +82,16 @@ pub(crate) async fn open_pr(
                 .push(format!("reviewers not requested: {e}")),
         }
     }
+    // Auto-merge is a convenience on top of an opened revert: when the repository does not
+    // allow it (or the token may not), the PR still stands and waits for a person.
+    if config.auto_merge {
+        match forge.enable_auto_merge(&pr).await {
+            Ok(()) => report.auto_merge = true,
+            Err(e) => report.warnings.push(format!(
+                "auto-merge not enabled (`revert.auto_merge: true`): {e}; merge the PR by hand or allow auto-merge in the repository settings"
+            )),
+        }
+    }
     Ok(report)
 }
 
@@ -144,6 +154,21 @@ pub(crate) async fn conflict(
     report.body = Some(text.clone());
     report.conflicts = files;
     if let Some(forge) = &cx.forge {
+        // An issue opened by an earlier run (open, or closed by the person who finished it) is
+        // not opened again. Nothing about this culprit can predate its commit; a day of margin
+        // covers clock skew.
+        let since = commit_time(&cx.git, &culprit.key)? - chrono::Duration::days(1);
+        if let Some(existing) = forge.find_issue(&body::marker(&culprit.key), since).await? {
+            report.skipped = Some(format!(
+                "reverting {} conflicts in {} file(s); issue #{} ({}) already lists them, not opened again",
+                short(sha),
+                report.conflicts.len(),
+                existing.number,
+                existing.url
+            ));
+            report.issue_url = Some(existing.url);
+            return Ok(report);
+        }
         let issue = forge
             .create_issue(&NewIssue {
                 title: format!("{} conflicts: finish by hand", body::title(culprit)),
@@ -154,6 +179,22 @@ pub(crate) async fn conflict(
         report.issue_url = Some(issue.url);
     }
     Ok(report)
+}
+
+/// When a commit was committed.
+fn commit_time(
+    git: &shipline_core::git::Git,
+    sha: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, RevertError> {
+    let out = git.run(["log", "-1", "--format=%ct", sha])?;
+    let secs: i64 = out.trim().parse().map_err(|_| {
+        RevertError::Io(format!(
+            "git log -1 --format=%ct {sha} printed `{}`, not a time",
+            out.trim()
+        ))
+    })?;
+    chrono::DateTime::from_timestamp(secs, 0)
+        .ok_or_else(|| RevertError::Io(format!("commit {sha} has an impossible time {secs}")))
 }
 
 /// Answers a `/revert` comment with what happened. A failed reply does not change the outcome.

@@ -57,6 +57,8 @@ pub struct Report {
     pub labels: Vec<String>,
     /// Reviewers requested.
     pub reviewers: Vec<String>,
+    /// Auto-merge was enabled on the opened PR (`revert.auto_merge: true`).
+    pub auto_merge: bool,
     /// Things that went wrong without stopping the run (a reviewer that could not be asked).
     pub warnings: Vec<String>,
 }
@@ -78,6 +80,7 @@ impl Report {
             conflicts: Vec::new(),
             labels: Vec::new(),
             reviewers: Vec::new(),
+            auto_merge: false,
             warnings: Vec::new(),
         }
     }
@@ -124,10 +127,15 @@ impl Report {
         let mut out = String::from("## shipline revert\n\n");
         let line = match self.status {
             Status::Opened => format!(
-                "Opened revert PR #{} ({}) from `{}`.",
+                "Opened revert PR #{} ({}) from `{}`{}.",
                 self.pr_number.unwrap_or_default(),
                 self.pr_url.as_deref().unwrap_or(""),
-                self.branch.as_deref().unwrap_or("")
+                self.branch.as_deref().unwrap_or(""),
+                if self.auto_merge {
+                    "; it merges by itself once its checks pass"
+                } else {
+                    ""
+                }
             ),
             Status::Local => format!(
                 "Created branch `{}` locally.",

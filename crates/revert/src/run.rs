@@ -185,12 +185,20 @@ async fn revert(
     reason: Option<&str>,
     options: &Options,
 ) -> Result<Report, RevertError> {
-    let (mut culprit, known_pr) = find_culprit(cx, target).await?;
+    let (mut culprit, known_pr, references) = find_culprit(cx, target).await?;
     let branch = culprit.branch();
 
-    // One forge read: the original PR (when not known yet) and PRs from the revert branch.
+    // One forge read: the original PR (when not known yet) and PRs from the revert branch. A PR
+    // read before its branch was known came with the PRs that reference it, and every revert PR
+    // references its original: they are the revert branch's PRs, without a second read.
     let mut head_prs = Vec::new();
-    if let Some(forge) = &cx.forge {
+    if let Some(references) = references {
+        head_prs = references
+            .into_iter()
+            .rev()
+            .filter(|p| p.head_ref == branch)
+            .collect();
+    } else if let Some(forge) = &cx.forge {
         let lookup = culprit.pr.filter(|_| known_pr.is_none());
         let (pr, from_head) = match forge.pull_request_and_head_prs(lookup, &branch).await {
             // A `(#N)` in a subject that names no PR here (a cherry-pick from another
@@ -328,10 +336,12 @@ async fn revert(
     open_pr(cx, forge, report, &culprit, &branch, pushed_now).await
 }
 
+/// The culprit; for a PR read from the forge also the PR and, when the forge can tell, the PRs
+/// that reference it.
 async fn find_culprit(
     cx: &Ctx<'_>,
     target: &Target,
-) -> Result<(Culprit, Option<PullRequest>), RevertError> {
+) -> Result<(Culprit, Option<PullRequest>, Option<Vec<PullRequest>>), RevertError> {
     let git = &cx.git;
     match target {
         Target::Sha(sha) => {
@@ -339,13 +349,13 @@ async fn find_culprit(
                 .resolve(sha)
                 .map_err(|e| RevertError::Refused(format!("--sha: {e}")))?;
             culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
-            Ok((culprit::for_commit(git, &sha)?, None))
+            Ok((culprit::for_commit(git, &sha)?, None, None))
         }
         Target::Pr(n) => {
             if let Some(sha) = culprit::find_pr_commit(git, *n, &cx.base_rev)? {
                 let mut c = culprit::for_commit(git, &sha)?;
                 c.pr = Some(*n);
-                return Ok((c, None));
+                return Ok((c, None, None));
             }
             let Some(forge) = &cx.forge else {
                 return Err(RevertError::Refused(format!(
@@ -353,12 +363,16 @@ async fn find_culprit(
                     cx.base
                 )));
             };
-            let pr = forge.pull_request(*n).await.map_err(|e| match e {
-                ForgeError::NotFound { .. } => {
-                    RevertError::Refused(format!("pull request #{n} does not exist"))
-                }
-                other => other.into(),
-            })?;
+            let (pr, references) =
+                forge
+                    .pull_request_and_references(*n)
+                    .await
+                    .map_err(|e| match e {
+                        ForgeError::NotFound { .. } => {
+                            RevertError::Refused(format!("pull request #{n} does not exist"))
+                        }
+                        other => other.into(),
+                    })?;
             if pr.base_ref != cx.base {
                 return Err(RevertError::Refused(format!(
                     "pull request #{n} was merged into `{}`, not the default branch `{}`",
@@ -366,7 +380,7 @@ async fn find_culprit(
                 )));
             }
             let c = culprit::for_pull(git, &pr, &cx.base_rev, &cx.base)?;
-            Ok((c, Some(pr)))
+            Ok((c, Some(pr), references))
         }
         Target::Range { from, to } => {
             let c =
@@ -374,7 +388,7 @@ async fn find_culprit(
                     RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
                     other => other,
                 })?;
-            Ok((c, None))
+            Ok((c, None, None))
         }
         Target::Deployment(id) => {
             let Some(forge) = &cx.forge else {
@@ -409,8 +423,9 @@ async fn find_culprit(
                 Some(good) => Ok((
                     culprit::for_range(git, &good.sha, &sha, &cx.base_rev, &cx.base)?,
                     None,
+                    None,
                 )),
-                None => Ok((culprit::for_commit(git, &sha)?, None)),
+                None => Ok((culprit::for_commit(git, &sha)?, None, None)),
             }
         }
     }

@@ -406,6 +406,37 @@ impl Forge {
         }
     }
 
+    /// One pull request and the pull requests that reference it (GitHub: cross-references, in
+    /// one GraphQL query). GitLab keeps no such link: it answers with the merge request and
+    /// `None`, and the caller has to look the other merge requests up itself.
+    pub async fn pull_request_and_references(
+        &self,
+        number: u64,
+    ) -> Result<(PullRequest, Option<Vec<PullRequest>>), ForgeError> {
+        match self {
+            Forge::GitHub(f) => {
+                let (pr, references) = f.pull_request_and_references(number).await?;
+                Ok((pr, Some(references)))
+            }
+            Forge::GitLab(f) => Ok((f.pull_request(number).await?, None)),
+        }
+    }
+
+    /// Turns on auto-merge for an open PR/MR: GitHub's `enablePullRequestAutoMerge` (needs the
+    /// PR's node id, which GitHub sends with every PR), GitLab's merge with `auto_merge`.
+    pub async fn enable_auto_merge(&self, pr: &PullRequest) -> Result<(), ForgeError> {
+        match self {
+            Forge::GitHub(f) => match pr.node_id.as_deref() {
+                Some(id) => f.enable_auto_merge(id).await,
+                None => Err(ForgeError::Config(format!(
+                    "pull request #{} came without a node id, so auto-merge cannot be enabled; enable it on the pull request page",
+                    pr.number
+                ))),
+            },
+            Forge::GitLab(f) => f.enable_auto_merge(pr.number, &pr.head_sha).await,
+        }
+    }
+
     /// Opens a PR/MR. An unknown outcome is reconciled by listing PRs from the same head branch.
     pub async fn create_pull_request(
         &self,
@@ -509,6 +540,16 @@ impl Forge {
     /// Opens an issue.
     pub async fn create_issue(&self, new: &NewIssue) -> Result<Issue, ForgeError> {
         dispatch!(self.create_issue(new))
+    }
+
+    /// The newest issue, open or closed, whose body contains `marker`, among those updated
+    /// (GitLab: created) since `since`.
+    pub async fn find_issue(
+        &self,
+        marker: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Issue>, ForgeError> {
+        dispatch!(self.find_issue(marker, since))
     }
 
     /// All tags, all pages.

@@ -116,6 +116,10 @@ pub struct PullRequest {
     pub url: String,
     /// Label names.
     pub labels: Vec<String>,
+    /// GitHub's GraphQL node id, for mutations (`enablePullRequestAutoMerge`); `None` on GitLab
+    /// and where GitHub did not send it.
+    #[serde(default)]
+    pub node_id: Option<String>,
 }
 
 /// What to open as a new pull/merge request.

@@ -161,7 +161,45 @@ fn rebase_merged_pr_of_three_commits_is_reverted_newest_first() {
     assert_eq!(order, vec![2, 1, 0]);
     assert_tree_restored(&repo, &before, &branch, &["pr9"]);
     assert_eq!(pulls_from(&forge, &branch).len(), 1);
+
+    // Budget: one GraphQL query (the PR with the PRs that reference it, which is where an
+    // earlier revert PR shows up), create, labels, reviewers.
+    let paths: Vec<String> = forge
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(paths.len(), 4, "{paths:?}");
+    assert_eq!(paths[0], "POST /api/graphql");
     assert_github_conformance(&forge);
+
+    // Triggered again: the open revert PR is found by the same one query; then closed by a
+    // person who also deleted the branch: still found, nothing opened or pushed.
+    for close in [false, true] {
+        if close {
+            let mut st = forge.state();
+            for pull in st.github.repo(REPO).pulls.values_mut() {
+                if pull.head_ref == branch {
+                    pull.state = "closed".into();
+                }
+            }
+            drop(st);
+            repo.run(["push", "-q", "origin", "--delete", &branch]);
+        }
+        forge.clear_requests();
+        let again = run_github(&env, &["--pr", "9", "--format", "json"]);
+        assert_code(&again, 0);
+        let report = json(&again);
+        assert_eq!(report["status"], "skipped", "{report}");
+        let skipped = report["skipped"].as_str().unwrap();
+        assert!(
+            skipped.contains(&format!("from `{branch}` already exists")),
+            "{skipped}"
+        );
+        assert_eq!(forge.requests().len(), 1);
+        assert_eq!(pulls_from(&forge, &branch).len(), 1);
+        assert_eq!(origin_has(&repo, &branch), !close);
+    }
 }
 
 #[test]
@@ -335,6 +373,31 @@ fn a_conflicting_revert_opens_an_issue_with_the_files_and_no_pr() {
     );
     assert!(report["issue_url"].as_str().is_some());
     assert!(outputs(&env)["skipped"].contains("conflicts"));
+
+    // Again, then again after a person closed the issue: still the one issue, and `skipped` says
+    // which.
+    for close in [false, true] {
+        if close {
+            for issue in forge.state().github.repo(REPO).issues.values_mut() {
+                issue.state = "closed".into();
+            }
+        }
+        let again = run_github(&env, &["--sha", &bad, "--format", "json"]);
+        assert_code(&again, 0);
+        let report = json(&again);
+        assert_eq!(report["status"], "conflict", "{report}");
+        assert_eq!(report["issue_url"], json(&out)["issue_url"]);
+        let skipped = outputs(&env)["skipped"].clone();
+        assert!(
+            skipped.contains("already lists them, not opened again"),
+            "{skipped}"
+        );
+        assert_eq!(forge.state().github.repo(REPO).issues.len(), 1);
+    }
+    assert_eq!(
+        forge.requests_to("GET", "/api/v3/repos/*/*/issues").len(),
+        3
+    );
     assert_github_conformance(&forge);
 }
 

@@ -10,7 +10,7 @@ use shipline_testkit::repo::{MergeStyle, TestRepo};
 
 use crate::helpers::*;
 
-fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
+pub(crate) fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
     let forge = FakeForge::start();
     let id = {
         let mut st = forge.state();
@@ -28,7 +28,7 @@ fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
     (forge, id)
 }
 
-fn run_gitlab(
+pub(crate) fn run_gitlab(
     repo: &TestRepo,
     forge: &FakeForge,
     project_id: u64,
@@ -235,4 +235,33 @@ fn a_revert_gitlab_refuses_opens_an_issue_with_the_files_and_leaves_no_branch() 
         "{}",
         issues[0].description
     );
+    drop(st);
+
+    // Again, also once the issue is closed: no second issue, and the report says so.
+    for close in [false, true] {
+        if close {
+            let mut st = forge.state();
+            for issue in &mut st.gitlab.project_mut(REPO).issues {
+                issue.state = "closed".into();
+            }
+        }
+        let again = run_gitlab(
+            &repo,
+            &forge,
+            id,
+            ("GITLAB_TOKEN", TOKEN),
+            &["--sha", &bad, "--format", "json"],
+        );
+        assert_code(&again, 0);
+        let report = json(&again);
+        assert_eq!(report["status"], "conflict", "{report}");
+        assert!(
+            report["skipped"]
+                .as_str()
+                .unwrap()
+                .contains("already lists them, not opened again"),
+            "{report}"
+        );
+        assert_eq!(forge.state().gitlab.project(REPO).unwrap().issues.len(), 1);
+    }
 }

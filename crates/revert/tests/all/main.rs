@@ -1,6 +1,7 @@
 //! Integration tests of `shipline-revert`: the real binary on real git repositories, with the
 //! fake GitHub backed by the test repository's bare `origin`.
 
+mod auto_merge;
 mod github;
 mod gitlab;
 mod helpers;

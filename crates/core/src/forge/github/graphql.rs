@@ -1,6 +1,7 @@
 //! GitHub GraphQL, where one query replaces many REST calls: the pull requests of up to 100
-//! commits at once, the latest status of up to 100 deployments at once, and a pull request
-//! together with the pull requests from a given head branch.
+//! commits at once, the latest status of up to 100 deployments at once, a pull request
+//! together with the pull requests from a given head branch, and a pull request together with
+//! the pull requests that reference it.
 //!
 //! Queries go to `ForgeConfig::graphql_url` (GitHub Enterprise Server: `/api/graphql`, beside
 //! rather than under the REST base `/api/v3`).
@@ -20,6 +21,14 @@ use crate::forge::{DeploymentStatus, ForgeError, ForgeKind, PrState, PullRequest
 
 /// GraphQL queries only read: safe to retry.
 const QUERY: Op = Op::write(Method::POST, "/graphql", "pull-requests: read").idempotent();
+
+/// Enabling auto-merge twice leaves it enabled: safe to retry.
+const MUTATION: Op = Op::write(
+    Method::POST,
+    "/graphql",
+    "pull-requests: write (and auto-merge allowed in the repository settings)",
+)
+.idempotent();
 
 /// Commits per query (GitHub caps a query's nodes; 100 aliases stay well inside it).
 pub(crate) const BATCH: usize = 100;
@@ -45,11 +54,19 @@ impl GitHub {
         query: &str,
         variables: serde_json::Value,
     ) -> Result<T, ForgeError> {
+        self.graphql_as(&QUERY, query, variables).await
+    }
+
+    /// Runs one query or mutation as `op` (its permission is named in a refusal).
+    async fn graphql_as<T: DeserializeOwned>(
+        &self,
+        op: &Op,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<T, ForgeError> {
         let body = json!({ "query": query, "variables": variables });
-        let envelope: Envelope<T> = self
-            .json(&QUERY, &self.config.graphql_url, Some(&body))
-            .await?;
-        let route = QUERY.name();
+        let envelope: Envelope<T> = self.json(op, &self.config.graphql_url, Some(&body)).await?;
+        let route = op.name();
         if let Some(first) = envelope.errors.first() {
             let message = envelope
                 .errors
@@ -62,7 +79,7 @@ impl GitHub {
                 Some("FORBIDDEN") => ForgeError::Forbidden {
                     route,
                     message,
-                    permission: Some(QUERY.permission.to_string()),
+                    permission: Some(op.permission.to_string()),
                 },
                 Some("RATE_LIMITED") => ForgeError::RateLimited {
                     forge: ForgeKind::GitHub,
@@ -185,6 +202,68 @@ impl GitHub {
         Ok((repository.pull_request.map(Into::into), head_prs))
     }
 
+    /// One pull request and the pull requests of the same repository that mention it (GitHub's
+    /// cross-references: a `#N` or a link in their description), oldest first, in a single
+    /// query. A revert whose branch name depends on the PR (a rebase merge is named after its
+    /// newest landed commit) finds an earlier revert PR among them, whatever its state, without
+    /// a second query.
+    pub async fn pull_request_and_references(
+        &self,
+        number: u64,
+    ) -> Result<(PullRequest, Vec<PullRequest>), ForgeError> {
+        let query = format!(
+            "query($owner: String!, $name: String!, $number: Int!) {{\n  \
+             repository(owner: $owner, name: $name) {{\n    \
+             pullRequest(number: $number) {{ ...pr \
+             timelineItems(itemTypes: [CROSS_REFERENCED_EVENT], last: 100) {{ nodes {{ \
+             ... on CrossReferencedEvent {{ isCrossRepository source {{ ... on PullRequest {{ ...pr }} }} }} \
+             }} }} }}\n  }}\n}}\n{PR_FRAGMENT}"
+        );
+        let data: ReferencesData = self
+            .graphql(
+                &query,
+                json!({
+                    "owner": self.config.repo.owner,
+                    "name": self.config.repo.name,
+                    "number": number,
+                }),
+            )
+            .await?;
+        let pull = data
+            .repository
+            .and_then(|r| r.pull_request)
+            .ok_or_else(|| ForgeError::NotFound {
+                route: QUERY.name(),
+                message: format!("pull request #{number} not found in {}", self.config.repo),
+            })?;
+        let references = pull
+            .timeline_items
+            .map(|c| c.nodes)
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .filter(|e| !e.is_cross_repository)
+            .filter_map(|e| e.source)
+            .map(PullRequest::from)
+            .collect();
+        Ok((pull.pull.into(), references))
+    }
+
+    /// Turns on auto-merge for a pull request (by its GraphQL node id), with the repository's
+    /// default merge method: GitHub merges it once its required checks and reviews pass. GitHub
+    /// refuses when auto-merge is not allowed in the repository or the PR could be merged right
+    /// away (no requirement left to wait for).
+    pub async fn enable_auto_merge(&self, node_id: &str) -> Result<(), ForgeError> {
+        let _: serde_json::Value = self
+            .graphql_as(
+                &MUTATION,
+                "mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { pullRequest { number } } }",
+                json!({ "id": node_id }),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The latest status of each deployment, by GraphQL node id: one query per [`BATCH`].
     pub(crate) async fn latest_statuses(
         &self,
@@ -219,7 +298,7 @@ impl GitHub {
     }
 }
 
-const PR_FRAGMENT: &str = "fragment pr on PullRequest { number title body state isDraft \
+const PR_FRAGMENT: &str = "fragment pr on PullRequest { id number title body state isDraft \
 author { login } headRefName headRefOid baseRefName mergeCommit { oid } mergedBy { login } \
 mergedAt url labels(first: 20) { nodes { name } } }";
 
@@ -246,6 +325,44 @@ struct HeadRepository {
 }
 
 #[derive(Deserialize)]
+struct ReferencesData {
+    repository: Option<ReferencesRepository>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReferencesRepository {
+    #[serde(default)]
+    pull_request: Option<PullWithReferences>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PullWithReferences {
+    #[serde(flatten)]
+    pull: GqlPull,
+    #[serde(default)]
+    timeline_items: Option<Connection<CrossReference>>,
+}
+
+/// A timeline item; only cross-references from pull requests carry a `source` PR (issues and
+/// other item types decode to an empty source).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CrossReference {
+    #[serde(default)]
+    is_cross_repository: bool,
+    #[serde(default, deserialize_with = "pull_or_none")]
+    source: Option<GqlPull>,
+}
+
+/// A `source` that is an issue (or empty) is not a pull request.
+fn pull_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<GqlPull>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CommitNode {
     #[serde(default)]
@@ -261,6 +378,8 @@ struct Connection<T> {
 #[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GqlPull {
+    #[serde(default)]
+    id: Option<String>,
     number: u64,
     title: String,
     #[serde(default)]
@@ -325,6 +444,7 @@ impl From<GqlPull> for PullRequest {
                 .labels
                 .map(|l| l.nodes.into_iter().flatten().map(|n| n.name).collect())
                 .unwrap_or_default(),
+            node_id: p.id,
         }
     }
 }

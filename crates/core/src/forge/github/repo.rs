@@ -1,5 +1,6 @@
 //! Repository-level operations: a user's permission, issues, tags and releases.
 
+use chrono::{DateTime, Utc};
 use http::{Method, StatusCode};
 use serde_json::json;
 
@@ -17,6 +18,7 @@ const CREATE_ISSUE: Op = Op::write(
     "/repos/{owner}/{repo}/issues",
     "issues: write",
 );
+const LIST_ISSUES: Op = Op::get("/repos/{owner}/{repo}/issues", "issues: read");
 const TAGS: Op = Op::get("/repos/{owner}/{repo}/tags", "contents: read");
 const RELEASE_BY_TAG: Op = Op::get(
     "/repos/{owner}/{repo}/releases/tags/{tag}",
@@ -46,6 +48,30 @@ impl GitHub {
         let body = json!({ "title": new.title, "body": new.body, "labels": new.labels });
         let issue: types::Issue = self.json(&CREATE_ISSUE, &url, Some(&body)).await?;
         Ok(issue.into())
+    }
+
+    /// The newest issue, open or closed, whose body contains `marker`, among the issues updated
+    /// since `since` (GitHub's list also holds pull requests; they are skipped). Lets a tool that
+    /// opens an issue for a situation find the one it opened on an earlier run.
+    pub async fn find_issue(
+        &self,
+        marker: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Issue>, ForgeError> {
+        let path = format!(
+            "{}/issues?state=all&sort=created&direction=desc&since={}",
+            self.repo_path(),
+            encode(&since.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        );
+        let issues: Vec<types::ListedIssue> = self.paginate(&LIST_ISSUES, &path).await?;
+        Ok(issues
+            .into_iter()
+            .find(|i| i.pull_request.is_none() && i.body.as_deref().unwrap_or("").contains(marker))
+            .map(|i| Issue {
+                number: i.number,
+                title: i.title,
+                url: i.html_url,
+            }))
     }
 
     /// All tags, all pages.

@@ -61,6 +61,8 @@ pub(crate) struct GitRef {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Pull {
     pub number: u64,
+    #[serde(default)]
+    pub node_id: Option<String>,
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
@@ -106,6 +108,7 @@ impl From<Pull> for domain::PullRequest {
             merged_at: p.merged_at,
             url: p.html_url,
             labels: p.labels.into_iter().map(|l| l.name).collect(),
+            node_id: p.node_id,
         }
     }
 }
@@ -312,6 +315,19 @@ pub(crate) struct Issue {
     pub number: u64,
     pub title: String,
     pub html_url: String,
+}
+
+/// `issue` as listed (`GET /repos/{owner}/{repo}/issues`), which also lists pull requests.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ListedIssue {
+    pub number: u64,
+    pub title: String,
+    pub html_url: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Present on pull requests only.
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
 }
 
 impl From<Issue> for domain::Issue {

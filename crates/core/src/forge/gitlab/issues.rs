@@ -1,6 +1,6 @@
 //! Issues, opened when a revert cannot be finished automatically.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::GitLab;
@@ -39,5 +39,32 @@ impl GitLab {
             })
             .await?;
         Ok(issue.into_issue())
+    }
+
+    /// The newest issue, open or closed, whose description contains `marker`, among the issues
+    /// created since `since`. GitLab's search matches words, so it is asked for `marker`'s
+    /// longest word and the exact marker is checked here.
+    pub async fn find_issue(
+        &self,
+        marker: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Issue>, ForgeError> {
+        let word = marker
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .max_by_key(|w| w.len())
+            .unwrap_or(marker);
+        let search = Req::get("/projects/:id/issues", format!("{}/issues", self.project()))
+            .query("search", word)
+            .query("in", "description")
+            .query("state", "all")
+            .query("scope", "all")
+            .query("created_after", since.to_rfc3339())
+            .query("order_by", "created_at")
+            .query("sort", "desc");
+        let found: Vec<GlIssue> = self.client.all(search).await?;
+        Ok(found
+            .into_iter()
+            .find(|i| i.description.as_deref().unwrap_or("").contains(marker))
+            .map(GlIssue::into_issue))
     }
 }

@@ -34,6 +34,25 @@ impl GitLab {
         self.client.all(req).await
     }
 
+    /// Sets a merge request to merge by itself once its pipeline and checks pass
+    /// (`PUT /projects/:id/merge_requests/:iid/merge` with `auto_merge`, and the older
+    /// `merge_when_pipeline_succeeds` for GitLab before 17.11). `sha` (when known) must still be
+    /// the source branch's head, so nothing pushed since is merged unseen.
+    pub async fn enable_auto_merge(&self, iid: u64, sha: &str) -> Result<(), ForgeError> {
+        let mut body = json!({ "auto_merge": true, "merge_when_pipeline_succeeds": true });
+        if !sha.is_empty() {
+            body["sha"] = json!(sha);
+        }
+        let req = Req::put(
+            "/projects/:id/merge_requests/:iid/merge",
+            format!("{}/merge_requests/{iid}/merge", self.project()),
+            body,
+        )
+        .needs(MR_WRITE_NEEDS);
+        let _: serde_json::Value = self.client.json(&req).await?;
+        Ok(())
+    }
+
     /// One merge request by IID.
     pub async fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError> {
         Ok(self.merge_request(number).await?.into_pull_request())

@@ -104,6 +104,7 @@ impl MergeRequest {
             merged_at: self.merged_at,
             url: self.web_url,
             labels: self.labels,
+            node_id: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The GraphQL subset shipline sends: commits' associated pull requests (aliased `object(oid:)`
 //! lookups, many per query), deployments' latest statuses (`nodes(ids:)`), and a pull request
-//! with the pull requests from a head branch (`pullRequest(number:)` + `pullRequests(headRefName:)`). Queries are
+//! with the pull requests from a head branch (`pullRequest(number:)` + `pullRequests(headRefName:)`),
+//! and a pull request with the pull requests that cross-reference it (`timelineItems`). Queries are
 //! recognised by shape, not parsed; anything else gets a GraphQL error.
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use axum::routing::post;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::render::{Urls, parse_node_id};
+use super::render::{Urls, node_id, parse_node_id};
 use super::respond::{error, json_response};
 use super::{Pull, Repo, guard};
 use crate::forge::Shared;
@@ -31,8 +32,7 @@ fn graphql_error(kind: &str, message: &str) -> Response {
 
 async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let base = shared.base_url();
-    let st = shared.state();
-    let gh = &st.github;
+    let mut st = shared.state();
     // GitHub's GraphQL API has no anonymous access.
     if !headers.contains_key(http::header::AUTHORIZATION) {
         return error(401, "This endpoint requires you to be authenticated.");
@@ -43,6 +43,13 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     let query = request["query"].as_str().unwrap_or_default();
     let variables = &request["variables"];
     let urls = Urls::new(&base);
+    if query.contains("enablePullRequestAutoMerge") {
+        if let Err(response) = guard(&st.github, &headers, "pull_requests=write") {
+            return forbidden_as_graphql(*response);
+        }
+        return enable_auto_merge(&mut st.github, variables["id"].as_str().unwrap_or_default());
+    }
+    let gh = &st.github;
     if query.contains("associatedPullRequests") {
         if let Err(response) = guard(gh, &headers, "pull_requests=read") {
             return forbidden_as_graphql(*response);
@@ -60,6 +67,40 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
             fields.insert(alias, commit_node(repo, &oid, &urls));
         }
         return json_response(200, json!({ "data": { "repository": fields } }));
+    }
+    if query.contains("timelineItems(itemTypes: [CROSS_REFERENCED_EVENT]") {
+        if let Err(response) = guard(gh, &headers, "pull_requests=read") {
+            return forbidden_as_graphql(*response);
+        }
+        let owner = variables["owner"].as_str().unwrap_or_default();
+        let name = variables["name"].as_str().unwrap_or_default();
+        let Some(repo) = gh.repos.get(&format!("{owner}/{name}")) else {
+            return graphql_error(
+                "NOT_FOUND",
+                &format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
+            );
+        };
+        let number = variables["number"].as_u64().unwrap_or(0);
+        let Some(pull) = repo.pulls.get(&number) else {
+            return graphql_error(
+                "NOT_FOUND",
+                &format!("Could not resolve to a PullRequest with the number of {number}."),
+            );
+        };
+        // GitHub cross-references a PR from every PR whose description mentions it; the
+        // timeline lists them oldest first.
+        let events: Vec<Value> = repo
+            .pulls
+            .values()
+            .filter(|p| p.number != number && mentions(&p.body, number))
+            .map(|p| json!({ "isCrossRepository": false, "source": pull_node(repo, p, &urls) }))
+            .collect();
+        let mut node = pull_node(repo, pull, &urls);
+        node["timelineItems"] = json!({ "nodes": events });
+        return json_response(
+            200,
+            json!({ "data": { "repository": { "pullRequest": node } } }),
+        );
     }
     if query.contains("pullRequests(headRefName:") {
         if let Err(response) = guard(gh, &headers, "pull_requests=read") {
@@ -113,8 +154,60 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     }
     graphql_error(
         "UNSUPPORTED",
-        "the fake GitHub does not answer this query; it knows associatedPullRequests, nodes(ids:) and pullRequests(headRefName:)",
+        "the fake GitHub does not answer this query; it knows associatedPullRequests, nodes(ids:), pullRequests(headRefName:) and timelineItems(itemTypes: [CROSS_REFERENCED_EVENT])",
     )
+}
+
+/// `enablePullRequestAutoMerge`: refused, as GitHub does, unless the repository allows
+/// auto-merge and the PR is open.
+fn enable_auto_merge(gh: &mut super::GitHubState, node: &str) -> Response {
+    let Some(("PullRequest", id)) = parse_node_id(node)
+        .as_ref()
+        .map(|(k, id)| (k.as_str(), *id))
+    else {
+        return graphql_error(
+            "NOT_FOUND",
+            &format!("Could not resolve to a node with the global id of '{node}'"),
+        );
+    };
+    for repo in gh.repos.values_mut() {
+        let allowed = repo.allow_auto_merge;
+        let Some(pull) = repo.pulls.values_mut().find(|p| p.id == id) else {
+            continue;
+        };
+        if !allowed {
+            return graphql_error(
+                "UNPROCESSABLE",
+                "Pull request Auto merge is not allowed for this repository",
+            );
+        }
+        if pull.state != "open" {
+            return graphql_error(
+                "UNPROCESSABLE",
+                "Pull request is not in the correct state to enable auto-merge",
+            );
+        }
+        pull.auto_merge = true;
+        return json_response(
+            200,
+            json!({ "data": { "enablePullRequestAutoMerge": { "pullRequest": { "number": pull.number } } } }),
+        );
+    }
+    graphql_error(
+        "NOT_FOUND",
+        &format!("Could not resolve to a node with the global id of '{node}'"),
+    )
+}
+
+/// Whether `text` mentions PR `number` the way GitHub links it: `#N` or `.../pull/N`, not
+/// followed by another digit.
+fn mentions(text: &str, number: u64) -> bool {
+    [format!("#{number}"), format!("/pull/{number}")]
+        .iter()
+        .any(|needle| {
+            text.match_indices(needle.as_str())
+                .any(|(at, _)| !text[at + needle.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        })
 }
 
 fn forbidden_as_graphql(response: Response) -> Response {
@@ -189,6 +282,7 @@ fn pull_node(repo: &Repo, p: &Pull, urls: &Urls) -> Value {
         "CLOSED"
     };
     json!({
+        "id": node_id("PullRequest", p.id),
         "number": p.number,
         "title": p.title,
         "body": p.body,

@@ -83,6 +83,9 @@ pub struct Repo {
     /// Extra commit → PR associations for GraphQL `associatedPullRequests` (head and merge
     /// commits are associated already).
     pub commit_pulls: BTreeMap<String, Vec<u64>>,
+    /// "Allow auto-merge" in the repository settings (off by default, as on GitHub):
+    /// `enablePullRequestAutoMerge` is refused without it.
+    pub allow_auto_merge: bool,
     next_number: u64,
 }
 
@@ -121,6 +124,8 @@ pub struct Pull {
     pub requested_reviewers: Vec<String>,
     /// Creation time.
     pub created_at: String,
+    /// Auto-merge enabled (`enablePullRequestAutoMerge`).
+    pub auto_merge: bool,
 }
 
 impl Pull {
@@ -165,6 +170,8 @@ pub struct Issue {
     pub user: String,
     /// Creation time.
     pub created_at: String,
+    /// `open` or `closed` (empty reads as `open`).
+    pub state: String,
 }
 
 /// An issue or PR comment.

@@ -212,7 +212,11 @@ pub fn issue(repo: &Repo, i: &Issue, urls: &Urls) -> Value {
     v["number"] = json!(i.number);
     v["title"] = json!(i.title);
     v["body"] = json!(i.body);
-    v["state"] = json!("open");
+    v["state"] = json!(if i.state.is_empty() {
+        "open"
+    } else {
+        i.state.as_str()
+    });
     v["state_reason"] = Value::Null;
     v["user"] = user(&v["user"], &i.user, urls);
     v["labels"] = json!(labels(repo, &i.labels, urls));

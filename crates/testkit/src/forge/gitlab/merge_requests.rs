@@ -32,6 +32,10 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
             get(get_mr).put(update_mr),
         )
         .route(
+            "/api/v4/projects/{project}/merge_requests/{iid}/merge",
+            put(merge_mr),
+        )
+        .route(
             "/api/v4/projects/{project}/merge_requests/{iid}/notes",
             get(list_notes).post(create_note),
         )
@@ -89,7 +93,7 @@ pub(super) fn mr_json(state: &GitLabState, index: usize, mr: &MergeRequest, base
         "draft": draft,
         "work_in_progress": draft,
         "milestone": null,
-        "merge_when_pipeline_succeeds": false,
+        "merge_when_pipeline_succeeds": mr.auto_merge,
         "merge_status": "can_be_merged",
         "detailed_merge_status": "mergeable",
         "sha": mr.sha,
@@ -280,6 +284,7 @@ async fn create_mr(
         reviewers: Vec::new(),
         created_at: now,
         updated_at: now,
+        auto_merge: false,
     };
     p.merge_requests.push(mr.clone());
     (
@@ -287,6 +292,56 @@ async fn create_mr(
         axum::Json(mr_json(gl, index, &mr, &base)),
     )
         .into_response()
+}
+
+/// `PUT .../merge`: only the auto-merge form (`auto_merge` or the older
+/// `merge_when_pipeline_succeeds`); the fake does not merge on the spot and answers 405 as
+/// GitLab does for a merge request it will not merge. A `sha` other than the source head is
+/// refused with 409, as on GitLab.
+async fn merge_mr(
+    State(shared): State<Arc<Shared>>,
+    Path((project, iid)): Path<(String, u64)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let base = shared.base_url();
+    let mut state = shared.state();
+    let gl = &mut state.gitlab;
+    let (index, _) = match authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        Some(access::DEVELOPER),
+    ) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let p = &mut gl.projects[index];
+    let Some(mr) = p.merge_requests.iter_mut().find(|m| m.iid == iid) else {
+        return error(StatusCode::NOT_FOUND, "404 Not found");
+    };
+    let flag = |key: &str| body.get(key).and_then(Value::as_bool) == Some(true);
+    if mr.state != "opened" || !(flag("auto_merge") || flag("merge_when_pipeline_succeeds")) {
+        return error(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed");
+    }
+    if let Some(sha) = body.get("sha").and_then(Value::as_str)
+        && !mr.sha.is_empty()
+        && sha != mr.sha
+    {
+        return error(
+            StatusCode::CONFLICT,
+            "SHA does not match HEAD of source branch",
+        );
+    }
+    mr.auto_merge = true;
+    mr.updated_at = Utc::now();
+    let mr = mr.clone();
+    axum::Json(mr_json(gl, index, &mr, &base)).into_response()
 }
 
 async fn update_mr(

@@ -122,6 +122,8 @@ pub struct MergeRequest {
     pub created_at: DateTime<Utc>,
     /// Updated.
     pub updated_at: DateTime<Utc>,
+    /// Set to merge when its pipeline succeeds (`PUT .../merge` with `auto_merge`).
+    pub auto_merge: bool,
 }
 
 /// An environment.
@@ -213,6 +215,8 @@ pub struct Issue {
     pub author_id: u64,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// `opened` or `closed`.
+    pub state: String,
 }
 
 /// A tag kept in state (projects backed by a git repository read theirs from it).
@@ -456,6 +460,7 @@ impl GitLabState {
             reviewers: Vec::new(),
             created_at: now,
             updated_at: now,
+            auto_merge: false,
         });
         iid
     }

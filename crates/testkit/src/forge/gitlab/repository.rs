@@ -309,7 +309,7 @@ fn issue_json(state: &GitLabState, p: &Project, issue: &Issue, base: &str) -> Va
         "project_id": p.id,
         "title": issue.title,
         "description": issue.description,
-        "state": "opened",
+        "state": issue.state,
         "created_at": time(issue.created_at),
         "updated_at": time(issue.created_at),
         "closed_at": null,
@@ -335,10 +335,33 @@ async fn list_issues(
         Err(response) => return response,
     };
     let p = &gl.projects[index];
+    // GitLab searches title and description unless `in` narrows it; `state` defaults to all.
+    let scope = q
+        .get("in")
+        .map(String::as_str)
+        .unwrap_or("title,description");
+    let created_after = match q
+        .get("created_after")
+        .map(|t| chrono::DateTime::parse_from_rfc3339(t))
+    {
+        Some(Ok(t)) => Some(t),
+        Some(Err(_)) => return error(StatusCode::BAD_REQUEST, "created_after is invalid"),
+        None => None,
+    };
     let mut list: Vec<&Issue> = p
         .issues
         .iter()
-        .filter(|i| q.get("search").is_none_or(|s| i.title.contains(s.as_str())))
+        .filter(|i| {
+            q.get("search").is_none_or(|s| {
+                (scope.contains("title") && i.title.contains(s.as_str()))
+                    || (scope.contains("description") && i.description.contains(s.as_str()))
+            })
+        })
+        .filter(|i| match q.get("state").map(String::as_str) {
+            None | Some("all") => true,
+            Some(state) => i.state == state,
+        })
+        .filter(|i| created_after.is_none_or(|t| i.created_at >= t))
         .collect();
     list.reverse();
     let items = list.iter().map(|i| issue_json(gl, p, i, &base)).collect();
@@ -401,6 +424,7 @@ async fn create_issue(
             .collect(),
         author_id: caller.user_id().unwrap_or(0),
         created_at: Utc::now(),
+        state: "opened".into(),
     };
     p.issues.push(issue.clone());
     let p = &gl.projects[index];

@@ -81,6 +81,57 @@ pub(super) async fn update_comment(
     json_response(200, rendered)
 }
 
+/// Issues (not pull requests: the fake keeps them apart), newest first, filtered by `state`
+/// (`open` by default, `closed`, `all`) and `since` (issues changed at or after it; the fake
+/// knows creation times only).
+pub(super) async fn list_issues(
+    State(shared): S,
+    Path((owner, name)): Path<(String, String)>,
+    Query(q): Q,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let base = shared.base_url();
+    let st = shared.state();
+    try_response!(guard(&st.github, &headers, "issues=read"));
+    let repo = repo_or_404!(find(&st.github, &owner, &name, &headers));
+    let want = q.get("state").map(String::as_str).unwrap_or("open");
+    let since = match q
+        .get("since")
+        .map(|s| chrono::DateTime::parse_from_rfc3339(s))
+    {
+        Some(Ok(t)) => Some(t),
+        Some(Err(_)) => return validation("Issue", "since", "invalid", None),
+        None => None,
+    };
+    let urls = Urls::new(&base);
+    let mut found: Vec<&Issue> = repo
+        .issues
+        .values()
+        .filter(|i| {
+            let state = if i.state.is_empty() {
+                "open"
+            } else {
+                i.state.as_str()
+            };
+            want == "all" || want == state
+        })
+        .filter(|i| {
+            since.is_none_or(|since| {
+                chrono::DateTime::parse_from_rfc3339(&i.created_at).is_ok_and(|t| t >= since)
+            })
+        })
+        .collect();
+    if q.get("direction").map(String::as_str) != Some("asc") {
+        found.reverse();
+    }
+    let items = found
+        .iter()
+        .map(|i| render::issue(repo, i, &urls))
+        .collect();
+    list(&uri, &base, &q, items)
+}
+
 pub(super) async fn create_issue(
     State(shared): S,
     Path((owner, name)): Path<(String, String)>,
@@ -105,6 +156,7 @@ pub(super) async fn create_issue(
         labels: string_list(&body, "labels"),
         user: BOT.into(),
         created_at: respond::now(),
+        state: "open".into(),
     };
     let rendered = render::issue(repo, &issue, &Urls::new(&base));
     repo.issues.insert(issue.number, issue);

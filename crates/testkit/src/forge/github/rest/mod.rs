@@ -56,7 +56,10 @@ pub fn routes() -> Router<Arc<Shared>> {
             &format!("{r}/issues/comments/{{id}}"),
             patch(issues::update_comment),
         )
-        .route(&format!("{r}/issues"), post(issues::create_issue))
+        .route(
+            &format!("{r}/issues"),
+            get(issues::list_issues).post(issues::create_issue),
+        )
         .route(
             &format!("{r}/issues/{{number}}/labels"),
             post(issues::add_labels),
