@@ -47,12 +47,14 @@ if [ "${RUNNER_OS:-}" = Windows ]; then
 fi
 tools=(shipline-risk shipline-status shipline-promote shipline-revert)
 
+# sha256sum on Linux and Windows (Git Bash), shasum on macOS images without coreutils.
+if command -v sha256sum >/dev/null 2>&1; then
+  hasher=(sha256sum)
+else
+  hasher=(shasum -a 256)
+fi
 sha256_of() {
-  if command -v sha256sum >/dev/null 2>&1; then
-    sha256sum "$1" | cut -d' ' -f1
-  else
-    shasum -a 256 "$1" | cut -d' ' -f1
-  fi
+  "${hasher[@]}" "$1" | cut -d' ' -f1
 }
 
 emit() {
@@ -91,7 +93,7 @@ build_from_source() {
   # Key the cache on the source itself, so a new commit of the action rebuilds.
   local key dir build tool
   key=$(cd "$action_path" && find Cargo.toml Cargo.lock crates -type f -not -path '*/target/*' -print0 |
-    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+    LC_ALL=C sort -z | xargs -0 "${hasher[@]}" | "${hasher[@]}" | cut -c1-16)
   dir="$tool_cache/shipline/source-$key/$(uname -m)"
   if complete "$dir"; then
     emit "$dir" "source-$key" cache
