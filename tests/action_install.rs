@@ -118,7 +118,7 @@ impl Runner {
                 .current_dir(self.path("archives"))
                 .status()
         }
-        .unwrap();
+        .unwrap_or_else(|e| panic!("packing {file} needs `tar` and `zip` on PATH: {e}"));
         assert!(status.success(), "packing {file}");
         let bytes = fs::read(self.path("archives").join(&file)).unwrap();
         let hash = sha256_hex(&self.path("archives").join(&file));
