@@ -5,7 +5,8 @@
 //! reuse the tool cache instead of downloading again, and build from source when the ref has no
 //! release. Each test runs the real script with bash in a cleared environment (temp
 //! `RUNNER_TOOL_CACHE`, `GITHUB_PATH`, `GITHUB_OUTPUT`, `RUNNER_OS`, `RUNNER_ARCH`) against an HTTP
-//! server on 127.0.0.1 that serves release archives built here with tar and zip.
+//! server on 127.0.0.1 that serves release archives built here with tar and zip. The last test
+//! covers the second step (`scripts/run-action.sh`), which turns inputs into the tools' variables.
 
 use std::collections::HashMap;
 use std::fs;
@@ -487,4 +488,51 @@ async fn source_fallback_without_cargo_says_how_to_fix_it() {
         "{stderr}"
     );
     assert!(stderr.contains("uses: shipline/shipline@v1"));
+}
+
+/// The action's second step: set inputs become `SHIPLINE_<FLAG>`, empty ones stay unset (the tools
+/// read a set-but-empty variable as a flag without a value), `args` is split without globbing.
+#[test]
+fn run_step_passes_only_the_inputs_that_are_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let tool = dir.path().join("shipline-status");
+    fs::write(
+        &tool,
+        "#!/bin/sh\nfor a in \"$@\"; do echo \"arg=$a\"; done\nenv | grep '^SHIPLINE_' | grep -v '^SHIPLINE_BIN_DIR=' | sort\n",
+    )
+    .unwrap();
+    chmod_x(&tool);
+    let run = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/run-action.sh");
+    let output = Command::new("bash")
+        .arg(&run)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .current_dir(dir.path())
+        .env("SHIPLINE_BIN_DIR", dir.path())
+        .env("IN_COMMAND", "status")
+        .env("IN_SUBCOMMAND", "finish")
+        .env("IN_ENV", "staging")
+        .env("IN_STATE", "failure")
+        .env("IN_COMMENT", "")
+        .env("IN_DRY_RUN", "")
+        .env("IN_ARGS", "  --url   https://x.example/*  ")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "arg=finish\narg=--url\narg=https://x.example/*\nSHIPLINE_ENV=staging\nSHIPLINE_STATE=failure\n"
+    );
+
+    let output = Command::new("bash")
+        .arg(&run)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("IN_COMMAND", "deploy")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("use risk, status, promote or revert")
+    );
 }
