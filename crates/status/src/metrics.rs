@@ -221,10 +221,14 @@ pub fn environment_metrics(
     let mut unrestored = 0;
     for failure in &failed {
         let at = failure.finished_at().unwrap_or(failure.updated_at);
-        match records
+        // Restored by a later deployment that succeeded. "Later" is the records' order, not the
+        // clock: forges keep whole seconds, and a fast pipeline fails and recovers within one.
+        let position = records.iter().position(|r| r.id == failure.id);
+        let later = position.map_or(&records[..0], |i| &records[i + 1..]);
+        match later
             .iter()
             .filter_map(|r| r.succeeded_at())
-            .filter(|s| *s > at)
+            .filter(|s| *s >= at)
             .min()
         {
             Some(back) => restores.push((back - at).num_seconds()),
