@@ -158,6 +158,16 @@ fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
         out.status
     );
 
+    // GitLab (and gitlab-ci-local) only warn when after_script fails: `shipline-status finish`
+    // must have succeeded.
+    let plain = strip_ansi(&log);
+    assert!(
+        !plain
+            .lines()
+            .any(|l| l.contains("WARN") && l.contains("after_script")),
+        "an after_script failed:\n{plain}"
+    );
+
     let read = |name: &str| {
         let path = repo.path().join(name);
         std::fs::read_to_string(&path)
@@ -196,7 +206,11 @@ fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
     let show: serde_json::Value =
         serde_json::from_str(&read("staging-show.json")).expect("show JSON");
     let running = &show["environments"][0]["running"];
-    assert_eq!(running["deployment_id"], staging[0].id.to_string(), "{show}");
+    assert_eq!(
+        running["deployment_id"],
+        staging[0].id.to_string(),
+        "{show}"
+    );
     assert_eq!(running["sha"], head.as_str(), "{show}");
 
     // The risk job's LEVEL output reached the later jobs.
@@ -213,6 +227,25 @@ fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
         format!("true {}", production[0].id),
         "{log}"
     );
+}
+
+/// `text` without terminal colour sequences (gitlab-ci-local colours its log).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI sequences end with a letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The names of the external tools this test needs that are not on PATH.
@@ -263,13 +296,22 @@ fn shipline_bins() -> PathBuf {
             .status()
             .expect("run cargo build --bins");
         assert!(status.success(), "cargo build --bins failed");
-        assert!(all_built(), "cargo build --bins left no binaries in {}", dir.display());
+        assert!(
+            all_built(),
+            "cargo build --bins left no binaries in {}",
+            dir.display()
+        );
     }
     dir
 }
 
 /// Runs the whole pipeline with gitlab-ci-local in `repo`, in a cleared environment so that
 /// nothing of the machine running the test (a CI system's own variables) reaches the jobs.
+///
+/// Without `--shell-isolation`: with it, gitlab-ci-local re-copies the tracked files into the
+/// build directory before `after_script` and deletes everything else, unlike a GitLab runner,
+/// whose `after_script` sees the files the job's script left (the deploy job hands its
+/// deployment id to `after_script` through the dotenv file).
 fn gitlab_ci_local(repo: &Path, home: &Path, bins: &Path, vars: &[(&str, String)]) -> Output {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bins.to_path_buf()];
@@ -280,7 +322,7 @@ fn gitlab_ci_local(repo: &Path, home: &Path, bins: &Path, vars: &[(&str, String)
         .env_clear()
         .env("PATH", path)
         .env("HOME", home)
-        .args(["--shell-isolation", "--home"])
+        .arg("--home")
         .arg(home)
         .args(["--color", "false", "--max-job-name-padding", "0"]);
     for (key, value) in vars {
