@@ -135,18 +135,14 @@ fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
     };
 
     let home = tempfile::tempdir().expect("temp HOME");
-    let out = gitlab_ci_local(
-        repo.path(),
-        home.path(),
-        &bins,
-        &[
-            ("GITLAB_CI", "true".to_string()),
-            ("CI_SERVER_URL", server.clone()),
-            ("CI_API_V4_URL", forge.gitlab_api_url()),
-            ("CI_PROJECT_ID", project_id.to_string()),
-            ("GITLAB_TOKEN", TOKEN.to_string()),
-        ],
-    );
+    let vars = vec![
+        ("GITLAB_CI", "true".to_string()),
+        ("CI_SERVER_URL", server.clone()),
+        ("CI_API_V4_URL", forge.gitlab_api_url()),
+        ("CI_PROJECT_ID", project_id.to_string()),
+        ("GITLAB_TOKEN", TOKEN.to_string()),
+    ];
+    let out = gitlab_ci_local(repo.path(), home.path(), &bins, &vars, &[]);
     let log = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -227,6 +223,33 @@ fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
         format!("true {}", production[0].id),
         "{log}"
     );
+
+    // GitLab's deploy freeze blocks the promotion: the job fails and nothing is deployed.
+    let mut frozen_vars = vars.clone();
+    frozen_vars.push(("CI_DEPLOY_FREEZE", "true".to_string()));
+    let frozen = gitlab_ci_local(
+        repo.path(),
+        home.path(),
+        &bins,
+        &frozen_vars,
+        &["promote-production"],
+    );
+    let frozen_log = strip_ansi(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&frozen.stdout),
+        String::from_utf8_lossy(&frozen.stderr)
+    ));
+    assert!(
+        !frozen.status.success(),
+        "promotion ran in a freeze:\n{frozen_log}"
+    );
+    assert!(
+        frozen_log.contains("GitLab deploy freeze is active (CI_DEPLOY_FREEZE=true)"),
+        "the block does not name the freeze:\n{frozen_log}"
+    );
+    let state = forge.state();
+    let project = state.gitlab.project(PROJECT).expect("project");
+    assert_eq!(project.deployments.len(), 2, "{:?}", project.deployments);
 }
 
 /// `text` without terminal colour sequences (gitlab-ci-local colours its log).
@@ -305,14 +328,22 @@ fn shipline_bins() -> PathBuf {
     dir
 }
 
-/// Runs the whole pipeline with gitlab-ci-local in `repo`, in a cleared environment so that
+/// Runs the pipeline with gitlab-ci-local in `repo`, in a cleared environment so that
 /// nothing of the machine running the test (a CI system's own variables) reaches the jobs.
 ///
 /// Without `--shell-isolation`: with it, gitlab-ci-local re-copies the tracked files into the
 /// build directory before `after_script` and deletes everything else, unlike a GitLab runner,
 /// whose `after_script` sees the files the job's script left (the deploy job hands its
 /// deployment id to `after_script` through the dotenv file).
-fn gitlab_ci_local(repo: &Path, home: &Path, bins: &Path, vars: &[(&str, String)]) -> Output {
+/// `jobs` empty runs the whole pipeline; else only those jobs (with the artifacts and dotenv
+/// reports of the earlier run).
+fn gitlab_ci_local(
+    repo: &Path,
+    home: &Path,
+    bins: &Path,
+    vars: &[(&str, String)],
+    jobs: &[&str],
+) -> Output {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bins.to_path_buf()];
     paths.extend(std::env::split_paths(&path));
@@ -328,5 +359,6 @@ fn gitlab_ci_local(repo: &Path, home: &Path, bins: &Path, vars: &[(&str, String)
     for (key, value) in vars {
         cmd.arg("--variable").arg(format!("{key}={value}"));
     }
+    cmd.args(jobs);
     cmd.output().expect("run gitlab-ci-local")
 }
