@@ -106,6 +106,10 @@ impl From<Pull> for domain::PullRequest {
             merged_at: p.merged_at,
             url: p.html_url,
             labels: p.labels.into_iter().map(|l| l.name).collect(),
+            approvals: None,
+            review_decision: None,
+            head_checks: None,
+            merge_checks: None,
         }
     }
 }

@@ -104,6 +104,11 @@ impl MergeRequest {
             merged_at: self.merged_at,
             url: self.web_url,
             labels: self.labels,
+            // The MR lists carry neither approvals (a request per MR) nor the head pipeline.
+            approvals: None,
+            review_decision: None,
+            head_checks: None,
+            merge_checks: None,
         }
     }
 }

@@ -121,6 +121,10 @@ pub struct Pull {
     pub requested_reviewers: Vec<String>,
     /// Creation time.
     pub created_at: String,
+    /// Approving reviews (GraphQL `reviews(states: [APPROVED]) { totalCount }`).
+    pub approvals: u32,
+    /// GraphQL `reviewDecision` (`APPROVED`, `CHANGES_REQUESTED`, `REVIEW_REQUIRED`), if any.
+    pub review_decision: Option<String>,
 }
 
 impl Pull {
