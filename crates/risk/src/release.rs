@@ -60,11 +60,7 @@ pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
                 .with_context(|| format!("posting the risk summary on #{number}"))?;
         }
         if cli.label && !report.changes.is_empty() {
-            let label = format!("risk:{}", report.level);
-            forge
-                .add_labels(*number, std::slice::from_ref(&label))
-                .await
-                .with_context(|| format!("adding the label `{label}` to #{number}"))?;
+            set_level_label(forge, *number, &format!("risk:{}", report.level)).await?;
         }
     }
     match cli.fail_above {
@@ -77,6 +73,32 @@ pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
         }
         _ => Ok(exit::OK),
     }
+}
+
+/// Leaves `label` as the PR/MR's only `risk:` label: the one from an earlier run at another
+/// level would contradict it.
+async fn set_level_label(forge: &Forge, number: u64, label: &str) -> anyhow::Result<()> {
+    let pr = forge
+        .pull_request(number)
+        .await
+        .with_context(|| format!("reading the labels of #{number}"))?;
+    for old in pr
+        .labels
+        .iter()
+        .filter(|l| l.starts_with("risk:") && *l != label)
+    {
+        forge
+            .remove_label(number, old)
+            .await
+            .with_context(|| format!("removing the label `{old}` from #{number}"))?;
+    }
+    if !pr.labels.iter().any(|l| l == label) {
+        forge
+            .add_labels(number, &[label.to_string()])
+            .await
+            .with_context(|| format!("adding the label `{label}` to #{number}"))?;
+    }
+    Ok(())
 }
 
 fn bump_name(report: &Report) -> &'static str {
