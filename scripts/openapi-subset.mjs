@@ -20,6 +20,7 @@ const OPERATIONS = [
   ["GET", "/repos/{owner}/{repo}/issues"],
   ["POST", "/repos/{owner}/{repo}/issues"],
   ["POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"],
+  ["DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"],
   ["GET", "/repos/{owner}/{repo}/pulls"],
   ["POST", "/repos/{owner}/{repo}/pulls"],
   ["GET", "/repos/{owner}/{repo}/pulls/{pull_number}"],

@@ -16,6 +16,7 @@ pub mod commits;
 pub mod deps;
 pub mod features;
 pub mod model;
+pub mod process;
 pub mod range;
 pub mod release;
 pub mod render;

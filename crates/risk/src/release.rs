@@ -1,7 +1,5 @@
 //! The main command: the report for a range, printed, summarised, posted and checked.
 
-use std::collections::BTreeMap;
-
 use anyhow::Context as _;
 use shipline_core::app::{App, exit, print_stdout};
 use shipline_core::context::Runtime;
@@ -10,7 +8,7 @@ use shipline_core::git::Git;
 
 use crate::cli::{Cli, Format};
 use crate::render::{MARKER, markdown};
-use crate::report::{Report, apply_prs, build};
+use crate::report::{Report, apply_forge, build};
 
 /// Runs the report and returns the exit code (3 when above `--fail-above`).
 pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
@@ -62,11 +60,7 @@ pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
                 .with_context(|| format!("posting the risk summary on #{number}"))?;
         }
         if cli.label && !report.changes.is_empty() {
-            let label = format!("risk:{}", report.level);
-            forge
-                .add_labels(*number, std::slice::from_ref(&label))
-                .await
-                .with_context(|| format!("adding the label `{label}` to #{number}"))?;
+            set_level_label(forge, *number, &format!("risk:{}", report.level)).await?;
         }
     }
     match cli.fail_above {
@@ -79,6 +73,32 @@ pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
         }
         _ => Ok(exit::OK),
     }
+}
+
+/// Leaves `label` as the PR/MR's only `risk:` label: the one from an earlier run at another
+/// level would contradict it.
+async fn set_level_label(forge: &Forge, number: u64, label: &str) -> anyhow::Result<()> {
+    let pr = forge
+        .pull_request(number)
+        .await
+        .with_context(|| format!("reading the labels of #{number}"))?;
+    for old in pr
+        .labels
+        .iter()
+        .filter(|l| l.starts_with("risk:") && *l != label)
+    {
+        forge
+            .remove_label(number, old)
+            .await
+            .with_context(|| format!("removing the label `{old}` from #{number}"))?;
+    }
+    if !pr.labels.iter().any(|l| l == label) {
+        forge
+            .add_labels(number, &[label.to_string()])
+            .await
+            .with_context(|| format!("adding the label `{label}` to #{number}"))?;
+    }
+    Ok(())
 }
 
 fn bump_name(report: &Report) -> &'static str {
@@ -113,29 +133,27 @@ fn comment_target(app: &App) -> anyhow::Result<(Forge, u64)> {
     Ok((forge, number))
 }
 
-/// Asks the forge for the PRs of the changes whose messages name none, in batched requests.
-/// A failure here only loses PR numbers, so it is reported and the report goes on.
+/// Asks the forge for the PRs of the changes: the PR numbers messages do not name, and the
+/// process signals of the PRs found. A failure here only loses those, so it is reported and the report goes on.
 async fn lookup_prs(app: &App, forge: &Forge, report: &mut Report) {
-    let missing: Vec<String> = report
+    // GitHub answers 100 commits a query, so asking for every change costs at most what asking
+    // for the unnamed ones would round up to; GitLab answers one commit a request, so only the
+    // commits whose messages name no MR are asked about.
+    let every = forge.kind() == ForgeKind::GitHub;
+    let shas: Vec<String> = report
         .changes
         .iter()
-        .filter(|c| c.pr.is_none())
+        .filter(|c| every || c.pr.is_none())
         .map(|c| c.sha.clone())
         .collect();
-    if missing.is_empty() {
+    if shas.is_empty() {
         return;
     }
-    match forge.pull_requests_for_commits(&missing).await {
-        Ok(found) => {
-            let prs: BTreeMap<String, u64> = found
-                .into_iter()
-                .filter_map(|(sha, prs)| Some((sha, prs.first()?.number)))
-                .collect();
-            apply_prs(report, &prs);
-        }
+    match forge.pull_requests_for_commits(&shas).await {
+        Ok(found) => apply_forge(report, &found, &app.config.risk),
         Err(err) => app.outputs.log().warn(&format!(
             "could not look up the PRs of {} commit(s): {err}",
-            missing.len()
+            shas.len()
         )),
     }
 }

@@ -271,6 +271,7 @@ mod tests {
                 weight: 4.2,
             }],
             features: Default::default(),
+            raw: 4.2,
             section: crate::commits::Section::Features,
         }
     }
@@ -289,6 +290,7 @@ mod tests {
             reasons: Vec::new(),
             dependencies: Vec::new(),
             lookback: 1000,
+            distribution: Default::default(),
         }
     }
 

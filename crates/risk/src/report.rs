@@ -44,6 +44,9 @@ pub struct Change {
     /// The features the score came from.
     #[serde(skip)]
     pub features: Features,
+    /// The raw score (before the percentile), process signals included.
+    #[serde(skip)]
+    pub raw: f64,
     /// The summary section it is listed under.
     #[serde(skip)]
     pub section: crate::commits::Section,
@@ -76,6 +79,9 @@ pub struct Report {
     pub dependencies: Vec<DependencyChange>,
     /// Changes compared against (size of the lookback window).
     pub lookback: usize,
+    /// The lookback window's raw scores, to score changes again when the forge adds signals.
+    #[serde(skip)]
+    pub distribution: Distribution,
 }
 
 /// The score of a raw value as a level.
@@ -230,6 +236,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
                 })
                 .collect(),
             features: f,
+            raw,
             section: s.message.section(),
         });
     }
@@ -262,6 +269,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         reasons,
         dependencies,
         lookback: dist.len(),
+        distribution: dist,
     })
 }
 
@@ -274,6 +282,45 @@ pub fn apply_prs(report: &mut Report, prs: &BTreeMap<String, u64>) {
         }
     }
     let (_, reasons) = release_score(&report.changes, &report.dependencies);
+    report.reasons = reasons;
+}
+
+/// Applies what the forge returned for each change's commit: PR numbers for changes that had
+/// none, and the process signals ([`crate::process`]) of the PR each change came with, or
+/// `direct_push` when the forge knows none. Scores, levels and release reasons are recomputed.
+pub fn apply_forge(
+    report: &mut Report,
+    found: &BTreeMap<String, Vec<shipline_core::forge::PullRequest>>,
+    config: &RiskConfig,
+) {
+    for change in &mut report.changes {
+        let Some(prs) = found.get(&change.sha) else {
+            continue;
+        };
+        let pr = crate::process::pick(change.pr, prs);
+        if change.pr.is_none() {
+            change.pr = pr.map(|p| p.number);
+        }
+        if change.pr.is_some() && pr.is_none() {
+            // Named in the message but not returned for this commit: nothing to judge by.
+            continue;
+        }
+        let added = crate::process::reasons(pr);
+        if added.is_empty() {
+            continue;
+        }
+        change.raw += added.iter().map(|r| r.weight).sum::<f64>();
+        change.reasons.extend(added.into_iter().map(|r| Reason {
+            weight: round2(r.weight),
+            ..r
+        }));
+        change.reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        change.score = report.distribution.percentile(change.raw);
+        change.level = level_of(config, change.score);
+    }
+    let (score, reasons) = release_score(&report.changes, &report.dependencies);
+    report.score = score;
+    report.level = level_of(config, score);
     report.reasons = reasons;
 }
 

@@ -467,6 +467,11 @@ impl Forge {
         dispatch!(self.add_labels(number, labels))
     }
 
+    /// Removes a label from a PR/MR; one it does not carry is not an error.
+    pub async fn remove_label(&self, number: u64, label: &str) -> Result<(), ForgeError> {
+        dispatch!(self.remove_label(number, label))
+    }
+
     /// Asks users to review a PR/MR.
     pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {
         if users.is_empty() {

@@ -120,6 +120,31 @@ pub struct PullRequest {
     /// and where GitHub did not send it.
     #[serde(default)]
     pub node_id: Option<String>,
+    /// Approving reviews; `None` when the forge did not say (REST lists, GitLab).
+    #[serde(default)]
+    pub approvals: Option<u32>,
+    /// GitHub's review decision under the branch protection rules; `None` when unknown or when
+    /// no review is required.
+    #[serde(default)]
+    pub review_decision: Option<ReviewDecision>,
+    /// Combined state of the checks on the head commit; `None` when unknown or none ran.
+    #[serde(default)]
+    pub head_checks: Option<CheckState>,
+    /// Combined state of the checks on the merge commit; `None` when unknown or none ran.
+    #[serde(default)]
+    pub merge_checks: Option<CheckState>,
+}
+
+/// Whether a pull request's reviews satisfy the branch protection rules (GitHub).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Approved as the rules require.
+    Approved,
+    /// A reviewer asked for changes.
+    ChangesRequested,
+    /// A review is required and missing.
+    ReviewRequired,
 }
 
 /// What to open as a new pull/merge request.

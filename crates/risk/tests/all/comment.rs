@@ -156,3 +156,57 @@ fn read_only_token_fails_without_a_comment() {
         );
     assert!(comments(&forge, number).is_empty());
 }
+
+fn labels(forge: &FakeForge, number: u64) -> Vec<String> {
+    forge
+        .state()
+        .github
+        .repos
+        .values()
+        .find_map(|r| r.pulls.get(&number).map(|p| p.labels.clone()))
+        .unwrap()
+}
+
+#[test]
+fn a_new_level_replaces_the_old_risk_label() {
+    let forge = FakeForge::start();
+    let (repo, env, number) = pr_setup(&forge);
+    // What an earlier run at another level left behind, next to a label of the team's own.
+    forge.state().github.repos.values_mut().for_each(|r| {
+        if let Some(p) = r.pulls.get_mut(&number) {
+            p.labels.extend(["bug".to_string(), "risk:low".to_string()]);
+        }
+    });
+    let run = || {
+        let out = risk_with(repo.path(), env.vars())
+            .args(["--label", "--format", "json"])
+            .assert()
+            .success();
+        let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        format!("risk:{}", json["level"].as_str().unwrap())
+    };
+    let level = run();
+    assert_ne!(
+        level, "risk:low",
+        "the new change must land at another level"
+    );
+    let now = labels(&forge, number);
+    let risk: Vec<&String> = now.iter().filter(|l| l.starts_with("risk:")).collect();
+    assert_eq!(risk, [&level], "exactly one risk label: {now:?}");
+    assert!(
+        now.contains(&"bug".to_string()),
+        "other labels kept: {now:?}"
+    );
+    // A re-run at the same level changes nothing.
+    assert_eq!(run(), level);
+    assert_eq!(labels(&forge, number), now);
+    let deletes = forge.requests_to("DELETE", "/api/v3/repos/*/*/issues/*/labels/*");
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(
+        forge
+            .requests_to("POST", "/api/v3/repos/*/*/issues/*/labels")
+            .len(),
+        1
+    );
+    assert_github_conformance(&forge);
+}

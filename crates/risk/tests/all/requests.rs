@@ -51,8 +51,8 @@ fn three_hundred_commits_with_120_prs_within_budget() {
     let graphql = forge.requests_to("POST", "/api/graphql");
     assert_eq!(
         graphql.len(),
-        2,
-        "180 commits without a PR number: two batches of 100"
+        3,
+        "every change is looked up (PR numbers and review/check signals): three batches of 100"
     );
     assert!(
         requests.len() <= 2 + 3,

@@ -17,7 +17,9 @@ use serde_json::json;
 use super::GitHub;
 use super::client::Op;
 use super::types::{User, deployment_state, login};
-use crate::forge::{DeploymentStatus, ForgeError, ForgeKind, PrState, PullRequest};
+use crate::forge::{
+    CheckState, DeploymentStatus, ForgeError, ForgeKind, PrState, PullRequest, ReviewDecision,
+};
 
 /// GraphQL queries only read: safe to retry.
 const QUERY: Op = Op::write(Method::POST, "/graphql", "pull-requests: read").idempotent();
@@ -298,9 +300,15 @@ impl GitHub {
     }
 }
 
+/// The pull request fields shipline reads. Review and check fields ride along so that the
+/// process signals of a change (self-merged, unapproved, red checks) cost no extra request.
 const PR_FRAGMENT: &str = "fragment pr on PullRequest { id number title body state isDraft \
-author { login } headRefName headRefOid baseRefName mergeCommit { oid } mergedBy { login } \
-mergedAt url labels(first: 20) { nodes { name } } }";
+author { login } headRefName headRefOid baseRefName mergeCommit { oid statusCheckRollup { ...rollup } } \
+mergedBy { login } mergedAt url labels(first: 20) { nodes { name } } \
+reviewDecision reviews(states: [APPROVED]) { totalCount } \
+commits(last: 1) { nodes { commit { statusCheckRollup { ...rollup } } } } }\n\
+fragment rollup on StatusCheckRollup { state contexts(first: 1) { statusContextCount \
+checkRunCountsByState { state count } } }";
 
 const LATEST_QUERY: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Deployment { \
 databaseId latestStatus { state description environmentUrl logUrl createdAt } } } }";
@@ -369,7 +377,7 @@ struct CommitNode {
     associated_pull_requests: Option<Connection<GqlPull>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct Connection<T> {
     #[serde(default = "Vec::new")]
     nodes: Vec<Option<T>>,
@@ -401,11 +409,91 @@ struct GqlPull {
     url: String,
     #[serde(default)]
     labels: Option<Labels>,
+    #[serde(default)]
+    review_decision: Option<String>,
+    #[serde(default)]
+    reviews: Option<Count>,
+    #[serde(default)]
+    commits: Option<Connection<LastCommit>>,
 }
 
 #[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Oid {
     oid: String,
+    #[serde(default)]
+    status_check_rollup: Option<Rollup>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Count {
+    #[serde(rename = "totalCount")]
+    total_count: u32,
+}
+
+#[derive(Clone, Deserialize)]
+struct LastCommit {
+    commit: RollupHolder,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RollupHolder {
+    #[serde(default)]
+    status_check_rollup: Option<Rollup>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Rollup {
+    state: String,
+    #[serde(default)]
+    contexts: Option<RollupContexts>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RollupContexts {
+    #[serde(default)]
+    status_context_count: u32,
+    #[serde(default)]
+    check_run_counts_by_state: Option<Vec<StateCount>>,
+}
+
+#[derive(Clone, Deserialize)]
+struct StateCount {
+    state: String,
+    count: u32,
+}
+
+impl Rollup {
+    /// GitHub's rollup state, with a green rollup of nothing but skipped or neutral check runs
+    /// told apart as skipped (the rollup counts those as passing).
+    fn check_state(&self) -> CheckState {
+        match self.state.as_str() {
+            "FAILURE" | "ERROR" => CheckState::Failure,
+            "PENDING" | "EXPECTED" => CheckState::Pending,
+            _ => {
+                let (statuses, runs) = match &self.contexts {
+                    Some(c) => (
+                        c.status_context_count,
+                        c.check_run_counts_by_state.clone().unwrap_or_default(),
+                    ),
+                    None => (0, Vec::new()),
+                };
+                let total: u32 = runs.iter().map(|r| r.count).sum();
+                let idle: u32 = runs
+                    .iter()
+                    .filter(|r| r.state == "SKIPPED" || r.state == "NEUTRAL")
+                    .map(|r| r.count)
+                    .sum();
+                if statuses == 0 && total > 0 && idle == total {
+                    CheckState::Skipped
+                } else {
+                    CheckState::Success
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -426,6 +514,23 @@ impl From<GqlPull> for PullRequest {
             "OPEN" => PrState::Open,
             _ => PrState::Closed,
         };
+        let head_checks = p
+            .commits
+            .as_ref()
+            .and_then(|c| c.nodes.iter().flatten().last())
+            .and_then(|n| n.commit.status_check_rollup.as_ref())
+            .map(Rollup::check_state);
+        let merge_checks = p
+            .merge_commit
+            .as_ref()
+            .and_then(|c| c.status_check_rollup.as_ref())
+            .map(Rollup::check_state);
+        let review_decision = match p.review_decision.as_deref() {
+            Some("APPROVED") => Some(ReviewDecision::Approved),
+            Some("CHANGES_REQUESTED") => Some(ReviewDecision::ChangesRequested),
+            Some("REVIEW_REQUIRED") => Some(ReviewDecision::ReviewRequired),
+            _ => None,
+        };
         PullRequest {
             number: p.number,
             title: p.title,
@@ -445,6 +550,10 @@ impl From<GqlPull> for PullRequest {
                 .map(|l| l.nodes.into_iter().flatten().map(|n| n.name).collect())
                 .unwrap_or_default(),
             node_id: p.id,
+            approvals: p.reviews.map(|r| r.total_count),
+            review_decision,
+            head_checks,
+            merge_checks,
         }
     }
 }

@@ -25,6 +25,13 @@ const LABELS: Op = Op::write(
     "issues: write",
 )
 .idempotent();
+// Removing a label that is gone already answers 404, which the caller treats as done.
+const UNLABEL: Op = Op::write(
+    Method::DELETE,
+    "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+    "issues: write",
+)
+.idempotent();
 const REVIEWERS: Op = Op::write(
     Method::POST,
     "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
@@ -79,6 +86,19 @@ impl GitHub {
             .json(&LABELS, &url, Some(&json!({ "labels": labels })))
             .await?;
         Ok(())
+    }
+
+    /// Removes one label; a label the PR does not carry is not an error.
+    pub async fn remove_label(&self, number: u64, label: &str) -> Result<(), ForgeError> {
+        let url = self.rest_url(&format!(
+            "{}/issues/{number}/labels/{}",
+            self.repo_path(),
+            encode(label)
+        ));
+        match self.json::<serde_json::Value>(&UNLABEL, &url, None).await {
+            Ok(_) | Err(ForgeError::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     /// Requests reviews from users.

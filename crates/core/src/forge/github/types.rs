@@ -109,6 +109,10 @@ impl From<Pull> for domain::PullRequest {
             url: p.html_url,
             labels: p.labels.into_iter().map(|l| l.name).collect(),
             node_id: p.node_id,
+            approvals: None,
+            review_decision: None,
+            head_checks: None,
+            merge_checks: None,
         }
     }
 }

@@ -117,6 +117,17 @@ impl GitLab {
         self.client.send(&req).await.map(|_| ())
     }
 
+    /// Removes a label (`remove_labels`; one the MR does not carry is ignored by GitLab).
+    pub async fn remove_label(&self, number: u64, label: &str) -> Result<(), ForgeError> {
+        let req = Req::put(
+            MR_ROUTE,
+            format!("{}/merge_requests/{number}", self.project()),
+            json!({ "remove_labels": label }),
+        )
+        .needs(MR_WRITE_NEEDS);
+        self.client.send(&req).await.map(|_| ())
+    }
+
     /// Adds reviewers by username: each is looked up (`GET /users?username=`), then the merge
     /// request's reviewer list is replaced by the old one plus the new ids.
     pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {

@@ -105,6 +105,11 @@ impl MergeRequest {
             url: self.web_url,
             labels: self.labels,
             node_id: None,
+            // The MR lists carry neither approvals (a request per MR) nor the head pipeline.
+            approvals: None,
+            review_decision: None,
+            head_checks: None,
+            merge_checks: None,
         }
     }
 }

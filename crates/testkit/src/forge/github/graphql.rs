@@ -292,11 +292,73 @@ fn pull_node(repo: &Repo, p: &Pull, urls: &Urls) -> Value {
         "headRefName": p.head_ref,
         "headRefOid": p.head_sha,
         "baseRefName": p.base_ref,
-        "mergeCommit": p.merge_commit_sha.as_ref().map(|oid| json!({ "oid": oid })),
+        "mergeCommit": p.merge_commit_sha.as_ref().map(|oid| json!({
+            "oid": oid,
+            "statusCheckRollup": rollup(repo, oid),
+        })),
         "mergedBy": p.merged_by.as_ref().map(|login| json!({ "login": login })),
         "mergedAt": p.merged_at,
         "url": format!("{}/{}/pull/{}", urls.web, repo.full_name(), p.number),
         "labels": { "nodes": p.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>() },
+        "reviewDecision": p.review_decision,
+        "reviews": { "totalCount": p.approvals },
+        "commits": { "nodes": [{ "commit": { "statusCheckRollup": rollup(repo, &p.head_sha) } }] },
+    })
+}
+
+/// A commit's `statusCheckRollup` from the repository's commit statuses and check runs, as
+/// GitHub combines them: red if any failed, else pending if any is unfinished, else green
+/// (skipped and neutral runs count as passing); `null` when nothing ran on the commit.
+fn rollup(repo: &Repo, sha: &str) -> Value {
+    let statuses: Vec<&str> = repo
+        .commit_statuses
+        .iter()
+        .filter(|s| s.sha == sha)
+        .map(|s| s.state.as_str())
+        .collect();
+    let runs: Vec<String> = repo
+        .check_runs
+        .iter()
+        .filter(|r| r.sha == sha)
+        .map(|r| match (r.status.as_str(), r.conclusion.as_deref()) {
+            ("completed", Some(c)) => c.to_ascii_uppercase(),
+            ("queued", _) => "QUEUED".to_string(),
+            _ => "IN_PROGRESS".to_string(),
+        })
+        .collect();
+    if statuses.is_empty() && runs.is_empty() {
+        return Value::Null;
+    }
+    let red_run = |s: &str| {
+        matches!(
+            s,
+            "FAILURE" | "CANCELLED" | "TIMED_OUT" | "ACTION_REQUIRED" | "STARTUP_FAILURE" | "STALE"
+        )
+    };
+    let state = if statuses.iter().any(|s| *s == "failure" || *s == "error")
+        || runs.iter().any(|r| red_run(r))
+    {
+        "FAILURE"
+    } else if statuses.contains(&"pending")
+        || runs.iter().any(|r| r == "QUEUED" || r == "IN_PROGRESS")
+    {
+        "PENDING"
+    } else {
+        "SUCCESS"
+    };
+    let mut counts: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for r in &runs {
+        *counts.entry(r.as_str()).or_default() += 1;
+    }
+    json!({
+        "state": state,
+        "contexts": {
+            "statusContextCount": statuses.len(),
+            "checkRunCountsByState": counts
+                .into_iter()
+                .map(|(state, count)| json!({ "state": state, "count": count }))
+                .collect::<Vec<_>>(),
+        },
     })
 }
 

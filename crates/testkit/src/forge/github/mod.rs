@@ -126,6 +126,10 @@ pub struct Pull {
     pub created_at: String,
     /// Auto-merge enabled (`enablePullRequestAutoMerge`).
     pub auto_merge: bool,
+    /// Approving reviews (GraphQL `reviews(states: [APPROVED]) { totalCount }`).
+    pub approvals: u32,
+    /// GraphQL `reviewDecision` (`APPROVED`, `CHANGES_REQUESTED`, `REVIEW_REQUIRED`), if any.
+    pub review_decision: Option<String>,
 }
 
 impl Pull {

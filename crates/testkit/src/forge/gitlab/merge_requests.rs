@@ -398,6 +398,10 @@ async fn update_mr(
                 new_labels.push(label);
             }
         }
+        if let Some(labels) = body.get("remove_labels") {
+            let gone = split(labels);
+            mr.labels.retain(|l| !gone.contains(l));
+        }
         if let Some(labels) = body.get("labels") {
             mr.labels = split(labels);
             new_labels.extend(mr.labels.clone());

@@ -163,6 +163,31 @@ pub(super) async fn create_issue(
     json_response(201, rendered)
 }
 
+/// `DELETE .../issues/{number}/labels/{name}`: the labels left, or 404 when it was not there.
+pub(super) async fn remove_label(
+    State(shared): S,
+    Path((owner, name, number, label)): Path<(String, String, u64, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let base = shared.base_url();
+    let mut st = shared.state();
+    try_response!(guard(&st.github, &headers, "issues=write"));
+    let repo = repo_or_404!(find_mut(&mut st.github, &owner, &name, &headers));
+    let target = if let Some(pull) = repo.pulls.get_mut(&number) {
+        &mut pull.labels
+    } else if let Some(issue) = repo.issues.get_mut(&number) {
+        &mut issue.labels
+    } else {
+        return not_found();
+    };
+    let Some(pos) = target.iter().position(|l| *l == label) else {
+        return not_found();
+    };
+    target.remove(pos);
+    let all = target.clone();
+    json_response(200, json!(render::labels(repo, &all, &Urls::new(&base))))
+}
+
 pub(super) async fn add_labels(
     State(shared): S,
     Path((owner, name, number)): Path<(String, String, u64)>,

@@ -65,6 +65,10 @@ pub fn routes() -> Router<Arc<Shared>> {
             post(issues::add_labels),
         )
         .route(
+            &format!("{r}/issues/{{number}}/labels/{{label}}"),
+            axum::routing::delete(issues::remove_label),
+        )
+        .route(
             &format!("{r}/pulls"),
             get(pulls::list_pulls).post(pulls::create_pull),
         )
