@@ -6,6 +6,7 @@ mod deps;
 mod gitlab;
 mod helpers;
 mod history;
+mod large;
 mod process;
 mod range;
 mod report;
