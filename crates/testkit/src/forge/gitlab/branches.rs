@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use super::or_respond;
 use super::{JobTokenAccess, access, authorize, body_json, error};
 use crate::forge::Shared;
 
@@ -98,10 +99,12 @@ async fn create_branch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (repo, _) = match project_repo(&shared, &headers, &project, Some(access::DEVELOPER)) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (repo, _) = or_respond!(project_repo(
+        &shared,
+        &headers,
+        &project,
+        Some(access::DEVELOPER)
+    ));
     let body: Value = body_json(&body).unwrap_or(Value::Null);
     let field = |k: &str| {
         q.get(k)
@@ -151,10 +154,7 @@ async fn get_branch(
     Path((project, branch)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let (repo, default) = match project_repo(&shared, &headers, &project, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (repo, default) = or_respond!(project_repo(&shared, &headers, &project, None));
     match git(
         &repo,
         &[
@@ -174,10 +174,12 @@ async fn delete_branch(
     Path((project, branch)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let (repo, default) = match project_repo(&shared, &headers, &project, Some(access::DEVELOPER)) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (repo, default) = or_respond!(project_repo(
+        &shared,
+        &headers,
+        &project,
+        Some(access::DEVELOPER)
+    ));
     if branch == default {
         return error(
             StatusCode::BAD_REQUEST,
@@ -199,14 +201,13 @@ async fn revert(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (repo, _) = match project_repo(&shared, &headers, &project, Some(access::DEVELOPER)) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body: Value = match body_json(&body) {
-        Ok(v) => v,
-        Err(response) => return response,
-    };
+    let (repo, _) = or_respond!(project_repo(
+        &shared,
+        &headers,
+        &project,
+        Some(access::DEVELOPER)
+    ));
+    let body: Value = or_respond!(body_json(&body));
     let Some(branch) = body.get("branch").and_then(Value::as_str) else {
         return error(
             StatusCode::BAD_REQUEST,

@@ -14,6 +14,7 @@ use chrono::Utc;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use super::or_respond;
 use super::{
     Deployment, GitLabState, JobTokenAccess, access, authorize, bad_request, body_json, error,
     paginate, time,
@@ -123,10 +124,13 @@ async fn list(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Allowed, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Allowed,
+        None
+    ));
     let p = &gl.projects[index];
     let env_id = match q.get("environment") {
         Some(name) => match p.environment(name) {
@@ -171,10 +175,13 @@ async fn show(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Allowed, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Allowed,
+        None
+    ));
     match gl.projects[index].deployments.iter().find(|d| d.id == id) {
         Some(d) => axum::Json(deployment_json(gl, index, d, &base)).into_response(),
         None => error(StatusCode::NOT_FOUND, "404 Not found"),
@@ -190,20 +197,14 @@ async fn create(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, caller) = match authorize(
+    let (index, caller) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Allowed,
         Some(access::DEVELOPER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
     let (Some(environment), Some(sha), Some(git_ref), Some(status)) = (
         field("environment"),
@@ -256,20 +257,14 @@ async fn update(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, _) = match authorize(
+    let (index, _) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Allowed,
         Some(access::DEVELOPER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let Some(status) = body.get("status").and_then(Value::as_str) else {
         return bad_request("status is missing");
     };
@@ -317,10 +312,13 @@ async fn list_environments(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Allowed, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Allowed,
+        None
+    ));
     let p = &gl.projects[index];
     let items = p
         .environments
@@ -343,20 +341,14 @@ async fn update_environment(
 ) -> Response {
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, _) = match authorize(
+    let (index, _) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Allowed,
         Some(access::DEVELOPER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let Some(env) = gl.projects[index]
         .environments
         .iter_mut()

@@ -12,6 +12,7 @@ use chrono::Utc;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use super::or_respond;
 use super::{
     GitLabState, JobTokenAccess, MergeRequest, Note, access, authorize, bad_request, body_json,
     error, paginate, time,
@@ -162,10 +163,13 @@ async fn list_mrs(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     let p = &gl.projects[index];
     let wanted_state = q.get("state").map(String::as_str).unwrap_or("all");
     let mut mrs: Vec<&MergeRequest> = p
@@ -196,10 +200,13 @@ async fn get_mr(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     match gl.projects[index].merge_request(iid) {
         Some(mr) => axum::Json(mr_json(gl, index, mr, &base)).into_response(),
         None => error(StatusCode::NOT_FOUND, "404 Not found"),
@@ -215,20 +222,14 @@ async fn create_mr(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, caller) = match authorize(
+    let (index, caller) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Refused,
         Some(access::DEVELOPER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
     let (Some(source), Some(target), Some(title)) = (
         field("source_branch"),
@@ -307,20 +308,14 @@ async fn merge_mr(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, _) = match authorize(
+    let (index, _) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Refused,
         Some(access::DEVELOPER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let p = &mut gl.projects[index];
     let Some(mr) = p.merge_requests.iter_mut().find(|m| m.iid == iid) else {
         return error(StatusCode::NOT_FOUND, "404 Not found");
@@ -353,20 +348,14 @@ async fn update_mr(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, _) = match authorize(
+    let (index, _) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Refused,
         Some(access::DEVELOPER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let p = &mut gl.projects[index];
     let Some(pos) = p.merge_requests.iter().position(|m| m.iid == iid) else {
         return error(StatusCode::NOT_FOUND, "404 Not found");
@@ -432,10 +421,13 @@ async fn list_notes(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     let p = &gl.projects[index];
     if p.merge_request(iid).is_none() {
         return error(StatusCode::NOT_FOUND, "404 Not found");
@@ -463,20 +455,14 @@ async fn create_note(
 ) -> Response {
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, caller) = match authorize(
+    let (index, caller) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Refused,
         Some(access::REPORTER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let Some(text) = body.get("body").and_then(Value::as_str).map(str::to_string) else {
         return bad_request("body is missing");
     };
@@ -511,20 +497,14 @@ async fn update_note(
 ) -> Response {
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, caller) = match authorize(
+    let (index, caller) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Refused,
         Some(access::REPORTER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let Some(text) = body.get("body").and_then(Value::as_str).map(str::to_string) else {
         return bad_request("body is missing");
     };
@@ -554,10 +534,13 @@ async fn mrs_for_commit(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     let p = &gl.projects[index];
     let items = p
         .merge_requests

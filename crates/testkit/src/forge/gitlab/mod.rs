@@ -596,6 +596,18 @@ pub(crate) enum JobTokenAccess {
     Refused,
 }
 
+/// Unwraps one step of a handler, or answers with the step's error response: every route
+/// authorises and parses the same way, and handlers answer a `Response` either way.
+macro_rules! or_respond {
+    ($step:expr) => {
+        match $step {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
+pub(crate) use or_respond;
+
 /// Authenticates the request and finds the project; checks the role a write needs.
 pub(crate) fn authorize(
     state: &GitLabState,

@@ -14,6 +14,7 @@ use chrono::Utc;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use super::or_respond;
 use super::{
     GitLabState, Issue, JobTokenAccess, Project, Release, Tag, access, authorize, bad_request,
     body_json, error, paginate, time,
@@ -132,10 +133,13 @@ async fn commit(
 ) -> Response {
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     match resolve(&gl.projects[index], &sha) {
         Some(found) => axum::Json(commit_json(&found)).into_response(),
         None => error(StatusCode::NOT_FOUND, "404 Commit Not Found"),
@@ -151,10 +155,13 @@ async fn statuses(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     let p = &gl.projects[index];
     let items = p
         .statuses
@@ -198,10 +205,13 @@ async fn pipelines(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     let p = &gl.projects[index];
     let mut list: Vec<_> = p
         .pipelines
@@ -247,10 +257,13 @@ async fn tags(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     let p = &gl.projects[index];
     let items = project_tags(p)
         .into_iter()
@@ -286,10 +299,13 @@ async fn member(
 ) -> Response {
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     match gl.projects[index].members.get(&user_id) {
         Some(level) => {
             let mut user = gl.user(user_id);
@@ -330,10 +346,13 @@ async fn list_issues(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Refused, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
     let p = &gl.projects[index];
     // GitLab searches title and description unless `in` narrows it; `state` defaults to all.
     let scope = q
@@ -382,20 +401,14 @@ async fn create_issue(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, caller) = match authorize(
+    let (index, caller) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Refused,
         Some(access::GUEST),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let Some(title) = body
         .get("title")
         .and_then(Value::as_str)
@@ -465,10 +478,13 @@ async fn release(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = match authorize(gl, &headers, &project, JobTokenAccess::Allowed, None) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Allowed,
+        None
+    ));
     let p = &gl.projects[index];
     match p.releases.iter().find(|r| r.tag == tag) {
         Some(r) => axum::Json(release_json(gl, p, r, &base)).into_response(),
@@ -485,20 +501,14 @@ async fn create_release(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, caller) = match authorize(
+    let (index, caller) = or_respond!(authorize(
         gl,
         &headers,
         &project,
         JobTokenAccess::Allowed,
         Some(access::DEVELOPER),
-    ) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    ));
+    let body = or_respond!(body_json(&body));
     let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
     let Some(tag) = field("tag_name") else {
         return bad_request("tag_name is missing");
