@@ -5,12 +5,15 @@
 //! `scripts/webhook-examples.mjs`, version in `fixtures/webhooks/VERSION`) and the GitLab sets
 //! follow GitLab's predefined-variables reference (`fixtures/gitlab/*.env`, each names its page).
 //! [`GitHubEnv`] turns a payload into the variable set a GitHub Actions job would see, with the
-//! payload, `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` as real files in a temp dir.
+//! payload, `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` as real files in a temp dir. GitLab
+//! webhook payloads (for triggered pipelines) are in [`gitlab_hooks`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+pub mod gitlab_hooks;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -66,15 +69,19 @@ pub enum GitLabPipeline {
     Tag,
     /// The first pipeline of a new branch (`CI_COMMIT_BEFORE_SHA` all zeros).
     NewBranch,
+    /// A pipeline started by a webhook through a pipeline trigger
+    /// (`CI_PIPELINE_SOURCE=trigger`, the webhook's body in `TRIGGER_PAYLOAD`).
+    Trigger,
 }
 
 impl GitLabPipeline {
     /// Every kind, for tests that cover them all.
-    pub const ALL: [GitLabPipeline; 4] = [
+    pub const ALL: [GitLabPipeline; 5] = [
         GitLabPipeline::MergeRequest,
         GitLabPipeline::Branch,
         GitLabPipeline::Tag,
         GitLabPipeline::NewBranch,
+        GitLabPipeline::Trigger,
     ];
 
     /// The fixture file holding this set.
@@ -84,6 +91,7 @@ impl GitLabPipeline {
             GitLabPipeline::Branch => "branch.env",
             GitLabPipeline::Tag => "tag.env",
             GitLabPipeline::NewBranch => "new_branch.env",
+            GitLabPipeline::Trigger => "trigger.env",
         };
         fixtures_dir().join("gitlab").join(file)
     }

@@ -28,6 +28,9 @@ pub enum EventKind {
     Schedule,
     /// A GitLab merge request pipeline (`merge_request_event`).
     MergeRequest,
+    /// A GitLab comment (webhook `object_kind: note`) that started a pipeline through a pipeline
+    /// trigger (`CI_PIPELINE_SOURCE=trigger`, payload in `TRIGGER_PAYLOAD`).
+    Note,
     /// Anything else, by its name on the forge (`web`, `api`, `release`...), or `local`.
     Other(String),
 }
@@ -70,6 +73,7 @@ impl EventKind {
             EventKind::WorkflowDispatch => "workflow_dispatch",
             EventKind::Schedule => "schedule",
             EventKind::MergeRequest => "merge_request",
+            EventKind::Note => "note",
             EventKind::Other(name) => name,
         }
     }
@@ -105,6 +109,8 @@ pub enum EventDetails {
     DeploymentStatus(DeploymentStatusEvent),
     /// Another workflow run was requested or finished.
     WorkflowRun(WorkflowRunEvent),
+    /// A GitLab comment delivered through a pipeline trigger.
+    Note(NoteEvent),
 }
 
 /// A pull request or merge request.
@@ -254,6 +260,43 @@ impl WorkflowRunEvent {
     /// Whether the run completed with `failure` or `timed_out`.
     pub fn is_failure(&self) -> bool {
         matches!(self.conclusion.as_deref(), Some("failure" | "timed_out"))
+    }
+}
+
+/// A GitLab comment (note) as a Note Hook payload describes it.
+///
+/// The payload reaches the job through a pipeline trigger, and whoever holds the trigger token
+/// can send any payload: these fields say what to look up, not what is true. A tool that acts on
+/// a note reads it back from the API (author, body, whether it is a system note) before trusting
+/// any of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoteEvent {
+    /// `object_attributes.action`: `create` is [`CommentAction::Created`], `update`
+    /// [`CommentAction::Edited`]. GitLab sends it since 16.11; before, hooks fired for new notes
+    /// only, so a payload without it is a new note.
+    pub action: CommentAction,
+    /// `object_attributes.id`: the note's id.
+    pub note_id: u64,
+    /// `object_attributes.note`: the Markdown body, as sent.
+    pub body: String,
+    /// `user.username`: who wrote it, as sent.
+    pub author: String,
+    /// `object_attributes.noteable_type`: `MergeRequest`, `Issue`, `Commit` or `Snippet`.
+    pub noteable_type: String,
+    /// The merge request's or issue's IID (`merge_request.iid`, `issue.iid`).
+    pub number: Option<u64>,
+    /// `project.path_with_namespace`: the project the note is in.
+    pub project_path: Option<String>,
+    /// `object_attributes.system`: notes GitLab writes itself ("added 1 commit").
+    pub system: bool,
+    /// `object_attributes.url`: link to the note.
+    pub url: Option<String>,
+}
+
+impl NoteEvent {
+    /// Whether the note is on a merge request.
+    pub fn is_merge_request(&self) -> bool {
+        self.noteable_type == "MergeRequest"
     }
 }
 

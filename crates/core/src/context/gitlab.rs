@@ -1,9 +1,11 @@
 //! GitLab CI detection from the predefined `CI_*` variables.
 //!
-//! GitLab has no payload file: everything comes from variables. The traps are the all-zeros
-//! `CI_COMMIT_BEFORE_SHA` (new branches, tags, MR pipelines, manual and scheduled runs: no base),
-//! and merged-results pipelines, where `CI_COMMIT_SHA` is a merge commit and the source branch
-//! head is in `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`.
+//! GitLab has no event payload file: everything comes from variables, except for a pipeline
+//! started by a comment through a pipeline trigger, which carries the comment in
+//! `TRIGGER_PAYLOAD` ([`super::gitlab_note`]). The traps are the all-zeros `CI_COMMIT_BEFORE_SHA`
+//! (new branches, tags, MR pipelines, manual and scheduled runs: no base), and merged-results
+//! pipelines, where `CI_COMMIT_SHA` is a merge commit and the source branch head is in
+//! `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`.
 
 use std::path::{Path, PathBuf};
 
@@ -122,6 +124,13 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
             ctx.details = EventDetails::PullRequest(pr);
             return Ok(ctx);
         }
+    }
+
+    if let Some(note) = super::gitlab_note::from_trigger(vars)? {
+        ctx.event = EventKind::Note;
+        ctx.number = note.number;
+        ctx.details = EventDetails::Note(note);
+        return Ok(ctx);
     }
 
     if ctx.event == EventKind::Push {

@@ -9,6 +9,7 @@
 mod event;
 mod github;
 mod gitlab;
+mod gitlab_note;
 mod local;
 pub mod remote;
 
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use event::{
-    CommentAction, DeploymentStatusEvent, EventDetails, EventKind, IssueCommentEvent,
+    CommentAction, DeploymentStatusEvent, EventDetails, EventKind, IssueCommentEvent, NoteEvent,
     PullRequestEvent, PushEvent, WorkflowRunEvent,
 };
 
@@ -185,6 +186,14 @@ pub enum ContextError {
         path: PathBuf,
         /// The JSON path of the field (`pull_request.head.sha`).
         field: String,
+    },
+    /// GitLab's trigger payload (`TRIGGER_PAYLOAD`) could not be read or is not what it says.
+    #[error("the trigger payload {path} (from TRIGGER_PAYLOAD): {message}")]
+    TriggerPayload {
+        /// The payload path.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        message: String,
     },
     /// Local detection failed in git.
     #[error("cannot read the local checkout: {0}")]

@@ -2,6 +2,7 @@
 
 mod config;
 mod context;
+mod context_gitlab_note;
 mod forge_github;
 mod forge_gitlab;
 mod git;
