@@ -16,6 +16,7 @@
 pub mod apply;
 pub mod body;
 pub mod cli;
+mod comment;
 pub mod culprit;
 mod gitlab;
 mod publish;

@@ -202,10 +202,13 @@ pub(crate) async fn reply(cx: &Ctx<'_>, on: Option<u64>, report: &Report, dry_ru
     let (Some(number), Some(forge), false) = (on, &cx.forge, dry_run) else {
         return;
     };
+    let opened = match forge.kind() {
+        ForgeKind::GitHub => format!("PR #{}", report.pr_number.unwrap_or_default()),
+        ForgeKind::GitLab => format!("merge request !{}", report.pr_number.unwrap_or_default()),
+    };
     let text = match report.status {
         Status::Opened => format!(
-            "Opened revert PR #{} ({}).",
-            report.pr_number.unwrap_or_default(),
+            "Opened revert {opened} ({}).",
             report.pr_url.as_deref().unwrap_or_default()
         ),
         Status::Conflict => format!(

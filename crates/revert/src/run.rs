@@ -8,13 +8,13 @@
 
 use shipline_core::app::App;
 use shipline_core::forge::{
-    DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, Permission, PrState,
-    PullRequest,
+    DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, PrState, PullRequest,
 };
 use shipline_core::git::Git;
 
 use crate::apply::{self, Applied};
 use crate::body::{self, Why};
+use crate::comment::{self, Gate};
 use crate::culprit::{self, Culprit, short};
 use crate::publish::{conflict, local, open_pr, reply};
 use crate::report::{Report, Status};
@@ -66,13 +66,14 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
         base_rev,
     };
 
-    let (target, why, reason, comment_on) = match &options.target {
+    let (target, why, reason, comment_on, note) = match &options.target {
         Some(t) => (
             t.clone(),
             Why::Manual {
                 actor: app.ctx.actor.clone(),
             },
             options.reason.clone(),
+            None,
             None,
         ),
         None => match trigger::from_event(&app.ctx, &app.config.revert, &cx.base) {
@@ -81,31 +82,18 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
                 why,
                 reason,
                 comment_on,
-            } => (target, why, options.reason.clone().or(reason), comment_on),
+                note,
+            } => (target, why, reason, comment_on, note),
+            FromEvent::Refuse(why) => return Ok(Report::refused(why)),
             FromEvent::Ignore(why) => return Ok(Report::skipped(why)),
         },
     };
 
-    if let Why::Comment { author, .. } = &why {
-        let Some(forge) = &cx.forge else {
-            return Ok(Report::refused(
-                "a `/revert` comment needs a forge token to check the commenter's permission: set GITHUB_TOKEN (GitLab: GITLAB_TOKEN)",
-            ));
+    let (why, reason) =
+        match comment::check(&cx, why, reason, comment_on, note.as_ref(), options.dry_run).await? {
+            Gate::Pass { why, reason } => (why, options.reason.clone().or(reason)),
+            Gate::Stop(report) => return Ok(*report),
         };
-        // GitHub answers 404 for a login that is no collaborator at all: no access either way.
-        let permission = match forge.permission(author).await {
-            Err(ForgeError::NotFound { .. }) => Permission::None,
-            other => other?,
-        };
-        if !permission.can_write() {
-            let report = Report::refused(format!(
-                "@{author} has {} access; `/revert` needs write, maintain or admin permission",
-                format!("{permission:?}").to_ascii_lowercase()
-            ));
-            reply(&cx, comment_on, &report, options.dry_run).await;
-            return Ok(report);
-        }
-    }
 
     let report = match revert(&cx, &target, &why, reason.as_deref(), options).await {
         Ok(report) => report,

@@ -32,6 +32,8 @@ mod types;
 
 pub use branches::CommitRevert;
 pub use client::{JOB_TOKEN_HINT, TokenKind, encode_segment, job_token_allows};
+pub use members::is_bot_username;
+pub use notes::MergeRequestNote;
 pub use types::{deployment_state, gitlab_status, permission_for};
 
 use super::{ForgeConfig, ForgeError};

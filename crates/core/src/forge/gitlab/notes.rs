@@ -1,4 +1,5 @@
-//! Merge request notes: the comments shipline keeps one sticky copy of.
+//! Merge request notes: the comments shipline keeps one sticky copy of, and single notes read
+//! back by id (a `/revert` note whose webhook payload cannot be trusted).
 //!
 //! GitLab has no lookup of a note by content, so reconciling a create whose outcome is unknown
 //! means listing the notes again and looking for the same body, written recently. System notes
@@ -18,6 +19,15 @@ const RECONCILE_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 const NOTES_ROUTE: &str = "/projects/:id/merge_requests/:iid/notes";
 const NOTE_ROUTE: &str = "/projects/:id/merge_requests/:iid/notes/:note_id";
+
+/// One merge request note as GitLab holds it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeRequestNote {
+    /// The note as a comment (id, body, author's username, link).
+    pub comment: Comment,
+    /// The author's user id (for [`GitLab::permission_of_user`]).
+    pub author_id: u64,
+}
 
 impl GitLab {
     fn mr_web_url(&self, iid: u64) -> String {
@@ -72,6 +82,33 @@ impl GitLab {
             })
             .await?;
         Ok(note.into_comment(&self.mr_web_url(pr)))
+    }
+
+    /// One note of merge request `iid`, read from GitLab: `GET .../notes/:note_id`. `None` when
+    /// the merge request has no such note, or it is a system note (GitLab wrote it, nobody
+    /// asked for anything).
+    pub async fn merge_request_note(
+        &self,
+        iid: u64,
+        note_id: u64,
+    ) -> Result<Option<MergeRequestNote>, ForgeError> {
+        let req = Req::get(
+            NOTE_ROUTE,
+            format!("{}/merge_requests/{iid}/notes/{note_id}", self.project()),
+        );
+        let note: Note = match self.client.json(&req).await {
+            Ok(note) => note,
+            Err(ForgeError::NotFound { .. }) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        if note.system {
+            return Ok(None);
+        }
+        let author_id = note.author.id;
+        Ok(Some(MergeRequestNote {
+            comment: note.into_comment(&self.mr_web_url(iid)),
+            author_id,
+        }))
     }
 
     /// Replaces a note's body (`PUT` is idempotent: retried as is).

@@ -118,7 +118,7 @@ pub(super) fn mr_json(state: &GitLabState, index: usize, mr: &MergeRequest, base
     value
 }
 
-fn note_json(state: &GitLabState, project_id: u64, note: &Note) -> Value {
+pub(super) fn note_json(state: &GitLabState, project_id: u64, note: &Note) -> Value {
     json!({
         "id": note.id,
         "type": null,

@@ -16,6 +16,7 @@
 mod branches;
 mod deployments;
 mod merge_requests;
+mod notes;
 mod repository;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -775,4 +776,5 @@ pub fn routes() -> Router<Arc<Shared>> {
         .merge(deployments::routes())
         .merge(repository::routes())
         .merge(branches::routes())
+        .merge(notes::routes())
 }

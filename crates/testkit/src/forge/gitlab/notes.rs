@@ -1,0 +1,45 @@
+//! Single merge request notes, read by id (`GET /projects/:id/merge_requests/:iid/notes/:note_id`),
+//! as GitLab's Notes API documents it: 404 when the merge request has no note with that id.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderMap, StatusCode};
+
+use super::merge_requests::note_json;
+use super::{JobTokenAccess, authorize, error, or_respond};
+use crate::forge::Shared;
+
+pub(super) fn routes() -> Router<Arc<Shared>> {
+    Router::new().route(
+        "/api/v4/projects/{project}/merge_requests/{iid}/notes/{note_id}",
+        get(get_note),
+    )
+}
+
+async fn get_note(
+    State(shared): State<Arc<Shared>>,
+    Path((project, iid, note_id)): Path<(String, u64, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    let state = shared.state();
+    let gl = &state.gitlab;
+    let (index, _) = or_respond!(authorize(
+        gl,
+        &headers,
+        &project,
+        JobTokenAccess::Refused,
+        None
+    ));
+    let p = &gl.projects[index];
+    if p.merge_request(iid).is_none() {
+        return error(StatusCode::NOT_FOUND, "404 Not found");
+    }
+    match p.notes.iter().find(|n| n.id == note_id && n.mr_iid == iid) {
+        Some(note) => axum::Json(note_json(gl, p.id, note)).into_response(),
+        None => error(StatusCode::NOT_FOUND, "404 Note Not Found"),
+    }
+}
