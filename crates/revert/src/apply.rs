@@ -183,6 +183,38 @@ pub fn push_branch(git: &Git, branch: &str, base: &str) -> Result<(), RevertErro
     Ok(())
 }
 
+/// How pushing a new revert branch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// This run pushed it.
+    Now,
+    /// The push was refused because the branch appeared on `origin` meanwhile: a run that started
+    /// at the same time pushed its own revert first. Its branch is kept and used.
+    ByAnother,
+}
+
+/// Pushes the new revert `branch` (never forced). A refused push is checked against `origin`:
+/// when the branch is there now, another run made it (the push lost a race, which is fine);
+/// otherwise the push failed for want of access, the local branch is removed again so nothing is
+/// left half-made, and the error says which permission to grant.
+pub fn push_new_branch(git: &Git, branch: &str, base: &str) -> Result<Pushed, RevertError> {
+    let err = match push_branch(git, branch, base) {
+        Ok(()) => return Ok(Pushed::Now),
+        Err(err) => err,
+    };
+    let _ = git.run(["branch", "-D", branch]);
+    if remote_branch(git, branch)?.is_some() {
+        return Ok(Pushed::ByAnother);
+    }
+    match err {
+        RevertError::Git(GitError::Command { stderr, .. }) => Err(RevertError::Push {
+            branch: branch.to_string(),
+            message: stderr,
+        }),
+        other => Err(other),
+    }
+}
+
 /// Deletes the revert branch from `origin` (after the PR could not be opened).
 pub fn delete_remote_branch(git: &Git, branch: &str) -> Result<(), RevertError> {
     git.run([

@@ -82,6 +82,17 @@ pub enum RevertError {
     /// The request was refused before anything was created (bad input, missing permission).
     #[error("{0}")]
     Refused(String),
+    /// The revert branch could not be pushed (nothing was created: the local branch was removed
+    /// again).
+    #[error(
+        "`git push origin {branch}` was refused: {message}; the job needs push access to the repository: on GitHub Actions give the job `permissions: contents: write` and keep `persist-credentials: true` on actions/checkout (or check out with a token that may push); elsewhere use a token with write access to the repository"
+    )]
+    Push {
+        /// The branch.
+        branch: String,
+        /// git's message.
+        message: String,
+    },
     /// A file-system step failed.
     #[error("{0}")]
     Io(String),

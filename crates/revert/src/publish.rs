@@ -2,7 +2,7 @@
 //! compare link without a token, the issue for a conflict, and the reply to a `/revert` comment.
 
 use shipline_core::app::App;
-use shipline_core::forge::{Forge, ForgeKind, NewIssue, NewPullRequest};
+use shipline_core::forge::{Forge, ForgeKind, NewIssue, NewPullRequest, PrState, PullRequest};
 
 use crate::RevertError;
 use crate::apply;
@@ -29,6 +29,20 @@ pub(crate) async fn open_pr(
     let pr = match forge.create_pull_request(&new).await {
         Ok(pr) => pr,
         Err(err) => {
+            // One open PR per head branch (GitHub 422, GitLab 409): a run that started at the same
+            // time opened it after this run's dedup read, or the forge's cross-references had not
+            // caught up yet. The branch is that PR's head now: it stays, and the run is a skip.
+            if matches!(err.status(), Some(409 | 422))
+                && let Some(existing) = open_pr_from(forge, branch, &cx.base).await?
+            {
+                report.pr_number = Some(existing.number);
+                report.pr_url = Some(existing.url.clone());
+                report.skipped = Some(format!(
+                    "revert PR #{} from `{branch}` already exists (open; opened while this run was checking)",
+                    existing.number
+                ));
+                return Ok(report);
+            }
             // An unknown outcome was reconciled by the forge layer already; this is a definite
             // failure, so the branch must not stay behind without a PR.
             let branch_note = if pushed_now {
@@ -93,6 +107,20 @@ pub(crate) async fn open_pr(
         }
     }
     Ok(report)
+}
+
+/// The open PR from `branch` into `base`, read through the forge's list of PRs by head branch
+/// (GitHub REST, not the search index the dedup query uses).
+async fn open_pr_from(
+    forge: &Forge,
+    branch: &str,
+    base: &str,
+) -> Result<Option<PullRequest>, RevertError> {
+    Ok(forge
+        .pull_requests_by_head(branch)
+        .await?
+        .into_iter()
+        .find(|pr| pr.state == PrState::Open && pr.base_ref == base))
 }
 
 pub(crate) fn local(

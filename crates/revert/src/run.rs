@@ -12,7 +12,7 @@ use shipline_core::forge::{
 };
 use shipline_core::git::Git;
 
-use crate::apply::{self, Applied};
+use crate::apply::{self, Applied, Pushed};
 use crate::body::{self, Why};
 use crate::comment::{self, Gate};
 use crate::culprit::{self, Culprit, short};
@@ -308,10 +308,7 @@ async fn revert(
             }
         }
         match &cx.forge {
-            Some(_) => {
-                apply::push_branch(&cx.git, &branch, &cx.base)?;
-                true
-            }
+            Some(_) => apply::push_new_branch(&cx.git, &branch, &cx.base)? == Pushed::Now,
             None => return local(cx, report, &branch, options.push),
         }
     } else {

@@ -7,4 +7,5 @@ mod gitlab;
 mod gitlab_note;
 mod helpers;
 mod local;
+mod race;
 mod triggers;

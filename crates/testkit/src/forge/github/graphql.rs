@@ -92,7 +92,8 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         let events: Vec<Value> = repo
             .pulls
             .values()
-            .filter(|p| p.number != number && mentions(&p.body, number))
+            .filter(|p| p.number != number && !p.cross_reference_pending)
+            .filter(|p| mentions(&p.body, number))
             .map(|p| json!({ "isCrossRepository": false, "source": pull_node(repo, p, &urls) }))
             .collect();
         let mut node = pull_node(repo, pull, &urls);

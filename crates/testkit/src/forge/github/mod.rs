@@ -86,6 +86,10 @@ pub struct Repo {
     /// "Allow auto-merge" in the repository settings (off by default, as on GitHub):
     /// `enablePullRequestAutoMerge` is refused without it.
     pub allow_auto_merge: bool,
+    /// GitHub creates cross-references asynchronously: while set, a PR opened through the API
+    /// does not show up in the timelines of the PRs it mentions (GraphQL `timelineItems`), as in
+    /// the seconds after it was opened.
+    pub cross_references_lag: bool,
     next_number: u64,
 }
 
@@ -130,6 +134,8 @@ pub struct Pull {
     pub approvals: u32,
     /// GraphQL `reviewDecision` (`APPROVED`, `CHANGES_REQUESTED`, `REVIEW_REQUIRED`), if any.
     pub review_decision: Option<String>,
+    /// Opened while [`Repo::cross_references_lag`] was set: not cross-referenced yet.
+    pub cross_reference_pending: bool,
 }
 
 impl Pull {

@@ -67,9 +67,14 @@ pub fn not_found() -> Response {
     error(404, "Not Found")
 }
 
-/// GitHub's `validation-error` body (422) with one field error.
+/// GitHub's `validation-error` body (422) with one field error. An empty `field` is left out, as
+/// GitHub does for `custom` errors that belong to no one field ("A pull request already exists
+/// for owner:branch.").
 pub fn validation(resource: &str, field: &str, code: &str, message: Option<&str>) -> Response {
-    let mut item = json!({ "resource": resource, "field": field, "code": code });
+    let mut item = json!({ "resource": resource, "code": code });
+    if !field.is_empty() {
+        item["field"] = json!(field);
+    }
     if let Some(m) = message {
         item["message"] = json!(m);
     }

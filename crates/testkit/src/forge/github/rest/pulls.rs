@@ -84,6 +84,7 @@ pub(super) async fn create_pull(
         head_sha,
         base_ref,
         created_at: respond::now(),
+        cross_reference_pending: repo.cross_references_lag,
         ..Pull::default()
     };
     let rendered = render::pull(repo, &pull, &Urls::new(&base));
