@@ -186,6 +186,57 @@ pub fn for_pull(
     base_rev: &str,
     base: &str,
 ) -> Result<Culprit, RevertError> {
+    landed_copies(git, pr, None, base_rev, base)
+}
+
+/// The culprit for a merge request GitLab squashed and fast-forwarded: the squash commit, whose
+/// message need not name the merge request.
+pub fn for_squash(
+    git: &Git,
+    pr: &PullRequest,
+    squash: &str,
+    base_rev: &str,
+    base: &str,
+) -> Result<Culprit, RevertError> {
+    let sha = in_clone(git, squash, pr.number)?;
+    ensure_on_base(git, &sha, base_rev, base)?;
+    let mut culprit = for_commit(git, &sha)?.with_pull(pr);
+    if culprit.landing == Landing::DirectPush {
+        culprit.landing = Landing::Squash;
+    }
+    Ok(culprit)
+}
+
+/// The culprit for a merge request GitLab fast-forwarded without squashing: the copies of
+/// `commits` (the merge request's commits, as GitLab lists them) ending at its head.
+pub fn for_fast_forward(
+    git: &Git,
+    pr: &PullRequest,
+    commits: &[String],
+    base_rev: &str,
+    base: &str,
+) -> Result<Culprit, RevertError> {
+    landed_copies(git, pr, Some(commits), base_rev, base)
+}
+
+fn in_clone(git: &Git, sha: &str, number: u64) -> Result<String, RevertError> {
+    git.resolve(sha).map_err(|_| {
+        RevertError::Refused(format!(
+            "the merge commit {} of pull request #{number} is not in this clone: fetch the full history (`fetch-depth: 0` on actions/checkout, `GIT_DEPTH: 0` on GitLab)",
+            short(sha),
+        ))
+    })
+}
+
+/// A merge or squash commit, or the landed copies of the PR's own commits (given, or read from
+/// the PR's head), ending at `merge_commit_sha`.
+fn landed_copies(
+    git: &Git,
+    pr: &PullRequest,
+    own_commits: Option<&[String]>,
+    base_rev: &str,
+    base: &str,
+) -> Result<Culprit, RevertError> {
     let merged = pr
         .merge_commit_sha
         .as_deref()
@@ -200,13 +251,7 @@ pub fn for_pull(
             }
         )));
     };
-    let sha = git.resolve(merged).map_err(|_| {
-        RevertError::Refused(format!(
-            "the merge commit {} of pull request #{} is not in this clone: fetch the full history (`fetch-depth: 0` on actions/checkout)",
-            short(merged),
-            pr.number
-        ))
-    })?;
+    let sha = in_clone(git, merged, pr.number)?;
     ensure_on_base(git, &sha, base_rev, base)?;
     let info = CommitInfo::read(git, &sha)?;
     let single = for_commit(git, &sha)?;
@@ -215,7 +260,10 @@ pub fn for_pull(
     }
     // One parent and no squash marker for this PR: a rebase merge (or a squash whose subject
     // was edited, which is the one-commit case below).
-    let own = pr_commits(git, pr)?;
+    let own = match own_commits {
+        Some(commits) => commits.to_vec(),
+        None => pr_commits(git, pr)?,
+    };
     let count = own.len().max(1);
     let landed: Vec<String> = git
         .run([
@@ -228,7 +276,8 @@ pub fn for_pull(
         .map(str::to_string)
         .collect();
     if own.len() > 1 {
-        let want: Vec<String> = own
+        // Compared as sets of changes: forges list a PR's commits in their own order.
+        let mut want: Vec<String> = own
             .iter()
             .map(|c| patch_id(git, c))
             .collect::<Result<_, _>>()?;
@@ -236,7 +285,8 @@ pub fn for_pull(
             .iter()
             .map(|c| patch_id(git, c))
             .collect::<Result<_, _>>()?;
-        have.reverse();
+        want.sort();
+        have.sort();
         if want != have {
             return Err(RevertError::Refused(format!(
                 "pull request #{} looks rebase-merged, but the {} commits ending at {} on `{base}` are not its commits; revert them explicitly with --range",

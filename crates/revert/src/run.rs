@@ -7,6 +7,7 @@
 //! revert costs four requests: that query, opening the PR, labels, reviewers.
 
 use shipline_core::app::App;
+use shipline_core::forge::gitlab::Landed;
 use shipline_core::forge::{
     DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, PrState, PullRequest,
 };
@@ -348,23 +349,42 @@ async fn find_culprit(
                     cx.base
                 )));
             };
-            let (pr, references) =
-                forge
-                    .pull_request_and_references(*n)
-                    .await
-                    .map_err(|e| match e {
-                        ForgeError::NotFound { .. } => {
-                            RevertError::Refused(format!("pull request #{n} does not exist"))
-                        }
-                        other => other.into(),
-                    })?;
+            let not_found = |e: ForgeError| match e {
+                ForgeError::NotFound { .. } => {
+                    RevertError::Refused(format!("pull request #{n} does not exist"))
+                }
+                other => other.into(),
+            };
+            // GitLab says how the merge request landed (a squash commit need not name it, a
+            // fast-forward leaves only its commits); GitHub's PR and its cross-references come
+            // in one query and the graph tells the rest.
+            let (pr, landed, references) = match forge {
+                Forge::GitLab(gl) => {
+                    let (pr, landed) = gl.merge_request_landing(*n).await.map_err(not_found)?;
+                    (pr, Some(landed), None)
+                }
+                Forge::GitHub(_) => {
+                    let (pr, references) = forge
+                        .pull_request_and_references(*n)
+                        .await
+                        .map_err(not_found)?;
+                    (pr, None, references)
+                }
+            };
             if pr.base_ref != cx.base {
                 return Err(RevertError::Refused(format!(
                     "pull request #{n} was merged into `{}`, not the default branch `{}`",
                     pr.base_ref, cx.base
                 )));
             }
-            let c = culprit::for_pull(git, &pr, &cx.base_rev, &cx.base)?;
+            let (base_rev, base) = (&cx.base_rev, &cx.base);
+            let c = match &landed {
+                Some(Landed::Squash(sha)) => culprit::for_squash(git, &pr, sha, base_rev, base)?,
+                Some(Landed::FastForward(commits)) => {
+                    culprit::for_fast_forward(git, &pr, commits, base_rev, base)?
+                }
+                _ => culprit::for_pull(git, &pr, base_rev, base)?,
+            };
             Ok((c, Some(pr), references))
         }
         Target::Range { from, to } => {

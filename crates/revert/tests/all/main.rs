@@ -4,6 +4,7 @@
 mod auto_merge;
 mod github;
 mod gitlab;
+mod gitlab_landings;
 mod gitlab_note;
 mod helpers;
 mod local;

@@ -20,7 +20,7 @@ const MRS_ROUTE: &str = "/projects/:id/merge_requests";
 const MR_WRITE_NEEDS: &str = "the Developer role";
 
 impl GitLab {
-    async fn merge_request(&self, iid: u64) -> Result<MergeRequest, ForgeError> {
+    pub(super) async fn merge_request(&self, iid: u64) -> Result<MergeRequest, ForgeError> {
         let req = Req::get(MR_ROUTE, format!("{}/merge_requests/{iid}", self.project()));
         self.client.json(&req).await
     }

@@ -8,8 +8,8 @@
 //! variable to create ([`job_token_allows`]).
 //!
 //! One file per concept: [`client`] (HTTP, retries, pagination, errors), then notes, merge
-//! requests, deployments, pipelines (checks), members (permissions), issues, releases, and
-//! branches with server-side commit reverts.
+//! requests (and how a merged one landed), deployments, pipelines (checks), members
+//! (permissions), issues, releases, and branches with server-side commit reverts.
 //!
 //! Request counts, for the operations where they matter:
 //! - `pull_requests_for_commits`: one `GET /repository/commits/:sha/merge_requests` per commit,
@@ -23,6 +23,7 @@ mod branches;
 mod client;
 mod deployments;
 mod issues;
+mod landing;
 mod members;
 mod merge_requests;
 mod notes;
@@ -32,6 +33,7 @@ mod types;
 
 pub use branches::CommitRevert;
 pub use client::{JOB_TOKEN_HINT, TokenKind, encode_segment, job_token_allows};
+pub use landing::Landed;
 pub use members::is_bot_username;
 pub use notes::MergeRequestNote;
 pub use types::{deployment_state, gitlab_status, permission_for};

@@ -16,6 +16,7 @@
 mod branches;
 mod deployments;
 mod merge_requests;
+mod mr_commits;
 mod notes;
 mod repository;
 
@@ -777,4 +778,5 @@ pub fn routes() -> Router<Arc<Shared>> {
         .merge(repository::routes())
         .merge(branches::routes())
         .merge(notes::routes())
+        .merge(mr_commits::routes())
 }
