@@ -221,3 +221,87 @@ fn dry_run_changes_nothing() {
     assert!(stdout.contains(&merged.merge_commit.unwrap()), "{stdout}");
     assert!(repo.run(["branch", "--list", "shipline/*"]).is_empty());
 }
+
+/// An `origin` that reads as GitHub (`git@github.com:acme/widgets.git`) but is served from the
+/// test's bare repository by an ssh stand-in, so local mode can be run as a developer would,
+/// without network.
+fn github_like_origin(repo: &shipline_testkit::repo::TestRepo) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let ssh = repo.path().join("../fake-ssh");
+    std::fs::write(
+        &ssh,
+        format!(
+            "#!/bin/sh\n# The last argument is the command git asks the server to run.\n\
+             for last; do :; done\n\
+             case \"$last\" in\n\
+               git-upload-pack*) exec git upload-pack '{bare}' ;;\n\
+               git-receive-pack*) exec git receive-pack '{bare}' ;;\n\
+             esac\n\
+             exit 1\n",
+            bare = repo.bare_path().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    repo.run([
+        "remote",
+        "set-url",
+        "origin",
+        "git@github.com:acme/widgets.git",
+    ]);
+    ssh
+}
+
+#[test]
+fn local_mode_prints_the_pr_text_and_the_compare_url() {
+    let repo = base_repo();
+    let merged = merge(&repo, 40, "Faster search", MergeStyle::Squash, 1);
+    let squash = merged.merge_commit.clone().unwrap();
+    let branch = format!("shipline/revert-{}", &squash[..12]);
+    let ssh = github_like_origin(&repo);
+    let run = |args: &[&str]| {
+        bin(repo.path())
+            .current_dir(repo.path())
+            .env("GIT_SSH_COMMAND", &ssh)
+            .env("GIT_SSH_VARIANT", "simple")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["--pr", "40", "--reason", "search is down"]);
+    assert_code(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Revert \"Faster search\"",
+        "## Why",
+        "> search is down",
+        "## What",
+        &squash,
+        &format!("https://github.com/acme/widgets/compare/main...{branch}?expand=1"),
+    ] {
+        assert!(stdout.contains(needle), "no {needle:?} in:\n{stdout}");
+    }
+    assert!(!origin_has(&repo, &branch), "not pushed without --push");
+
+    // Again with --push: the branch exists locally already, so nothing new, nothing pushed.
+    let again = run(&["--pr", "40", "--push", "--format", "json"]);
+    assert_code(&again, 0);
+    assert_eq!(json(&again)["status"], "skipped");
+    assert!(!origin_has(&repo, &branch));
+
+    // After deleting it, --push makes it and pushes it through the same origin.
+    repo.run(["branch", "-D", &branch]);
+    let pushed = run(&["--pr", "40", "--push", "--format", "json"]);
+    assert_code(&pushed, 0);
+    let report = json(&pushed);
+    assert_eq!(report["status"], "local", "{report}");
+    assert!(
+        report["compare_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://github.com/acme/widgets/compare/main..."),
+        "{report}"
+    );
+    assert!(origin_has(&repo, &branch));
+}
