@@ -2,6 +2,7 @@
 //! revert with `dry_run` first and then commits it onto a new branch, so the job needs no push
 //! access to the repository, only a project access token (`GITLAB_TOKEN`).
 
+use shipline_core::forge::ForgeError;
 use shipline_core::forge::gitlab::{CommitRevert, GitLab};
 
 use crate::RevertError;
@@ -14,6 +15,9 @@ use crate::run::Ctx;
 pub(crate) enum ServerRevert {
     /// The branch holds every revert commit.
     Ready,
+    /// The branch appeared between this run's check and its creation: a run that started at the
+    /// same time made it, and its revert commits are that run's to make.
+    MadeByAnother,
     /// A revert would conflict (or change nothing): the commit and GitLab's message.
     Refused {
         /// The commit.
@@ -41,7 +45,15 @@ pub(crate) async fn revert_on_server(
             message,
         });
     }
-    gl.create_branch(branch, &tip).await?;
+    match gl.create_branch(branch, &tip).await {
+        Ok(()) => {}
+        Err(ForgeError::Invalid {
+            status: 400,
+            message,
+            ..
+        }) if message.contains("already exists") => return Ok(ServerRevert::MadeByAnother),
+        Err(err) => return Err(err.into()),
+    }
     for commit in &culprit.commits {
         for dry_run in [true, false] {
             match gl.revert_commit(&commit.sha, branch, dry_run).await {

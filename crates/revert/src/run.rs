@@ -273,9 +273,11 @@ async fn revert(
     }
 
     if let Some(Forge::GitLab(gl)) = &cx.forge {
-        if remote.is_none() {
+        let mut made_now = remote.is_none();
+        if made_now {
             match gitlab::revert_on_server(cx, gl, &culprit, &branch).await? {
                 gitlab::ServerRevert::Ready => {}
+                gitlab::ServerRevert::MadeByAnother => made_now = false,
                 gitlab::ServerRevert::Refused { sha, message } => {
                     return match gitlab::conflict_files(cx, &culprit, &branch)? {
                         Some((sha, files)) => {
@@ -290,7 +292,7 @@ async fn revert(
             .forge
             .as_ref()
             .ok_or_else(|| RevertError::Io("no forge".into()))?;
-        return open_pr(cx, forge, report, &culprit, &branch, remote.is_none()).await;
+        return open_pr(cx, forge, report, &culprit, &branch, made_now).await;
     }
 
     // A branch left on the remote by an earlier run whose PR could not be opened is reused.

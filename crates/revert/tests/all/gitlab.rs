@@ -1,6 +1,7 @@
 //! Against the fake GitLab (backed by the test repository's bare origin): the commit revert API
 //! with `dry_run` first, the branch, the merge request; and the job-token refusal.
 
+use std::path::Path;
 use std::process::Output;
 
 use shipline_testkit::fixtures::{GitLabPipeline, gitlab_vars};
@@ -35,36 +36,42 @@ pub(crate) fn run_gitlab(
     token: (&str, &str),
     args: &[&str],
 ) -> Output {
+    run_gitlab_at(repo.path(), &repo.head(), forge, project_id, token, args)
+}
+
+/// Runs the binary as a GitLab CI job of a branch pipeline at `head` in the checkout `dir`.
+pub(crate) fn run_gitlab_at(
+    dir: &Path,
+    head: &str,
+    forge: &FakeForge,
+    project_id: u64,
+    token: (&str, &str),
+    args: &[&str],
+) -> Output {
     let mut vars = gitlab_vars(GitLabPipeline::Branch);
     vars.remove("CI_JOB_TOKEN");
     vars.remove("GITLAB_TOKEN");
     for (k, v) in [
         ("CI_PROJECT_PATH", REPO.to_string()),
         ("CI_PROJECT_ID", project_id.to_string()),
-        ("CI_PROJECT_DIR", repo.path().to_string_lossy().to_string()),
+        ("CI_PROJECT_DIR", dir.to_string_lossy().to_string()),
         ("CI_API_V4_URL", forge.gitlab_api_url()),
         ("CI_DEFAULT_BRANCH", "main".to_string()),
-        ("CI_COMMIT_SHA", repo.head()),
+        ("CI_COMMIT_SHA", head.to_string()),
         (
             "SHIPLINE_DOTENV",
-            repo.path()
-                .join("../revert.env")
-                .to_string_lossy()
-                .to_string(),
+            dir.join("../revert.env").to_string_lossy().to_string(),
         ),
         (
             "SHIPLINE_REPORT",
-            repo.path()
-                .join("../revert.md")
-                .to_string_lossy()
-                .to_string(),
+            dir.join("../revert.md").to_string_lossy().to_string(),
         ),
         (token.0, token.1.to_string()),
     ] {
         vars.insert(k.to_string(), v);
     }
-    bin(repo.path())
-        .current_dir(repo.path())
+    bin(dir)
+        .current_dir(dir)
         .envs(&vars)
         .args(args)
         .output()

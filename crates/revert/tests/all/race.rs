@@ -3,16 +3,19 @@
 //! rule of one open PR per head branch then refuses the duplicate (422, "A pull request already
 //! exists for owner:branch."). The second run must end as a skip naming the PR that exists, and
 //! must not delete the branch under it. Likewise a push that loses the race to another run's push
-//! uses the branch that run pushed.
+//! uses the branch that run pushed. On GitLab the same holds for the branch the commit revert API
+//! works on (400 "Branch already exists") and the merge request (409).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use shipline_testkit::fixtures::GitHubEnv;
+use shipline_testkit::forge::gitlab::NewMergeRequest;
 use shipline_testkit::forge::{FakeForge, Fault, FaultKind};
 use shipline_testkit::openapi::assert_github_conformance;
 use shipline_testkit::repo::{MergeStyle, TestRepo};
 
+use crate::gitlab::{fake_gitlab, run_gitlab_at};
 use crate::helpers::*;
 
 /// A rebase-merged PR #9 of three commits: its revert PRs are found through cross-references,
@@ -262,4 +265,105 @@ fn make_executable(path: &Path) {
     let mut perms = std::fs::metadata(path).unwrap().permissions();
     perms.set_mode(0o755);
     std::fs::set_permissions(path, perms).unwrap();
+}
+
+#[test]
+fn two_gitlab_runs_at_once_end_with_one_mr_and_its_branch_kept() {
+    let repo = base_repo();
+    let before = repo.head();
+    let merged = merge(&repo, 17, "Add exports", MergeStyle::GitLabMerge, 2);
+    let merge_sha = merged.merge_commit.clone().unwrap();
+    let branch = format!("shipline/revert-{}", &merge_sha[..12]);
+    let (forge, id) = fake_gitlab(&repo);
+    {
+        let mut st = forge.state();
+        let iid = st.gitlab.add_merge_request(
+            REPO,
+            NewMergeRequest {
+                title: "Add exports".into(),
+                author: "alice".into(),
+                source_branch: "feature-17".into(),
+                target_branch: "main".into(),
+                sha: merged.commits.last().unwrap().clone(),
+                commits: merged.commits.clone(),
+                merged_as: Some(merge_sha.clone()),
+            },
+        );
+        st.gitlab.project_mut(REPO).merge_requests[iid as usize - 1].iid = 17;
+    }
+    let other = second_checkout(&repo);
+    let other_path = other.path().join("checkout");
+    let head = repo.head();
+    // The first run's branch creation is held at the fake: the second run checks, finds no
+    // branch and no MR, and makes both while the first one's request is still in flight.
+    forge.inject(Fault::on(
+        "POST",
+        "/api/v4/projects/*/repository/branches",
+        FaultKind::Delay(Duration::from_secs(8)),
+    ));
+    let run = |dir: &Path| {
+        run_gitlab_at(
+            dir,
+            &head,
+            &forge,
+            id,
+            ("GITLAB_TOKEN", TOKEN),
+            &["--pr", "17", "--format", "json"],
+        )
+    };
+    let first_path = repo.path().to_path_buf();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| run(&first_path));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while forge
+            .requests_to("POST", "/api/v4/projects/*/repository/commits/*/revert")
+            .is_empty()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the first run never got to its dry run"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let b = run(&other_path);
+        (a.join().unwrap(), b)
+    });
+    assert_code(&a, 0);
+    assert_code(&b, 0);
+    let (a, b) = (json(&a), json(&b));
+
+    let st = forge.state();
+    let mrs: Vec<_> = st
+        .gitlab
+        .project(REPO)
+        .unwrap()
+        .merge_requests
+        .iter()
+        .filter(|m| m.source_branch == branch)
+        .cloned()
+        .collect();
+    drop(st);
+    assert_eq!(mrs.len(), 1, "{a}\n{b}");
+    let mut creations: Vec<u16> = forge
+        .requests_to("POST", "/api/v4/projects/*/merge_requests")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    creations.sort_unstable();
+    assert_eq!(creations, vec![201, 409], "{a}\n{b}");
+    let mut statuses = [a["status"].to_string(), b["status"].to_string()];
+    statuses.sort();
+    assert_eq!(statuses, ["\"opened\"", "\"skipped\""], "{a}\n{b}");
+    for report in [&a, &b] {
+        assert_eq!(report["pr_number"], mrs[0].iid, "{report}");
+    }
+    // No branch deleted under the MR, and it holds the whole revert.
+    assert!(origin_has(&repo, &branch));
+    repo.run(["fetch", "-q", "origin"]);
+    assert_tree_restored(&repo, &before, &format!("origin/{branch}"), &["pr17"]);
+    assert!(
+        forge
+            .requests_to("DELETE", "/api/v4/projects/*/repository/branches/*")
+            .is_empty()
+    );
 }
