@@ -163,7 +163,10 @@ fn from_note(ctx: &CiContext, config: &RevertConfig, n: &NoteEvent) -> FromEvent
             "only new notes count; edited `/revert` notes are ignored".into(),
         );
     }
-    if n.system || is_bot_username(&n.author) {
+    if n.system {
+        return FromEvent::Ignore("GitLab's own system notes are ignored".into());
+    }
+    if is_bot_username(&n.author) {
         return FromEvent::Ignore(format!("`/revert` from the bot {} is ignored", n.author));
     }
     let Some(iid) = n.number.filter(|_| n.is_merge_request()) else {

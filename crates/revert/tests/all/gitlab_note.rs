@@ -336,9 +336,12 @@ fn edited_notes_bots_issues_and_other_projects_cost_no_request() {
     issue["object_attributes"]["noteable_type"] = "Issue".into();
     issue["issue"] = serde_json::json!({ "iid": 4 });
     let chatter = note_on_merge_request(REPO, 17, 4, "maria", "nice work");
+    let mut system = note_on_merge_request(REPO, 17, 6, "maria", "/revert");
+    system["object_attributes"]["system"] = true.into();
     for (payload, expect) in [
         (&edited, "edited"),
         (&bot, "bot"),
+        (&system, "system notes"),
         (&issue, "not a merge request"),
         (&chatter, "not a `/revert` command"),
     ] {
