@@ -29,6 +29,45 @@ pub(crate) fn fake_gitlab(repo: &TestRepo) -> (FakeForge, u64) {
     (forge, id)
 }
 
+/// Registers merge request `iid` on the fake, merged as `landed_at` (`None`: still open),
+/// authored by alice.
+pub(crate) fn add_mr(
+    forge: &FakeForge,
+    iid: u64,
+    title: &str,
+    commits: &[String],
+    landed_at: Option<&str>,
+) {
+    let mut st = forge.state();
+    let index = st.gitlab.add_merge_request(
+        REPO,
+        NewMergeRequest {
+            title: title.into(),
+            author: "alice".into(),
+            source_branch: format!("feature-{iid}"),
+            target_branch: "main".into(),
+            sha: commits.last().expect("MR commits").clone(),
+            commits: commits.to_vec(),
+            merged_as: landed_at.map(str::to_string),
+        },
+    );
+    st.gitlab.project_mut(REPO).merge_requests[index as usize - 1].iid = iid;
+}
+
+/// The states of the MRs opened from `branch`, oldest first.
+pub(crate) fn mr_states(forge: &FakeForge, branch: &str) -> Vec<String> {
+    forge
+        .state()
+        .gitlab
+        .project(REPO)
+        .expect("project")
+        .merge_requests
+        .iter()
+        .filter(|m| m.source_branch == branch)
+        .map(|m| m.state.clone())
+        .collect()
+}
+
 pub(crate) fn run_gitlab(
     repo: &TestRepo,
     forge: &FakeForge,
@@ -85,27 +124,8 @@ fn merged_mr_is_reverted_by_the_commit_revert_api_then_the_mr_is_opened() {
     let merged = merge(&repo, 17, "Add exports", MergeStyle::GitLabMerge, 2);
     let merge_sha = merged.merge_commit.clone().unwrap();
     let (forge, id) = fake_gitlab(&repo);
-    let mut st = forge.state();
-    st.gitlab.add_merge_request(
-        REPO,
-        NewMergeRequest {
-            title: "Add exports".into(),
-            author: "alice".into(),
-            source_branch: "feature-17".into(),
-            target_branch: "main".into(),
-            sha: merged.commits.last().unwrap().clone(),
-            commits: merged.commits.clone(),
-            merged_as: Some(merge_sha.clone()),
-        },
-    );
     // The subject GitLab wrote names !17.
-    st.gitlab
-        .project_mut(REPO)
-        .merge_requests
-        .last_mut()
-        .unwrap()
-        .iid = 17;
-    drop(st);
+    add_mr(&forge, 17, "Add exports", &merged.commits, Some(&merge_sha));
 
     let out = run_gitlab(
         &repo,

@@ -3,30 +3,11 @@
 //! commits, a direct push, what a failed deployment added since the last good one; and the dedup
 //! and fault cases of merge request creation.
 
-use shipline_testkit::forge::gitlab::NewMergeRequest;
 use shipline_testkit::forge::{FakeForge, Fault, FaultKind};
 use shipline_testkit::repo::{MergeStyle, TestRepo};
 
-use crate::gitlab::{fake_gitlab, run_gitlab};
+use crate::gitlab::{add_mr, fake_gitlab, mr_states, run_gitlab};
 use crate::helpers::*;
-
-/// Registers merge request `iid` on the fake, merged, authored by alice.
-fn add_mr(forge: &FakeForge, iid: u64, title: &str, commits: &[String], landed_at: &str) {
-    let mut st = forge.state();
-    let index = st.gitlab.add_merge_request(
-        REPO,
-        NewMergeRequest {
-            title: title.into(),
-            author: "alice".into(),
-            source_branch: format!("feature-{iid}"),
-            target_branch: "main".into(),
-            sha: commits.last().unwrap().clone(),
-            commits: commits.to_vec(),
-            merged_as: Some(landed_at.to_string()),
-        },
-    );
-    st.gitlab.project_mut(REPO).merge_requests[index as usize - 1].iid = iid;
-}
 
 fn fetch_branch(repo: &TestRepo, branch: &str) -> String {
     repo.run([
@@ -36,19 +17,6 @@ fn fetch_branch(repo: &TestRepo, branch: &str) -> String {
         &format!("+refs/heads/{branch}:refs/remotes/origin/{branch}"),
     ]);
     format!("origin/{branch}")
-}
-
-fn mrs_from(forge: &FakeForge, branch: &str) -> Vec<String> {
-    forge
-        .state()
-        .gitlab
-        .project(REPO)
-        .unwrap()
-        .merge_requests
-        .iter()
-        .filter(|m| m.source_branch == branch)
-        .map(|m| m.state.clone())
-        .collect()
 }
 
 fn gl(repo: &TestRepo, forge: &FakeForge, id: u64, args: &[&str]) -> std::process::Output {
@@ -72,7 +40,7 @@ fn squashed_mr_is_reverted_as_its_squash_commit() {
         "1111111111111111111111111111111111111111".to_string(),
         "2222222222222222222222222222222222222222".to_string(),
     ];
-    add_mr(&forge, 21, "Add exports", &source, &squash);
+    add_mr(&forge, 21, "Add exports", &source, Some(&squash));
     {
         let mut st = forge.state();
         let mr = &mut st.gitlab.project_mut(REPO).merge_requests[0];
@@ -89,7 +57,7 @@ fn squashed_mr_is_reverted_as_its_squash_commit() {
     assert_eq!(report["branch"], branch.as_str());
     let remote = fetch_branch(&repo, &branch);
     assert_tree_restored(&repo, &before, &remote, &["pr21"]);
-    assert_eq!(mrs_from(&forge, &branch), vec!["opened"]);
+    assert_eq!(mr_states(&forge, &branch), vec!["opened"]);
 }
 
 #[test]
@@ -100,7 +68,7 @@ fn fast_forwarded_mr_of_three_commits_is_reverted_newest_first() {
     let merged = merge(&repo, 22, "Three steps", MergeStyle::Rebase, 3);
     let (forge, id) = fake_gitlab(&repo);
     let tip = merged.landed.last().unwrap().clone();
-    add_mr(&forge, 22, "Three steps", &merged.landed, &tip);
+    add_mr(&forge, 22, "Three steps", &merged.landed, Some(&tip));
     forge.state().gitlab.project_mut(REPO).merge_requests[0].merge_commit_sha = None;
 
     let out = gl(&repo, &forge, id, &["--pr", "22", "--format", "json"]);
@@ -208,7 +176,7 @@ fn a_revert_mr_closed_by_a_person_is_not_opened_again() {
     let merged = merge(&repo, 23, "Feature", MergeStyle::GitLabMerge, 1);
     let merge_sha = merged.merge_commit.clone().unwrap();
     let (forge, id) = fake_gitlab(&repo);
-    add_mr(&forge, 23, "Feature", &merged.commits, &merge_sha);
+    add_mr(&forge, 23, "Feature", &merged.commits, Some(&merge_sha));
     assert_code(&gl(&repo, &forge, id, &["--pr", "23"]), 0);
     let branch = format!("shipline/revert-{}", &merge_sha[..12]);
     {
@@ -232,7 +200,7 @@ fn a_revert_mr_closed_by_a_person_is_not_opened_again() {
             .contains("closed; it will not be opened again"),
         "{report}"
     );
-    assert_eq!(mrs_from(&forge, &branch), vec!["closed"]);
+    assert_eq!(mr_states(&forge, &branch), vec!["closed"]);
     assert!(!origin_has(&repo, &branch), "nothing made again");
 }
 
@@ -243,7 +211,7 @@ fn mr_creation_faults_end_with_one_mr_and_no_orphan_branch() {
     let merge_sha = merged.merge_commit.clone().unwrap();
     let branch = format!("shipline/revert-{}", &merge_sha[..12]);
     let (forge, id) = fake_gitlab(&repo);
-    add_mr(&forge, 24, "Faulty", &merged.commits, &merge_sha);
+    add_mr(&forge, 24, "Faulty", &merged.commits, Some(&merge_sha));
 
     // GitLab refuses to open it: the branch made on the server is deleted through the API again.
     forge.inject(Fault::on(
@@ -259,7 +227,7 @@ fn mr_creation_faults_end_with_one_mr_and_no_orphan_branch() {
         "{stderr}"
     );
     assert!(!origin_has(&repo, &branch), "no orphaned branch");
-    assert!(mrs_from(&forge, &branch).is_empty());
+    assert!(mr_states(&forge, &branch).is_empty());
     assert!(!stderr.contains(TOKEN));
     assert_eq!(
         forge
@@ -280,6 +248,6 @@ fn mr_creation_faults_end_with_one_mr_and_no_orphan_branch() {
     let out = gl(&repo, &forge, id, &["--pr", "24", "--format", "json"]);
     assert_code(&out, 0);
     assert_eq!(json(&out)["status"], "opened");
-    assert_eq!(mrs_from(&forge, &branch), vec!["opened"]);
+    assert_eq!(mr_states(&forge, &branch), vec!["opened"]);
     assert!(origin_has(&repo, &branch));
 }

@@ -9,10 +9,10 @@ use serde_json::Value;
 use shipline_testkit::fixtures::gitlab_hooks::note_on_merge_request;
 use shipline_testkit::fixtures::{GitLabPipeline, gitlab_vars};
 use shipline_testkit::forge::FakeForge;
-use shipline_testkit::forge::gitlab::{NewMergeRequest, access};
+use shipline_testkit::forge::gitlab::access;
 use shipline_testkit::repo::{MergeStyle, TestRepo};
 
-use crate::gitlab::fake_gitlab;
+use crate::gitlab::{add_mr, fake_gitlab, mr_states};
 use crate::helpers::*;
 
 /// A merged MR !17 (merge commit), maria a Maintainer and rita a Reporter on the project.
@@ -22,21 +22,9 @@ fn scenario() -> (TestRepo, FakeForge, u64, String, String) {
     let merged = merge(&repo, 17, "Add exports", MergeStyle::GitLabMerge, 2);
     let merge_sha = merged.merge_commit.clone().unwrap();
     let (forge, id) = fake_gitlab(&repo);
+    add_mr(&forge, 17, "Add exports", &merged.commits, Some(&merge_sha));
     {
         let mut st = forge.state();
-        let iid = st.gitlab.add_merge_request(
-            REPO,
-            NewMergeRequest {
-                title: "Add exports".into(),
-                author: "alice".into(),
-                source_branch: "feature-17".into(),
-                target_branch: "main".into(),
-                sha: merged.commits.last().unwrap().clone(),
-                commits: merged.commits.clone(),
-                merged_as: Some(merge_sha.clone()),
-            },
-        );
-        st.gitlab.project_mut(REPO).merge_requests[iid as usize - 1].iid = 17;
         st.gitlab.set_member(REPO, "maria", access::MAINTAINER);
         st.gitlab.set_member(REPO, "rita", access::REPORTER);
     }
@@ -88,18 +76,6 @@ fn note(forge: &FakeForge, user: &str, body: &str) -> (u64, Value) {
     (id, note_on_merge_request(REPO, 17, id, user, body))
 }
 
-fn mrs_from(forge: &FakeForge, branch: &str) -> usize {
-    forge
-        .state()
-        .gitlab
-        .project(REPO)
-        .unwrap()
-        .merge_requests
-        .iter()
-        .filter(|m| m.source_branch == branch)
-        .count()
-}
-
 /// Bodies of the non-system notes on !17 that the tool's token wrote.
 fn replies(forge: &FakeForge) -> Vec<String> {
     let st = forge.state();
@@ -135,7 +111,7 @@ fn revert_note_from_a_maintainer_opens_one_mr_and_replies() {
     assert_code(&out, 0);
     let report = json(&out);
     assert_eq!(report["status"], "opened", "{report}");
-    assert_eq!(mrs_from(&forge, &branch), 1);
+    assert_eq!(mr_states(&forge, &branch).len(), 1);
     let mr_number = report["pr_number"].as_u64().unwrap();
     {
         let st = forge.state();
@@ -238,7 +214,7 @@ fn revert_note_from_a_reporter_is_refused_with_a_reply_and_nothing_made() {
     let why = report["skipped"].as_str().unwrap();
     assert!(why.contains("@rita has the Reporter role"), "{why}");
     assert!(why.contains("Developer, Maintainer or Owner"), "{why}");
-    assert_eq!(mrs_from(&forge, &branch), 0);
+    assert_eq!(mr_states(&forge, &branch).len(), 0);
     assert!(!origin_has(&repo, &branch));
     assert!(
         forge
@@ -274,7 +250,7 @@ fn the_same_note_delivered_twice_gives_one_mr() {
             .contains("already exists (open)"),
         "{report}"
     );
-    assert_eq!(mrs_from(&forge, &branch), 1);
+    assert_eq!(mr_states(&forge, &branch).len(), 1);
     let replies = replies(&forge);
     assert_eq!(replies.len(), 2);
     assert!(replies[1].contains("Nothing new to do"), "{}", replies[1]);
@@ -318,7 +294,7 @@ fn the_payload_is_not_believed_gitlab_is_asked() {
         "{report}"
     );
     assert_eq!(paths(&forge).len(), 1, "{:?}", paths(&forge));
-    assert_eq!(mrs_from(&forge, &branch), 0);
+    assert_eq!(mr_states(&forge, &branch).len(), 0);
     assert!(
         forge
             .requests_to("POST", "/api/v4/projects/*/merge_requests/*/notes")
@@ -371,21 +347,8 @@ fn edited_notes_bots_issues_and_other_projects_cost_no_request() {
 fn revert_note_on_an_open_mr_is_refused_with_a_reply() {
     let (repo, forge, id, _, _) = scenario();
     let head = repo.head();
-    let open_iid = {
-        let mut st = forge.state();
-        st.gitlab.add_merge_request(
-            REPO,
-            NewMergeRequest {
-                title: "Still open".into(),
-                author: "alice".into(),
-                source_branch: "wip".into(),
-                target_branch: "main".into(),
-                sha: head.clone(),
-                commits: vec![head],
-                merged_as: None,
-            },
-        )
-    };
+    let open_iid = 18;
+    add_mr(&forge, open_iid, "Still open", &[head], None);
     let note_id = forge
         .state()
         .gitlab

@@ -10,12 +10,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use shipline_testkit::fixtures::GitHubEnv;
-use shipline_testkit::forge::gitlab::NewMergeRequest;
 use shipline_testkit::forge::{FakeForge, Fault, FaultKind};
 use shipline_testkit::openapi::assert_github_conformance;
 use shipline_testkit::repo::{MergeStyle, TestRepo};
 
-use crate::gitlab::{fake_gitlab, run_gitlab_at};
+use crate::gitlab::{add_mr, fake_gitlab, run_gitlab_at};
 use crate::helpers::*;
 
 /// A rebase-merged PR #9 of three commits: its revert PRs are found through cross-references,
@@ -275,22 +274,7 @@ fn two_gitlab_runs_at_once_end_with_one_mr_and_its_branch_kept() {
     let merge_sha = merged.merge_commit.clone().unwrap();
     let branch = format!("shipline/revert-{}", &merge_sha[..12]);
     let (forge, id) = fake_gitlab(&repo);
-    {
-        let mut st = forge.state();
-        let iid = st.gitlab.add_merge_request(
-            REPO,
-            NewMergeRequest {
-                title: "Add exports".into(),
-                author: "alice".into(),
-                source_branch: "feature-17".into(),
-                target_branch: "main".into(),
-                sha: merged.commits.last().unwrap().clone(),
-                commits: merged.commits.clone(),
-                merged_as: Some(merge_sha.clone()),
-            },
-        );
-        st.gitlab.project_mut(REPO).merge_requests[iid as usize - 1].iid = 17;
-    }
+    add_mr(&forge, 17, "Add exports", &merged.commits, Some(&merge_sha));
     let other = second_checkout(&repo);
     let other_path = other.path().join("checkout");
     let head = repo.head();
