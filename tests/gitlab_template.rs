@@ -420,10 +420,7 @@ deploy-staging:
         repo: repo.path(),
         home: home.path(),
         path: vec![toolchain],
-        vars: vec![(
-            "CARGO_TARGET_DIR".into(),
-            work.path().join("target").display().to_string(),
-        )],
+        vars: Vec::new(),
         file: None,
     }
     .run(&[]);
@@ -441,6 +438,12 @@ deploy-staging:
     // cargo install put all four into the root's bin and recorded them; `--debug` reached it
     // (the dev profile built them), once per tool: after_script found them installed.
     let root = repo.path().join(".shipline");
+    // The four installs shared one target directory, under the installed root.
+    assert!(
+        root.join("target/debug").is_dir(),
+        "no shared target dir:\n{}",
+        run.log
+    );
     let recorded = std::fs::read_to_string(root.join(".crates.toml"))
         .unwrap_or_else(|e| panic!("no .crates.toml ({e}):\n{}", run.log));
     for tool in gitlab::TOOLS {
