@@ -4,12 +4,13 @@
 //! the fake GitLab. This is what proves the template's scripts, its dotenv reports (outputs of one
 //! job read by the next) and the deployments it leaves behind, rather than only its schema.
 //!
-//! Without `gitlab-ci-local` and `rsync` each test reports itself skipped (see `gitlab/mod.rs`).
+//! Without `gitlab-ci-local` and `rsync` each test is ignored, with the install command as the
+//! reason (see `gitlab/mod.rs`).
 
 mod gitlab;
 
 use gitlab::releases::{self, ReleaseServer, this_target};
-use gitlab::{Pipeline, connect, shipline_bins, template, tools_available};
+use gitlab::{Pipeline, connect, shipline_bins, template};
 use shipline_testkit::forge::FakeForge;
 use shipline_testkit::repo::TestRepo;
 
@@ -75,10 +76,12 @@ const SHIPLINE_YML: &str = r#"environments:
 "#;
 
 #[test]
-fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
-    if !tools_available("gitlab_template") {
-        return;
-    }
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
+fn template_jobs_pass_outputs_on_and_a_deploy_freeze_blocks_the_promotion() {
+    gitlab::require_tools("gitlab_template");
     let bins = shipline_bins();
 
     let forge = FakeForge::start();
@@ -233,10 +236,12 @@ fn plain_checkout() -> TestRepo {
 }
 
 #[test]
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
 fn install_release_takes_the_archive_of_this_machine_and_refuses_a_checksum_mismatch() {
-    if !tools_available("gitlab_template install: release") {
-        return;
-    }
+    gitlab::require_tools("gitlab_template install: release");
     let server = ReleaseServer::start(RELEASE);
     let target = this_target();
     let archive = server.archive(&target);
@@ -377,10 +382,12 @@ fn main() {{
 }
 
 #[test]
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
 fn install_cargo_runs_cargo_install_from_the_source_with_the_extra_arguments() {
-    if !tools_available("gitlab_template install: cargo") {
-        return;
-    }
+    gitlab::require_tools("gitlab_template install: cargo");
     let work = tempfile::tempdir().expect("temp dir");
     let source = work.path().join("source");
     std::fs::create_dir_all(&source).unwrap();

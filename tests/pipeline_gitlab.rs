@@ -15,7 +15,8 @@
 //! back, the revert MR opened → the revert MR merged → main pipeline: deployed, metrics count
 //! one failure and one restore.
 //!
-//! Without `gitlab-ci-local` and `rsync` the test reports itself skipped (see `gitlab/mod.rs`).
+//! Without `gitlab-ci-local` and `rsync` the test is ignored, with the install command as the
+//! reason (see `gitlab/mod.rs`).
 
 mod gitlab;
 #[path = "pipeline/service.rs"]
@@ -313,10 +314,12 @@ fn states(deployments: &[Deployment]) -> Vec<(String, String)> {
 }
 
 #[test]
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
 fn mr_to_production_failure_revert_and_restore_through_the_template() {
-    if !gitlab::tools_available("pipeline_gitlab") {
-        return;
-    }
+    gitlab::require_tools("pipeline_gitlab");
     let scratch = tempfile::tempdir().unwrap();
     let scratch_path = scratch.path().to_string_lossy().into_owned();
     let service = Service::start(&scratch.path().join("weight"));

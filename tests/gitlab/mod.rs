@@ -2,16 +2,17 @@
 //! (shell executor): finding the tool or reporting the test as skipped, the workspace's
 //! binaries, and one pipeline run in a cleared environment.
 //!
-//! `gitlab-ci-local` and `rsync` are outside the Rust toolchain. Without them a test says it is
-//! skipped and how to install them, on stderr past the output capture; with
-//! `SHIPLINE_REQUIRE_GITLAB_CI_LOCAL=1` (set by `.ci/run`) a missing tool fails it instead.
+//! `gitlab-ci-local` and `rsync` are outside the Rust toolchain. testkit's build script sets
+//! `cfg(gitlab_ci_local)` when it finds them (or when `SHIPLINE_REQUIRE_GITLAB_CI_LOCAL=1`, set
+//! by `.ci/run`, demands them); without it these tests are ignored with the install command as
+//! the reason (`#[cfg_attr(not(gitlab_ci_local), ignore = ...)]`), so a plain `cargo test`
+//! reports them skipped, never passed. A test that runs and lacks the tools fails.
 
 // Each test binary that includes this module uses a different part of it.
 #![allow(dead_code)]
 
 pub mod releases;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,7 +20,7 @@ use shipline_testkit::forge::FakeForge;
 use shipline_testkit::forge::gitlab::access;
 use shipline_testkit::repo::TestRepo;
 
-/// How to get the tools, printed with every skip.
+/// How to get the tools.
 pub const INSTALL_HINT: &str = "npm install --global gitlab-ci-local@4.60.0 (Node 20) and apt-get install rsync; .ci/run installs both";
 
 /// The four binaries the template installs.
@@ -30,25 +31,15 @@ pub const TOOLS: [&str; 4] = [
     "shipline-revert",
 ];
 
-/// `true` when `gitlab-ci-local` and `rsync` are there and `test` can run. Otherwise reports
-/// `test` as skipped (with the install command) and returns `false`, or panics when
-/// `SHIPLINE_REQUIRE_GITLAB_CI_LOCAL=1` makes a missing tool a failure.
-pub fn tools_available(test: &str) -> bool {
+/// Panics with the install command unless `gitlab-ci-local` and `rsync` are on PATH: a test
+/// that runs without them must not pass.
+pub fn require_tools(test: &str) {
     let missing = missing_tools();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "{test}: SKIPPED, not run: {} not found on PATH; install: {INSTALL_HINT}",
+    assert!(
+        missing.is_empty(),
+        "{test}: {} not found on PATH; install: {INSTALL_HINT}",
         missing.join(" and ")
     );
-    if std::env::var("SHIPLINE_REQUIRE_GITLAB_CI_LOCAL").as_deref() == Ok("1") {
-        panic!("{message} (SHIPLINE_REQUIRE_GITLAB_CI_LOCAL=1 makes this a failure)");
-    }
-    // Written to the process's stderr, not through the test harness's capture, so the skip
-    // shows in the output of a passing run.
-    let _ = writeln!(std::io::stderr(), "\n{message}\n");
-    false
 }
 
 /// The names of the external tools these tests need that are not on PATH.
