@@ -4,24 +4,16 @@
 //! the fake GitLab. This is what proves the template's scripts, its dotenv reports (outputs of one
 //! job read by the next) and the deployments it leaves behind, rather than only its schema.
 //!
-//! `gitlab-ci-local` and `rsync` are outside the Rust toolchain. Without them the test says it is
-//! skipped and how to install them, on stderr past the output capture; with
-//! `SHIPLINE_REQUIRE_GITLAB_CI_LOCAL=1` (set by `.ci/run`) a missing tool fails it instead.
+//! Without `gitlab-ci-local` and `rsync` each test is ignored, with the install command as the
+//! reason (see `gitlab/mod.rs`).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod gitlab;
 
+use gitlab::releases::{self, ReleaseServer, this_target};
+use gitlab::{Pipeline, connect, shipline_bins, template};
 use shipline_testkit::forge::FakeForge;
 use shipline_testkit::repo::TestRepo;
 
-const INSTALL_HINT: &str = "npm install --global gitlab-ci-local@4.60.0 (Node 20) and apt-get install rsync; .ci/run installs both";
-const TOOLS: [&str; 4] = [
-    "shipline-risk",
-    "shipline-status",
-    "shipline-promote",
-    "shipline-revert",
-];
 const PROJECT: &str = "acme/widgets";
 const TOKEN: &str = "glpat-template-test";
 
@@ -84,85 +76,38 @@ const SHIPLINE_YML: &str = r#"environments:
 "#;
 
 #[test]
-fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
-    let missing = missing_tools();
-    if !missing.is_empty() {
-        let message = format!(
-            "gitlab_template: SKIPPED, not run: {} not found on PATH; install: {INSTALL_HINT}",
-            missing.join(" and ")
-        );
-        if std::env::var("SHIPLINE_REQUIRE_GITLAB_CI_LOCAL").as_deref() == Ok("1") {
-            panic!("{message} (SHIPLINE_REQUIRE_GITLAB_CI_LOCAL=1 makes this a failure)");
-        }
-        // Written to the process's stderr, not through the test harness's capture, so the skip
-        // shows in the output of a passing run.
-        let _ = writeln!(std::io::stderr(), "\n{message}\n");
-        return;
-    }
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
+fn template_jobs_pass_outputs_on_and_a_deploy_freeze_blocks_the_promotion() {
+    gitlab::require_tools("gitlab_template");
     let bins = shipline_bins();
 
     let forge = FakeForge::start();
     let repo = TestRepo::new();
-    let template = workspace_root().join(".gitlab-ci-template.yml");
-    let template = std::fs::read_to_string(&template)
-        .unwrap_or_else(|e| panic!("read {}: {e}", template.display()));
     let head = repo
         .commit("feat: first version")
         .file("README.md", "widgets\n")
-        .file(".gitlab-ci-template.yml", template)
+        .file(".gitlab-ci-template.yml", template())
         .file(".gitlab-ci.yml", PIPELINE)
         .file(".shipline.yml", SHIPLINE_YML)
         .file(".gitignore", ".gitlab-ci-local/\n.shipline/\n")
         .create();
     repo.push();
-    repo.run(["fetch", "-q", "origin"]);
-    repo.run(["remote", "set-head", "origin", "main"]);
-    // gitlab-ci-local derives the project path and server from this remote; `origin` stays
-    // the bare repository git talks to.
-    let server = forge.url();
-    repo.run([
-        "remote",
-        "add",
-        "gcl-origin",
-        &format!("{server}/{PROJECT}.git"),
-    ]);
-    let project_id = {
-        let mut state = forge.state();
-        let id = state.gitlab.add_project(PROJECT);
-        state.gitlab.set_repo(PROJECT, repo.bare_path());
-        state.gitlab.add_token(TOKEN, "widgets-bot", PROJECT, 40);
-        id
-    };
+    let project = connect(&repo, &forge, PROJECT, TOKEN);
 
     let home = tempfile::tempdir().expect("temp HOME");
-    let vars = vec![
-        ("GITLAB_CI", "true".to_string()),
-        ("CI_SERVER_URL", server.clone()),
-        ("CI_API_V4_URL", forge.gitlab_api_url()),
-        ("CI_PROJECT_ID", project_id.to_string()),
-        ("GITLAB_TOKEN", TOKEN.to_string()),
-    ];
-    let out = gitlab_ci_local(repo.path(), home.path(), &bins, &vars, &[]);
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "gitlab-ci-local failed ({}):\n{log}",
-        out.status
-    );
-
-    // GitLab (and gitlab-ci-local) only warn when after_script fails: `shipline-status finish`
-    // must have succeeded.
-    let plain = strip_ansi(&log);
-    assert!(
-        !plain
-            .lines()
-            .any(|l| l.contains("WARN") && l.contains("after_script")),
-        "an after_script failed:\n{plain}"
-    );
+    let mut pipeline = Pipeline {
+        repo: repo.path(),
+        home: home.path(),
+        path: vec![bins],
+        vars: project.vars.clone(),
+        file: None,
+    };
+    let run = pipeline.run(&[]);
+    run.assert_success().assert_after_scripts_passed();
+    let log = &run.log;
 
     let read = |name: &str| {
         let path = repo.path().join(name);
@@ -225,22 +170,13 @@ fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
     );
 
     // GitLab's deploy freeze blocks the promotion: the job fails and nothing is deployed.
-    let mut frozen_vars = vars.clone();
-    frozen_vars.push(("CI_DEPLOY_FREEZE", "true".to_string()));
-    let frozen = gitlab_ci_local(
-        repo.path(),
-        home.path(),
-        &bins,
-        &frozen_vars,
-        &["promote-production"],
-    );
-    let frozen_log = strip_ansi(&format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&frozen.stdout),
-        String::from_utf8_lossy(&frozen.stderr)
-    ));
+    pipeline
+        .vars
+        .push(("CI_DEPLOY_FREEZE".into(), "true".into()));
+    let frozen = pipeline.run(&["promote-production"]);
+    let frozen_log = &frozen.log;
     assert!(
-        !frozen.status.success(),
+        !frozen.success(),
         "promotion ran in a freeze:\n{frozen_log}"
     );
     assert!(
@@ -252,113 +188,286 @@ fn gitlab_template_pipeline_runs_in_gitlab_ci_local_or_reports_skipped() {
     assert_eq!(project.deployments.len(), 2, "{:?}", project.deployments);
 }
 
-/// `text` without terminal colour sequences (gitlab-ci-local colours its log).
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI sequences end with a letter.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
+/// A deploy job of a pipeline that installs shipline with `install: release` from `url`.
+fn release_pipeline(url: &str, sha256: &str) -> String {
+    format!(
+        r#"include:
+  - local: .gitlab-ci-template.yml
+    inputs:
+      version: "{RELEASE}"
+      download-url: "{url}"
+      sha256: "{sha256}"
+
+stages: [deploy]
+
+deploy-staging:
+  extends: .shipline-deploy
+  variables:
+    SHIPLINE_ENV: staging
+  script:
+    - shipline-risk --format json
+"#
+    )
+}
+
+const RELEASE: &str = "9.8.7";
+
+/// A checkout that gitlab-ci-local can run pipelines in, with the template and no forge.
+fn plain_checkout() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit("feat: first version")
+        .file("README.md", "widgets\n")
+        .file(".gitlab-ci-template.yml", template())
+        .file(
+            ".gitignore",
+            ".gitlab-ci-local/\n.shipline/\n.gitlab-ci.yml\ninstalled.log\n",
+        )
+        .create();
+    repo.push();
+    repo.run(["fetch", "-q", "origin"]);
+    repo.run(["remote", "set-head", "origin", "main"]);
+    repo.run([
+        "remote",
+        "add",
+        "gcl-origin",
+        &format!("https://gitlab.example.com/{PROJECT}.git"),
+    ]);
+    repo
+}
+
+#[test]
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
+fn install_release_takes_the_archive_of_this_machine_and_refuses_a_checksum_mismatch() {
+    gitlab::require_tools("gitlab_template install: release");
+    let server = ReleaseServer::start(RELEASE);
+    let target = this_target();
+    let archive = server.archive(&target);
+    let other = releases::TARGETS
+        .iter()
+        .find(|t| **t != target)
+        .expect("another target");
+    let repo = plain_checkout();
+    let home = tempfile::tempdir().expect("temp HOME");
+    let bin = repo.path().join(".shipline/bin");
+    let run = |sha256: &str| {
+        let _ = std::fs::remove_dir_all(repo.path().join(".shipline"));
+        let _ = std::fs::remove_file(repo.path().join("installed.log"));
+        std::fs::write(
+            repo.path().join(".gitlab-ci.yml"),
+            release_pipeline(&server.url, sha256),
+        )
+        .unwrap();
+        let run = Pipeline {
+            repo: repo.path(),
+            home: home.path(),
+            path: Vec::new(),
+            vars: Vec::new(),
+            file: None,
         }
-    }
-    out
-}
-
-/// The names of the external tools this test needs that are not on PATH.
-fn missing_tools() -> Vec<&'static str> {
-    let runs = |program: &str| {
-        Command::new(program)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
+        .run(&[]);
+        let installed = std::fs::read_to_string(repo.path().join("installed.log")).ok();
+        (run, installed, server.take_requests())
     };
-    let mut missing = Vec::new();
-    if !runs("gitlab-ci-local") {
-        missing.push("gitlab-ci-local");
+
+    // The release's checksums.sha256 vouches for the archive: before_script installs it,
+    // after_script (a fresh shell) finds it installed and downloads nothing.
+    let (ok, installed, requests) = run("");
+    ok.assert_success().assert_after_scripts_passed();
+    assert_eq!(
+        installed.as_deref(),
+        Some(
+            format!(
+                "shipline-status {target} start --env staging\n\
+                 shipline-risk {target} --format json\n\
+                 shipline-status {target} finish --env staging --state success\n"
+            )
+            .as_str()
+        ),
+        "{}",
+        ok.log
+    );
+    assert_eq!(
+        requests,
+        [server.path_of(&archive), server.path_of("checksums.sha256")],
+        "{}",
+        ok.log
+    );
+    for tool in gitlab::TOOLS {
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(bin.join(tool))
+                .unwrap_or_else(|e| panic!("{tool} not installed ({e}):\n{}", ok.log))
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o755, "{tool}");
     }
-    if !runs("rsync") {
-        missing.push("rsync");
-    }
-    missing
+
+    // Pinned to this archive's hash: installed without asking the release for checksums.
+    let (pinned, installed, requests) = run(&server.sha256(&target));
+    pinned.assert_success();
+    assert!(installed.is_some(), "{}", pinned.log);
+    assert_eq!(requests, [server.path_of(&archive)], "{}", pinned.log);
+
+    // Pinned to another archive's hash: refused, nothing installed, no tool ran.
+    let expected = server.sha256(other);
+    let (refused, installed, _) = run(&expected);
+    assert!(!refused.success(), "installed anyway:\n{}", refused.log);
+    let message = format!(
+        "shipline: checksum mismatch for {archive}: expected {expected}, got {}; refusing to install",
+        server.sha256(&target)
+    );
+    assert!(refused.log.contains(&message), "{}", refused.log);
+    assert_eq!(installed, None, "{}", refused.log);
+    assert!(!bin.join("shipline-status").exists());
+
+    // The release's own checksums.sha256 disagrees with the download (a corrupted or
+    // truncated archive): refused the same way.
+    server.set_checksums(&format!("{expected}  {archive}"));
+    let (corrupt, installed, _) = run("");
+    assert!(!corrupt.success(), "installed anyway:\n{}", corrupt.log);
+    assert!(corrupt.log.contains(&message), "{}", corrupt.log);
+    assert_eq!(installed, None, "{}", corrupt.log);
+    assert!(!bin.join("shipline-status").exists());
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
+/// A stand-in for the shipline workspace with the same layout (`crates/<tool>/` building the
+/// binary `shipline-<tool>`), whose binaries append `<tool> built <args>` to
+/// `$CI_PROJECT_DIR/installed.log`. It has no dependencies, so `cargo install` compiles it in
+/// seconds and offline: this test is about the template's use of cargo, not about compiling
+/// shipline.
+fn stand_in_source(dir: &std::path::Path) {
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n",
+    )
+    .unwrap();
+    for tool in gitlab::TOOLS {
+        let krate = dir
+            .join("crates")
+            .join(tool.trim_start_matches("shipline-"));
+        std::fs::create_dir_all(krate.join("src")).unwrap();
+        std::fs::write(
+            krate.join("Cargo.toml"),
+            format!("[package]\nname = \"{tool}\"\nversion = \"{RELEASE}\"\nedition = \"2024\"\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            krate.join("src/main.rs"),
+            format!(
+                r#"use std::io::Write;
+fn main() {{
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let log = std::path::Path::new(&std::env::var("CI_PROJECT_DIR").unwrap()).join("installed.log");
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    writeln!(file, "{tool} built {{}}", args.join(" ")).unwrap();
+}}
+"#
+            ),
+        )
+        .unwrap();
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(dir)
+        .status()
+        .expect("cargo generate-lockfile");
+    assert!(
+        status.success(),
+        "cargo generate-lockfile in {}",
+        dir.display()
+    );
 }
 
-/// The directory holding this workspace's shipline binaries: the profile directory this test
-/// executable lives in (`target/debug/deps/..`). Builds them when any is missing.
-fn shipline_bins() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
+#[test]
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
+fn install_cargo_runs_cargo_install_from_the_source_with_the_extra_arguments() {
+    gitlab::require_tools("gitlab_template install: cargo");
+    let work = tempfile::tempdir().expect("temp dir");
+    let source = work.path().join("source");
+    std::fs::create_dir_all(&source).unwrap();
+    stand_in_source(&source);
+    let repo = plain_checkout();
+    std::fs::write(
+        repo.path().join(".gitlab-ci.yml"),
+        format!(
+            r#"include:
+  - local: .gitlab-ci-template.yml
+    inputs:
+      install: cargo
+      source: "{source}"
+      cargo-args: "--debug --offline"
+
+stages: [deploy]
+
+deploy-staging:
+  extends: .shipline-deploy
+  variables:
+    SHIPLINE_ENV: staging
+  script:
+    - shipline-risk --format json
+"#,
+            source = source.display()
+        ),
+    )
+    .unwrap();
+    // The runner image's toolchain: the cargo running this test, and the rustc next to it.
+    let cargo = std::env::var("CARGO").expect("cargo sets CARGO for tests");
+    let toolchain = std::path::Path::new(&cargo)
         .parent()
-        .and_then(Path::parent)
-        .expect("the test executable sits in target/<profile>/deps")
+        .expect("cargo's directory")
         .to_path_buf();
-    let exe_suffix = std::env::consts::EXE_SUFFIX;
-    let all_built = || {
-        TOOLS
-            .iter()
-            .all(|t| dir.join(format!("{t}{exe_suffix}")).is_file())
-    };
-    if !all_built() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["build", "--bins"])
-            .status()
-            .expect("run cargo build --bins");
-        assert!(status.success(), "cargo build --bins failed");
+    let home = tempfile::tempdir().expect("temp HOME");
+    let run = Pipeline {
+        repo: repo.path(),
+        home: home.path(),
+        path: vec![toolchain],
+        vars: Vec::new(),
+        file: None,
+    }
+    .run(&[]);
+    run.assert_success().assert_after_scripts_passed();
+    let installed = std::fs::read_to_string(repo.path().join("installed.log"))
+        .unwrap_or_else(|e| panic!("installed.log ({e}):\n{}", run.log));
+    assert_eq!(
+        installed,
+        "shipline-status built start --env staging\n\
+         shipline-risk built --format json\n\
+         shipline-status built finish --env staging --state success\n",
+        "{}",
+        run.log
+    );
+    // cargo install put all four into the root's bin and recorded them; `--debug` reached it
+    // (the dev profile built them), once per tool: after_script found them installed.
+    let root = repo.path().join(".shipline");
+    // The four installs shared one target directory, under the installed root.
+    assert!(
+        root.join("target/debug").is_dir(),
+        "no shared target dir:\n{}",
+        run.log
+    );
+    let recorded = std::fs::read_to_string(root.join(".crates.toml"))
+        .unwrap_or_else(|e| panic!("no .crates.toml ({e}):\n{}", run.log));
+    for tool in gitlab::TOOLS {
         assert!(
-            all_built(),
-            "cargo build --bins left no binaries in {}",
-            dir.display()
+            root.join("bin").join(tool).is_file(),
+            "{tool}:\n{}",
+            run.log
+        );
+        assert!(
+            recorded.contains(&format!("\"{tool} {RELEASE} (path+file://")),
+            "{recorded}"
         );
     }
-    dir
-}
-
-/// Runs the pipeline with gitlab-ci-local in `repo`, in a cleared environment so that
-/// nothing of the machine running the test (a CI system's own variables) reaches the jobs.
-///
-/// Without `--shell-isolation`: with it, gitlab-ci-local re-copies the tracked files into the
-/// build directory before `after_script` and deletes everything else, unlike a GitLab runner,
-/// whose `after_script` sees the files the job's script left (the deploy job hands its
-/// deployment id to `after_script` through the dotenv file).
-/// `jobs` empty runs the whole pipeline; else only those jobs (with the artifacts and dotenv
-/// reports of the earlier run).
-fn gitlab_ci_local(
-    repo: &Path,
-    home: &Path,
-    bins: &Path,
-    vars: &[(&str, String)],
-    jobs: &[&str],
-) -> Output {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![bins.to_path_buf()];
-    paths.extend(std::env::split_paths(&path));
-    let path = std::env::join_paths(paths).expect("PATH");
-    let mut cmd = Command::new("gitlab-ci-local");
-    cmd.current_dir(repo)
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", home)
-        .arg("--home")
-        .arg(home)
-        .args(["--color", "false", "--max-job-name-padding", "0"]);
-    for (key, value) in vars {
-        cmd.arg("--variable").arg(format!("{key}={value}"));
-    }
-    cmd.args(jobs);
-    cmd.output().expect("run gitlab-ci-local")
+    assert_eq!(
+        run.log.matches("Finished `dev` profile").count(),
+        4,
+        "{}",
+        run.log
+    );
 }

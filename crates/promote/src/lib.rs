@@ -342,9 +342,14 @@ async fn promote(
             done.description = "promoted by shipline-promote".into();
             done.log_url = run_url;
             ledger.transition(&started.id, &done).await?;
-            ledger
-                .deactivate_previous(env.name(), Some(&started.id))
-                .await?;
+            // GitLab treats the newest successful deployment as the environment's current one
+            // by itself; cancelling the superseded ones would rewrite their history there and
+            // take away GitLab's own rollback to them.
+            if ledger.backend_name() != "gitlab" {
+                ledger
+                    .deactivate_previous(env.name(), Some(&started.id))
+                    .await?;
+            }
             outputs.set("promoted", "true")?;
             outputs.set("version", &report.version)?;
             report.promoted = true;
