@@ -174,7 +174,18 @@ async fn revert(
     reason: Option<&str>,
     options: &Options,
 ) -> Result<Report, RevertError> {
-    let (mut culprit, known_pr, references) = find_culprit(cx, target).await?;
+    let Found {
+        mut culprit,
+        pr: known_pr,
+        references,
+        failed_deployment,
+    } = find_culprit(cx, target).await?;
+    // `--deployment ID` of a failed deployment (the template's revert job, a workflow step after a
+    // failed rollout) is the failure itself: the description names it as the event would.
+    let why = match (why, &failed_deployment) {
+        (Why::Manual { .. }, Some(failed)) => failed,
+        _ => why,
+    };
     let branch = culprit.branch();
 
     // One forge read: the original PR (when not known yet) and PRs from the revert branch. A PR
@@ -324,12 +335,31 @@ async fn revert(
     open_pr(cx, forge, report, &culprit, &branch, pushed_now).await
 }
 
+/// What a target points at.
+struct Found {
+    culprit: Culprit,
+    /// The PR, when it was read from the forge.
+    pr: Option<PullRequest>,
+    /// The PRs that reference it, when the forge told along with it.
+    references: Option<Vec<PullRequest>>,
+    /// For a deployment target that failed: the failure, as evidence.
+    failed_deployment: Option<Why>,
+}
+
+impl Found {
+    fn commits(culprit: Culprit) -> Self {
+        Self {
+            culprit,
+            pr: None,
+            references: None,
+            failed_deployment: None,
+        }
+    }
+}
+
 /// The culprit; for a PR read from the forge also the PR and, when the forge can tell, the PRs
-/// that reference it.
-async fn find_culprit(
-    cx: &Ctx<'_>,
-    target: &Target,
-) -> Result<(Culprit, Option<PullRequest>, Option<Vec<PullRequest>>), RevertError> {
+/// that reference it; for a failed deployment, the failure.
+async fn find_culprit(cx: &Ctx<'_>, target: &Target) -> Result<Found, RevertError> {
     let git = &cx.git;
     match target {
         Target::Sha(sha) => {
@@ -337,13 +367,13 @@ async fn find_culprit(
                 .resolve(sha)
                 .map_err(|e| RevertError::Refused(format!("--sha: {e}")))?;
             culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
-            Ok((culprit::for_commit(git, &sha)?, None, None))
+            Ok(Found::commits(culprit::for_commit(git, &sha)?))
         }
         Target::Pr(n) => {
             if let Some(sha) = culprit::find_pr_commit(git, *n, &cx.base_rev)? {
                 let mut c = culprit::for_commit(git, &sha)?;
                 c.pr = Some(*n);
-                return Ok((c, None, None));
+                return Ok(Found::commits(c));
             }
             let Some(forge) = &cx.forge else {
                 return Err(RevertError::Refused(format!(
@@ -387,7 +417,12 @@ async fn find_culprit(
                 }
                 _ => culprit::for_pull(git, &pr, base_rev, base)?,
             };
-            Ok((c, Some(pr), references))
+            Ok(Found {
+                culprit: c,
+                pr: Some(pr),
+                references,
+                failed_deployment: None,
+            })
         }
         Target::Range { from, to } => {
             let c =
@@ -395,7 +430,7 @@ async fn find_culprit(
                     RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
                     other => other,
                 })?;
-            Ok((c, None, None))
+            Ok(Found::commits(c))
         }
         Target::Deployment(id) => {
             let Some(forge) = &cx.forge else {
@@ -426,14 +461,21 @@ async fn find_culprit(
                             .check(["merge-base", "--is-ancestor", &d.sha, &sha])
                             .unwrap_or(false)
                 });
-            match good {
-                Some(good) => Ok((
-                    culprit::for_range(git, &good.sha, &sha, &cx.base_rev, &cx.base)?,
-                    None,
-                    None,
-                )),
-                None => Ok((culprit::for_commit(git, &sha)?, None, None)),
-            }
+            let mut found = Found::commits(match good {
+                Some(good) => culprit::for_range(git, &good.sha, &sha, &cx.base_rev, &cx.base)?,
+                None => culprit::for_commit(git, &sha)?,
+            });
+            found.failed_deployment = deployment
+                .latest
+                .as_ref()
+                .filter(|s| matches!(s.state, DeploymentState::Failure | DeploymentState::Error))
+                .map(|s| Why::Deployment {
+                    environment: deployment.environment.clone(),
+                    id: deployment.id,
+                    state: s.state.to_string(),
+                    url: s.log_url.clone(),
+                });
+            Ok(found)
         }
     }
 }

@@ -527,6 +527,14 @@ fn deployment_flag_reverts_since_the_last_good_deployment() {
     let report = json(&out);
     assert_eq!(report["culprit"]["landing"], "range", "{report}");
     assert_eq!(report["culprit"]["commits"].as_array().unwrap().len(), 2);
+    // The failed deployment is the evidence, as when its event triggers the revert.
+    let body = report["body"].as_str().unwrap();
+    assert!(
+        body.contains(&format!(
+            "Deployment {failed} to `staging` ended in `error`"
+        )),
+        "{body}"
+    );
     let branch = report["branch"].as_str().unwrap().to_string();
     repo.run(["fetch", "-q", "origin"]);
     assert_tree_restored(

@@ -164,6 +164,13 @@ fn failed_deployment_is_reverted_since_the_last_good_one_on_gitlab() {
     assert_eq!(report["status"], "opened", "{report}");
     assert_eq!(report["culprit"]["landing"], "range");
     assert_eq!(report["culprit"]["commits"].as_array().unwrap().len(), 2);
+    let body = report["body"].as_str().unwrap();
+    assert!(
+        body.contains(&format!(
+            "Deployment {failed} to `production` ended in `failure`"
+        )),
+        "{body}"
+    );
     let branch = report["branch"].as_str().unwrap().to_string();
     assert_eq!(branch, format!("shipline/revert-{}", &two[..12]));
     let remote = fetch_branch(&repo, &branch);
