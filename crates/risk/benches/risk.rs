@@ -1,7 +1,8 @@
 //! shipline-risk vs `git log --numstat` over the same ranges, in one run.
 //!
 //! Builds a 20,000-commit synthetic repository with fast-import (or uses
-//! `SHIPLINE_BENCH_REPO=/path/to/repo`), then for the newest 1,000 and 20,000 commits times, best
+//! `SHIPLINE_BENCH_REPO=/path/to/repo`; a path that does not exist yet is generated there and
+//! kept), then for the newest 1,000 and 20,000 commits times, best
 //! of 3: `shipline-risk history --max-commits N` (reading the history, computing every change's
 //! features and scores, printing JSON lines), and `git log --numstat -M -n N` with its output read
 //! and discarded. Prints the seconds, the ratio and the peak memory of each (the largest process
@@ -52,18 +53,26 @@ fn run(mut cmd: Command, timer: bool) -> Measure {
 
 fn main() {
     let _keep;
+    let generate = |path: &Path| {
+        let start = Instant::now();
+        let summary = fast_import(path, &FastImportSpec::new(20_000));
+        println!(
+            "generated {} commits ({} merges) with fast-import in {:.1}s",
+            summary.commits,
+            summary.merges,
+            start.elapsed().as_secs_f64()
+        );
+    };
     let repo: PathBuf = match std::env::var_os("SHIPLINE_BENCH_REPO") {
+        // A path that does not exist yet is generated there and kept, for repeated runs.
+        Some(path) if !Path::new(&path).exists() => {
+            generate(Path::new(&path));
+            PathBuf::from(path)
+        }
         Some(path) => PathBuf::from(path),
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let start = Instant::now();
-            let summary = fast_import(dir.path(), &FastImportSpec::new(20_000));
-            println!(
-                "generated {} commits ({} merges) with fast-import in {:.1}s",
-                summary.commits,
-                summary.merges,
-                start.elapsed().as_secs_f64()
-            );
+            generate(dir.path());
             let path = dir.path().to_path_buf();
             _keep = dir;
             path

@@ -35,7 +35,10 @@ pub fn scan(
 ) -> Result<Vec<Scanned>, GitError> {
     let mut query = HistoryQuery::new(head);
     query.max_commits = limit;
-    let mut commits = Vec::new();
+    // Oldest first, so each change's features are computed while git is still reading.
+    query.reverse = true;
+    let mut tracker = Tracker::new();
+    let mut scanned = Vec::with_capacity(limit.unwrap_or(0).min(100_000));
     history::for_each(git, &query, |mut commit| {
         // Bodies are only needed to read the message; keep them short for memory's sake.
         if commit.body.len() > 4096 {
@@ -45,27 +48,20 @@ pub fn scan(
             }
             commit.body.truncate(end);
         }
-        commits.push(commit);
+        let message = CommitMessage::parse(&full_message(&commit));
+        let features = if commit.is_merge() {
+            None
+        } else {
+            Some(tracker.observe(&commit, &message, config))
+        };
+        scanned.push(Scanned {
+            commit,
+            message,
+            features,
+        });
         ControlFlow::Continue(())
     })?;
-    commits.reverse();
-    let mut tracker = Tracker::new();
-    Ok(commits
-        .into_iter()
-        .map(|commit| {
-            let message = CommitMessage::parse(&full_message(&commit));
-            let features = if commit.is_merge() {
-                None
-            } else {
-                Some(tracker.observe(&commit, &message, config))
-            };
-            Scanned {
-                commit,
-                message,
-                features,
-            }
-        })
-        .collect())
+    Ok(scanned)
 }
 
 /// The message as the commit holds it: subject, blank line, body.
