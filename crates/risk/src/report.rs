@@ -177,7 +177,8 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         }
     };
 
-    // PR numbers: from the forge, then from squash subjects, then from merge commits' sides.
+    // PR numbers: from squash subjects and merge commits' sides, then from the event (every
+    // commit of a PR/MR's own range is that PR/MR's); the forge fills in the rest later.
     let mut pr_of: BTreeMap<String, u64> = BTreeMap::new();
     for s in &commits {
         if let Some(pr) = &s.message.references.pr {
@@ -189,6 +190,12 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
             } else {
                 pr_of.entry(s.commit.sha.clone()).or_insert(pr.number);
             }
+        }
+    }
+
+    if let BaseSource::ChangeRequest { number } = range.source {
+        for sha in &in_range {
+            pr_of.entry(sha.clone()).or_insert(number);
         }
     }
 

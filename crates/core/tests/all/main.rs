@@ -4,6 +4,7 @@ mod config;
 mod context;
 mod forge_github;
 mod forge_gitlab;
+mod forge_gitlab_graphql;
 mod git;
 mod ledger;
 mod ledger_forge;
