@@ -301,6 +301,7 @@ mod tests {
             lookback: 1000,
             distribution: Default::default(),
             window: Vec::new(),
+            release_ends: None,
         }
     }
 

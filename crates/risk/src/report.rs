@@ -88,6 +88,16 @@ pub struct Report {
     /// The same raw scores, oldest first: the stretches the release is compared with.
     #[serde(skip)]
     pub window: Vec<f64>,
+    /// Where past releases end in `window`; `None` for a PR/MR's range.
+    #[serde(skip)]
+    pub release_ends: Option<Vec<usize>>,
+}
+
+/// What a release is compared with.
+struct Past<'a> {
+    window: &'a [f64],
+    dist: &'a Distribution,
+    releases: Option<&'a [usize]>,
 }
 
 /// The score of a raw value as a level.
@@ -109,6 +119,9 @@ fn round2(x: f64) -> f64 {
 pub struct Window {
     /// Raw scores of the window's changes, oldest first.
     pub raws: Vec<f64>,
+    /// Where past releases end in `raws`: after each version-tagged commit, the number of
+    /// changes up to it. Consecutive entries bound one past release.
+    pub release_ends: Vec<usize>,
     tracker: Tracker,
 }
 
@@ -122,17 +135,39 @@ pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, RiskE
     if let Some(cached) = calibrate::load::<Window>(&cache) {
         return Ok(cached);
     }
+    let tagged = version_tagged_commits(git)?;
     let mut window = Window::default();
     let mut query = HistoryQuery::new(end);
     query.max_commits = Some(config.lookback as usize);
-    let raws = &mut window.raws;
+    let (raws, ends) = (&mut window.raws, &mut window.release_ends);
     scan_each(git, query, &mut window.tracker, config, |s| {
         if let Some(f) = &s.features {
             raws.push(raw_score(f).0);
         }
+        if tagged.contains(&s.commit.sha) && ends.last() != Some(&raws.len()) {
+            ends.push(raws.len());
+        }
     })?;
     calibrate::store(&cache, &window);
     Ok(window)
+}
+
+/// The commits that version tags (`1.2.3`, `v1.2`, ...) point at.
+fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, RiskError> {
+    let refs = git.run([
+        "for-each-ref",
+        "--format=%(objectname) %(*objectname) %(refname:short)",
+        "refs/tags",
+    ])?;
+    Ok(refs
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split(' ');
+            let (object, peeled, name) = (parts.next()?, parts.next()?, parts.next()?);
+            crate::version::is_release_tag(name)
+                .then(|| if peeled.is_empty() { object } else { peeled }.to_string())
+        })
+        .collect())
 }
 
 /// Builds the report for `range`, with the PR numbers written in merge and squash subjects
@@ -140,7 +175,11 @@ pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, RiskE
 pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, RiskError> {
     // The window before the range, then the range itself, its features carrying on from the
     // window's: a file's past and an author's experience include what came before the range.
-    let Window { raws, mut tracker } = match &range.base {
+    let Window {
+        raws,
+        release_ends,
+        mut tracker,
+    } = match &range.base {
         Some(base) => window(git, base, config)?,
         None => Window::default(),
     };
@@ -248,7 +287,15 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
     )
     .map_err(|e| RiskError::Io(e.to_string()))?;
 
-    let (score, reasons) = release_score(&changes, &dependencies, &pool, &dist, config);
+    // A PR/MR is compared with stretches of as many changes; anything else is a release.
+    let releases =
+        (!matches!(range.source, BaseSource::ChangeRequest { .. })).then_some(release_ends);
+    let past = Past {
+        window: &pool,
+        dist: &dist,
+        releases: releases.as_deref(),
+    };
+    let (score, reasons) = release_score(&changes, &dependencies, &past, config);
     Ok(Report {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -264,6 +311,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         lookback: dist.len(),
         distribution: dist,
         window: pool,
+        release_ends: releases,
     })
 }
 
@@ -300,13 +348,12 @@ pub fn apply_forge(
         change.score = report.distribution.percentile(change.raw);
         change.level = level_of(config, change.score);
     }
-    let (score, reasons) = release_score(
-        &report.changes,
-        &report.dependencies,
-        &report.window,
-        &report.distribution,
-        config,
-    );
+    let past = Past {
+        window: &report.window,
+        dist: &report.distribution,
+        releases: report.release_ends.as_deref(),
+    };
+    let (score, reasons) = release_score(&report.changes, &report.dependencies, &past, config);
     report.score = score;
     report.level = level_of(config, score);
     report.reasons = reasons;
@@ -393,14 +440,14 @@ fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
 fn release_score(
     changes: &[Change],
     deps: &[DependencyChange],
-    window: &[f64],
-    dist: &Distribution,
+    past: &Past<'_>,
     config: &RiskConfig,
 ) -> (f64, Vec<Reason>) {
     let mut reasons = Vec::new();
     let high = f64::from(config.levels.high);
     let scores: Vec<f64> = changes.iter().map(|c| c.score).collect();
-    let agg = aggregate::release(&scores, window, dist, high);
+    let window = past.window;
+    let agg = aggregate::release(&scores, window, past.dist, past.releases, high);
     let Some((top_index, top)) = changes
         .iter()
         .enumerate()
@@ -418,8 +465,18 @@ fn release_score(
     };
     let k = changes.len();
     let compared = match agg.basis {
-        aggregate::Basis::Stretches(n) => Some(format!(
-            "riskier than {:.0}% of the {n} stretches of {k} consecutive change(s) among the {} compared with",
+        aggregate::Basis::PastReleases { count, median } => Some(format!(
+            "riskier than {:.0}% of this repository's releases, judged by the {count} between version tags in the last {} changes (typically {median} changes each; this one has {k})",
+            agg.score,
+            window.len()
+        )),
+        aggregate::Basis::Stretches { count, len } if len == k => Some(format!(
+            "riskier than {:.0}% of the {count} stretches of {k} consecutive change(s) among the {} compared with",
+            agg.score,
+            window.len()
+        )),
+        aggregate::Basis::Stretches { count, len } => Some(format!(
+            "its changes are on average riskier than in {:.0}% of the {count} stretches of {len} consecutive changes among the {} compared with",
             agg.score,
             window.len()
         )),
