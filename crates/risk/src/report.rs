@@ -279,7 +279,20 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         .map(|s| &s.message)
         .collect();
     let bump = Bump::of_range(messages.iter().copied());
-    let current = crate::range::latest_tag(git, &range.head)?;
+    // A range from the latest tag already knows it (`git tag --merged` is slow with many tags).
+    let current = match &range.source {
+        BaseSource::Tag { tag } => crate::version::TagScheme::default()
+            .parse(tag)
+            .map(|version| crate::version::TaggedVersion {
+                tag: tag.clone(),
+                version,
+            }),
+        _ => None,
+    };
+    let current = match current {
+        Some(current) => Some(current),
+        None => crate::range::latest_tag(git, &range.head)?,
+    };
     let next = next_version(
         current.as_ref().map(|t| &t.version),
         bump,
