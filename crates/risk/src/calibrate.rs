@@ -10,14 +10,87 @@
 
 use std::path::PathBuf;
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use shipline_core::config::RiskConfig;
+use shipline_core::git::Git;
+use shipline_core::git::history::HistoryQuery;
+
+use crate::RiskError;
+use crate::features::Tracker;
+use crate::model::raw_score;
+use crate::scan::scan_each;
 
 /// Changes to the model or the cache's contents invalidate cached windows.
 pub const MODEL_VERSION: u32 = 2;
 
 /// Cached windows kept per repository; older ones are removed when a new one is written.
 const KEEP: usize = 16;
+
+/// What the lookback window before a range leaves behind: its changes' raw scores, oldest
+/// first, where past releases end, and the feature tracker's state after it. Cached per window
+/// end ([`cache_path`]).
+#[derive(Default, Serialize, Deserialize)]
+pub struct Window {
+    /// Raw scores of the window's changes, oldest first.
+    pub raws: Vec<f64>,
+    /// Where past releases end in `raws`: after each version-tagged commit, the number of
+    /// changes up to it. Consecutive entries bound one past release.
+    pub release_ends: Vec<usize>,
+    /// Per-file and per-author state after the window, for the range's features to carry on.
+    pub tracker: Tracker,
+}
+
+/// The window of `config.lookback` commits ending at `end` (inclusive): from the cache, else
+/// read and cached.
+pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, RiskError> {
+    if config.lookback == 0 {
+        return Ok(Window::default());
+    }
+    let cache = cache_path(&git_dir(git)?, end, config.lookback, config);
+    if let Some(cached) = load::<Window>(&cache) {
+        return Ok(cached);
+    }
+    let tagged = version_tagged_commits(git)?;
+    let mut window = Window::default();
+    let mut query = HistoryQuery::new(end);
+    query.max_commits = Some(config.lookback as usize);
+    let (raws, ends) = (&mut window.raws, &mut window.release_ends);
+    scan_each(git, query, &mut window.tracker, config, |s| {
+        if let Some(f) = &s.features {
+            raws.push(raw_score(f).0);
+        }
+        if tagged.contains(&s.commit.sha) && ends.last() != Some(&raws.len()) {
+            ends.push(raws.len());
+        }
+    })?;
+    store(&cache, &window);
+    Ok(window)
+}
+
+/// The commits that version tags (`1.2.3`, `v1.2`, ...) point at.
+fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, RiskError> {
+    let refs = git.run([
+        "for-each-ref",
+        "--format=%(objectname) %(*objectname) %(refname:short)",
+        "refs/tags",
+    ])?;
+    Ok(refs
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split(' ');
+            let (object, peeled, name) = (parts.next()?, parts.next()?, parts.next()?);
+            crate::version::is_release_tag(name)
+                .then(|| if peeled.is_empty() { object } else { peeled }.to_string())
+        })
+        .collect())
+}
+
+fn git_dir(git: &Git) -> Result<std::path::PathBuf, RiskError> {
+    let dir = git.run(["rev-parse", "--absolute-git-dir"])?;
+    Ok(std::path::PathBuf::from(dir.trim()))
+}
 
 /// The sorted raw scores of a lookback window.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

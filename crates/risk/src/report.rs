@@ -11,11 +11,10 @@ use shipline_core::git::Git;
 
 use crate::RiskError;
 use crate::aggregate;
-use crate::calibrate::{self, Distribution};
+use crate::calibrate::{self, Distribution, Window};
 use crate::commits::CommitMessage;
 use crate::deps::{self, ChangedFile, DependencyChange, LockFormat};
 use crate::features::Features;
-use crate::features::Tracker;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
 use crate::scan::{Scanned, scan_each};
@@ -112,64 +111,6 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// What the lookback window before a range leaves behind: its changes' raw scores, oldest
-/// first, and the feature tracker's state after it. Cached per window end
-/// ([`calibrate::cache_path`]).
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-pub struct Window {
-    /// Raw scores of the window's changes, oldest first.
-    pub raws: Vec<f64>,
-    /// Where past releases end in `raws`: after each version-tagged commit, the number of
-    /// changes up to it. Consecutive entries bound one past release.
-    pub release_ends: Vec<usize>,
-    tracker: Tracker,
-}
-
-/// The window of `config.lookback` commits ending at `end` (inclusive): from the cache, else
-/// read and cached.
-pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, RiskError> {
-    if config.lookback == 0 {
-        return Ok(Window::default());
-    }
-    let cache = calibrate::cache_path(&git_dir(git)?, end, config.lookback, config);
-    if let Some(cached) = calibrate::load::<Window>(&cache) {
-        return Ok(cached);
-    }
-    let tagged = version_tagged_commits(git)?;
-    let mut window = Window::default();
-    let mut query = HistoryQuery::new(end);
-    query.max_commits = Some(config.lookback as usize);
-    let (raws, ends) = (&mut window.raws, &mut window.release_ends);
-    scan_each(git, query, &mut window.tracker, config, |s| {
-        if let Some(f) = &s.features {
-            raws.push(raw_score(f).0);
-        }
-        if tagged.contains(&s.commit.sha) && ends.last() != Some(&raws.len()) {
-            ends.push(raws.len());
-        }
-    })?;
-    calibrate::store(&cache, &window);
-    Ok(window)
-}
-
-/// The commits that version tags (`1.2.3`, `v1.2`, ...) point at.
-fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, RiskError> {
-    let refs = git.run([
-        "for-each-ref",
-        "--format=%(objectname) %(*objectname) %(refname:short)",
-        "refs/tags",
-    ])?;
-    Ok(refs
-        .lines()
-        .filter_map(|line| {
-            let mut parts = line.split(' ');
-            let (object, peeled, name) = (parts.next()?, parts.next()?, parts.next()?);
-            crate::version::is_release_tag(name)
-                .then(|| if peeled.is_empty() { object } else { peeled }.to_string())
-        })
-        .collect())
-}
-
 /// Builds the report for `range`, with the PR numbers written in merge and squash subjects
 /// and known from the event (see [`apply_forge`] for the rest).
 pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, RiskError> {
@@ -180,7 +121,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         release_ends,
         mut tracker,
     } = match &range.base {
-        Some(base) => window(git, base, config)?,
+        Some(base) => calibrate::window(git, base, config)?,
         None => Window::default(),
     };
     let mut query = HistoryQuery::new(range.head.clone());
@@ -433,11 +374,6 @@ fn merged_sides(
         }
     }
     Ok(out)
-}
-
-fn git_dir(git: &Git) -> Result<std::path::PathBuf, RiskError> {
-    let dir = git.run(["rev-parse", "--absolute-git-dir"])?;
-    Ok(std::path::PathBuf::from(dir.trim()))
 }
 
 fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
