@@ -102,6 +102,8 @@ pub struct App {
     pub outputs: Outputs,
     options: AppOptions,
     vars: BTreeMap<String, String>,
+    /// The checkout, when it was already found while detecting the context.
+    git: Option<Git>,
 }
 
 impl App {
@@ -124,11 +126,18 @@ impl App {
             })?,
         };
         let mut ctx = CiContext::from_vars(&vars, &cwd)?;
-        if options.repo.is_some() {
+        // Local detection already found the checkout; in CI the workspace comes from a variable
+        // and is only checked when a tool asks for git.
+        let mut git = (ctx.runtime == Runtime::Local).then(|| Git::new(&ctx.workspace));
+        if options.repo.is_some() && git.is_none() {
             // An explicit --repo wins over the runner's workspace variable.
-            ctx.workspace = Git::discover(&cwd)
-                .map(|g| g.dir().to_path_buf())
-                .unwrap_or(cwd);
+            match Git::discover(&cwd) {
+                Ok(found) => {
+                    ctx.workspace = found.dir().to_path_buf();
+                    git = Some(found);
+                }
+                Err(_) => ctx.workspace = cwd,
+            }
         }
         let outputs = Outputs::from_vars(&ctx, &vars, console)?;
         let config = Config::load(&ctx.workspace, options.config.as_deref())?;
@@ -138,12 +147,16 @@ impl App {
             outputs,
             options,
             vars,
+            git,
         })
     }
 
     /// The checkout as a git handle (fails clearly outside a repository).
     pub fn git(&self) -> Result<Git, AppError> {
-        Ok(Git::discover(&self.ctx.workspace)?)
+        match &self.git {
+            Some(git) => Ok(git.clone()),
+            None => Ok(Git::discover(&self.ctx.workspace)?),
+        }
     }
 
     /// A variable from the environment the app was started with.

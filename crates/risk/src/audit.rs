@@ -31,26 +31,26 @@ pub fn write_history(
     out: &mut dyn Write,
 ) -> Result<usize, RiskError> {
     let scanned = scan(git, head, max_commits, config)?;
-    let raws: Vec<f64> = scanned
+    let scored: Vec<(&str, &Features, f64)> = scanned
         .iter()
-        .filter_map(|s| s.features.as_ref())
-        .map(|f| raw_score(f).0)
+        .filter_map(|s| Some((s.commit.sha.as_str(), s.features.as_ref()?)))
+        .map(|(sha, features)| (sha, features, raw_score(features).0))
         .collect();
-    let dist = Distribution::new(raws);
+    let dist = Distribution::new(scored.iter().map(|(_, _, raw)| *raw).collect());
     let mut written = 0;
-    for s in &scanned {
-        let Some(features) = &s.features else {
-            continue;
-        };
-        let score = dist.percentile(raw_score(features).0);
+    let mut text = Vec::with_capacity(1024);
+    for (sha, features, raw) in scored {
+        let score = dist.percentile(raw);
         let line = Line {
-            sha: &s.commit.sha,
+            sha,
             score,
             level: config.levels.level(score.round() as u8).as_str(),
             features,
         };
-        let text = serde_json::to_string(&line).map_err(|e| RiskError::Io(e.to_string()))?;
-        writeln!(out, "{text}").map_err(RiskError::Write)?;
+        text.clear();
+        serde_json::to_writer(&mut text, &line).map_err(|e| RiskError::Io(e.to_string()))?;
+        text.push(b'\n');
+        out.write_all(&text).map_err(RiskError::Write)?;
         written += 1;
     }
     Ok(written)

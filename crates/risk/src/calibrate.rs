@@ -2,16 +2,95 @@
 //!
 //! A raw score means little on its own: a 300-line change is routine in one project and rare in
 //! another. The 0–100 score is the raw score's percentile among the changes of a lookback window
-//! (the `risk.lookback` commits before the range). Reading and scoring that window is the costly
-//! part, so its sorted raw scores are cached under `.git/shipline/` keyed by the commit the window
-//! ends at and the model version; a repeated run for the same base reads one small file.
+//! (the `risk.lookback` commits before the range). Reading that window is the costly part, so
+//! what it leaves behind (its changes' raw scores in order, and the feature tracker's state after
+//! it) is cached under `.git/shipline/`, keyed by the commit the window ends at, its length, the
+//! model version and the configuration that shapes features; a repeated run for the same base,
+//! whatever its head, reads one file and then only the range.
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
-/// Changes to the model invalidate cached distributions.
-pub const MODEL_VERSION: u32 = 1;
+use serde::{Deserialize, Serialize};
+use shipline_core::config::RiskConfig;
+use shipline_core::git::Git;
+use shipline_core::git::history::HistoryQuery;
+
+use crate::RiskError;
+use crate::features::Tracker;
+use crate::model::raw_score;
+use crate::scan::scan_each;
+
+/// Changes to the model or the cache's contents invalidate cached windows.
+pub const MODEL_VERSION: u32 = 2;
+
+/// Cached windows kept per repository; older ones are removed when a new one is written.
+const KEEP: usize = 16;
+
+/// What the lookback window before a range leaves behind: its changes' raw scores, oldest
+/// first, where past releases end, and the feature tracker's state after it. Cached per window
+/// end ([`cache_path`]).
+#[derive(Default, Serialize, Deserialize)]
+pub struct Window {
+    /// Raw scores of the window's changes, oldest first.
+    pub raws: Vec<f64>,
+    /// Where past releases end in `raws`: after each version-tagged commit, the number of
+    /// changes up to it. Consecutive entries bound one past release.
+    pub release_ends: Vec<usize>,
+    /// Per-file and per-author state after the window, for the range's features to carry on.
+    pub tracker: Tracker,
+}
+
+/// The window of `config.lookback` commits ending at `end` (inclusive): from the cache, else
+/// read and cached.
+pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, RiskError> {
+    if config.lookback == 0 {
+        return Ok(Window::default());
+    }
+    let cache = cache_path(&git_dir(git)?, end, config.lookback, config);
+    if let Some(cached) = load::<Window>(&cache) {
+        return Ok(cached);
+    }
+    let tagged = version_tagged_commits(git)?;
+    let mut window = Window::default();
+    let mut query = HistoryQuery::new(end);
+    query.max_commits = Some(config.lookback as usize);
+    let (raws, ends) = (&mut window.raws, &mut window.release_ends);
+    scan_each(git, query, &mut window.tracker, config, |s| {
+        if let Some(f) = &s.features {
+            raws.push(raw_score(f).0);
+        }
+        if tagged.contains(&s.commit.sha) && ends.last() != Some(&raws.len()) {
+            ends.push(raws.len());
+        }
+    })?;
+    store(&cache, &window);
+    Ok(window)
+}
+
+/// The commits that version tags (`1.2.3`, `v1.2`, ...) point at.
+fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, RiskError> {
+    let refs = git.run([
+        "for-each-ref",
+        "--format=%(objectname) %(*objectname) %(refname:short)",
+        "refs/tags",
+    ])?;
+    Ok(refs
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split(' ');
+            let (object, peeled, name) = (parts.next()?, parts.next()?, parts.next()?);
+            crate::version::is_release_tag(name)
+                .then(|| if peeled.is_empty() { object } else { peeled }.to_string())
+        })
+        .collect())
+}
+
+fn git_dir(git: &Git) -> Result<std::path::PathBuf, RiskError> {
+    let dir = git.run(["rev-parse", "--absolute-git-dir"])?;
+    Ok(std::path::PathBuf::from(dir.trim()))
+}
 
 /// The sorted raw scores of a lookback window.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -52,28 +131,75 @@ impl Distribution {
     }
 }
 
-/// Where the distribution for a window ending at `end` (a commit SHA) is cached.
-pub fn cache_path(git_dir: &std::path::Path, end: &str, lookback: u32) -> PathBuf {
-    git_dir
-        .join("shipline")
-        .join(format!("risk-v{MODEL_VERSION}-{end}-{lookback}.json"))
+/// Where the window of `lookback` commits ending at `end` (a commit SHA) is cached, for this
+/// configuration.
+pub fn cache_path(
+    git_dir: &std::path::Path,
+    end: &str,
+    lookback: u32,
+    config: &RiskConfig,
+) -> PathBuf {
+    git_dir.join("shipline").join(format!(
+        "risk-v{MODEL_VERSION}-{end}-{lookback}-{:016x}.json",
+        fingerprint(config)
+    ))
+}
+
+/// What of the configuration changes features: sensitive paths and ignored paths (levels only
+/// change how scores are named).
+fn fingerprint(config: &RiskConfig) -> u64 {
+    let shaping = serde_json::to_vec(&(&config.sensitive, &config.ignore)).unwrap_or_default();
+    // FNV-1a: stable across runs and builds, unlike the standard library's hasher.
+    shaping.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Reads a cached value; a missing or unreadable cache is simply recomputed.
 pub fn load<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Option<T> {
     let text = std::fs::read(path).ok()?;
-    serde_json::from_slice(&text).ok()
+    let value = serde_json::from_slice(&text).ok()?;
+    // Used entries are the ones pruning keeps.
+    if let Ok(file) = std::fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(std::time::SystemTime::now());
+    }
+    Some(value)
 }
 
-/// Writes the cache; failures are ignored (a read-only checkout still works, only slower).
+/// Writes the cache, then removes all but the newest few entries; failures are ignored (a
+/// read-only checkout still works, only slower).
 pub fn store<T: Serialize>(path: &std::path::Path, value: &T) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(dir);
     if let Ok(text) = serde_json::to_vec(value) {
-        let tmp = path.with_extension("tmp");
+        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
         if std::fs::write(&tmp, text).is_ok() {
             let _ = std::fs::rename(&tmp, path);
         }
+    }
+    prune(dir);
+}
+
+fn prune(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut cached: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("risk-") && name.ends_with(".json")
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    if cached.len() <= KEEP {
+        return;
+    }
+    cached.sort();
+    for (_, path) in &cached[..cached.len() - KEEP] {
+        let _ = std::fs::remove_file(path);
     }
 }

@@ -4,11 +4,13 @@
 //! asks before shipping: which changes are in it and of what kind ([`commits`]), what the next
 //! version should be ([`version`]), which third-party code moved with it ([`deps`]), and how risky
 //! each change is compared with the repository's own past ([`features`], [`model`],
-//! [`calibrate`]). The message, version and lockfile modules are pure; [`scan`] reads git once,
-//! [`range`] decides what to read, [`report`] and [`render`] produce what people see, and
-//! [`run`] ties them to the CI context, the forge and the outputs.
+//! [`calibrate`]), and the release compared with stretches of that past ([`aggregate`]). The
+//! message, version and lockfile modules are pure; [`scan`] reads git once, [`range`] decides
+//! what to read, [`report`] and [`render`] produce what people see, and [`run`] ties them to the
+//! CI context, the forge and the outputs.
 #![deny(missing_docs)]
 
+pub mod aggregate;
 pub mod audit;
 pub mod calibrate;
 pub mod cli;

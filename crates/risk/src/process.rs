@@ -3,15 +3,16 @@
 //! A change that skipped review, was merged by its own author, or went in with red or skipped
 //! checks has bypassed the safeguards a team relies on; git alone cannot tell. The forge can, and
 //! on GitHub the answer rides along with the pull request lookup that fills in PR numbers, so it
-//! costs no extra request. These signals add small fixed amounts to a change's raw score: they
-//! say something about the process, not about the code, and must not outweigh what the code says.
+//! costs no extra request; on GitLab one GraphQL query per 100 merge requests brings them. These
+//! signals add small fixed amounts to a change's raw score: they say something about the process,
+//! not about the code, and must not outweigh what the code says.
 //!
 //! | code | when | weight |
 //! |---|---|---|
 //! | `direct_push` | the forge knows no PR/MR for the commit | 0.5 |
 //! | `self_merged` | the PR/MR was merged by its author | 0.5 |
-//! | `unapproved` | no approving review (GitHub) | 0.5 |
-//! | `red_checks` | checks failed on the PR's head or merge commit | 1.0 |
+//! | `unapproved` | no approving review (GitHub's review decision not `APPROVED` either) | 0.5 |
+//! | `red_checks` | checks failed on the PR's head or merge commit (GitLab: head pipeline) | 1.0 |
 //! | `skipped_checks` | every check on the head or merge commit was skipped | 0.3 |
 
 use shipline_core::forge::{CheckState, PrState, PullRequest, ReviewDecision};

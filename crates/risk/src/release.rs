@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use shipline_core::app::{App, exit, print_stdout};
 use shipline_core::context::Runtime;
-use shipline_core::forge::{Forge, ForgeKind};
+use shipline_core::forge::{CommitRef, Forge, ForgeKind};
 use shipline_core::git::Git;
 
 use crate::cli::{Cli, Format};
@@ -134,26 +134,25 @@ fn comment_target(app: &App) -> anyhow::Result<(Forge, u64)> {
 }
 
 /// Asks the forge for the PRs of the changes: the PR numbers messages do not name, and the
-/// process signals of the PRs found. A failure here only loses those, so it is reported and the report goes on.
+/// process signals of the PRs found. A failure here only loses those, so it is reported and the
+/// report goes on.
 async fn lookup_prs(app: &App, forge: &Forge, report: &mut Report) {
-    // GitHub answers 100 commits a query, so asking for every change costs at most what asking
-    // for the unnamed ones would round up to; GitLab answers one commit a request, so only the
-    // commits whose messages name no MR are asked about.
-    let every = forge.kind() == ForgeKind::GitHub;
-    let shas: Vec<String> = report
+    let changes: Vec<CommitRef> = report
         .changes
         .iter()
-        .filter(|c| every || c.pr.is_none())
-        .map(|c| c.sha.clone())
+        .map(|c| CommitRef {
+            sha: c.sha.clone(),
+            number: c.pr,
+        })
         .collect();
-    if shas.is_empty() {
+    if changes.is_empty() {
         return;
     }
-    match forge.pull_requests_for_commits(&shas).await {
+    match forge.pull_requests_for_changes(&changes).await {
         Ok(found) => apply_forge(report, &found, &app.config.risk),
         Err(err) => app.outputs.log().warn(&format!(
-            "could not look up the PRs of {} commit(s): {err}",
-            shas.len()
+            "could not look up the PRs/MRs of {} change(s): {err}",
+            changes.len()
         )),
     }
 }

@@ -73,9 +73,14 @@ pub fn markdown(report: &Report) -> String {
         (Some(cur), None) => format!("{cur} (nothing to release)"),
         (None, None) => "no release".into(),
     };
+    let basis = report
+        .reasons
+        .iter()
+        .find(|r| r.code == "compared_with_history")
+        .map_or_else(|| "its riskiest change".to_string(), |r| cell(&r.message));
     let _ = writeln!(
         top,
-        "| | |\n|---|---|\n| Changes | {} in {range} |\n| Bump | {:?} |\n| Version | {version} |\n| Risk | {} · {:.0}/100 (percentile among the last {} changes) |\n",
+        "| | |\n|---|---|\n| Changes | {} in {range} |\n| Bump | {:?} |\n| Version | {version} |\n| Risk | {} · {:.0}/100: {basis} (a change's score is its percentile among the last {} changes) |\n",
         report.changes.len(),
         report.bump,
         badge(report.level),
@@ -83,7 +88,11 @@ pub fn markdown(report: &Report) -> String {
         report.lookback
     );
     let _ = writeln!(top, "**Top risks**\n");
-    for r in report.reasons.iter().take(3) {
+    let drivers = report
+        .reasons
+        .iter()
+        .filter(|r| r.code != "compared_with_history");
+    for r in drivers.take(3) {
         let _ = writeln!(top, "- {}", cell(&r.message));
     }
     let mut riskiest: Vec<&Change> = report.changes.iter().collect();
@@ -291,6 +300,8 @@ mod tests {
             dependencies: Vec::new(),
             lookback: 1000,
             distribution: Default::default(),
+            window: Vec::new(),
+            release_ends: None,
         }
     }
 

@@ -10,14 +10,16 @@ use shipline_core::config::{RiskConfig, RiskLevel};
 use shipline_core::git::Git;
 
 use crate::RiskError;
-use crate::calibrate::{self, Distribution};
+use crate::aggregate;
+use crate::calibrate::{self, Distribution, Window};
 use crate::commits::CommitMessage;
 use crate::deps::{self, ChangedFile, DependencyChange, LockFormat};
 use crate::features::Features;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
-use crate::scan::{Scanned, scan};
+use crate::scan::{Scanned, scan_each};
 use crate::version::{Bump, ReleaseMode, next_version};
+use shipline_core::git::history::HistoryQuery;
 
 /// One change in the range.
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +84,19 @@ pub struct Report {
     /// The lookback window's raw scores, to score changes again when the forge adds signals.
     #[serde(skip)]
     pub distribution: Distribution,
+    /// The same raw scores, oldest first: the stretches the release is compared with.
+    #[serde(skip)]
+    pub window: Vec<f64>,
+    /// Where past releases end in `window`; `None` for a PR/MR's range.
+    #[serde(skip)]
+    pub release_ends: Option<Vec<usize>>,
+}
+
+/// What a release is compared with.
+struct Past<'a> {
+    window: &'a [f64],
+    dist: &'a Distribution,
+    releases: Option<&'a [usize]>,
 }
 
 /// The score of a raw value as a level.
@@ -96,99 +111,57 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Cached {
-    dist: Distribution,
-    features: HashMap<String, Features>,
-}
-
 /// Builds the report for `range`, with the PR numbers written in merge and squash subjects
-/// (see [`apply_prs`] for the rest).
+/// and known from the event (see [`apply_forge`] for the rest).
 pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, RiskError> {
-    let range_args: Vec<String> = match &range.base {
-        Some(base) => vec![range.head.clone(), format!("^{base}")],
-        None => vec![range.head.clone()],
+    // The window before the range, then the range itself, its features carrying on from the
+    // window's: a file's past and an author's experience include what came before the range.
+    let Window {
+        raws,
+        release_ends,
+        mut tracker,
+    } = match &range.base {
+        Some(base) => calibrate::window(git, base, config)?,
+        None => Window::default(),
     };
-    let mut list_args = vec!["rev-list".to_string()];
-    list_args.extend(range_args.iter().cloned());
-    let in_range: Vec<String> = git.run(&list_args)?.lines().map(str::to_string).collect();
-    let in_range_set: HashSet<&str> = in_range.iter().map(String::as_str).collect();
+    let mut query = HistoryQuery::new(range.head.clone());
+    query.base = range.base.clone();
+    let mut commits: Vec<Scanned> = Vec::new();
+    scan_each(git, query, &mut tracker, config, |s| commits.push(s))?;
+    let in_range: Vec<String> = commits.iter().map(|s| s.commit.sha.clone()).collect();
 
-    let lookback = config.lookback as usize;
-    let git_dir = git_dir(git)?;
-    let cache = calibrate::cache_path(
-        &git_dir,
-        &format!("{}-{}", range.head, range.base.as_deref().unwrap_or("root")),
-        config.lookback,
-    );
-    let (dist, commits) = match calibrate::load::<Cached>(&cache) {
-        Some(cached) => {
-            let mut query = shipline_core::git::history::HistoryQuery::new(range.head.clone());
-            query.base = range.base.clone();
-            let commits = shipline_core::git::history::read(git, &query)?
-                .into_iter()
-                .rev()
-                .map(|commit| {
-                    let message = CommitMessage::parse(&crate::scan::full_message(&commit));
-                    let features = cached.features.get(&commit.sha).cloned();
-                    Scanned {
-                        commit,
-                        message,
-                        features,
-                    }
-                })
-                .collect::<Vec<_>>();
-            (cached.dist, commits)
-        }
-        None => {
-            let scanned = scan(git, &range.head, Some(in_range.len() + lookback), config)?;
-            let mut raws: Vec<f64> = scanned
+    let mut pool = raws;
+    if pool.len() < MIN_LOOKBACK {
+        // Too little history before the range (a young repository, the whole history under
+        // review): compare against every change read, the range included.
+        pool.extend(
+            commits
                 .iter()
-                .filter(|s| !in_range_set.contains(s.commit.sha.as_str()))
                 .filter_map(|s| s.features.as_ref())
-                .map(|f| raw_score(f).0)
-                .collect();
-            if raws.len() < MIN_LOOKBACK {
-                // Too little history before the range (a young repository, the whole history
-                // under review): compare against every change read, the range included.
-                raws = scanned
-                    .iter()
-                    .filter_map(|s| s.features.as_ref())
-                    .map(|f| raw_score(f).0)
-                    .collect();
-            }
-            let dist = Distribution::new(raws);
-            let commits: Vec<Scanned> = scanned
-                .into_iter()
-                .filter(|s| in_range_set.contains(s.commit.sha.as_str()))
-                .collect();
-            let features: HashMap<String, Features> = commits
-                .iter()
-                .filter_map(|s| Some((s.commit.sha.clone(), s.features.clone()?)))
-                .collect();
-            calibrate::store(
-                &cache,
-                &Cached {
-                    dist: dist.clone(),
-                    features: features.clone(),
-                },
-            );
-            (dist, commits)
-        }
-    };
+                .map(|f| raw_score(f).0),
+        );
+    }
+    let dist = Distribution::new(pool.clone());
 
-    // PR numbers: from the forge, then from squash subjects, then from merge commits' sides.
-    let mut pr_of: BTreeMap<String, u64> = BTreeMap::new();
-    for s in &commits {
-        if let Some(pr) = &s.message.references.pr {
-            if s.commit.is_merge() {
-                let side = format!("{}..{}", s.commit.parents[0], s.commit.parents[1]);
-                for sha in git.run(["rev-list", &side])?.lines() {
-                    pr_of.entry(sha.to_string()).or_insert(pr.number);
-                }
-            } else {
-                pr_of.entry(s.commit.sha.clone()).or_insert(pr.number);
-            }
+    // PR numbers: from squash subjects and merge commits' sides, then from the event (every
+    // commit of a PR/MR's own range is that PR/MR's); the forge fills in the rest later.
+    let mut pr_of: BTreeMap<String, u64> = commits
+        .iter()
+        .filter(|s| !s.commit.is_merge())
+        .filter_map(|s| {
+            Some((
+                s.commit.sha.clone(),
+                s.message.references.pr.as_ref()?.number,
+            ))
+        })
+        .collect();
+    for (sha, number) in merged_sides(git, &commits, &range.head)? {
+        pr_of.entry(sha).or_insert(number);
+    }
+
+    if let BaseSource::ChangeRequest { number } = range.source {
+        for sha in &in_range {
+            pr_of.entry(sha.clone()).or_insert(number);
         }
     }
 
@@ -247,7 +220,20 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         .map(|s| &s.message)
         .collect();
     let bump = Bump::of_range(messages.iter().copied());
-    let current = crate::range::latest_tag(git, &range.head)?;
+    // A range from the latest tag already knows it (`git tag --merged` is slow with many tags).
+    let current = match &range.source {
+        BaseSource::Tag { tag } => crate::version::TagScheme::default()
+            .parse(tag)
+            .map(|version| crate::version::TaggedVersion {
+                tag: tag.clone(),
+                version,
+            }),
+        _ => None,
+    };
+    let current = match current {
+        Some(current) => Some(current),
+        None => crate::range::latest_tag(git, &range.head)?,
+    };
     let next = next_version(
         current.as_ref().map(|t| &t.version),
         bump,
@@ -255,7 +241,15 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
     )
     .map_err(|e| RiskError::Io(e.to_string()))?;
 
-    let (score, reasons) = release_score(&changes, &dependencies);
+    // A PR/MR is compared with stretches of as many changes; anything else is a release.
+    let releases =
+        (!matches!(range.source, BaseSource::ChangeRequest { .. })).then_some(release_ends);
+    let past = Past {
+        window: &pool,
+        dist: &dist,
+        releases: releases.as_deref(),
+    };
+    let (score, reasons) = release_score(&changes, &dependencies, &past, config);
     Ok(Report {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -270,19 +264,9 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         dependencies,
         lookback: dist.len(),
         distribution: dist,
+        window: pool,
+        release_ends: releases,
     })
-}
-
-/// Fills in PR numbers found on the forge for changes that had none, and refreshes the release
-/// reasons (direct pushes) accordingly.
-pub fn apply_prs(report: &mut Report, prs: &BTreeMap<String, u64>) {
-    for change in &mut report.changes {
-        if change.pr.is_none() {
-            change.pr = prs.get(&change.sha).copied();
-        }
-    }
-    let (_, reasons) = release_score(&report.changes, &report.dependencies);
-    report.reasons = reasons;
 }
 
 /// Applies what the forge returned for each change's commit: PR numbers for changes that had
@@ -318,15 +302,78 @@ pub fn apply_forge(
         change.score = report.distribution.percentile(change.raw);
         change.level = level_of(config, change.score);
     }
-    let (score, reasons) = release_score(&report.changes, &report.dependencies);
+    let past = Past {
+        window: &report.window,
+        dist: &report.distribution,
+        releases: report.release_ends.as_deref(),
+    };
+    let (score, reasons) = release_score(&report.changes, &report.dependencies, &past, config);
     report.score = score;
     report.level = level_of(config, score);
     report.reasons = reasons;
 }
 
-fn git_dir(git: &Git) -> Result<std::path::PathBuf, RiskError> {
-    let dir = git.run(["rev-parse", "--absolute-git-dir"])?;
-    Ok(std::path::PathBuf::from(dir.trim()))
+/// The PR/MR number of every commit a numbered merge brought in, among `commits` (a range,
+/// oldest first). For merges on the range's first-parent line that is one walk over the range:
+/// going up that line, a merge's side is what its second parent reaches that the line below it
+/// has not. Other numbered merges (inside a merged branch) ask git.
+fn merged_sides(
+    git: &Git,
+    commits: &[Scanned],
+    head: &str,
+) -> Result<Vec<(String, u64)>, RiskError> {
+    let by_sha: HashMap<&str, &Scanned> =
+        commits.iter().map(|s| (s.commit.sha.as_str(), s)).collect();
+    let mut mainline = Vec::new();
+    let mut at = Some(head);
+    while let Some(sha) = at {
+        let Some(s) = by_sha.get(sha) else {
+            break;
+        };
+        mainline.push(*s);
+        at = s.commit.parents.first().map(String::as_str);
+    }
+    let mut out = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for s in mainline.iter().rev() {
+        let number = s
+            .message
+            .references
+            .pr
+            .as_ref()
+            .filter(|_| s.commit.is_merge())
+            .map(|pr| pr.number);
+        let mut stack: Vec<&str> = s
+            .commit
+            .parents
+            .iter()
+            .skip(1)
+            .map(String::as_str)
+            .collect();
+        while let Some(sha) = stack.pop() {
+            if !by_sha.contains_key(sha) || !seen.insert(sha) {
+                continue;
+            }
+            if let Some(number) = number {
+                out.push((sha.to_string(), number));
+            }
+            stack.extend(by_sha[sha].commit.parents.iter().map(String::as_str));
+        }
+        seen.insert(s.commit.sha.as_str());
+    }
+    let on_mainline: HashSet<&str> = mainline.iter().map(|s| s.commit.sha.as_str()).collect();
+    for s in commits {
+        let Some(pr) = &s.message.references.pr else {
+            continue;
+        };
+        if s.commit.is_merge() && !on_mainline.contains(s.commit.sha.as_str()) {
+            let side = format!("{}..{}", s.commit.parents[0], s.commit.parents[1]);
+            for sha in git.run(["rev-list", &side])?.lines() {
+                out.push((sha.to_string(), pr.number));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
@@ -337,14 +384,65 @@ fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
     })
 }
 
-/// The release's score: its riskiest change, raised a little for each further high-risk change
-/// and for dependencies crossing a major version.
-fn release_score(changes: &[Change], deps: &[DependencyChange]) -> (f64, Vec<Reason>) {
+/// The release's score ([`crate::aggregate`]): its changes' summed hazard against stretches of
+/// as many changes in the window, with the reasons that drove it.
+fn release_score(
+    changes: &[Change],
+    deps: &[DependencyChange],
+    past: &Past<'_>,
+    config: &RiskConfig,
+) -> (f64, Vec<Reason>) {
     let mut reasons = Vec::new();
-    let Some(top) = changes.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
+    let high = f64::from(config.levels.high);
+    let scores: Vec<f64> = changes.iter().map(|c| c.score).collect();
+    let window = past.window;
+    let agg = aggregate::release(&scores, window, past.dist, past.releases, high);
+    let Some((top_index, top)) = changes
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
+    else {
         return (0.0, reasons);
     };
-    let mut score = top.score;
+    let total: f64 = agg.hazards.iter().sum();
+    let share = |h: f64| {
+        if total > 0.0 {
+            round2(100.0 * h / total)
+        } else {
+            0.0
+        }
+    };
+    let k = changes.len();
+    let compared = match agg.basis {
+        aggregate::Basis::PastReleases { count, median } => Some(format!(
+            "riskier than {:.0}% of this repository's releases, judged by the {count} between version tags in the last {} changes (typically {median} changes each; this one has {k})",
+            agg.score,
+            window.len()
+        )),
+        aggregate::Basis::Stretches { count, len } if len == k => Some(format!(
+            "riskier than {:.0}% of the {count} stretches of {k} consecutive change(s) among the {} compared with",
+            agg.score,
+            window.len()
+        )),
+        aggregate::Basis::Stretches { count, len } => Some(format!(
+            "its changes are on average riskier than in {:.0}% of the {count} stretches of {len} consecutive changes among the {} compared with",
+            agg.score,
+            window.len()
+        )),
+        aggregate::Basis::Approximation => Some(format!(
+            "riskier than {:.0}% of random sets of {k} change(s) from the {} compared with",
+            agg.score,
+            window.len()
+        )),
+        aggregate::Basis::RiskiestChange => None,
+    };
+    if let Some(message) = compared {
+        reasons.push(Reason {
+            code: "compared_with_history".into(),
+            message,
+            weight: agg.score,
+        });
+    }
     reasons.push(Reason {
         code: "riskiest_change".into(),
         message: format!(
@@ -359,22 +457,24 @@ fn release_score(changes: &[Change], deps: &[DependencyChange]) -> (f64, Vec<Rea
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        weight: round2(top.score),
+        weight: share(agg.hazards[top_index]),
     });
-    let risky = changes.iter().filter(|c| c.score >= 60.0).count();
-    if risky > 1 {
-        let extra = (2.0 * (risky as f64).log2()).min(10.0);
-        score += extra;
+    let risky: Vec<usize> = (0..k)
+        .filter(|i| *i != top_index && changes[*i].score >= high)
+        .collect();
+    if !risky.is_empty() {
         reasons.push(Reason {
             code: "many_risky_changes".into(),
-            message: format!("{risky} changes score 60 or more"),
-            weight: round2(extra),
+            message: format!(
+                "{} changes score {high:.0} or more; a stretch of {k} change(s) here has {:.1} on average",
+                risky.len() + usize::from(top.score >= high),
+                agg.typical_high
+            ),
+            weight: share(risky.iter().map(|i| agg.hazards[*i]).sum()),
         });
     }
     let majors: Vec<&DependencyChange> = deps.iter().filter(|d| d.major).collect();
     if !majors.is_empty() {
-        let extra = (5.0 * majors.len() as f64).min(15.0);
-        score += extra;
         reasons.push(Reason {
             code: "dependency_major".into(),
             message: format!(
@@ -392,7 +492,8 @@ fn release_score(changes: &[Change], deps: &[DependencyChange]) -> (f64, Vec<Rea
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            weight: round2(extra),
+            // Counted in the changes that touch lockfiles (`dependency_major` there).
+            weight: 0.0,
         });
     }
     let direct = changes.iter().filter(|c| c.pr.is_none()).count();
@@ -403,7 +504,7 @@ fn release_score(changes: &[Change], deps: &[DependencyChange]) -> (f64, Vec<Rea
             weight: 0.0,
         });
     }
-    (round2(score.clamp(0.0, 100.0)), reasons)
+    (agg.score, reasons)
 }
 
 /// A lockfile's path with its contents at the base and the head.

@@ -16,7 +16,7 @@ pub async fn run(app: &App, cli: &Cli) -> anyhow::Result<u8> {
                 );
             }
             let head = cli.head.clone().unwrap_or_else(|| "HEAD".into());
-            shipline_core::git::shallow::ensure_range(&git, None, &head)?;
+            let (_, head) = shipline_core::git::shallow::ensure_resolved(&git, None, &head)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             crate::audit::write_history(&git, &head, *max_commits, &app.config.risk, &mut out)

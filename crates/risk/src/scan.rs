@@ -1,9 +1,11 @@
 //! One streamed pass over the history: every commit read once, features computed oldest first.
 //!
 //! Features such as a file's past changes or an author's experience need everything that came
-//! before a change, so the range under review is read together with a lookback window of the
-//! commits before it, in one `git log --numstat` run (parallel on multi-core machines). Only what
-//! the model and the report need is kept per commit.
+//! before a change, so commits are read oldest first (in parallel `git log` processes on
+//! multi-core machines) and fed to a [`Tracker`] as they arrive, while git is still reading. A
+//! tracker can carry on from where an earlier pass left it, which is how the lookback window
+//! before a range is read once and reused ([`crate::report`]). Only what the model and the report
+//! need is kept per commit.
 
 use std::ops::ControlFlow;
 
@@ -35,7 +37,22 @@ pub fn scan(
 ) -> Result<Vec<Scanned>, GitError> {
     let mut query = HistoryQuery::new(head);
     query.max_commits = limit;
-    let mut commits = Vec::new();
+    let mut scanned = Vec::with_capacity(limit.unwrap_or(0).min(100_000));
+    scan_each(git, query, &mut Tracker::new(), config, |s| scanned.push(s))?;
+    Ok(scanned)
+}
+
+/// Reads what `query` selects, oldest first, continuing `tracker`, and hands each commit with its
+/// message and features to `f` as soon as it is read.
+pub fn scan_each(
+    git: &Git,
+    mut query: HistoryQuery,
+    tracker: &mut Tracker,
+    config: &RiskConfig,
+    mut f: impl FnMut(Scanned),
+) -> Result<(), GitError> {
+    // Oldest first, so each change's features are computed while git is still reading.
+    query.reverse = true;
     history::for_each(git, &query, |mut commit| {
         // Bodies are only needed to read the message; keep them short for memory's sake.
         if commit.body.len() > 4096 {
@@ -45,27 +62,19 @@ pub fn scan(
             }
             commit.body.truncate(end);
         }
-        commits.push(commit);
+        let message = CommitMessage::parse(&full_message(&commit));
+        let features = if commit.is_merge() {
+            None
+        } else {
+            Some(tracker.observe(&commit, &message, config))
+        };
+        f(Scanned {
+            commit,
+            message,
+            features,
+        });
         ControlFlow::Continue(())
-    })?;
-    commits.reverse();
-    let mut tracker = Tracker::new();
-    Ok(commits
-        .into_iter()
-        .map(|commit| {
-            let message = CommitMessage::parse(&full_message(&commit));
-            let features = if commit.is_merge() {
-                None
-            } else {
-                Some(tracker.observe(&commit, &message, config))
-            };
-            Scanned {
-                commit,
-                message,
-                features,
-            }
-        })
-        .collect())
+    })
 }
 
 /// The message as the commit holds it: subject, blank line, body.

@@ -140,6 +140,20 @@ impl TagScheme {
     }
 }
 
+/// Whether a tag marks a release for comparing with past releases: a version under the default
+/// scheme, or a two-part one (`v1.2`, `0.10`) as older projects wrote them.
+pub fn is_release_tag(tag: &str) -> bool {
+    if TagScheme::default().parse(tag).is_some() {
+        return true;
+    }
+    let digits = tag.strip_prefix(['v', 'V']).unwrap_or(tag);
+    let parts: Vec<&str> = digits.split('.').collect();
+    parts.len() == 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A version and the tag it was read from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TaggedVersion {

@@ -12,11 +12,39 @@ use crate::forge::ForgeKind;
 use crate::git::Git;
 
 pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextError> {
-    let git = Git::discover(cwd)?;
-    let remote = git
-        .remote_url("origin")?
-        .as_deref()
-        .and_then(parse_remote_url);
+    // Five independent questions, asked at once from `cwd` (git finds the repository from any
+    // directory inside it): one git start-up's wait instead of five.
+    let here = Git::new(cwd);
+    let ask = |args: &'static [&'static str]| {
+        let here = &here;
+        move || {
+            here.run(args)
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        }
+    };
+    let (git, origin, head_sha, branch, origin_head) = std::thread::scope(|scope| {
+        let git = scope.spawn(|| Git::discover(cwd));
+        let origin = scope.spawn(|| here.remote_url("origin"));
+        // An unborn branch (no commit yet) has no HEAD commit; that is a state, not an error.
+        let head = scope.spawn(ask(&["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]));
+        let branch = scope.spawn(ask(&["symbolic-ref", "--quiet", "--short", "HEAD"]));
+        let origin_head = ask(&["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"])();
+        let join = |h: std::thread::ScopedJoinHandle<'_, Option<String>>| h.join().ok().flatten();
+        (
+            git.join(),
+            origin.join().unwrap_or(Ok(None)),
+            join(head),
+            join(branch),
+            origin_head,
+        )
+    });
+    let git = match git {
+        Ok(found) => found?,
+        Err(_) => Git::discover(cwd)?,
+    };
+    let remote = origin?.as_deref().and_then(parse_remote_url);
     let forge = super::parse_forge_override(vars)?.or_else(|| remote.as_ref()?.forge());
     let server_url = remote.as_ref().map(|r| r.web_url());
     let (api_url, graphql_url) = match (forge, &server_url) {
@@ -44,25 +72,8 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         (None, _) => (None, None),
     };
 
-    // An unborn branch (no commit yet) has no HEAD commit; that is a state, not an error.
-    let head_sha = git
-        .run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    let branch = git
-        .run(["symbolic-ref", "--quiet", "--short", "HEAD"])
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    let default_branch = git
-        .run(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"])
-        .ok()
-        .and_then(|s| {
-            s.trim()
-                .strip_prefix("refs/remotes/origin/")
-                .map(str::to_string)
-        });
+    let default_branch =
+        origin_head.and_then(|s| s.strip_prefix("refs/remotes/origin/").map(str::to_string));
 
     Ok(CiContext {
         runtime: Runtime::Local,

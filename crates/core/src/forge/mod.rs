@@ -492,6 +492,27 @@ impl Forge {
         dispatch!(self.pull_requests_for_commits(shas))
     }
 
+    /// The PRs/MRs behind `changes`, with the process signals the forge knows (approvals,
+    /// checks, who merged), in as few requests as the forge allows. GitHub: every commit is
+    /// looked up, one GraphQL query per 100, named or not. GitLab: named merge requests are
+    /// read by number, one GraphQL query per 100; commits that name none are looked up one
+    /// request each. A named PR/MR the forge does not know maps to an empty list.
+    pub async fn pull_requests_for_changes(
+        &self,
+        changes: &[CommitRef],
+    ) -> Result<BTreeMap<String, Vec<PullRequest>>, ForgeError> {
+        if changes.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        match self {
+            Forge::GitHub(f) => {
+                let shas: Vec<String> = changes.iter().map(|c| c.sha.clone()).collect();
+                f.pull_requests_for_commits(&shas).await
+            }
+            Forge::GitLab(f) => f.pull_requests_for_changes(changes).await,
+        }
+    }
+
     /// Creates a deployment record.
     pub async fn create_deployment(
         &self,

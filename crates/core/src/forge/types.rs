@@ -120,7 +120,7 @@ pub struct PullRequest {
     /// and where GitHub did not send it.
     #[serde(default)]
     pub node_id: Option<String>,
-    /// Approving reviews; `None` when the forge did not say (REST lists, GitLab).
+    /// Approving reviews (GitLab: approvers); `None` when the forge did not say (REST lists).
     #[serde(default)]
     pub approvals: Option<u32>,
     /// GitHub's review decision under the branch protection rules; `None` when unknown or when
@@ -133,6 +133,15 @@ pub struct PullRequest {
     /// Combined state of the checks on the merge commit; `None` when unknown or none ran.
     #[serde(default)]
     pub merge_checks: Option<CheckState>,
+}
+
+/// A commit whose PR/MR is wanted, with the number its message or the event already names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRef {
+    /// Full SHA.
+    pub sha: String,
+    /// The PR/MR number known without asking the forge, if any.
+    pub number: Option<u64>,
 }
 
 /// Whether a pull request's reviews satisfy the branch protection rules (GitHub).

@@ -4,28 +4,37 @@
 //! past, so it reads tens of thousands of commits with their `--numstat` figures. This module
 //! makes that as cheap as git itself allows: it streams `git log -z --numstat` through a small
 //! NUL-token parser (paths stay raw bytes, never split on newlines), keeps memory bounded, and on
-//! multi-core machines lists the range once with `git rev-list` and runs several
-//! `git log --no-walk --stdin` processes over consecutive chunks, handing commits back in order.
+//! multi-core machines runs several `git log` processes over consecutive parts of the range,
+//! handing commits back in order: a range of known, moderate length is split by position
+//! (`--skip`/`--max-count`), so every process starts at once; a longer one is listed first with
+//! `git rev-list` and fed in chunks to `git log --no-walk --stdin`. Commits come newest first, or
+//! oldest first with [`HistoryQuery::reverse`], so a caller that needs the past before each
+//! change can work while git is still reading.
 //!
 //! Merge commits: with [`HistoryQuery::first_parent`] a merge's file stats are its diff against
 //! the first parent (what the merge brought into the branch); without it, merges carry no file
 //! stats (their changes are already counted on the commits that were merged).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{BufReader, Read, Write};
 use std::ops::ControlFlow;
 use std::process::{Child, ChildStderr, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
 
+mod jobs;
 mod parse;
 
 use super::{Git, GitError};
+use jobs::{Job, run_jobs};
 use parse::{FORMAT, Parser};
 
 /// Below this many commits a single git process is as fast as several.
-const PARALLEL_MIN_COMMITS: usize = 2_000;
+const PARALLEL_MIN_COMMITS: usize = 500;
+
+/// Up to this many commits (when the count is known), the range is split by position: each
+/// process walks past the commits before its part, which costs less than listing the range first
+/// as long as the parts are few and short.
+const SPLIT_MAX_COMMITS: usize = 4_000;
 
 /// What to read: a range and what to include for each commit.
 #[derive(Debug, Clone)]
@@ -47,6 +56,8 @@ pub struct HistoryQuery {
     pub renames: bool,
     /// Only commits touching these pathspecs; file stats are limited to them too.
     pub paths: Vec<String>,
+    /// Hand commits back oldest first (git's `--reverse`; the limit still keeps the newest).
+    pub reverse: bool,
     /// How many git processes to run at once.
     pub parallel: Parallel,
 }
@@ -63,6 +74,7 @@ impl HistoryQuery {
             stats: true,
             renames: true,
             paths: Vec::new(),
+            reverse: false,
             parallel: Parallel::Auto,
         }
     }
@@ -82,13 +94,28 @@ pub enum Parallel {
     Auto,
     /// Exactly one `git log` process, streamed.
     Off,
-    /// `threads` processes over chunks of `chunk` commits, whatever the range size.
+    /// `threads` processes over chunks of `chunk` commits listed with `git rev-list` first,
+    /// whatever the range size.
     Fixed {
         /// Processes running at once (at least 1).
         threads: usize,
         /// Commits per process (at least 1).
         chunk: usize,
     },
+    /// `parts` processes at once over equal parts of the newest [`HistoryQuery::max_commits`]
+    /// commits, picked by position (`--skip`, `--max-count`) without listing the range first.
+    /// Without `max_commits`, the range is listed and split into `parts` chunks instead.
+    Split {
+        /// Processes, one per part (at least 1).
+        parts: usize,
+    },
+}
+
+/// How one read is carried out.
+enum Plan {
+    Sequential,
+    Listed { threads: usize, chunk: usize },
+    Split { parts: usize, total: usize },
 }
 
 /// A path as git stores it: raw bytes, which need not be UTF-8.
@@ -210,49 +237,157 @@ pub fn read(git: &Git, query: &HistoryQuery) -> Result<Vec<Commit>, GitError> {
     Ok(out)
 }
 
-/// Streams the range to `f`, newest first (git's default order), until `f` breaks.
+/// Streams the range to `f`, newest first (git's default order) or oldest first
+/// ([`HistoryQuery::reverse`]), until `f` breaks.
 pub fn for_each<F>(git: &Git, query: &HistoryQuery, f: F) -> Result<(), GitError>
 where
     F: FnMut(Commit) -> ControlFlow<()>,
 {
-    let head = git.resolve(&query.head)?;
+    // Full SHAs usually come from git already (`shallow::ensure_resolved`): they are checked
+    // only if git refuses them, to report an unknown one the same way.
+    let resolve = |rev: &str| {
+        if super::is_full_sha(rev) {
+            Ok(rev.to_string())
+        } else {
+            git.resolve(rev)
+        }
+    };
+    let head = resolve(&query.head)?;
     let base = match &query.base {
-        Some(base) => Some(git.resolve(base)?),
+        Some(base) => Some(resolve(base)?),
         None => None,
     };
+    match read_resolved(git, query, head, base, f) {
+        Err(err @ GitError::Command { .. }) => {
+            git.resolve(&query.head)?;
+            if let Some(base) = &query.base {
+                git.resolve(base)?;
+            }
+            Err(err)
+        }
+        outcome => outcome,
+    }
+}
+
+fn read_resolved<F>(
+    git: &Git,
+    query: &HistoryQuery,
+    head: String,
+    base: Option<String>,
+    f: F,
+) -> Result<(), GitError>
+where
+    F: FnMut(Commit) -> ControlFlow<()>,
+{
     let mut revs = vec![head];
     if let Some(base) = base {
         revs.push(format!("^{base}"));
     }
-    let (threads, chunk) = match query.parallel {
-        Parallel::Off => (1, 0),
-        Parallel::Fixed { threads, chunk } => (threads.max(1), chunk.max(1)),
+    let plan = match query.parallel {
+        Parallel::Off => Plan::Sequential,
+        Parallel::Fixed { threads, chunk } => Plan::Listed {
+            threads: threads.max(1),
+            chunk: chunk.max(1),
+        },
+        Parallel::Split { parts } => match query.max_commits {
+            Some(total) => Plan::Split {
+                parts: parts.max(1),
+                total,
+            },
+            None => Plan::Listed {
+                threads: parts.max(1),
+                chunk: 0,
+            },
+        },
         Parallel::Auto => {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             let small = query.max_commits.is_some_and(|n| n < PARALLEL_MIN_COMMITS);
+            let threads = cores.min(8);
             if cores < 2 || !query.stats || small {
-                (1, 0)
+                Plan::Sequential
             } else {
-                (cores.min(8), 0)
+                match query.max_commits {
+                    Some(total) if total <= SPLIT_MAX_COMMITS => Plan::Split {
+                        // Parts of at least half the parallel threshold: a process per handful
+                        // of commits would cost more to start than it saves.
+                        parts: threads.min(total / (PARALLEL_MIN_COMMITS / 2)).max(1),
+                        total,
+                    },
+                    _ => Plan::Listed { threads, chunk: 0 },
+                }
             }
         }
     };
-    if threads == 1 && chunk == 0 {
-        return sequential(git, query, revs, f);
+    match plan {
+        Plan::Sequential => sequential(git, query, revs, f),
+        Plan::Split { parts, total } => split(git, query, &revs, parts, total, f),
+        Plan::Listed { threads, chunk } => {
+            let mut list = rev_list(git, query, &revs)?;
+            let chunk = if chunk > 0 {
+                chunk
+            } else if list.len() < PARALLEL_MIN_COMMITS {
+                // Walking twice is cheaper than feeding a short list through `--stdin`.
+                return sequential(git, query, revs, f);
+            } else {
+                // Several chunks per thread so an uneven chunk does not leave a core idle at
+                // the end.
+                (list.len() / (threads * 4)).clamp(500, 5_000)
+            };
+            if query.reverse {
+                // `--no-walk=unsorted` prints the commits in the order they are fed.
+                list.reverse();
+            }
+            let mut args = log_args(query);
+            args.retain(|a| !a.starts_with("--max-count") && a != "--reverse");
+            args.extend(["--no-walk=unsorted".into(), "--stdin".into(), "--".into()]);
+            args.extend(query.paths.iter().cloned());
+            let jobs: Vec<Job<'_>> = list
+                .chunks(chunk)
+                .map(|revs| Job {
+                    args: args.clone(),
+                    stdin: Some(revs),
+                })
+                .collect();
+            run_jobs(git, &jobs, threads, f)
+        }
     }
+}
 
-    let list = rev_list(git, query, &revs)?;
-    let chunk = if chunk > 0 {
-        chunk
-    } else if list.len() < PARALLEL_MIN_COMMITS {
-        // Walking twice is cheaper than feeding a short list through `--stdin`.
-        return sequential(git, query, revs, f);
-    } else {
-        // Several chunks per thread so an uneven chunk does not leave a core idle at the end.
-        (list.len() / (threads * 4)).clamp(500, 5_000)
-    };
-    let chunks: Vec<&[String]> = list.chunks(chunk).collect();
-    run_chunks(git, query, &chunks, threads, f)
+/// `parts` processes over consecutive slices of the newest `total` commits, by position.
+fn split<F>(
+    git: &Git,
+    query: &HistoryQuery,
+    revs: &[String],
+    parts: usize,
+    total: usize,
+    f: F,
+) -> Result<(), GitError>
+where
+    F: FnMut(Commit) -> ControlFlow<()>,
+{
+    let size = total.div_ceil(parts).max(1);
+    let mut args = log_args(query);
+    args.retain(|a| !a.starts_with("--max-count"));
+    let mut jobs: Vec<Job<'_>> = (0..parts)
+        .map(|k| k * size)
+        .filter(|skip| *skip < total)
+        .map(|skip| {
+            let mut args = args.clone();
+            args.push(format!("--skip={skip}"));
+            args.push(format!("--max-count={}", size.min(total - skip)));
+            args.extend(revs.iter().cloned());
+            args.push("--".into());
+            args.extend(query.paths.iter().cloned());
+            Job { args, stdin: None }
+        })
+        .collect();
+    if query.reverse {
+        // Each part prints oldest first (`--reverse` applies after the limits); the oldest
+        // part goes first.
+        jobs.reverse();
+    }
+    let threads = jobs.len();
+    run_jobs(git, &jobs, threads, f)
 }
 
 /// One `git log` over the whole range, streamed.
@@ -299,6 +434,9 @@ fn log_args(query: &HistoryQuery) -> Vec<String> {
     if let Some(n) = query.max_commits {
         args.push(format!("--max-count={n}"));
     }
+    if query.reverse {
+        args.push("--reverse".into());
+    }
     args
 }
 
@@ -319,113 +457,6 @@ fn rev_list(git: &Git, query: &HistoryQuery, revs: &[String]) -> Result<Vec<Stri
     let out = git.output(&args)?;
     let text = String::from_utf8_lossy(&out.stdout);
     Ok(text.lines().map(str::to_string).collect())
-}
-
-/// Coordination between the ordered consumer and the chunk workers: workers never run further
-/// ahead than `window` chunks past the one being handed out, which bounds memory.
-struct Schedule {
-    next: usize,
-    emitted: usize,
-    stop: bool,
-}
-
-fn run_chunks<F>(
-    git: &Git,
-    query: &HistoryQuery,
-    chunks: &[&[String]],
-    threads: usize,
-    mut f: F,
-) -> Result<(), GitError>
-where
-    F: FnMut(Commit) -> ControlFlow<()>,
-{
-    if chunks.is_empty() {
-        return Ok(());
-    }
-    let threads = threads.min(chunks.len());
-    let window = threads * 2;
-    let schedule = Mutex::new(Schedule {
-        next: 0,
-        emitted: 0,
-        stop: false,
-    });
-    let wake = Condvar::new();
-    let stop = AtomicBool::new(false);
-    let mut args = log_args(query);
-    args.retain(|a| !a.starts_with("--max-count"));
-    args.extend(["--no-walk=unsorted".into(), "--stdin".into(), "--".into()]);
-    args.extend(query.paths.iter().cloned());
-
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<(usize, Result<Vec<Commit>, GitError>)>();
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (schedule, wake, stop, args) = (&schedule, &wake, &stop, &args);
-            scope.spawn(move || {
-                loop {
-                    let index = {
-                        let mut s = schedule.lock().unwrap_or_else(|e| e.into_inner());
-                        while !s.stop && s.next < chunks.len() && s.next >= s.emitted + window {
-                            s = wake.wait(s).unwrap_or_else(|e| e.into_inner());
-                        }
-                        if s.stop || s.next >= chunks.len() {
-                            return;
-                        }
-                        s.next += 1;
-                        s.next - 1
-                    };
-                    let mut commits = Vec::with_capacity(chunks[index].len());
-                    let result = run_log(git, args, Some(chunks[index]), stop, |c| {
-                        commits.push(c);
-                        ControlFlow::Continue(())
-                    })
-                    .map(|()| commits);
-                    if tx.send((index, result)).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        drop(tx);
-
-        let finish = |outcome: Result<(), GitError>| {
-            stop.store(true, Ordering::Relaxed);
-            schedule.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
-            wake.notify_all();
-            outcome
-        };
-        let mut pending = BTreeMap::new();
-        for index in 0..chunks.len() {
-            let commits = loop {
-                if let Some(done) = pending.remove(&index) {
-                    break done;
-                }
-                match rx.recv() {
-                    Ok((i, result)) => {
-                        pending.insert(i, result);
-                    }
-                    Err(_) => {
-                        return finish(Err(GitError::Parse {
-                            args: args.join(" "),
-                            detail: format!("a reader thread stopped before chunk {index}"),
-                        }));
-                    }
-                }
-            };
-            let commits = match commits {
-                Ok(commits) => commits,
-                Err(err) => return finish(Err(err)),
-            };
-            for commit in commits {
-                if f(commit).is_break() {
-                    return finish(Ok(()));
-                }
-            }
-            schedule.lock().unwrap_or_else(|e| e.into_inner()).emitted = index + 1;
-            wake.notify_all();
-        }
-        finish(Ok(()))
-    })
 }
 
 /// Runs one `git log` (feeding `stdin_revs` when given), parsing as it streams. Returns early,

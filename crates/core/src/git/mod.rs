@@ -188,6 +188,11 @@ impl Git {
     }
 }
 
+/// Whether `rev` is a full object name (SHA-1 or SHA-256, lower-case hex), as git prints them.
+pub fn is_full_sha(rev: &str) -> bool {
+    matches!(rev.len(), 40 | 64) && rev.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 fn join_args(args: &[std::ffi::OsString]) -> String {
     args.iter()
         .map(|a| a.to_string_lossy())

@@ -54,6 +54,39 @@ pub fn ensure_range(git: &Git, base: Option<&str>, head: &str) -> Result<(), Git
     finish(git, base, head, &range)
 }
 
+/// Like [`ensure_range`], and resolves both ends to commit SHAs: `(base, head)`. In a complete
+/// clone (the usual case) that is a single `git rev-parse`.
+pub fn ensure_resolved(
+    git: &Git,
+    base: Option<&str>,
+    head: &str,
+) -> Result<(Option<String>, String), GitError> {
+    let mut args = vec![
+        "rev-parse".to_string(),
+        "--is-shallow-repository".into(),
+        format!("{head}^{{commit}}"),
+    ];
+    if let Some(base) = base {
+        args.push(format!("{base}^{{commit}}"));
+    }
+    if let Ok(out) = git.run(&args) {
+        let mut lines = out.lines().map(str::trim);
+        if lines.next() == Some("false") {
+            let head_sha = lines.next().filter(|s| super::is_full_sha(s));
+            let base_sha = lines.next().filter(|s| super::is_full_sha(s));
+            if let Some(head_sha) = head_sha
+                && (base.is_none() || base_sha.is_some())
+            {
+                return Ok((base_sha.map(str::to_string), head_sha.to_string()));
+            }
+        }
+    }
+    // Shallow, or a revision that does not resolve: the long way, with its clear errors.
+    ensure_range(git, base, head)?;
+    let base = base.map(|b| git.resolve(b)).transpose()?;
+    Ok((base, git.resolve(head)?))
+}
+
 /// After fetching: a clone that is no longer shallow holds everything there is, so only an unknown
 /// revision remains possible; one that is still shallow must at least cover the range.
 fn finish(git: &Git, base: Option<&str>, head: &str, range: &str) -> Result<(), GitError> {

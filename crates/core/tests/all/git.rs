@@ -243,10 +243,12 @@ fn ranges_limits_paths_and_early_stop() {
             threads: 2,
             chunk: 1,
         },
+        Parallel::Split { parts: 3 },
     ] {
         let mut seen = Vec::new();
         let query = HistoryQuery {
             parallel,
+            max_commits: Some(6),
             ..HistoryQuery::new("main")
         };
         history::for_each(&git, &query, |c| {
@@ -406,7 +408,47 @@ fn matches_git_log_numstat_on_a_generated_history() {
                 assert_eq!(g, e, "{parallel:?} first_parent={first_parent}");
             }
         }
+        // The newest 450 of them, split by position or listed, newest or oldest first.
+        let newest = &expected[..450];
+        for parallel in [
+            Parallel::Off,
+            Parallel::Auto,
+            Parallel::Split { parts: 3 },
+            Parallel::Split { parts: 7 },
+            Parallel::Fixed {
+                threads: 2,
+                chunk: 100,
+            },
+        ] {
+            for reverse in [false, true] {
+                let query = HistoryQuery {
+                    first_parent,
+                    parallel,
+                    reverse,
+                    max_commits: Some(450),
+                    ..HistoryQuery::new("main")
+                };
+                let mut got = as_reference(&read(&git, query));
+                if reverse {
+                    got.reverse();
+                }
+                assert_eq!(
+                    got, newest,
+                    "{parallel:?} reverse={reverse} first_parent={first_parent}"
+                );
+            }
+        }
     }
+    // A split past the end of the range reads what there is.
+    let query = HistoryQuery {
+        parallel: Parallel::Split { parts: 4 },
+        max_commits: Some(10_000),
+        ..HistoryQuery::new("main")
+    };
+    assert_eq!(
+        as_reference(&read(&git, query)),
+        reference_log(dir.path(), false)
+    );
     let again = tempfile::tempdir().unwrap();
     let same = fast_import(
         again.path(),

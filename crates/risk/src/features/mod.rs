@@ -98,7 +98,7 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// One touched file's past, as far as the history read so far shows.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct FileState {
     lines: i64,
     last: i64,
@@ -107,7 +107,7 @@ struct FileState {
     authors: Vec<(u32, u32)>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct AuthorState {
     changes: u32,
     recent: f64,
@@ -115,8 +115,9 @@ struct AuthorState {
     subsystems: HashMap<String, u32>,
 }
 
-/// Walks commits oldest first and computes each one's [`Features`].
-#[derive(Debug, Default)]
+/// Walks commits oldest first and computes each one's [`Features`]. Its state can be saved and
+/// restored (serde), to carry on after a part of the history read earlier.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Tracker {
     files: HashMap<String, FileState>,
     authors: HashMap<String, AuthorState>,

@@ -139,3 +139,58 @@ fn repeated_runs_use_the_cache() {
         .success();
     assert_eq!(first.get_output().stdout, second.get_output().stdout);
 }
+
+/// Six past releases of ten changes each (new files of varied sizes, so every stretch of history
+/// looks alike); the release under review is judged against them.
+#[test]
+fn a_release_is_compared_with_the_past_releases() {
+    let repo = shipline_testkit::repo::TestRepo::new();
+    let mut n = 0;
+    let mut change = |repo: &shipline_testkit::repo::TestRepo| {
+        n += 1;
+        repo.commit(&format!("feat: change {n}"))
+            .file(
+                format!("src/m{n}.rs"),
+                lines("pub fn f() {}\n", 5 + (n * 37) % 90),
+            )
+            .create();
+    };
+    for minor in 0..6 {
+        for _ in 0..10 {
+            change(&repo);
+        }
+        repo.tag(&format!("v1.{minor}.0"));
+    }
+    for _ in 0..10 {
+        change(&repo);
+    }
+    let run = |repo: &shipline_testkit::repo::TestRepo| -> serde_json::Value {
+        let out = risk(repo.path())
+            .args(["--format", "json"])
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let usual = run(&repo);
+    assert_eq!(usual["changes"].as_array().unwrap().len(), 10);
+    let first = &usual["reasons"][0];
+    assert_eq!(first["code"], "compared_with_history");
+    let message = first["message"].as_str().unwrap();
+    assert!(
+        message.contains("the 5 between version tags") && message.contains("typically 10 changes"),
+        "{message}"
+    );
+    let score = usual["score"].as_f64().unwrap();
+    assert!(
+        score > 10.0 && score < 90.0,
+        "a release like the others: {score}"
+    );
+
+    // Ten times the usual release: beyond every past one.
+    for _ in 0..90 {
+        change(&repo);
+    }
+    let big = run(&repo);
+    assert_eq!(big["changes"].as_array().unwrap().len(), 100);
+    assert_eq!(big["level"], "critical", "{}", big["reasons"][0]["message"]);
+}

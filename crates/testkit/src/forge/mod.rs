@@ -272,6 +272,11 @@ impl FakeForge {
         format!("{}/api/v4", self.url())
     }
 
+    /// GitLab GraphQL endpoint (`CI_API_GRAPHQL_URL`); see [`gitlab::graphql`].
+    pub fn gitlab_graphql_url(&self) -> String {
+        format!("{}{}", self.url(), gitlab::graphql::PATH)
+    }
+
     /// The shared state, for handlers' helpers and assertions.
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared

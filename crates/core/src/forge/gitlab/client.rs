@@ -65,6 +65,8 @@ pub(crate) struct Req {
     pub body: Option<serde_json::Value>,
     /// Role or scope GitLab wants for this call, named in a 403.
     pub needs: &'static str,
+    /// A `POST` that only reads (a GraphQL query): safe to send again like a `GET`.
+    pub read_only: bool,
 }
 
 impl Req {
@@ -76,6 +78,7 @@ impl Req {
             query: Vec::new(),
             body: None,
             needs: "the Reporter role",
+            read_only: false,
         }
     }
 
@@ -108,7 +111,7 @@ impl Req {
 
     /// Whether sending it twice has the same effect as once.
     fn idempotent(&self) -> bool {
-        self.method != Method::POST
+        self.method != Method::POST || self.read_only
     }
 }
 
@@ -124,6 +127,8 @@ pub(crate) struct Answer {
 pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
+    /// The GraphQL endpoint (`CI_API_GRAPHQL_URL`).
+    graphql_url: String,
     /// `group%2Fsub%2Fproject` or a numeric id, ready for a path.
     project: String,
     auth: Option<(&'static str, HeaderValue)>,
@@ -177,6 +182,7 @@ impl Client {
         Ok(Self {
             http,
             base,
+            graphql_url: config.graphql_url.trim().to_string(),
             project,
             auth,
             kind,
@@ -237,6 +243,22 @@ impl Client {
                 Err(err) => return Err(err),
             }
         }
+    }
+
+    /// Sends a GraphQL query (retried like a read) and returns the raw answer, which carries
+    /// GitLab's `errors` next to `data` with status 200.
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<bytes::Bytes, ForgeError> {
+        let mut req = Req::post(
+            super::graphql::ROUTE,
+            self.graphql_url.clone(),
+            serde_json::json!({ "query": query, "variables": variables }),
+        );
+        req.read_only = true;
+        Ok(self.send(&req).await?.body)
     }
 
     /// Sends and decodes a JSON answer.

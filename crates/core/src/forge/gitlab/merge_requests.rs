@@ -9,7 +9,7 @@ use serde_json::json;
 use super::GitLab;
 use super::client::{Req, encode_segment};
 use super::types::{MergeRequest, User, UserRef};
-use crate::forge::{ForgeError, NewPullRequest, PrState, PullRequest};
+use crate::forge::{CommitRef, ForgeError, NewPullRequest, PrState, PullRequest};
 
 /// Concurrent `GET /repository/commits/:sha/merge_requests` requests: enough to hide latency,
 /// few enough to stay clear of GitLab's rate limits.
@@ -171,6 +171,46 @@ impl GitLab {
         Ok(users
             .into_iter()
             .find(|u| u.username.eq_ignore_ascii_case(username)))
+    }
+
+    /// The merge requests behind `changes` with their approvals and head pipeline: the named
+    /// ones by IID (one GraphQL query per 100), the others by commit (one REST request each,
+    /// eight in flight), whose merge requests then join the GraphQL batch.
+    pub async fn pull_requests_for_changes(
+        &self,
+        changes: &[CommitRef],
+    ) -> Result<BTreeMap<String, Vec<PullRequest>>, ForgeError> {
+        let unnamed: Vec<String> = changes
+            .iter()
+            .filter(|c| c.number.is_none())
+            .map(|c| c.sha.clone())
+            .collect();
+        let mut found = self.pull_requests_for_commits(&unnamed).await?;
+        let mut iids: Vec<u64> = changes.iter().filter_map(|c| c.number).collect();
+        iids.extend(found.values().flatten().map(|pr| pr.number));
+        let details = if iids.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.merge_requests_by_iid(&iids).await?
+        };
+        for pr in found.values_mut().flatten() {
+            if let Some(known) = details.get(&pr.number) {
+                pr.approvals = known.approvals;
+                pr.head_checks = known.head_checks;
+                if pr.merged_by.is_none() {
+                    pr.merged_by.clone_from(&known.merged_by);
+                }
+            }
+        }
+        for change in changes {
+            if let Some(number) = change.number {
+                found.insert(
+                    change.sha.clone(),
+                    details.get(&number).cloned().into_iter().collect(),
+                );
+            }
+        }
+        Ok(found)
     }
 
     /// The merge requests that contain each commit: one request per commit, eight in flight.

@@ -12,9 +12,11 @@
 //! (permissions), issues, releases, and branches with server-side commit reverts.
 //!
 //! Request counts, for the operations where they matter:
-//! - `pull_requests_for_commits`: one `GET /repository/commits/:sha/merge_requests` per commit,
-//!   eight at a time. GitLab's GraphQL API has no lookup of merge requests by commit that batches
-//!   better, so N commits cost N requests.
+//! - `pull_requests_for_changes`: merge requests named by commit messages or the pipeline cost
+//!   one GraphQL query per 100 (with approvals and head pipeline); commits that name none cost one
+//!   `GET /repository/commits/:sha/merge_requests` each, eight at a time, because neither REST
+//!   nor GraphQL looks merge requests up by commit in batches; the merge requests those find join
+//!   the GraphQL batch.
 //! - `list_comments`: one request per 100 notes; `upsert_sticky_comment`: list + one write.
 //! - `create_deployment`: one `POST` (plus one read of the commit when the ref is neither a SHA
 //!   nor the job's own ref; plus one list when running inside the job that owns the deployment).
@@ -22,6 +24,7 @@
 mod branches;
 mod client;
 mod deployments;
+mod graphql;
 mod issues;
 mod landing;
 mod members;

@@ -105,7 +105,7 @@ impl MergeRequest {
             url: self.web_url,
             labels: self.labels,
             node_id: None,
-            // The MR lists carry neither approvals (a request per MR) nor the head pipeline.
+            // The MR lists carry neither approvals nor the head pipeline: GraphQL adds them.
             approvals: None,
             review_decision: None,
             head_checks: None,

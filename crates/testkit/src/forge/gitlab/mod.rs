@@ -5,6 +5,8 @@
 //! with notes, labels and reviewers, deployments and environments (with GitLab's state machine,
 //! and deployments owned by CI jobs), commit statuses, pipelines, issues, tags and releases.
 //!
+//! GraphQL ([`graphql`]) answers merge requests by IID with approvals and head pipelines.
+//!
 //! Tokens follow GitLab's model: `PRIVATE-TOKEN` carries an access token tied to a user;
 //! `JOB-TOKEN` carries a CI/CD job token, which is refused (403) outside deployments,
 //! environments and releases. Lists paginate with GitLab's headers (`x-page`, `x-per-page`,
@@ -15,6 +17,7 @@
 
 mod branches;
 mod deployments;
+pub mod graphql;
 mod merge_requests;
 mod mr_commits;
 mod notes;
@@ -282,6 +285,8 @@ pub struct Project {
     pub tags: Vec<Tag>,
     /// Releases.
     pub releases: Vec<Release>,
+    /// Who approved each merge request (by IID), in order.
+    pub approvals: BTreeMap<u64, Vec<u64>>,
 }
 
 impl Project {
@@ -465,6 +470,15 @@ impl GitLabState {
             auto_merge: false,
         });
         iid
+    }
+
+    /// Records `username`'s approval of a merge request.
+    pub fn approve(&mut self, project: &str, iid: u64, username: &str) {
+        let user = self.add_user(username);
+        let approvers = self.project_mut(project).approvals.entry(iid).or_default();
+        if !approvers.contains(&user) {
+            approvers.push(user);
+        }
     }
 
     /// Adds a note (as `username`) and returns its id.
@@ -779,4 +793,5 @@ pub fn routes() -> Router<Arc<Shared>> {
         .merge(branches::routes())
         .merge(notes::routes())
         .merge(mr_commits::routes())
+        .merge(graphql::routes())
 }
