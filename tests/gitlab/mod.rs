@@ -254,6 +254,7 @@ pub fn connect(repo: &TestRepo, forge: &FakeForge, project: &str, token: &str) -
         ("GITLAB_CI", "true".to_string()),
         ("CI_SERVER_URL", server),
         ("CI_API_V4_URL", forge.gitlab_api_url()),
+        ("CI_API_GRAPHQL_URL", forge.gitlab_graphql_url()),
         ("CI_PROJECT_ID", id.to_string()),
         ("GITLAB_TOKEN", token.to_string()),
     ]
