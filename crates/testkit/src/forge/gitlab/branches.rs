@@ -17,7 +17,7 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use super::or_respond;
-use super::{JobTokenAccess, access, authorize, body_json, error};
+use super::{JobTokenAccess, Need, access, authorize, body_json, error};
 use crate::forge::Shared;
 
 type Q = Query<HashMap<String, String>>;
@@ -81,7 +81,15 @@ fn project_repo(
 ) -> Result<(PathBuf, String), Response> {
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = authorize(gl, headers, project, JobTokenAccess::Refused, min_role)?;
+    let (index, _) = authorize(
+        gl,
+        headers,
+        project,
+        Need {
+            job: JobTokenAccess::Refused,
+            role: min_role,
+        },
+    )?;
     let p = &gl.projects[index];
     let repo = p.repo.clone().ok_or_else(|| {
         error(

@@ -16,8 +16,7 @@ use serde_json::{Value, json};
 
 use super::or_respond;
 use super::{
-    Deployment, GitLabState, JobTokenAccess, access, authorize, bad_request, body_json, error,
-    paginate, time,
+    Deployment, GitLabState, Need, access, authorize, bad_request, body_json, error, paginate, time,
 };
 use crate::forge::Shared;
 
@@ -124,13 +123,7 @@ async fn list(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Allowed,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::JOB_READ));
     let p = &gl.projects[index];
     let env_id = match q.get("environment") {
         Some(name) => match p.environment(name) {
@@ -175,13 +168,7 @@ async fn show(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Allowed,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::JOB_READ));
     match gl.projects[index].deployments.iter().find(|d| d.id == id) {
         Some(d) => axum::Json(deployment_json(gl, index, d, &base)).into_response(),
         None => error(StatusCode::NOT_FOUND, "404 Not found"),
@@ -201,8 +188,7 @@ async fn create(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Allowed,
-        Some(access::DEVELOPER),
+        Need::job_role(access::DEVELOPER)
     ));
     let body = or_respond!(body_json(&body));
     let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
@@ -261,8 +247,7 @@ async fn update(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Allowed,
-        Some(access::DEVELOPER),
+        Need::job_role(access::DEVELOPER)
     ));
     let body = or_respond!(body_json(&body));
     let Some(status) = body.get("status").and_then(Value::as_str) else {
@@ -312,13 +297,7 @@ async fn list_environments(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Allowed,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::JOB_READ));
     let p = &gl.projects[index];
     let items = p
         .environments
@@ -345,8 +324,7 @@ async fn update_environment(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Allowed,
-        Some(access::DEVELOPER),
+        Need::job_role(access::DEVELOPER)
     ));
     let body = or_respond!(body_json(&body));
     let Some(env) = gl.projects[index]

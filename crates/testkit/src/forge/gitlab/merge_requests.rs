@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use super::or_respond;
 use super::{
-    GitLabState, JobTokenAccess, MergeRequest, Note, access, authorize, bad_request, body_json,
-    error, paginate, time,
+    GitLabState, MergeRequest, Need, Note, access, authorize, bad_request, body_json, error,
+    paginate, time,
 };
 use crate::forge::Shared;
 
@@ -163,13 +163,7 @@ async fn list_mrs(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     let wanted_state = q.get("state").map(String::as_str).unwrap_or("all");
     let mut mrs: Vec<&MergeRequest> = p
@@ -200,13 +194,7 @@ async fn get_mr(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     match gl.projects[index].merge_request(iid) {
         Some(mr) => axum::Json(mr_json(gl, index, mr, &base)).into_response(),
         None => error(StatusCode::NOT_FOUND, "404 Not found"),
@@ -226,8 +214,7 @@ async fn create_mr(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Refused,
-        Some(access::DEVELOPER),
+        Need::role(access::DEVELOPER)
     ));
     let body = or_respond!(body_json(&body));
     let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
@@ -312,8 +299,7 @@ async fn merge_mr(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Refused,
-        Some(access::DEVELOPER),
+        Need::role(access::DEVELOPER)
     ));
     let body = or_respond!(body_json(&body));
     let p = &mut gl.projects[index];
@@ -352,8 +338,7 @@ async fn update_mr(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Refused,
-        Some(access::DEVELOPER),
+        Need::role(access::DEVELOPER)
     ));
     let body = or_respond!(body_json(&body));
     let p = &mut gl.projects[index];
@@ -421,13 +406,7 @@ async fn list_notes(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     if p.merge_request(iid).is_none() {
         return error(StatusCode::NOT_FOUND, "404 Not found");
@@ -459,8 +438,7 @@ async fn create_note(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Refused,
-        Some(access::REPORTER),
+        Need::role(access::REPORTER)
     ));
     let body = or_respond!(body_json(&body));
     let Some(text) = body.get("body").and_then(Value::as_str).map(str::to_string) else {
@@ -501,8 +479,7 @@ async fn update_note(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Refused,
-        Some(access::REPORTER),
+        Need::role(access::REPORTER)
     ));
     let body = or_respond!(body_json(&body));
     let Some(text) = body.get("body").and_then(Value::as_str).map(str::to_string) else {
@@ -534,13 +511,7 @@ async fn mrs_for_commit(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     let items = p
         .merge_requests

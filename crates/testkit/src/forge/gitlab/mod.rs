@@ -612,6 +612,42 @@ pub(crate) enum JobTokenAccess {
     Refused,
 }
 
+/// What a route asks of its caller: whether a job token may call it, and the least role.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Need {
+    pub(crate) job: JobTokenAccess,
+    pub(crate) role: Option<u32>,
+}
+
+impl Need {
+    /// A read a job token may not make.
+    pub(crate) const READ: Need = Need {
+        job: JobTokenAccess::Refused,
+        role: None,
+    };
+    /// A read a job token may make too.
+    pub(crate) const JOB_READ: Need = Need {
+        job: JobTokenAccess::Allowed,
+        role: None,
+    };
+
+    /// A call that needs `role` on the project and is refused to job tokens.
+    pub(crate) const fn role(role: u32) -> Need {
+        Need {
+            job: JobTokenAccess::Refused,
+            role: Some(role),
+        }
+    }
+
+    /// A call that needs `role` on the project, a job token's included.
+    pub(crate) const fn job_role(role: u32) -> Need {
+        Need {
+            job: JobTokenAccess::Allowed,
+            role: Some(role),
+        }
+    }
+}
+
 /// Unwraps one step of a handler, or answers with the step's error response: every route
 /// authorises and parses the same way, and handlers answer a `Response` either way.
 macro_rules! or_respond {
@@ -624,14 +660,17 @@ macro_rules! or_respond {
 }
 pub(crate) use or_respond;
 
-/// Authenticates the request and finds the project; checks the role a write needs.
+/// Authenticates the request and finds the project; checks what the route needs.
 pub(crate) fn authorize(
     state: &GitLabState,
     headers: &HeaderMap,
     project_key: &str,
-    job: JobTokenAccess,
-    min_role: Option<u32>,
+    need: Need,
 ) -> Result<(usize, Caller), Response> {
+    let Need {
+        job,
+        role: min_role,
+    } = need;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let caller = if let Some(token) = header("private-token") {
         match state.tokens.get(token) {

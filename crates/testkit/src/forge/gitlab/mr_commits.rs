@@ -13,7 +13,7 @@ use axum::routing::get;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::{JobTokenAccess, authorize, error, or_respond, paginate};
+use super::{Need, authorize, error, or_respond, paginate};
 use crate::forge::Shared;
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
@@ -74,13 +74,7 @@ async fn list_commits(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     let Some(mr) = p.merge_request(iid) else {
         return error(StatusCode::NOT_FOUND, "404 Not found");

@@ -10,7 +10,7 @@ use axum::routing::get;
 use http::{HeaderMap, StatusCode};
 
 use super::merge_requests::note_json;
-use super::{JobTokenAccess, authorize, error, or_respond};
+use super::{Need, authorize, error, or_respond};
 use crate::forge::Shared;
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
@@ -27,13 +27,7 @@ async fn get_note(
 ) -> Response {
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     if p.merge_request(iid).is_none() {
         return error(StatusCode::NOT_FOUND, "404 Not found");

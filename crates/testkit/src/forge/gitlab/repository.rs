@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use super::or_respond;
 use super::{
-    GitLabState, Issue, JobTokenAccess, Project, Release, Tag, access, authorize, bad_request,
-    body_json, error, paginate, time,
+    GitLabState, Issue, Need, Project, Release, Tag, access, authorize, bad_request, body_json,
+    error, paginate, time,
 };
 use crate::forge::Shared;
 
@@ -133,13 +133,7 @@ async fn commit(
 ) -> Response {
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     match resolve(&gl.projects[index], &sha) {
         Some(found) => axum::Json(commit_json(&found)).into_response(),
         None => error(StatusCode::NOT_FOUND, "404 Commit Not Found"),
@@ -155,13 +149,7 @@ async fn statuses(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     let items = p
         .statuses
@@ -205,13 +193,7 @@ async fn pipelines(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     let mut list: Vec<_> = p
         .pipelines
@@ -257,13 +239,7 @@ async fn tags(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     let items = project_tags(p)
         .into_iter()
@@ -299,13 +275,7 @@ async fn member(
 ) -> Response {
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     match gl.projects[index].members.get(&user_id) {
         Some(level) => {
             let mut user = gl.user(user_id);
@@ -346,13 +316,7 @@ async fn list_issues(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
     let p = &gl.projects[index];
     // GitLab searches title and description unless `in` narrows it; `state` defaults to all.
     let scope = q
@@ -401,13 +365,7 @@ async fn create_issue(
     let base = shared.base_url();
     let mut state = shared.state();
     let gl = &mut state.gitlab;
-    let (index, caller) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Refused,
-        Some(access::GUEST),
-    ));
+    let (index, caller) = or_respond!(authorize(gl, &headers, &project, Need::role(access::GUEST)));
     let body = or_respond!(body_json(&body));
     let Some(title) = body
         .get("title")
@@ -478,13 +436,7 @@ async fn release(
     let base = shared.base_url();
     let state = shared.state();
     let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        JobTokenAccess::Allowed,
-        None
-    ));
+    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::JOB_READ));
     let p = &gl.projects[index];
     match p.releases.iter().find(|r| r.tag == tag) {
         Some(r) => axum::Json(release_json(gl, p, r, &base)).into_response(),
@@ -505,8 +457,7 @@ async fn create_release(
         gl,
         &headers,
         &project,
-        JobTokenAccess::Allowed,
-        Some(access::DEVELOPER),
+        Need::job_role(access::DEVELOPER)
     ));
     let body = or_respond!(body_json(&body));
     let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
