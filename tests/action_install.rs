@@ -10,23 +10,12 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use shipline_testkit::releases::{FileServer, TOOLS, pack};
 
 const VERSION: &str = "1.2.3";
-const TOOLS: [&str; 4] = [
-    "shipline-risk",
-    "shipline-status",
-    "shipline-promote",
-    "shipline-revert",
-];
 /// Runner OS, runner arch, the release target, the archive extension.
 const PLATFORMS: [(&str, &str, &str, &str); 5] = [
     ("Linux", "X64", "x86_64-unknown-linux-musl", "tar.gz"),
@@ -40,40 +29,22 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/install-action.sh")
 }
 
-#[derive(Clone, Default)]
-struct Served {
-    files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-async fn serve(State(served): State<Served>, uri: Uri) -> Response {
-    let path = uri.path().to_string();
-    served.log.lock().unwrap().push(path.clone());
-    match served.files.lock().unwrap().get(&path) {
-        Some(body) => body.clone().into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
 /// A release server on loopback plus one simulated runner (action tree, tool cache, runner files).
 struct Runner {
     dir: tempfile::TempDir,
-    served: Served,
-    addr: SocketAddr,
+    server: FileServer,
 }
 
 impl Runner {
-    async fn start() -> Runner {
-        let served = Served::default();
-        let app = Router::new().fallback(serve).with_state(served.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    fn start() -> Runner {
         let dir = tempfile::tempdir().unwrap();
         for sub in ["action", "cache", "temp", "bin", "archives"] {
             fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
-        let runner = Runner { dir, served, addr };
+        let runner = Runner {
+            dir,
+            server: FileServer::start(),
+        };
         runner.write_checksums(&[]);
         runner
     }
@@ -98,36 +69,13 @@ impl Runner {
     /// Builds `shipline-<VERSION>-<target>.<ext>` whose binaries print their name and target, and
     /// serves it under `/releases/v<VERSION>/`. Returns the archive's file name and its sha256.
     fn publish(&self, target: &str, ext: &str) -> (String, String) {
-        let name = format!("shipline-{VERSION}-{target}");
-        let root = self.path("archives").join(&name);
-        fs::create_dir_all(&root).unwrap();
-        let exe = if ext == "zip" { ".exe" } else { "" };
-        for tool in TOOLS {
-            let bin = root.join(format!("{tool}{exe}"));
-            fs::write(&bin, format!("#!/bin/sh\necho {tool} {target}\n")).unwrap();
-            chmod_x(&bin);
-        }
-        let file = format!("{name}.{ext}");
-        let status = if ext == "zip" {
-            Command::new("zip")
-                .args(["-qr", &file, &name])
-                .current_dir(self.path("archives"))
-                .status()
-        } else {
-            Command::new("tar")
-                .args(["-czf", &file, &name])
-                .current_dir(self.path("archives"))
-                .status()
-        }
-        .unwrap_or_else(|e| panic!("packing {file} needs `tar` and `zip` on PATH: {e}"));
-        assert!(status.success(), "packing {file}");
-        let bytes = fs::read(self.path("archives").join(&file)).unwrap();
-        let hash = sha256_hex(&self.path("archives").join(&file));
-        self.served
-            .files
-            .lock()
-            .unwrap()
-            .insert(format!("/releases/v{VERSION}/{file}"), bytes);
+        let archives = self.path("archives");
+        let (file, hash) = pack(&archives, VERSION, target, ext, |tool| {
+            format!("echo {tool} {target}")
+        });
+        let bytes = fs::read(archives.join(&file)).unwrap();
+        self.server
+            .put(&format!("/releases/v{VERSION}/{file}"), bytes);
         (file, hash)
     }
 
@@ -145,7 +93,7 @@ impl Runner {
     }
 
     fn requests(&self) -> Vec<String> {
-        self.served.log.lock().unwrap().clone()
+        self.server.requests()
     }
 
     /// Runs the install script as the action's first step does.
@@ -174,7 +122,7 @@ impl Runner {
             .env("SHIPLINE_INSTALL_VERSION", version)
             .env(
                 "SHIPLINE_DOWNLOAD_BASE",
-                format!("http://{}/releases/", self.addr),
+                format!("{}/releases/", self.server.url()),
             )
             .output()
             .unwrap();
@@ -280,20 +228,14 @@ fn chmod_x(path: &Path) {
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-fn sha256_hex(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()[..64].to_string()
-}
-
 fn run_tool(dir: &Path, file: &str) -> String {
     let out = Command::new("sh").arg(dir.join(file)).output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn installs_the_archive_of_the_runners_os_and_arch() {
-    let runner = Runner::start().await;
+#[test]
+fn installs_the_archive_of_the_runners_os_and_arch() {
+    let runner = Runner::start();
     runner.publish_all();
     for (os, arch, target, ext) in PLATFORMS {
         let before = runner.requests().len();
@@ -330,16 +272,14 @@ async fn installs_the_archive_of_the_runners_os_and_arch() {
     assert_eq!(runner.requests().len(), PLATFORMS.len());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refuses_an_archive_whose_checksum_does_not_match() {
-    let runner = Runner::start().await;
+#[test]
+fn refuses_an_archive_whose_checksum_does_not_match() {
+    let runner = Runner::start();
     runner.publish_all();
     let path = format!("/releases/v{VERSION}/shipline-{VERSION}-x86_64-unknown-linux-musl.tar.gz");
     runner
-        .served
-        .files
-        .lock()
-        .unwrap()
+        .server
+        .files()
         .get_mut(&path)
         .unwrap()
         .extend_from_slice(b"tampered");
@@ -359,15 +299,15 @@ async fn refuses_an_archive_whose_checksum_does_not_match() {
     assert_eq!(runner.requests().len(), 1);
 
     // A listed archive that the server does not have: the download error names the URL.
-    runner.served.files.lock().unwrap().clear();
+    runner.server.files().clear();
     let run = runner.install("macOS", "ARM64", "");
     run.assert_refused("download of http://");
     assert!(run.stderr().contains("download-base"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn second_run_uses_the_tool_cache() {
-    let runner = Runner::start().await;
+#[test]
+fn second_run_uses_the_tool_cache() {
+    let runner = Runner::start();
     runner.publish_all();
     let first = runner.install("Linux", "ARM64", "");
     first.assert_ok();
@@ -389,9 +329,9 @@ async fn second_run_uses_the_tool_cache() {
     assert_eq!(runner.requests().len(), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn builds_from_source_when_the_ref_has_no_release() {
-    let runner = Runner::start().await;
+#[test]
+fn builds_from_source_when_the_ref_has_no_release() {
+    let runner = Runner::start();
     let record = runner.fake_cargo();
 
     let run = runner.install("Linux", "X64", "");
@@ -457,9 +397,9 @@ async fn builds_from_source_when_the_ref_has_no_release() {
     assert_eq!(released.outputs["source"], "release");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn source_fallback_without_cargo_says_how_to_fix_it() {
-    let runner = Runner::start().await;
+#[test]
+fn source_fallback_without_cargo_says_how_to_fix_it() {
+    let runner = Runner::start();
     // PATH without any cargo: only the basic tools the script needs.
     let bin = runner.path("bin");
     for tool in ["bash", "sed", "awk", "head", "mkdir", "find", "cut"] {

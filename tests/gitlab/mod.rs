@@ -24,12 +24,7 @@ use shipline_testkit::repo::TestRepo;
 pub const INSTALL_HINT: &str = "npm install --global gitlab-ci-local@4.60.0 (Node 20) and apt-get install rsync; .ci/run installs both";
 
 /// The four binaries the template installs.
-pub const TOOLS: [&str; 4] = [
-    "shipline-risk",
-    "shipline-status",
-    "shipline-promote",
-    "shipline-revert",
-];
+pub use shipline_testkit::releases::TOOLS;
 
 /// Panics with the install command unless `gitlab-ci-local` and `rsync` are on PATH: a test
 /// that runs without them must not pass.

@@ -6,8 +6,10 @@
 //!   with a request log and per-route fault injection.
 //! - [`openapi`]: checks requests and responses against GitHub's official OpenAPI description.
 //! - [`fixtures`]: real webhook payload examples and GitLab variable sets.
+//! - [`releases`]: release archives as the release workflow lays them out, and a file server.
 
 pub mod fixtures;
 pub mod forge;
 pub mod openapi;
+pub mod releases;
 pub mod repo;
