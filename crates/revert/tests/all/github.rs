@@ -109,13 +109,7 @@ fn merge_commit_pr_triggered_twice_gives_one_pr() {
     let second = run_github(&env, &["--pr", "5", "--format", "json"]);
     assert_code(&second, 0);
     let report = json(&second);
-    assert_eq!(report["status"], "skipped");
-    assert!(
-        report["skipped"]
-            .as_str()
-            .unwrap()
-            .contains("already exists (open)")
-    );
+    assert_skipped(&report, "skipped", "already exists (open)");
 
     let branch = format!(
         "shipline/revert-{}",
@@ -145,20 +139,10 @@ fn rebase_merged_pr_of_three_commits_is_reverted_newest_first() {
     let branch = format!("shipline/revert-{}", &newest[..12]);
     assert_eq!(report["branch"], branch.as_str());
 
-    let msgs = messages(&repo, &format!("main..{branch}"));
-    assert_eq!(msgs.len(), 3);
-    let order: Vec<usize> = msgs
-        .iter()
-        .rev()
-        .map(|m| {
-            merged
-                .landed
-                .iter()
-                .position(|s| m.contains(&format!("This reverts commit {s}")))
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(order, vec![2, 1, 0]);
+    assert_eq!(
+        revert_order(&repo, &format!("main..{branch}"), &merged.landed),
+        [2, 1, 0]
+    );
     assert_tree_restored(&repo, &before, &branch, &["pr9"]);
     assert_eq!(pulls_from(&forge, &branch).len(), 1);
 
@@ -228,13 +212,7 @@ fn a_revert_pr_closed_by_a_human_is_not_opened_again() {
     let again = run_github(&env, &["--pr", "6", "--format", "json"]);
     assert_code(&again, 0);
     let report = json(&again);
-    assert_eq!(report["status"], "skipped");
-    assert!(
-        report["skipped"]
-            .as_str()
-            .unwrap()
-            .contains("closed; it will not be opened again")
-    );
+    assert_skipped(&report, "skipped", "closed; it will not be opened again");
     assert_eq!(pulls_from(&forge, &branch).len(), 1);
     assert!(!origin_has(&repo, &branch), "nothing pushed again");
 }

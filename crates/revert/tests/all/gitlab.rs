@@ -281,14 +281,7 @@ fn a_revert_gitlab_refuses_opens_an_issue_with_the_files_and_leaves_no_branch() 
         );
         assert_code(&again, 0);
         let report = json(&again);
-        assert_eq!(report["status"], "conflict", "{report}");
-        assert!(
-            report["skipped"]
-                .as_str()
-                .unwrap()
-                .contains("already lists them, not opened again"),
-            "{report}"
-        );
+        assert_skipped(&report, "conflict", "already lists them, not opened again");
         assert_eq!(forge.state().gitlab.project(REPO).unwrap().issues.len(), 1);
     }
 }

@@ -80,19 +80,10 @@ fn fast_forwarded_mr_of_three_commits_is_reverted_newest_first() {
     assert_eq!(report["branch"], branch.as_str());
     let remote = fetch_branch(&repo, &branch);
     assert_tree_restored(&repo, &before, &remote, &["pr22"]);
-    let msgs = messages(&repo, &format!("origin/main..{remote}"));
-    let order: Vec<usize> = msgs
-        .iter()
-        .rev()
-        .map(|m| {
-            merged
-                .landed
-                .iter()
-                .position(|s| m.contains(&format!("This reverts commit {s}")))
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(order, vec![2, 1, 0]);
+    assert_eq!(
+        revert_order(&repo, &format!("origin/main..{remote}"), &merged.landed),
+        [2, 1, 0]
+    );
     // The MR, its commits (a fast-forward leaves nothing else to tell them by), the MRs from
     // the branch; then a dry run on the default branch and, per commit, a dry run and a revert.
     assert_eq!(
@@ -199,14 +190,7 @@ fn a_revert_mr_closed_by_a_person_is_not_opened_again() {
     let again = gl(&repo, &forge, id, &["--pr", "23", "--format", "json"]);
     assert_code(&again, 0);
     let report = json(&again);
-    assert_eq!(report["status"], "skipped", "{report}");
-    assert!(
-        report["skipped"]
-            .as_str()
-            .unwrap()
-            .contains("closed; it will not be opened again"),
-        "{report}"
-    );
+    assert_skipped(&report, "skipped", "closed; it will not be opened again");
     assert_eq!(mr_states(&forge, &branch), vec!["closed"]);
     assert!(!origin_has(&repo, &branch), "nothing made again");
 }

@@ -242,14 +242,7 @@ fn the_same_note_delivered_twice_gives_one_mr() {
     let again = run_triggered(&repo, &forge, id, &payload, &["--format", "json"]);
     assert_code(&again, 0);
     let report = json(&again);
-    assert_eq!(report["status"], "skipped", "{report}");
-    assert!(
-        report["skipped"]
-            .as_str()
-            .unwrap()
-            .contains("already exists (open)"),
-        "{report}"
-    );
+    assert_skipped(&report, "skipped", "already exists (open)");
     assert_eq!(mr_states(&forge, &branch).len(), 1);
     let replies = replies(&forge);
     assert_eq!(replies.len(), 2);

@@ -83,12 +83,36 @@ pub fn assert_tree_restored(repo: &TestRepo, before: &str, branch: &str, paths: 
     );
 }
 
+/// Asserts the JSON report's `status` and that its `skipped` reason says `why`.
+pub fn assert_skipped(report: &Value, status: &str, why: &str) {
+    assert_eq!(report["status"], status, "{report}");
+    let reason = report["skipped"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no skipped reason in {report}"));
+    assert!(reason.contains(why), "{reason:?} does not say {why:?}");
+}
+
 /// The full messages on `branch` after `main`, newest first.
 pub fn messages(repo: &TestRepo, range: &str) -> Vec<String> {
     repo.run(["log", "--format=%B%x1e", range])
         .split('\u{1e}')
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// Which of `reverted` each revert commit in `range` undoes, oldest revert first: `[2, 1, 0]`
+/// means the newest commit was reverted first.
+pub fn revert_order(repo: &TestRepo, range: &str, reverted: &[String]) -> Vec<usize> {
+    messages(repo, range)
+        .iter()
+        .rev()
+        .map(|m| {
+            reverted
+                .iter()
+                .position(|s| m.contains(&format!("This reverts commit {s}")))
+                .unwrap_or_else(|| panic!("{m:?} reverts none of {reverted:?}"))
+        })
         .collect()
 }
 

@@ -45,13 +45,7 @@ fn merge_commit_pr_is_reverted_against_its_first_parent() {
     let again = run_local(&repo, &["--pr", "7", "--format", "json"]);
     assert_code(&again, 0);
     let report = json(&again);
-    assert_eq!(report["status"], "skipped");
-    assert!(
-        report["skipped"]
-            .as_str()
-            .unwrap()
-            .contains("exists already")
-    );
+    assert_skipped(&report, "skipped", "exists already");
 }
 
 #[test]

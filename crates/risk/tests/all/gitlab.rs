@@ -24,6 +24,28 @@ fn notes(forge: &FakeForge, iid: u64) -> Vec<String> {
         .collect()
 }
 
+/// The project, a maintainer's token, and an open merge request from `feature` into `main`.
+fn open_mr(forge: &FakeForge, title: &str, head: &str, commits: Vec<String>) -> (u64, u64) {
+    let mut state = forge.state();
+    let project_id = state.gitlab.add_project(PROJECT);
+    state
+        .gitlab
+        .add_token("glpat-test-token-0123456789", "maintainer", PROJECT, 40);
+    let iid = state.gitlab.add_merge_request(
+        PROJECT,
+        NewMergeRequest {
+            title: title.into(),
+            author: "dev".into(),
+            source_branch: "feature".into(),
+            target_branch: "main".into(),
+            sha: head.into(),
+            commits,
+            merged_as: None,
+        },
+    );
+    (project_id, iid)
+}
+
 fn mr_vars(
     forge: &FakeForge,
     repo: &TestRepo,
@@ -73,26 +95,7 @@ fn one_mr_note_created_then_updated() {
     repo.commit("feat: mr change")
         .file("src/mr.rs", lines("pub fn m() {}\n", 30))
         .create();
-    let (project_id, iid) = {
-        let mut state = forge.state();
-        let project_id = state.gitlab.add_project(PROJECT);
-        state
-            .gitlab
-            .add_token("glpat-test-token-0123456789", "maintainer", PROJECT, 40);
-        let iid = state.gitlab.add_merge_request(
-            PROJECT,
-            NewMergeRequest {
-                title: "feat: mr change".into(),
-                author: "dev".into(),
-                source_branch: "feature".into(),
-                target_branch: "main".into(),
-                sha: repo.head(),
-                commits: vec![repo.head()],
-                merged_as: None,
-            },
-        );
-        (project_id, iid)
-    };
+    let (project_id, iid) = open_mr(&forge, "feat: mr change", &repo.head(), vec![repo.head()]);
     let vars = mr_vars(&forge, &repo, &base, (project_id, iid), out.path());
     risk_with(repo.path(), &vars)
         .arg("--comment")
@@ -163,29 +166,11 @@ fn mr_pipeline_costs_one_graphql_query_with_approvals_and_head_pipeline() {
         })
         .collect();
     let head = repo.head();
-    let (project_id, iid) = {
-        let mut state = forge.state();
-        let project_id = state.gitlab.add_project(PROJECT);
-        state
-            .gitlab
-            .add_token("glpat-test-token-0123456789", "maintainer", PROJECT, 40);
-        let iid = state.gitlab.add_merge_request(
-            PROJECT,
-            NewMergeRequest {
-                title: "feat: thirty steps".into(),
-                author: "dev".into(),
-                source_branch: "feature".into(),
-                target_branch: "main".into(),
-                sha: head.clone(),
-                commits: commits.clone(),
-                merged_as: None,
-            },
-        );
-        state
-            .gitlab
-            .add_pipeline(PROJECT, &head, "feature", "failed");
-        (project_id, iid)
-    };
+    let (project_id, iid) = open_mr(&forge, "feat: thirty steps", &head, commits);
+    forge
+        .state()
+        .gitlab
+        .add_pipeline(PROJECT, &head, "feature", "failed");
     let vars = mr_vars(&forge, &repo, &base, (project_id, iid), out.path());
 
     let json = run_json(&repo, &vars);
