@@ -193,11 +193,18 @@ fn changes_section(report: &Report) -> String {
     groups.sort_by_key(|(section, _)| *section);
     for (section, list) in groups {
         let _ = writeln!(s, "**{}**\n", section.title());
+        // Where the heading does not say the type (breaking changes, the many housekeeping
+        // types), the line does.
+        let typed = matches!(section, Section::Breaking | Section::Other);
         for c in list {
             let pr = c.pr.map(|n| format!(" (#{n})")).unwrap_or_default();
+            let kind = match &c.kind {
+                Some(kind) if typed => format!("{}: ", cell(kind)),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "- `{}` {}{pr} — {}",
+                "- `{}` {kind}{}{pr} — {}",
                 short(&c.sha),
                 cell(&c.title),
                 cell(&c.author)
