@@ -443,19 +443,25 @@ fn release_score(
             weight: agg.score,
         });
     }
+    let why = top
+        .reasons
+        .iter()
+        .take(2)
+        .map(|r| r.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
     reasons.push(Reason {
         code: "riskiest_change".into(),
         message: format!(
-            "riskiest change {} \"{}\" scores {:.0}: {}",
+            "riskiest change {} \"{}\" scores {:.0}{}",
             &top.sha[..top.sha.len().min(12)],
             top.title,
             top.score,
-            top.reasons
-                .iter()
-                .take(2)
-                .map(|r| r.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
+            if why.is_empty() {
+                ", with nothing in it that stands out".to_string()
+            } else {
+                format!(": {why}")
+            }
         ),
         weight: share(agg.hazards[top_index]),
     });

@@ -194,3 +194,30 @@ fn a_release_is_compared_with_the_past_releases() {
     assert_eq!(big["changes"].as_array().unwrap().len(), 100);
     assert_eq!(big["level"], "critical", "{}", big["reasons"][0]["message"]);
 }
+
+#[test]
+fn a_riskiest_change_with_no_reasons_says_so() {
+    // Empty commits: nothing changed, so nothing to give as a reason.
+    let repo = shipline_testkit::repo::TestRepo::new();
+    repo.commit("chore: start").create();
+    repo.commit("chore: again").create();
+    let out = risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let top = json["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "riskiest_change")
+        .unwrap_or_else(|| panic!("no riskiest_change reason: {json}"));
+    let message = top["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("with nothing in it that stands out"),
+        "{message:?}"
+    );
+}
