@@ -124,7 +124,27 @@ pub fn body(culprit: &Culprit, why: &Why, reason: Option<&str>, run_url: Option<
         Some(author) => out.push_str(&format!(
             "@{author}, this reverts your change; please review. Re-land it with a new PR once the cause is fixed.\n"
         )),
-        None => out.push_str("The original author could not be determined; please review.\n"),
+        None => {
+            // No forge account to mention: name the authors git recorded, or for merge commits
+            // alone, who merged them.
+            let authored = culprit.commits.iter().any(|c| !c.merge);
+            let mut names: Vec<&str> = Vec::new();
+            for c in culprit.commits.iter().filter(|c| c.merge != authored) {
+                let name = c.author.trim();
+                if !name.is_empty() && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            let role = if authored { "wrote" } else { "merged" };
+            if names.is_empty() {
+                out.push_str("The original author could not be determined; please review.\n");
+            } else {
+                out.push_str(&format!(
+                    "No forge account is known for the original author; git says {} {role} it. Please review.\n",
+                    names.join(", ")
+                ));
+            }
+        }
     }
     out
 }

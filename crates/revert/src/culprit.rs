@@ -38,6 +38,8 @@ pub struct RevertCommit {
     pub subject: String,
     /// A merge commit, reverted against its first parent.
     pub merge: bool,
+    /// The author's name as git recorded it (for a merge commit: who merged).
+    pub author: String,
 }
 
 /// What will be reverted and what is known about it.
@@ -96,18 +98,24 @@ pub struct CommitInfo {
     pub parents: Vec<String>,
     /// Full message.
     pub message: String,
+    /// The author's name as recorded.
+    pub author: String,
 }
 
 impl CommitInfo {
     /// Reads one commit.
     pub fn read(git: &Git, rev: &str) -> Result<Self, RevertError> {
         let sha = git.resolve(rev)?;
-        let out = git.run(["log", "-1", "--format=%P%x00%B", &sha])?;
-        let (parents, message) = out.split_once('\0').unwrap_or((out.as_str(), ""));
+        let out = git.run(["log", "-1", "--format=%P%x00%an%x00%B", &sha])?;
+        let mut fields = out.splitn(3, '\0');
+        let parents = fields.next().unwrap_or_default();
+        let author = fields.next().unwrap_or_default().to_string();
+        let message = fields.next().unwrap_or_default();
         Ok(Self {
             sha,
             parents: parents.split_whitespace().map(str::to_string).collect(),
             message: message.trim_end().to_string(),
+            author,
         })
     }
 
@@ -121,6 +129,7 @@ impl CommitInfo {
             sha: self.sha.clone(),
             subject: self.subject().to_string(),
             merge: self.parents.len() > 1,
+            author: self.author.clone(),
         }
     }
 }

@@ -466,10 +466,10 @@ fn a_direct_push_costs_three_requests() {
     let report = json(&out);
     assert_eq!(report["culprit"]["landing"], "direct_push");
     assert!(
-        report["body"]
-            .as_str()
-            .unwrap()
-            .contains("original author could not be determined")
+        report["body"].as_str().unwrap().contains(
+            "No forge account is known for the original author; git says Shipline Test wrote it."
+        ),
+        "{report}"
     );
     // PRs from the branch (GraphQL), create, labels; nobody to ask for review.
     assert_eq!(forge.requests().len(), 3);

@@ -23,6 +23,13 @@ fn merge_commit_pr_is_reverted_against_its_first_parent() {
     assert_eq!(report["branch"], branch.as_str());
     assert_eq!(report["culprit"]["landing"], "merge");
     assert_eq!(report["title"], "Revert \"Add gadgets\"");
+    assert!(
+        report["body"]
+            .as_str()
+            .unwrap()
+            .contains("git says Shipline Test merged it."),
+        "{report}"
+    );
 
     let msgs = messages(&repo, &format!("main..{branch}"));
     assert_eq!(msgs.len(), 1, "{msgs:?}");
@@ -81,6 +88,7 @@ fn direct_push_is_reverted_as_a_plain_commit() {
     let pushed = repo
         .commit("fix: tweak app")
         .file("app.txt", "one\nTWO\nthree\n")
+        .author("Dana Dev", "dana@example.com")
         .create();
     repo.push();
 
@@ -98,7 +106,13 @@ fn direct_push_is_reverted_as_a_plain_commit() {
     assert_code(&out, 0);
     let report = json(&out);
     assert_eq!(report["culprit"]["landing"], "direct_push");
-    assert!(report["body"].as_str().unwrap().contains("> breaks login"));
+    let body = report["body"].as_str().unwrap();
+    assert!(body.contains("> breaks login"), "{body}");
+    // No forge to name an account: the author git recorded.
+    assert!(
+        body.contains("git says Dana Dev wrote it. Please review."),
+        "{body}"
+    );
     let branch = report["branch"].as_str().unwrap().to_string();
     assert_tree_restored(&repo, &before, &branch, &["app.txt"]);
 }
