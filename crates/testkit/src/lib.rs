@@ -8,6 +8,7 @@
 //! - [`fixtures`]: real webhook payload examples and GitLab variable sets.
 //! - [`releases`]: release archives as the release workflow lays them out, and a file server.
 
+mod background;
 pub mod fixtures;
 pub mod forge;
 pub mod openapi;

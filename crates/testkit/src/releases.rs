@@ -7,7 +7,6 @@
 //! scripts, so a test sees which archive a job installed by what they print or log.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,6 +15,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+
+use crate::background::Background;
 
 /// The binaries every release archive holds.
 pub const TOOLS: [&str; 4] = [
@@ -48,10 +49,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// thread and runtime, so it works from plain and from async tests alike. Every path asked for
 /// is logged. Dropping it stops the server.
 pub struct FileServer {
-    addr: SocketAddr,
+    server: Background,
     served: Served,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FileServer {
@@ -59,42 +58,19 @@ impl FileServer {
     pub fn start() -> FileServer {
         let served = Served::default();
         let app = Router::new().fallback(serve).with_state(served.clone());
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("file-server".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("file server runtime");
-                runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                        .await
-                        .expect("bind the file server on loopback");
-                    addr_tx
-                        .send(listener.local_addr().expect("file server address"))
-                        .expect("file server start");
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async move {
-                            let _ = stop.await;
-                        })
-                        .await;
-                });
-            })
-            .expect("file server thread");
-        let addr = addr_rx.recv().expect("the file server did not start");
-        FileServer {
-            addr,
-            served,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        let server = Background::start("file-server", 1, |listener, stop| async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.await;
+                })
+                .await;
+        });
+        FileServer { server, served }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Serves `bytes` at `path` (`/releases/v1.2.3/checksums.sha256`).
@@ -115,17 +91,6 @@ impl FileServer {
     /// The paths asked for so far, then forgets them.
     pub fn take_requests(&self) -> Vec<String> {
         std::mem::take(&mut *lock(&self.served.log))
-    }
-}
-
-impl Drop for FileServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

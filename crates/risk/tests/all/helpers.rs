@@ -16,6 +16,18 @@ pub fn risk(dir: &Path) -> Command {
     cmd
 }
 
+/// The JSON report of `shipline-risk --format json` run in `dir`, which must succeed.
+pub fn json_report(dir: &Path) -> serde_json::Value {
+    let out = risk(dir)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("JSON report")
+}
+
 /// `shipline-risk` with exactly `vars` besides PATH and HOME.
 pub fn risk_with(dir: &Path, vars: &BTreeMap<String, String>) -> Command {
     let mut cmd = risk(dir);

@@ -4,21 +4,10 @@
 
 use shipline_testkit::repo::TestRepo;
 
-use crate::helpers::{lines, risk};
+use crate::helpers::{json_report, lines, risk};
 
 /// GitHub's limit on a comment body, in characters.
 const COMMENT_LIMIT: usize = 65_536;
-
-fn json_report(repo: &TestRepo) -> serde_json::Value {
-    let out = risk(repo.path())
-        .args(["--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).expect("JSON report")
-}
 
 fn markdown_report(repo: &TestRepo) -> String {
     let out = risk(repo.path())
@@ -47,7 +36,7 @@ fn a_change_of_3200_files_is_summarised_within_one_comment() {
     }
     let sha = wide.create();
 
-    let report = json_report(&repo);
+    let report = json_report(repo.path());
     let changes = report["changes"].as_array().expect("changes");
     assert_eq!(changes.len(), 1, "{report:#}");
     assert_eq!(changes[0]["sha"], sha.as_str());
@@ -87,7 +76,7 @@ fn a_100k_line_lockfile_diff_is_reported_whole_in_json_and_trimmed_in_markdown()
         .file("Cargo.lock", cargo_lock(PACKAGES, 2))
         .create();
 
-    let report = json_report(&repo);
+    let report = json_report(repo.path());
     let deps = report["dependencies"].as_array().expect("dependencies");
     assert_eq!(deps.len(), PACKAGES);
     assert!(

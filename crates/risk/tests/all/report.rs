@@ -1,6 +1,6 @@
 //! The Markdown and JSON report of a representative range, snapshotted with SHAs redacted.
 
-use crate::helpers::{lines, redact, released_repo, risk};
+use crate::helpers::{json_report, lines, redact, released_repo, risk};
 use shipline_testkit::repo::{CommitSpec, MergeStyle, PrSpec};
 
 const OLD_LOCK: &str = "version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"rand\"\nversion = \"0.8.5\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
@@ -201,14 +201,7 @@ fn a_riskiest_change_with_no_reasons_says_so() {
     let repo = shipline_testkit::repo::TestRepo::new();
     repo.commit("chore: start").create();
     repo.commit("chore: again").create();
-    let out = risk(repo.path())
-        .args(["--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = json_report(repo.path());
     let top = json["reasons"]
         .as_array()
         .unwrap()

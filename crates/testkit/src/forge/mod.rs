@@ -12,7 +12,6 @@
 pub mod github;
 pub mod gitlab;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,6 +24,8 @@ use futures::StreamExt;
 use http::{HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use tokio::sync::Notify;
+
+use crate::background::Background;
 
 /// Everything the fake knows, per forge.
 #[derive(Debug, Default)]
@@ -217,10 +218,8 @@ struct ConnectionKill(Arc<Notify>);
 
 /// A running fake forge. Dropping it stops the server.
 pub struct FakeForge {
-    addr: SocketAddr,
+    server: Background,
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeForge {
@@ -228,33 +227,18 @@ impl FakeForge {
     /// `#[test]` functions can use it while the binary under test talks to it over HTTP.
     pub fn start() -> Self {
         let shared = Arc::new(Shared::default());
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let server_shared = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("fake-forge".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .expect("fake forge runtime");
-                runtime.block_on(serve(server_shared, addr_tx, shutdown_rx));
-            })
-            .expect("fake forge thread");
-        let addr = addr_rx.recv().expect("fake forge did not start");
-        *shared.base_url.lock().unwrap_or_else(|e| e.into_inner()) = format!("http://{addr}");
-        Self {
-            addr,
-            shared,
-            shutdown: Some(shutdown_tx),
-            thread: Some(thread),
-        }
+        let server = Background::start("fake-forge", 2, move |listener, stop| {
+            serve(server_shared, listener, stop)
+        });
+        *shared.base_url.lock().unwrap_or_else(|e| e.into_inner()) =
+            format!("http://{}", server.addr());
+        Self { server, shared }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// GitHub REST base (`GITHUB_API_URL`), laid out like GitHub Enterprise Server.
@@ -323,17 +307,6 @@ impl FakeForge {
     }
 }
 
-impl Drop for FakeForge {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(github::routes())
@@ -361,15 +334,9 @@ async fn not_found(request: Request) -> Response {
 
 async fn serve(
     shared: Arc<Shared>,
-    addr_tx: std::sync::mpsc::Sender<SocketAddr>,
+    listener: tokio::net::TcpListener,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    addr_tx
-        .send(listener.local_addr().expect("local addr"))
-        .expect("report address");
     let app = router(shared);
     loop {
         let (stream, _) = tokio::select! {
