@@ -90,6 +90,9 @@ pub enum AppError {
     /// The forge or repository is unknown, so forge operations cannot run.
     #[error("{0}")]
     NoForge(String),
+    /// A setting from the environment that cannot be used as given.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// A tool's run: context, configuration and output sink, plus lazily built forge and ledger.
@@ -210,6 +213,22 @@ impl App {
         Ok(config)
     }
 
+    /// The git notes ledger, shared through the remote `SHIPLINE_LEDGER_REMOTE` names (`none`:
+    /// this clone only), by default through `origin` when it exists.
+    fn git_ledger(&self) -> Result<Ledger, AppError> {
+        let git = self.git()?;
+        match self.var("SHIPLINE_LEDGER_REMOTE").map(str::trim) {
+            None => Ok(Ledger::git_default(git)?),
+            Some("none") => Ok(Ledger::git(git, None)),
+            Some(name) if git.remote_url(name)?.is_some() => {
+                Ok(Ledger::git(git, Some(name.to_string())))
+            }
+            Some(name) => Err(AppError::Invalid(format!(
+                "SHIPLINE_LEDGER_REMOTE={name}: this clone has no remote `{name}` (`git remote -v` lists them); name one, or set `none` to keep the ledger in this clone only"
+            ))),
+        }
+    }
+
     /// The ledger backend: `--backend`, else the forge of the CI system we run in (GitHub Actions →
     /// GitHub Deployments, GitLab CI → GitLab deployments), else git notes.
     pub fn ledger(&self) -> Result<Ledger, AppError> {
@@ -219,7 +238,7 @@ impl App {
             Runtime::Local => Backend::Git,
         });
         match backend {
-            Backend::Git => Ok(Ledger::git_default(self.git()?)?),
+            Backend::Git => self.git_ledger(),
             Backend::GitHub | Backend::GitLab => {
                 let forge = self.forge()?;
                 let wanted = if backend == Backend::GitHub {
@@ -282,7 +301,12 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
         cause.downcast_ref::<ConfigError>().is_some()
             || matches!(
                 cause.downcast_ref::<AppError>(),
-                Some(AppError::Config(_) | AppError::Context(_) | AppError::NoForge(_))
+                Some(
+                    AppError::Config(_)
+                        | AppError::Context(_)
+                        | AppError::NoForge(_)
+                        | AppError::Invalid(_)
+                )
             )
     });
     if usage { exit::USAGE } else { exit::FAILED }

@@ -179,6 +179,11 @@ fn environment_status(
 
 /// The report as a Markdown table.
 pub fn markdown(report: &ShowReport) -> String {
+    if report.environments.is_empty() {
+        return "No deployments recorded yet, and `.shipline.yml` lists no environments: \
+                `shipline-status start --env NAME` records the first one.\n"
+            .to_string();
+    }
     let mut out = String::from(
         "| Environment | Running | Version | Since | By | Latest | Waiting upstream |\n|---|---|---|---|---|---|---|\n",
     );

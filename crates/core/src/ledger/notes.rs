@@ -259,7 +259,7 @@ impl NotesLedger {
         self.sync()?;
         let store = self.store();
         let mut attempt = 0;
-        let (result, records) = loop {
+        let (result, records, written, before) = loop {
             let (local, _) = store.refs()?;
             let mut notes = store.read(local)?;
             let folded = fold_notes(&notes);
@@ -291,7 +291,7 @@ impl NotesLedger {
             let parents: Vec<&str> = notes.commit.as_deref().into_iter().collect();
             let new = store.commit(&notes.blobs, &parents, &message)?;
             match store.swap(&new, notes.commit.as_deref())? {
-                Swap::Done => break (result, fold_notes(&notes).records),
+                Swap::Done => break (result, fold_notes(&notes).records, new, notes.commit),
                 Swap::Lost if attempt + 1 < self.contention.attempts => {
                     attempt += 1;
                     self.contention.pause(attempt);
@@ -304,7 +304,12 @@ impl NotesLedger {
                 }
             }
         };
-        self.publish()?;
+        if let Err(err) = self.publish() {
+            // Nothing half-done: the record the remote refused is taken back out of the local
+            // notes, unless a merge has built on it meanwhile.
+            let _ = store.swap_back(&written, before.as_deref());
+            return Err(err);
+        }
         Ok((result, records))
     }
 
@@ -319,8 +324,15 @@ impl NotesLedger {
                 Pushed::Done => return Ok(()),
                 Pushed::Rejected(why) => {
                     tracing::debug!(remote, attempt, why, "ledger push rejected; merging");
-                    self.contention.pause(attempt);
+                    let seen = store.refs()?.1;
                     self.sync()?;
+                    // Someone else's push moves the remote ref (or holds its lock for a
+                    // moment); a refusal with the ref where it was is the remote's own (a
+                    // protected ref, a hook), and retrying cannot change it.
+                    if store.refs()?.1 == seen && !why.contains("lock") {
+                        return Err(store.push_refused(remote, why));
+                    }
+                    self.contention.pause(attempt);
                 }
             }
         }

@@ -214,6 +214,24 @@ impl Store<'_> {
         }
     }
 
+    /// Moves the local ref from `written` back to `before` (deletes it when there was none),
+    /// only if it still points at `written`.
+    pub fn swap_back(&self, written: &str, before: Option<&str>) -> Result<(), LedgerError> {
+        let args = match before {
+            Some(before) => vec![
+                "update-ref",
+                "-m",
+                "shipline ledger: undo",
+                NOTES_REF,
+                before,
+                written,
+            ],
+            None => vec!["update-ref", "-d", NOTES_REF, written],
+        };
+        self.git.output(args)?;
+        Ok(())
+    }
+
     /// The merge base of two commits, if they share history.
     pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, LedgerError> {
         match self.git.output(["merge-base", a, b]) {
@@ -274,15 +292,20 @@ impl Store<'_> {
                 {
                     Ok(Pushed::Rejected(stderr))
                 } else {
-                    Err(LedgerError::Remote {
-                        operation: "push to",
-                        remote: remote.to_string(),
-                        message: stderr,
-                        hint: push_hint(remote),
-                    })
+                    Err(self.push_refused(remote, stderr))
                 }
             }
             Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The error for a push the remote refuses for good (no access, a protected ref, a hook).
+    pub fn push_refused(&self, remote: &str, message: String) -> LedgerError {
+        LedgerError::Remote {
+            operation: "push to",
+            remote: remote.to_string(),
+            message,
+            hint: push_hint(remote),
         }
     }
 

@@ -330,6 +330,41 @@ async fn a_remote_without_notes_yet_is_fine() {
     assert!(err.to_string().contains("`nowhere`"), "{err}");
 }
 
+/// A push the remote refuses itself (here a pre-receive hook, as a protected ref would): one
+/// attempt, the remote's own words in the error, and the local notes as they were.
+#[tokio::test]
+async fn a_push_the_remote_refuses_fails_at_once_and_leaves_nothing_behind() {
+    let (_root, origin, clones, shas) = origin_and_clones(1);
+    let hook = origin.join("hooks/pre-receive");
+    let pushes = origin.join("pushes");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho push >> '{}'\necho 'notes are read-only here' >&2\nexit 1\n",
+            pushes.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let ledger = Ledger::git(Git::new(&clones[0]), Some("origin".into()));
+
+    let err = ledger
+        .start(&start_request("staging", &shas[1]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::Remote { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("notes are read-only here"), "{text}");
+    assert!(text.contains("push access"), "{text}");
+    let local = git(&clones[0], &["for-each-ref", "refs/notes/shipline"]);
+    assert_eq!(local, "", "the refused record is not kept locally");
+    assert_eq!(
+        std::fs::read_to_string(&pushes).unwrap(),
+        "push\n",
+        "one push, no retries"
+    );
+}
+
 #[tokio::test]
 async fn out_of_order_transitions_are_rejected() {
     let (dir, shas) = repo(1);

@@ -184,3 +184,57 @@ fn bad_input_exits_2_and_writes_nothing() {
     let lines = remote_lines(&repo, &repo.head());
     assert_eq!(lines.len(), 1, "only the production start: {lines:#?}");
 }
+
+#[test]
+fn an_origin_that_refuses_the_ledger_push_is_an_error_with_the_fix_and_records_nothing() {
+    let repo = repo();
+    let hook = repo.bare_path().join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'refs/notes/* are protected' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    local(repo.path())
+        .args(["start", "--env", "staging"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("refs/notes/* are protected"))
+        .stderr(contains("give the job push access"));
+    assert_eq!(
+        repo.run(["for-each-ref", "refs/notes/shipline"]),
+        "",
+        "no local record of a deployment the ledger does not have"
+    );
+    local(repo.path())
+        .args(["show"])
+        .assert()
+        .success()
+        .stdout(contains("No deployments recorded yet"));
+
+    // SHIPLINE_LEDGER_REMOTE=none keeps the ledger in this clone: recorded, nothing pushed.
+    let id = local(repo.path())
+        .env("SHIPLINE_LEDGER_REMOTE", "none")
+        .args(["start", "--env", "staging"])
+        .assert()
+        .success();
+    let id = String::from_utf8(id.get_output().stdout.clone()).unwrap();
+    assert!(id.starts_with("staging-"), "{id}");
+    assert_eq!(remote_lines(&repo, &repo.head()), Vec::<String>::new());
+    local(repo.path())
+        .env("SHIPLINE_LEDGER_REMOTE", "none")
+        .args(["show"])
+        .assert()
+        .success()
+        .stdout(contains("| staging |"));
+
+    // A remote the clone does not have is named, with the choices.
+    local(repo.path())
+        .env("SHIPLINE_LEDGER_REMOTE", "upstream")
+        .args(["show"])
+        .assert()
+        .code(2)
+        .stderr(contains("no remote `upstream`"))
+        .stderr(contains("`none`"));
+}
