@@ -161,7 +161,7 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "No `rollout:` for {}: the decision is recorded and the deployment is left to the job that follows.\n",
+                "No `rollout:` for {}: this step only decides (outputs `decision` and `promoted`); the job that follows deploys and records the deployment with `shipline-status`.\n",
                 env.name()
             );
         }

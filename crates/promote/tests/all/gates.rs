@@ -198,13 +198,20 @@ fn ref_outside_allowed_refs_blocks() {
         gate(&report, "allowed_refs")["evidence"],
         "`refs/heads/main` matches none of `release/*`, `v*`"
     );
-    // A tag that matches passes.
+    // A tag that matches passes. Without `rollout:` the step only decides.
     setup.repo.tag("v1.0.0");
-    setup
+    let before = setup.ledger_refs();
+    let run = setup
         .promote()
         .args(["--to", "production", "--ref", "v1.0.0"])
         .assert()
         .code(0);
+    let text = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        text.contains("No `rollout:` for production: this step only decides"),
+        "{text}"
+    );
+    assert_eq!(setup.ledger_refs(), before, "nothing recorded");
 }
 
 #[test]
