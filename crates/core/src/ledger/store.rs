@@ -356,6 +356,6 @@ fn fetch_hint(remote: &str) -> String {
 
 fn push_hint(remote: &str) -> String {
     format!(
-        "the ledger is pushed to `{remote}` as {NOTES_REF}: give the job push access (GitHub Actions: `permissions: contents: write`; GitLab: a project access token with write_repository, since CI_JOB_TOKEN cannot push), or use `--backend github|gitlab`"
+        "the ledger is pushed to `{remote}` as {NOTES_REF}: give the job push access (GitHub Actions: `permissions: contents: write`; GitLab: a project access token with write_repository, since CI_JOB_TOKEN cannot push), or use `--backend github|gitlab`; to try shipline in a clone you cannot push from, set SHIPLINE_LEDGER_REMOTE=none"
     )
 }

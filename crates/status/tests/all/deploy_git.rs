@@ -201,7 +201,8 @@ fn an_origin_that_refuses_the_ledger_push_is_an_error_with_the_fix_and_records_n
         .code(1)
         .stdout("")
         .stderr(contains("refs/notes/* are protected"))
-        .stderr(contains("give the job push access"));
+        .stderr(contains("give the job push access"))
+        .stderr(contains("SHIPLINE_LEDGER_REMOTE=none"));
     assert_eq!(
         repo.run(["for-each-ref", "refs/notes/shipline"]),
         "",
