@@ -15,8 +15,8 @@ use serde_json::json;
 
 use super::GitLab;
 use super::client::decode;
-use super::types::check_state;
-use crate::forge::{ForgeError, PrState, PullRequest};
+use super::types::{check_state, landing};
+use crate::forge::{ForgeError, PullRequest};
 
 /// GitLab's largest page, and the most IIDs one query asks for.
 pub(crate) const MAX_IIDS: usize = 100;
@@ -99,18 +99,11 @@ struct MergeRequestNode {
 
 impl MergeRequestNode {
     fn into_pull_request(self) -> Option<PullRequest> {
-        let state = match self.state.as_str() {
-            "merged" => PrState::Merged,
-            "opened" | "locked" => PrState::Open,
-            _ => PrState::Closed,
-        };
-        let merge_commit_sha = match state {
-            PrState::Merged => self
-                .merge_commit_sha
-                .clone()
-                .or_else(|| self.diff_head_sha.clone()),
-            _ => None,
-        };
+        let (state, merge_commit_sha) = landing(
+            &self.state,
+            self.merge_commit_sha,
+            self.diff_head_sha.as_deref(),
+        );
         Some(PullRequest {
             number: self.iid.parse().ok()?,
             title: self.title,

@@ -9,6 +9,21 @@ use crate::forge::{
     PrState, PullRequest, Release, Tag,
 };
 
+/// A merge request's state as a PR state, with what landed on the target branch when it is
+/// merged: its merge or squash commit (`landed`), else (a fast-forward or rebase merge leaves
+/// neither) the source head.
+pub(crate) fn landing(
+    state: &str,
+    landed: Option<String>,
+    head: Option<&str>,
+) -> (PrState, Option<String>) {
+    match state {
+        "merged" => (PrState::Merged, landed.or_else(|| head.map(str::to_string))),
+        "opened" | "locked" => (PrState::Open, None),
+        _ => (PrState::Closed, None),
+    }
+}
+
 /// A user as embedded in other objects (`author`, `user`, `merged_by`).
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct UserRef {
@@ -75,20 +90,11 @@ pub(crate) struct MergeRequest {
 
 impl MergeRequest {
     pub fn into_pull_request(self) -> PullRequest {
-        let state = match self.state.as_str() {
-            "merged" => PrState::Merged,
-            "opened" | "locked" => PrState::Open,
-            _ => PrState::Closed,
-        };
-        // A merge commit, else the squash commit; a fast-forward/rebase merge leaves neither
-        // and the source head is what landed.
-        let merge_commit_sha = match state {
-            PrState::Merged => self
-                .merge_commit_sha
-                .or(self.squash_commit_sha)
-                .or_else(|| self.sha.clone()),
-            _ => None,
-        };
+        let (state, merge_commit_sha) = landing(
+            &self.state,
+            self.merge_commit_sha.or(self.squash_commit_sha),
+            self.sha.as_deref(),
+        );
         PullRequest {
             number: self.iid,
             title: self.title,
