@@ -283,9 +283,7 @@ impl Story<'_> {
         let mr = state
             .gitlab
             .project_mut(PROJECT)
-            .merge_requests
-            .iter_mut()
-            .find(|m| m.iid == iid)
+            .merge_request_mut(iid)
             .expect("the MR");
         mr.state = "merged".into();
         mr.merge_commit_sha = Some(sha.clone());
@@ -415,9 +413,7 @@ fn mr_to_production_failure_revert_and_restore_through_the_template() {
         let mr = state
             .gitlab
             .project_mut(PROJECT)
-            .merge_requests
-            .iter_mut()
-            .find(|m| m.iid == iid)
+            .merge_request_mut(iid)
             .expect("the MR");
         mr.sha = head.clone();
         mr.commits.push(head.clone());

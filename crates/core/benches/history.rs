@@ -14,13 +14,13 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use shipline_core::git::Git;
 use shipline_core::git::history::{self, HistoryQuery, Parallel};
-use shipline_testkit::repo::{FastImportSpec, fast_import};
+use shipline_testkit::repo::bench_repo;
 
 const CHILD: &str = "SHIPLINE_BENCH_CHILD";
 
@@ -29,22 +29,7 @@ fn main() {
         child();
         return;
     }
-    let _keep;
-    let repo: PathBuf = match std::env::var_os("SHIPLINE_BENCH_REPO") {
-        Some(path) if Path::new(&path).exists() => PathBuf::from(path),
-        Some(path) => {
-            // A path that does not exist yet gets the generated repository, kept for later runs.
-            generate(Path::new(&path));
-            PathBuf::from(path)
-        }
-        None => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            generate(dir.path());
-            let path = dir.path().to_path_buf();
-            _keep = dir;
-            path
-        }
-    };
+    let (repo, _keep) = bench_repo(20_000);
     let git = Git::new(&repo);
     let head = git.resolve("HEAD").expect("HEAD resolves");
     let list = git.run(["rev-list", &head]).expect("rev-list");
@@ -116,17 +101,6 @@ fn main() {
             best[1] / best[2]
         );
     }
-}
-
-fn generate(path: &Path) {
-    let start = Instant::now();
-    let summary = fast_import(path, &FastImportSpec::new(20_000));
-    println!(
-        "generated {} commits ({} merges) with fast-import in {:.1}s",
-        summary.commits,
-        summary.merges,
-        start.elapsed().as_secs_f64()
-    );
 }
 
 struct Measurement {

@@ -8,11 +8,11 @@
 //! its output read and discarded. Prints the seconds, the ratio and the peak memory of each (the
 //! largest process of the measured tree, from `/usr/bin/time -f %M` when it is installed).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use shipline_testkit::repo::{FastImportSpec, fast_import};
+use shipline_testkit::repo::bench_repo;
 
 struct Measure {
     seconds: f64,
@@ -52,32 +52,7 @@ fn run(mut cmd: Command, timer: bool) -> Measure {
 }
 
 fn main() {
-    let _keep;
-    let generate = |path: &Path| {
-        let start = Instant::now();
-        let summary = fast_import(path, &FastImportSpec::new(20_000));
-        println!(
-            "generated {} commits ({} merges) with fast-import in {:.1}s",
-            summary.commits,
-            summary.merges,
-            start.elapsed().as_secs_f64()
-        );
-    };
-    let repo: PathBuf = match std::env::var_os("SHIPLINE_BENCH_REPO") {
-        // A path that does not exist yet is generated there and kept, for repeated runs.
-        Some(path) if !Path::new(&path).exists() => {
-            generate(Path::new(&path));
-            PathBuf::from(path)
-        }
-        Some(path) => PathBuf::from(path),
-        None => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            generate(dir.path());
-            let path = dir.path().to_path_buf();
-            _keep = dir;
-            path
-        }
-    };
+    let (repo, _keep) = bench_repo(20_000);
     let timer = Path::new("/usr/bin/time").exists();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("repository: {}, {cores} cores", repo.display());

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use super::{EPOCH, check, command};
@@ -45,6 +45,36 @@ pub struct FastImportSummary {
     pub commits: usize,
     /// Of which merge commits.
     pub merges: usize,
+}
+
+/// The repository a benchmark measures, and the temp dir that holds it (drop it last). With
+/// `SHIPLINE_BENCH_REPO` set, that path: a real repository, or, when it does not exist yet, a
+/// generated history of `commits` kept there for later runs. Without it, a generated history in
+/// a temp dir.
+pub fn bench_repo(commits: usize) -> (PathBuf, Option<tempfile::TempDir>) {
+    let generate = |path: &Path| {
+        let start = std::time::Instant::now();
+        let summary = fast_import(path, &FastImportSpec::new(commits));
+        println!(
+            "generated {} commits ({} merges) with fast-import in {:.1}s",
+            summary.commits,
+            summary.merges,
+            start.elapsed().as_secs_f64()
+        );
+    };
+    match std::env::var_os("SHIPLINE_BENCH_REPO").map(PathBuf::from) {
+        Some(path) => {
+            if !path.exists() {
+                generate(&path);
+            }
+            (path, None)
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            generate(dir.path());
+            (dir.path().to_path_buf(), Some(dir))
+        }
+    }
 }
 
 /// Creates a repository at `path` (which must not exist or be empty) on branch `main` holding a

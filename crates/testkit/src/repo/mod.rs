@@ -10,7 +10,7 @@
 
 mod fast_import;
 
-pub use fast_import::{FastImportSpec, FastImportSummary, fast_import};
+pub use fast_import::{FastImportSpec, FastImportSummary, bench_repo, fast_import};
 
 use std::cell::Cell;
 use std::ffi::OsStr;

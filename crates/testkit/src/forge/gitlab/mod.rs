@@ -295,6 +295,11 @@ impl Project {
         self.merge_requests.iter().find(|m| m.iid == iid)
     }
 
+    /// A merge request by IID, to change it as GitLab would (merged, pushed to).
+    pub fn merge_request_mut(&mut self, iid: u64) -> Option<&mut MergeRequest> {
+        self.merge_requests.iter_mut().find(|m| m.iid == iid)
+    }
+
     /// Non-system notes of a merge request.
     pub fn comments(&self, iid: u64) -> Vec<&Note> {
         self.notes
