@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use crate::config::{Config, ConfigError};
 use crate::context::{CiContext, ContextError, Runtime};
+use crate::exit::{Class, Classify, Failure};
 use crate::forge::{Forge, ForgeConfig, ForgeError, ForgeKind};
 use crate::git::{Git, GitError};
 use crate::ledger::{Ledger, LedgerError};
@@ -93,6 +94,35 @@ pub enum AppError {
     /// A setting from the environment that cannot be used as given.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl Classify for AppError {
+    fn class(&self) -> Class {
+        match self {
+            AppError::Context(e) => e.class(),
+            AppError::Config(e) => e.class(),
+            AppError::Output(e) => e.class(),
+            AppError::Git(e) => e.class(),
+            AppError::Forge(e) => e.class(),
+            AppError::Ledger(e) => e.class(),
+            AppError::NoForge(_) | AppError::Invalid(_) => Class::Usage,
+        }
+    }
+}
+
+/// The async runtime every tool runs on: one thread. The tools wait on the network and on
+/// child processes; the CPU-heavy work (reading history) runs in git processes and in threads
+/// of its own, so worker threads would add start-up time and nothing else.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                Class::Failed,
+                format!("cannot start the async runtime: {e}"),
+            )
+        })
 }
 
 /// A tool's run: context, configuration and output sink, plus lazily built forge and ledger.

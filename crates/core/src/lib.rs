@@ -10,9 +10,11 @@
 pub mod app;
 pub mod config;
 pub mod context;
+pub mod exit;
 pub mod forge;
 pub mod git;
 pub mod ledger;
 pub mod output;
 pub mod secret;
+pub mod sha;
 pub mod tls;

@@ -8,11 +8,11 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
+use shipline_commits::{Bump, ReleaseMode, TagScheme, next_version};
+use shipline_commits::{CommitMessage, group_by_section};
 use shipline_core::config::ReleaseConfig;
 use shipline_core::forge::{Forge, NewRelease};
 use shipline_core::git::Git;
-use shipline_risk::commits::{CommitMessage, group_by_section};
-use shipline_risk::version::{Bump, ReleaseMode, TagScheme, next_version};
 
 /// What is (or would be) released.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

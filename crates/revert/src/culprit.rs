@@ -7,9 +7,9 @@
 //! squash commit ends its subject with `(#N)`, a rebase merge leaves copies of the PR's commits
 //! on the default branch), so the same rules work with or without a forge.
 
+use shipline_commits::{Reverted, references};
 use shipline_core::forge::PullRequest;
 use shipline_core::git::Git;
-use shipline_risk::commits::{Reverted, references};
 
 use crate::RevertError;
 

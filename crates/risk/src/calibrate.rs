@@ -81,7 +81,7 @@ fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, RiskError> {
         .filter_map(|line| {
             let mut parts = line.split(' ');
             let (object, peeled, name) = (parts.next()?, parts.next()?, parts.next()?);
-            crate::version::is_release_tag(name)
+            shipline_commits::is_release_tag(name)
                 .then(|| if peeled.is_empty() { object } else { peeled }.to_string())
         })
         .collect())

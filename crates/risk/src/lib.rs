@@ -1,8 +1,8 @@
 //! What is in a release, and how risky it is.
 //!
 //! shipline-risk reads a range of history and answers the questions a reviewer or a release manager
-//! asks before shipping: which changes are in it and of what kind ([`commits`]), what the next
-//! version should be ([`version`]), which third-party code moved with it ([`deps`]), and how risky
+//! asks before shipping: which changes are in it and of what kind and what the next version
+//! should be (both read by `shipline_commits`), which third-party code moved with it ([`deps`]), and how risky
 //! each change is compared with the repository's own past ([`features`], [`model`],
 //! [`calibrate`]), and the release compared with stretches of that past ([`aggregate`]). The
 //! message, version and lockfile modules are pure; [`scan`] reads git once, [`range`] decides
@@ -14,7 +14,6 @@ pub mod aggregate;
 pub mod audit;
 pub mod calibrate;
 pub mod cli;
-pub mod commits;
 pub mod deps;
 pub mod features;
 pub mod model;
@@ -25,7 +24,6 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod scan;
-pub mod version;
 
 use shipline_core::git::GitError;
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use shipline_core::app::App;
 use shipline_core::git::{Git, GitError, shallow};
 
-use crate::version::TagScheme;
+use shipline_commits::TagScheme;
 
 /// Where the lower end of the range came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,7 +146,7 @@ async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
 pub fn latest_tag(
     git: &Git,
     head: &str,
-) -> Result<Option<crate::version::TaggedVersion>, GitError> {
+) -> Result<Option<shipline_commits::TaggedVersion>, GitError> {
     let tags = git.run(["tag", "--merged", head])?;
     Ok(TagScheme::default().latest(tags.lines().map(str::trim)))
 }

@@ -103,10 +103,10 @@ async fn set_level_label(forge: &Forge, number: u64, label: &str) -> anyhow::Res
 
 fn bump_name(report: &Report) -> &'static str {
     match report.bump {
-        crate::version::Bump::None => "none",
-        crate::version::Bump::Patch => "patch",
-        crate::version::Bump::Minor => "minor",
-        crate::version::Bump::Major => "major",
+        shipline_commits::Bump::None => "none",
+        shipline_commits::Bump::Patch => "patch",
+        shipline_commits::Bump::Minor => "minor",
+        shipline_commits::Bump::Major => "major",
     }
 }
 

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::commits::Section;
 use crate::report::{Change, Report};
+use shipline_commits::Section;
 
 /// The hidden marker that identifies the sticky comment.
 pub const MARKER: &str = "<!-- shipline-risk -->";
@@ -268,7 +268,7 @@ mod tests {
     use super::*;
     use crate::model::Reason;
     use crate::range::BaseSource;
-    use crate::version::Bump;
+    use shipline_commits::Bump;
     use shipline_core::config::RiskLevel;
 
     fn change(i: usize) -> Change {
@@ -288,7 +288,7 @@ mod tests {
             }],
             features: Default::default(),
             raw: 4.2,
-            section: crate::commits::Section::Features,
+            section: shipline_commits::Section::Features,
         }
     }
 

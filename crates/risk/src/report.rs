@@ -12,13 +12,13 @@ use shipline_core::git::Git;
 use crate::RiskError;
 use crate::aggregate;
 use crate::calibrate::{self, Distribution, Window};
-use crate::commits::CommitMessage;
 use crate::deps::{self, ChangedFile, DependencyChange, LockFormat};
 use crate::features::Features;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
 use crate::scan::{Scanned, scan_each};
-use crate::version::{Bump, ReleaseMode, next_version};
+use shipline_commits::CommitMessage;
+use shipline_commits::{Bump, ReleaseMode, next_version};
 use shipline_core::git::history::HistoryQuery;
 
 /// One change in the range.
@@ -51,7 +51,7 @@ pub struct Change {
     pub raw: f64,
     /// The summary section it is listed under.
     #[serde(skip)]
-    pub section: crate::commits::Section,
+    pub section: shipline_commits::Section,
 }
 
 /// The whole report.
@@ -222,12 +222,14 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
     let bump = Bump::of_range(messages.iter().copied());
     // A range from the latest tag already knows it (`git tag --merged` is slow with many tags).
     let current = match &range.source {
-        BaseSource::Tag { tag } => crate::version::TagScheme::default()
-            .parse(tag)
-            .map(|version| crate::version::TaggedVersion {
-                tag: tag.clone(),
-                version,
-            }),
+        BaseSource::Tag { tag } => {
+            shipline_commits::TagScheme::default()
+                .parse(tag)
+                .map(|version| shipline_commits::TaggedVersion {
+                    tag: tag.clone(),
+                    version,
+                })
+        }
         _ => None,
     };
     let current = match current {

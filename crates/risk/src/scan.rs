@@ -13,8 +13,8 @@ use shipline_core::config::RiskConfig;
 use shipline_core::git::history::{self, Commit, HistoryQuery};
 use shipline_core::git::{Git, GitError};
 
-use crate::commits::CommitMessage;
 use crate::features::{Features, Tracker};
+use shipline_commits::CommitMessage;
 
 /// A commit with its parsed message and features.
 #[derive(Debug, Clone)]

@@ -19,11 +19,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use shipline_commits::Reverted;
 use shipline_core::app::App;
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
-use shipline_risk::commits::Reverted;
 
 use crate::range::{self, RangeCommit};
 

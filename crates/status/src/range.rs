@@ -4,9 +4,9 @@
 //! delivered (lead time) and which deployments a later revert undid (change failure rate).
 //! Numbers come from the merge and squash subjects the forges write, so no API call is needed.
 
+use shipline_commits::{Reverted, references};
 use shipline_core::git::history::{self, HistoryQuery, Parallel};
 use shipline_core::git::{Git, GitError};
-use shipline_risk::commits::{Reverted, references};
 
 /// One commit of a range.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use shipline_core::config::RiskConfig;
 use shipline_core::git::history::Commit;
 
-use crate::commits::CommitMessage;
 pub use paths::{PathKind, classify, is_migration};
+use shipline_commits::CommitMessage;
 
 /// Seconds in a day.
 const DAY: f64 = 86_400.0;

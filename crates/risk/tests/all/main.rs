@@ -2,7 +2,6 @@
 
 mod cache;
 mod comment;
-mod commits;
 mod deps;
 mod gitlab;
 mod helpers;
@@ -12,4 +11,3 @@ mod process;
 mod range;
 mod report;
 mod requests;
-mod version;

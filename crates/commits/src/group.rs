@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{CommitMessage, CommitType};
+use crate::message::{CommitMessage, CommitType};
 
 /// One section of the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -26,6 +26,13 @@ pub enum Section {
     Other,
     /// Messages that do not follow the conventional form.
     NotConventional,
+}
+
+impl CommitMessage {
+    /// The summary section this commit belongs to.
+    pub fn section(&self) -> Section {
+        Section::of(self)
+    }
 }
 
 impl Section {

@@ -64,7 +64,7 @@ pub struct References {
 /// Precedence for the PR: a GitHub merge subject, then GitLab's `See merge request` line (the last
 /// one), then a squash marker at the end of the subject.
 pub fn references(message: &str) -> References {
-    let (subject, body) = super::split_message(message);
+    let (subject, body) = crate::text::split_message(message);
     let pr = github_merge(subject)
         .or_else(|| gitlab_merge_request(body))
         .or_else(|| squash_marker(subject));

@@ -35,7 +35,7 @@ use std::cmp::Ordering;
 use semver::{BuildMetadata, Prerelease, Version};
 use serde::Serialize;
 
-use crate::commits::{CommitMessage, CommitType};
+use crate::message::{CommitMessage, CommitType};
 
 /// The size of a semver bump, ordered `None < Patch < Minor < Major`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]

@@ -1,6 +1,6 @@
 //! Commit messages as git and the forges write them: types, PR numbers, reverts, sections.
 
-use shipline_risk::commits::{
+use shipline_commits::{
     CommitMessage, CommitType, PrSource, Reverted, Section, group_by_section, references,
 };
 

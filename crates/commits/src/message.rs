@@ -16,13 +16,10 @@
 //! (`Merge pull request #1 from o/b` + blank line + title on GitHub, `Merge branch 'b' into 'main'` +
 //! blank line + title on GitLab); for those the title is read as the header.
 
-mod group;
-mod refs;
-
-pub use group::{Group, Section, group_by_section};
-pub use refs::{PrRef, PrSource, References, Reverted, references};
-
 use serde::{Serialize, Serializer};
+
+use crate::refs::{self, References};
+use crate::text::split_message;
 
 /// The type of a conventional commit (`feat`, `fix`, ...), compared case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -175,20 +172,6 @@ impl CommitMessage {
     pub fn is_conventional(&self) -> bool {
         self.kind.is_some()
     }
-
-    /// The summary section this commit belongs to.
-    pub fn section(&self) -> Section {
-        Section::of(self)
-    }
-}
-
-/// The subject (first non-blank line, trimmed) and the body (everything after it).
-pub(crate) fn split_message(message: &str) -> (&str, &str) {
-    let message = message.trim_start();
-    match message.split_once('\n') {
-        Some((subject, body)) => (subject.trim(), body),
-        None => (message.trim(), ""),
-    }
 }
 
 /// The header to read as conventional: the PR/MR title for forge merge commits, else the subject.
@@ -340,6 +323,7 @@ fn purpose(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::group::Section;
 
     fn parse(message: &str) -> CommitMessage {
         CommitMessage::parse(message)

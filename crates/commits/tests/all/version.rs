@@ -1,8 +1,8 @@
 //! Bumps from commit kinds, the latest version among tags, and the next version.
 
 use semver::Version;
-use shipline_risk::commits::CommitMessage;
-use shipline_risk::version::{Bump, ReleaseMode, TagScheme, VersionError, next_version};
+use shipline_commits::CommitMessage;
+use shipline_commits::{Bump, ReleaseMode, TagScheme, VersionError, next_version};
 
 fn bump(messages: &[&str]) -> Bump {
     let parsed: Vec<CommitMessage> = messages.iter().map(|m| CommitMessage::parse(m)).collect();

@@ -1,0 +1,26 @@
+//! What commit messages and version tags say: the semantics every shipline tool shares.
+//!
+//! A release summary groups changes by kind, the semver bump follows from those kinds, revert
+//! pull requests and delivery metrics need to know which change reverts which, and the release
+//! tagging of a promotion needs the next version. All of that starts from message text and tag
+//! names, so it lives here, in a leaf crate that depends on no tool: a change to these rules
+//! rebuilds this crate and its users, not one tool through another.
+//!
+//! - [`CommitMessage`]: a message read as Conventional Commits, with purpose signals and the
+//!   PR/MR it came from ([`references`]);
+//! - [`group_by_section`]: changes grouped into the sections of a summary;
+//! - [`Bump`], [`TagScheme`], [`next_version`]: the bump a range calls for and the next version.
+#![deny(missing_docs)]
+
+mod group;
+mod message;
+mod refs;
+mod text;
+mod version;
+
+pub use group::{Group, Section, group_by_section};
+pub use message::{CommitMessage, CommitType, Purpose};
+pub use refs::{PrRef, PrSource, References, Reverted, references};
+pub use version::{
+    Bump, ReleaseMode, TagScheme, TaggedVersion, VersionError, is_release_tag, next_version,
+};

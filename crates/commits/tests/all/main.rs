@@ -1,0 +1,4 @@
+//! Commit messages and versions as real histories write them.
+
+mod commits;
+mod version;
