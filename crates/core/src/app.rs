@@ -125,6 +125,22 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
+/// The life of a tool's process once its flags are parsed: start up ([`App::init`]), run `body`
+/// on the [`runtime`], and leave through [`crate::exit::finish`], the one exit path. The four
+/// binaries' `main` functions are this call and their flags.
+pub fn main<F>(options: AppOptions, body: F) -> ExitCode
+where
+    F: AsyncFnOnce(&App) -> Result<u8, Failure>,
+{
+    let app = match App::init(options) {
+        Ok(app) => app,
+        Err(err) => return crate::exit::finish(Err(err.into()), &Redactor::default()),
+    };
+    let redactor = app.outputs.redactor();
+    let result = runtime().and_then(|rt| rt.block_on(body(&app)));
+    crate::exit::finish(result, &redactor)
+}
+
 /// A tool's run: context, configuration and output sink, plus lazily built forge and ledger.
 pub struct App {
     /// Where we run and what happened.
