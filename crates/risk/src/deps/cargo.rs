@@ -3,44 +3,15 @@
 //! Packages without a `source` are the workspace's own members and path dependencies: their
 //! versions are the project's, not a dependency's, so they are left out.
 
-use serde::Deserialize;
-
-use super::{Entry, Syntax};
-
-#[derive(Deserialize)]
-struct Lock {
-    #[serde(default)]
-    package: Vec<Package>,
-}
-
-#[derive(Deserialize)]
-struct Package {
-    name: String,
-    version: String,
-    source: Option<String>,
-}
+use super::lockfile::{Entry, Package, Syntax, toml_packages};
 
 pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, Syntax> {
-    let lock: Lock = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
-    Ok(lock
-        .package
+    let packages: Vec<Package<String, String>> = toml_packages(text)?;
+    Ok(packages
         .into_iter()
         .filter(|p| p.source.is_some())
         .map(|p| Entry::new(p.name, p.version))
         .collect())
-}
-
-/// A TOML error with its line and column, and its message on one line.
-pub(crate) fn toml_error(text: &str, error: &toml::de::Error) -> Syntax {
-    let reason = error.message().trim().replace('\n', " ");
-    match error.span() {
-        Some(span) => Syntax::at_offset(text, span.start, reason),
-        None => Syntax {
-            line: None,
-            column: None,
-            reason,
-        },
-    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::change::{ChangeKind, DependencyChange, Ecosystem};
 use super::compare::{Parsed, Scheme};
-use super::{ChangeKind, DependencyChange, Ecosystem, Entry};
+use super::lockfile::Entry;
 
 /// Diffs two package multisets (see the module documentation for the pairing rules).
 pub(crate) fn diff_entries(

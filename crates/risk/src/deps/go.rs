@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use super::{Entry, Syntax};
+use super::lockfile::{Entry, Syntax};
 
 pub(crate) fn parse_mod(text: &str) -> Result<Vec<Entry>, Syntax> {
     let mut entries = Vec::new();

@@ -21,9 +21,11 @@
 //! (workspace members, path and editable sources) are not dependencies and are skipped.
 
 mod cargo;
+mod change;
 mod compare;
 mod diff;
 mod go;
+mod lockfile;
 mod npm;
 mod pnpm;
 mod python;
@@ -34,39 +36,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use compare::Scheme;
+pub use change::{ChangeKind, DependencyChange, Ecosystem};
 use diff::diff_entries;
-
-/// A package ecosystem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ecosystem {
-    /// Rust crates (Cargo.lock).
-    Cargo,
-    /// npm packages through package-lock.json or npm-shrinkwrap.json.
-    Npm,
-    /// npm packages through yarn.lock.
-    Yarn,
-    /// npm packages through pnpm-lock.yaml.
-    Pnpm,
-    /// Go modules (go.mod, go.sum).
-    Go,
-    /// Python packages (poetry.lock, uv.lock, requirements*.txt).
-    Pypi,
-    /// Ruby gems (Gemfile.lock).
-    Rubygems,
-}
-
-impl Ecosystem {
-    fn scheme(self) -> Scheme {
-        match self {
-            Ecosystem::Cargo | Ecosystem::Npm | Ecosystem::Yarn | Ecosystem::Pnpm => Scheme::Semver,
-            Ecosystem::Go => Scheme::Go,
-            Ecosystem::Pypi => Scheme::Pep440,
-            Ecosystem::Rubygems => Scheme::Gem,
-        }
-    }
-}
+use lockfile::{Entry, Syntax};
 
 /// A file format this module reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -168,43 +140,6 @@ impl LockFormat {
     }
 }
 
-/// How a package changed between the two revisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    /// New at the head.
-    Added,
-    /// Gone at the head.
-    Removed,
-    /// To a higher version.
-    Upgraded,
-    /// To a lower version.
-    Downgraded,
-    /// To a version that does not order against the old one (a git source, a specifier, build
-    /// metadata only).
-    Changed,
-}
-
-/// One package that changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DependencyChange {
-    /// Its ecosystem.
-    pub ecosystem: Ecosystem,
-    /// Its name as the ecosystem spells it (Python names normalised as in PEP 503).
-    pub name: String,
-    /// The version at the base, `None` when added.
-    pub from: Option<String>,
-    /// The version at the head, `None` when removed.
-    pub to: Option<String>,
-    /// What happened.
-    pub kind: ChangeKind,
-    /// The versions are in different compatible series (`1.x` → `2.x`, `0.3.x` → `0.4.x`), in
-    /// either direction.
-    pub major: bool,
-    /// The file it was read from, as given.
-    pub file: String,
-}
-
 /// Which revision of a file a problem was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -272,55 +207,6 @@ fn location(file: &str, line: Option<usize>, column: Option<usize>) -> String {
         (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
         (Some(line), None) => format!("{file}:{line}"),
         _ => file.to_owned(),
-    }
-}
-
-/// A format error inside one parser, before the file and revision are known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Syntax {
-    pub(crate) line: Option<usize>,
-    pub(crate) column: Option<usize>,
-    pub(crate) reason: String,
-}
-
-impl Syntax {
-    pub(crate) fn at(line: usize, reason: impl Into<String>) -> Syntax {
-        Syntax {
-            line: Some(line),
-            column: None,
-            reason: reason.into(),
-        }
-    }
-
-    /// An error at a byte offset into `text` (as TOML parsers report them).
-    pub(crate) fn at_offset(text: &str, offset: usize, reason: impl Into<String>) -> Syntax {
-        let before = &text.as_bytes()[..offset.min(text.len())];
-        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |p| p + 1);
-        Syntax {
-            line: Some(line),
-            column: Some(before.len() - line_start + 1),
-            reason: reason.into(),
-        }
-    }
-}
-
-/// One installed package, as a parser reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
-    pub(crate) name: String,
-    pub(crate) version: String,
-}
-
-impl Entry {
-    pub(crate) fn new(name: impl Into<String>, version: impl Into<String>) -> Entry {
-        Entry {
-            name: name.into(),
-            version: version.into(),
-        }
     }
 }
 
@@ -445,12 +331,5 @@ mod tests {
         assert_eq!(LockFormat::detect("docs/notes.txt"), None);
         assert_eq!(LockFormat::detect("Cargo.toml"), None);
         assert_eq!(LockFormat::detect("svc\\go.sum"), Some(LockFormat::GoSum));
-    }
-
-    #[test]
-    fn error_locations() {
-        let text = "a\nbc\ndef";
-        let s = Syntax::at_offset(text, 6, "x");
-        assert_eq!((s.line, s.column), (Some(3), Some(2)));
     }
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{Entry, Syntax};
+use super::lockfile::{Entry, Syntax};
 
 #[derive(Deserialize)]
 struct Lock {

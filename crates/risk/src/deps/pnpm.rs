@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{Entry, Syntax};
+use super::lockfile::{Entry, Syntax};
 
 #[derive(Deserialize)]
 struct Lock {

@@ -13,23 +13,7 @@
 //!   as changed. Lines that are paths or URLs (`./pkg`, `https://...whl`) are not named packages
 //!   and are skipped.
 
-use serde::Deserialize;
-
-use super::cargo::toml_error;
-use super::{Entry, Syntax};
-
-#[derive(Deserialize)]
-struct Lock {
-    #[serde(default)]
-    package: Vec<Package>,
-}
-
-#[derive(Deserialize)]
-struct Package {
-    name: String,
-    version: Option<String>,
-    source: Option<toml::Table>,
-}
+use super::lockfile::{Entry, Package, Syntax, toml_packages};
 
 pub(crate) fn parse_poetry(text: &str) -> Result<Vec<Entry>, Syntax> {
     parse_toml(text, |source| {
@@ -46,9 +30,8 @@ pub(crate) fn parse_uv(text: &str) -> Result<Vec<Entry>, Syntax> {
 }
 
 fn parse_toml(text: &str, local: impl Fn(&toml::Table) -> bool) -> Result<Vec<Entry>, Syntax> {
-    let lock: Lock = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
-    Ok(lock
-        .package
+    let packages: Vec<Package<Option<String>, toml::Table>> = toml_packages(text)?;
+    Ok(packages
         .into_iter()
         .filter(|p| !p.source.as_ref().is_some_and(&local))
         .filter_map(|p| Some(Entry::new(normalize(&p.name), p.version?)))

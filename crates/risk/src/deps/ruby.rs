@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::{Entry, Syntax};
+use super::lockfile::{Entry, Syntax};
 
 pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, Syntax> {
     let mut entries = Vec::new();

@@ -10,7 +10,7 @@
 //! versions) and `patch:` entries that repeat a package already listed under its `npm:`
 //! descriptor; both are skipped. The `__metadata` entry is not a package.
 
-use super::{Entry, Syntax};
+use super::lockfile::{Entry, Syntax};
 
 pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, Syntax> {
     let mut entries = Vec::new();
