@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
-use crate::report::{Change, Report};
 use shipline_commits::Section;
+use shipline_core::sha::short;
+
+use crate::report::{Change, Report};
 
 /// The hidden marker that identifies the sticky comment.
 pub const MARKER: &str = "<!-- shipline-risk -->";
@@ -14,10 +16,6 @@ pub const COMMENT_LIMIT: usize = 65_536;
 
 /// Room kept for the trimming note and the closing tags.
 const RESERVE: usize = 1_024;
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
-}
 
 fn badge(level: shipline_core::config::RiskLevel) -> &'static str {
     use shipline_core::config::RiskLevel::*;

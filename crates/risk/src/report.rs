@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use shipline_core::config::{RiskConfig, RiskLevel};
 use shipline_core::git::Git;
+use shipline_core::sha;
 
 use crate::RiskError;
 use crate::aggregate;
@@ -456,7 +457,7 @@ fn release_score(
         code: "riskiest_change".into(),
         message: format!(
             "riskiest change {} \"{}\" scores {:.0}{}",
-            &top.sha[..top.sha.len().min(12)],
+            sha::prefix(&top.sha, sha::UNIQUE),
             top.title,
             top.score,
             if why.is_empty() {
