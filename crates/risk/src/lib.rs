@@ -6,23 +6,23 @@
 //! each change is compared with the repository's own past ([`features`], [`model`],
 //! [`calibrate`]), and the release compared with stretches of that past ([`aggregate`]). The
 //! message, version and lockfile modules are pure; [`scan`] reads git once, [`range`] decides
-//! what to read, [`report`] and [`render`] produce what people see, and [`run`] ties them to the
+//! what to read, [`report`] and [`render`] produce what people see, and [`dispatch`] ties them to the
 //! CI context, the forge and the outputs.
 #![deny(missing_docs)]
 
 pub mod aggregate;
-pub mod audit;
 pub mod calibrate;
 pub mod cli;
 pub mod deps;
+pub mod dispatch;
 pub mod features;
+pub mod history;
+pub mod landing;
 pub mod model;
-pub mod process;
+pub mod publish;
 pub mod range;
-pub mod release;
 pub mod render;
 pub mod report;
-pub mod run;
 pub mod scan;
 
 use shipline_core::git::GitError;

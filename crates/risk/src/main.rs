@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build();
     let result = match runtime {
-        Ok(rt) => rt.block_on(shipline_risk::run::run(&app, &cli)),
+        Ok(rt) => rt.block_on(shipline_risk::dispatch::execute(&app, &cli)),
         Err(err) => Err(anyhow::anyhow!("cannot start the async runtime: {err}")),
     };
     app::finish(result, &redactor)

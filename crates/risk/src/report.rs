@@ -273,7 +273,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
 }
 
 /// Applies what the forge returned for each change's commit: PR numbers for changes that had
-/// none, and the process signals ([`crate::process`]) of the PR each change came with, or
+/// none, and the process signals ([`crate::landing`]) of the PR each change came with, or
 /// `direct_push` when the forge knows none. Scores, levels and release reasons are recomputed.
 pub fn apply_forge(
     report: &mut Report,
@@ -284,7 +284,7 @@ pub fn apply_forge(
         let Some(prs) = found.get(&change.sha) else {
             continue;
         };
-        let pr = crate::process::pick(change.pr, prs);
+        let pr = crate::landing::pick(change.pr, prs);
         if change.pr.is_none() {
             change.pr = pr.map(|p| p.number);
         }
@@ -292,7 +292,7 @@ pub fn apply_forge(
             // Named in the message but not returned for this commit: nothing to judge by.
             continue;
         }
-        let added = crate::process::reasons(pr);
+        let added = crate::landing::reasons(pr);
         if added.is_empty() {
             continue;
         }

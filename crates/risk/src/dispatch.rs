@@ -6,7 +6,7 @@ use shipline_core::app::{App, exit};
 use crate::cli::{Cli, Command, Format};
 
 /// Runs the command line against the app and returns the exit code.
-pub async fn run(app: &App, cli: &Cli) -> anyhow::Result<u8> {
+pub async fn execute(app: &App, cli: &Cli) -> anyhow::Result<u8> {
     let git = app.git()?;
     match &cli.command {
         Some(Command::History { max_commits }) => {
@@ -19,10 +19,10 @@ pub async fn run(app: &App, cli: &Cli) -> anyhow::Result<u8> {
             let (_, head) = shipline_core::git::shallow::ensure_resolved(&git, None, &head)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            crate::audit::write_history(&git, &head, *max_commits, &app.config.risk, &mut out)
+            crate::history::write_history(&git, &head, *max_commits, &app.config.risk, &mut out)
                 .context("reading the history for `shipline-risk history`")?;
             Ok(exit::OK)
         }
-        None => crate::release::run(app, cli, &git).await,
+        None => crate::publish::publish_report(app, cli, &git).await,
     }
 }

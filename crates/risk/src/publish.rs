@@ -11,7 +11,7 @@ use crate::render::{MARKER, markdown};
 use crate::report::{Report, apply_forge, build};
 
 /// Runs the report and returns the exit code (3 when above `--fail-above`).
-pub async fn run(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
+pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
     if matches!(cli.format, Some(Format::Jsonl)) {
         anyhow::bail!("--format jsonl is for `shipline-risk history`; use markdown or json");
     }
