@@ -77,7 +77,7 @@ pub fn hazard(p: f64) -> f64 {
 
 /// Scores a release whose changes score `scores` (0–100) against `window`, the raw scores of
 /// the lookback window's changes oldest first, which `dist` ranks. `releases` bounds the window's
-/// past releases ([`crate::report::Window::release_ends`]) when the range is a release, `None`
+/// past releases ([`crate::calibrate::Window::release_ends`]) when the range is a release, `None`
 /// for a pull/merge request. `high` is the score where the `high` level starts.
 pub fn release(
     scores: &[f64],

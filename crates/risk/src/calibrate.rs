@@ -17,7 +17,7 @@ use shipline_core::config::RiskConfig;
 use shipline_core::git::Git;
 use shipline_core::git::history::HistoryQuery;
 
-use crate::RiskError;
+use crate::error::ReportError;
 use crate::features::Tracker;
 use crate::model::raw_score;
 use crate::scan::scan_each;
@@ -44,7 +44,7 @@ pub struct Window {
 
 /// The window of `config.lookback` commits ending at `end` (inclusive): from the cache, else
 /// read and cached.
-pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, RiskError> {
+pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, ReportError> {
     if config.lookback == 0 {
         return Ok(Window::default());
     }
@@ -70,7 +70,7 @@ pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, RiskE
 }
 
 /// The commits that version tags (`1.2.3`, `v1.2`, ...) point at.
-fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, RiskError> {
+fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, ReportError> {
     let refs = git.run([
         "for-each-ref",
         "--format=%(objectname) %(*objectname) %(refname:short)",
@@ -87,7 +87,7 @@ fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, RiskError> {
         .collect())
 }
 
-fn git_dir(git: &Git) -> Result<std::path::PathBuf, RiskError> {
+fn git_dir(git: &Git) -> Result<std::path::PathBuf, ReportError> {
     let dir = git.run(["rev-parse", "--absolute-git-dir"])?;
     Ok(std::path::PathBuf::from(dir.trim()))
 }

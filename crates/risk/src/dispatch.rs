@@ -1,28 +1,20 @@
-//! The tool's body: pick the range, build the report, print it, post it, set the outputs.
+//! The command line carried out against the app: `history`, or the report for a range.
 
-use anyhow::Context as _;
-use shipline_core::app::{App, exit};
+use shipline_core::app::App;
 
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+use crate::history::history_command;
+use crate::publish::publish_report;
 
-/// Runs the command line against the app and returns the exit code.
-pub async fn execute(app: &App, cli: &Cli) -> anyhow::Result<u8> {
+/// Runs the command line `cli` against `app` and returns the exit code: 0, or 3 when the
+/// release is above `--fail-above`.
+pub async fn execute(app: &App, cli: &Cli) -> Result<u8, Error> {
     let git = app.git()?;
     match &cli.command {
         Some(Command::History { max_commits }) => {
-            if matches!(cli.format, Some(Format::Markdown | Format::Json)) {
-                anyhow::bail!(
-                    "`history` prints JSON lines only: drop --format or use --format jsonl"
-                );
-            }
-            let head = cli.head.clone().unwrap_or_else(|| "HEAD".into());
-            let (_, head) = shipline_core::git::shallow::ensure_resolved(&git, None, &head)?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            crate::history::write_history(&git, &head, *max_commits, &app.config.risk, &mut out)
-                .context("reading the history for `shipline-risk history`")?;
-            Ok(exit::OK)
+            history_command(app, &git, cli.head.as_deref(), cli.format, *max_commits)
         }
-        None => crate::publish::publish_report(app, cli, &git).await,
+        None => publish_report(app, cli, &git).await,
     }
 }

@@ -4,14 +4,36 @@
 use std::io::Write;
 
 use serde::Serialize;
+use shipline_core::app::App;
 use shipline_core::config::RiskConfig;
-use shipline_core::git::Git;
+use shipline_core::exit;
+use shipline_core::git::{Git, shallow};
 
-use crate::RiskError;
 use crate::calibrate::Distribution;
+use crate::cli::Format;
+use crate::error::{Error, FlagError, RangeError, ReportError};
 use crate::features::Features;
 use crate::model::raw_score;
 use crate::scan::scan;
+
+/// Runs `shipline-risk history`: the lines for `head` (default `HEAD`) on stdout.
+pub fn history_command(
+    app: &App,
+    git: &Git,
+    head: Option<&str>,
+    format: Option<Format>,
+    max_commits: Option<usize>,
+) -> Result<u8, Error> {
+    if matches!(format, Some(Format::Markdown | Format::Json)) {
+        return Err(FlagError::HistoryNotJsonl.into());
+    }
+    let (_, head) =
+        shallow::ensure_resolved(git, None, head.unwrap_or("HEAD")).map_err(RangeError::Git)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    write_history(git, &head, max_commits, &app.config.risk, &mut out).map_err(Error::History)?;
+    Ok(exit::OK)
+}
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -29,7 +51,7 @@ pub fn write_history(
     max_commits: Option<usize>,
     config: &RiskConfig,
     out: &mut dyn Write,
-) -> Result<usize, RiskError> {
+) -> Result<usize, ReportError> {
     let scanned = scan(git, head, max_commits, config)?;
     let scored: Vec<(&str, &Features, f64)> = scanned
         .iter()
@@ -48,9 +70,9 @@ pub fn write_history(
             features,
         };
         text.clear();
-        serde_json::to_writer(&mut text, &line).map_err(|e| RiskError::Io(e.to_string()))?;
+        serde_json::to_writer(&mut text, &line).map_err(ReportError::Encode)?;
         text.push(b'\n');
-        out.write_all(&text).map_err(RiskError::Write)?;
+        out.write_all(&text).map_err(ReportError::Write)?;
         written += 1;
     }
     Ok(written)

@@ -1,13 +1,16 @@
 //! What is in a release, and how risky it is.
 //!
-//! shipline-risk reads a range of history and answers the questions a reviewer or a release manager
-//! asks before shipping: which changes are in it and of what kind and what the next version
-//! should be (both read by `shipline_commits`), which third-party code moved with it ([`deps`]), and how risky
-//! each change is compared with the repository's own past ([`features`], [`model`],
-//! [`calibrate`]), and the release compared with stretches of that past ([`aggregate`]). The
-//! message, version and lockfile modules are pure; [`scan`] reads git once, [`range`] decides
-//! what to read, [`report`] and [`render`] produce what people see, and [`dispatch`] ties them to the
-//! CI context, the forge and the outputs.
+//! shipline-risk reads a range of history and answers the questions a reviewer or a release
+//! manager asks before shipping: which changes are in it and of what kind and what the next
+//! version should be (both read by `shipline_commits`), which third-party code moved with it
+//! ([`deps`]), and how risky each change is compared with the repository's own past, and the
+//! release compared with stretches of that past.
+//!
+//! [`execute`] carries out a parsed command line ([`Cli`]) against a started
+//! [`shipline_core::app::App`]: it settles the range, reads the history once, scores the changes
+//! and the release, and publishes the report (stdout, step summary, outputs, the PR/MR comment
+//! and label), or prints `history` lines. Errors are typed by step ([`Error`]) and carry their
+//! exit-code class.
 #![deny(missing_docs)]
 
 pub mod aggregate;
@@ -15,6 +18,7 @@ pub mod calibrate;
 pub mod cli;
 pub mod deps;
 pub mod dispatch;
+mod error;
 pub mod features;
 pub mod history;
 pub mod landing;
@@ -25,18 +29,6 @@ pub mod render;
 pub mod report;
 pub mod scan;
 
-use shipline_core::git::GitError;
-
-/// What went wrong producing a risk report.
-#[derive(Debug, thiserror::Error)]
-pub enum RiskError {
-    /// git failed (unknown revision, shallow clone, ...).
-    #[error(transparent)]
-    Git(#[from] GitError),
-    /// Writing the report failed.
-    #[error("cannot write the report: {0}")]
-    Write(#[source] std::io::Error),
-    /// Encoding the report failed.
-    #[error("cannot encode the report: {0}")]
-    Io(String),
-}
+pub use cli::{Cli, Command, Format};
+pub use dispatch::execute;
+pub use error::{Error, FlagError, PublishError, RangeError, ReportError};

@@ -1,19 +1,24 @@
-//! The main command: the report for a range, printed, summarised, posted and checked.
+//! The report command: the report for a range, built, then published: printed, written to the
+//! step summary and the outputs, posted on the PR/MR, labelled, and checked against
+//! `--fail-above`.
 
-use anyhow::Context as _;
-use shipline_core::app::{App, exit, print_stdout};
+use shipline_commits::Bump;
+use shipline_core::app::{App, print_stdout};
 use shipline_core::context::Runtime;
-use shipline_core::forge::{CommitRef, Forge, ForgeKind};
+use shipline_core::exit;
+use shipline_core::forge::{CommitRef, Forge};
 use shipline_core::git::Git;
 
 use crate::cli::{Cli, Format};
+use crate::error::{Error, FlagError, PublishError};
+use crate::range;
 use crate::render::{MARKER, markdown};
 use crate::report::{Report, apply_forge, build};
 
-/// Runs the report and returns the exit code (3 when above `--fail-above`).
-pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u8> {
+/// Builds and publishes the report; returns the exit code (3 when above `--fail-above`).
+pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> Result<u8, Error> {
     if matches!(cli.format, Some(Format::Jsonl)) {
-        anyhow::bail!("--format jsonl is for `shipline-risk history`; use markdown or json");
+        return Err(FlagError::JsonlOutsideHistory.into());
     }
     // Check everything a comment or label needs before doing any work, so nothing is half-posted.
     let target = if cli.comment || cli.label {
@@ -26,12 +31,12 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u
         None => app.forge_with_token().unwrap_or(None),
     };
 
-    let range = crate::range::resolve(app, git, cli.base.as_deref(), cli.head.as_deref()).await?;
+    let range = range::resolve(app, git, cli.base.as_deref(), cli.head.as_deref()).await?;
     let mut report = {
         let (git, range, config) = (git.clone(), range.clone(), app.config.risk.clone());
         tokio::task::spawn_blocking(move || build(&git, &range, &config))
             .await
-            .context("the report task stopped")??
+            .map_err(Error::ReportTask)??
     };
     if let Some(forge) = &forge {
         lookup_prs(app, forge, &mut report).await;
@@ -39,25 +44,27 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u
 
     let md = markdown(&report);
     let text = match cli.format.unwrap_or(Format::Markdown) {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&report).map_err(PublishError::Encode)?;
+            format!("{json}\n")
+        }
         _ => md.clone(),
     };
     if app.outputs.runtime() != Runtime::Local {
-        app.outputs.summary(&md)?;
+        app.outputs.summary(&md).map_err(PublishError::from)?;
     }
-    print_stdout(&text)?;
-    app.outputs.set("score", &format!("{:.0}", report.score))?;
-    app.outputs.set("level", report.level.as_str())?;
-    app.outputs.set("bump", bump_name(&report))?;
-    app.outputs
-        .set("next-version", report.next_version.as_deref().unwrap_or(""))?;
+    print_stdout(&text).map_err(PublishError::Stdout)?;
+    set_outputs(app, &report)?;
 
     if let Some((forge, number)) = &target {
         if cli.comment {
             forge
                 .upsert_sticky_comment(*number, MARKER, &md)
                 .await
-                .with_context(|| format!("posting the risk summary on #{number}"))?;
+                .map_err(|source| PublishError::Comment {
+                    number: *number,
+                    source,
+                })?;
         }
         if cli.label && !report.changes.is_empty() {
             set_level_label(forge, *number, &format!("risk:{}", report.level)).await?;
@@ -75,13 +82,23 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> anyhow::Result<u
     }
 }
 
+/// The `score`, `level`, `bump` and `next-version` outputs.
+fn set_outputs(app: &App, report: &Report) -> Result<(), PublishError> {
+    app.outputs.set("score", &format!("{:.0}", report.score))?;
+    app.outputs.set("level", report.level.as_str())?;
+    app.outputs.set("bump", bump_name(report.bump))?;
+    app.outputs
+        .set("next-version", report.next_version.as_deref().unwrap_or(""))?;
+    Ok(())
+}
+
 /// Leaves `label` as the PR/MR's only `risk:` label: the one from an earlier run at another
 /// level would contradict it.
-async fn set_level_label(forge: &Forge, number: u64, label: &str) -> anyhow::Result<()> {
+async fn set_level_label(forge: &Forge, number: u64, label: &str) -> Result<(), PublishError> {
     let pr = forge
         .pull_request(number)
         .await
-        .with_context(|| format!("reading the labels of #{number}"))?;
+        .map_err(|source| PublishError::ReadLabels { number, source })?;
     for old in pr
         .labels
         .iter()
@@ -90,45 +107,49 @@ async fn set_level_label(forge: &Forge, number: u64, label: &str) -> anyhow::Res
         forge
             .remove_label(number, old)
             .await
-            .with_context(|| format!("removing the label `{old}` from #{number}"))?;
+            .map_err(|source| PublishError::RemoveLabel {
+                number,
+                label: old.clone(),
+                source,
+            })?;
     }
     if !pr.labels.iter().any(|l| l == label) {
         forge
             .add_labels(number, &[label.to_string()])
             .await
-            .with_context(|| format!("adding the label `{label}` to #{number}"))?;
+            .map_err(|source| PublishError::AddLabel {
+                number,
+                label: label.to_string(),
+                source,
+            })?;
     }
     Ok(())
 }
 
-fn bump_name(report: &Report) -> &'static str {
-    match report.bump {
-        shipline_commits::Bump::None => "none",
-        shipline_commits::Bump::Patch => "patch",
-        shipline_commits::Bump::Minor => "minor",
-        shipline_commits::Bump::Major => "major",
+fn bump_name(bump: Bump) -> &'static str {
+    match bump {
+        Bump::None => "none",
+        Bump::Patch => "patch",
+        Bump::Minor => "minor",
+        Bump::Major => "major",
     }
 }
 
 /// The forge and PR/MR number a comment or label goes to, or the reason there is none.
-fn comment_target(app: &App) -> anyhow::Result<(Forge, u64)> {
+fn comment_target(app: &App) -> Result<(Forge, u64), PublishError> {
     let number = match (app.ctx.is_change_request(), app.ctx.number) {
         (true, Some(number)) => number,
-        _ => anyhow::bail!(
-            "--comment and --label need a pull request (GitHub `pull_request` event) or a merge request pipeline (GitLab); this run is a {} event",
-            app.ctx.event
-        ),
+        _ => {
+            return Err(PublishError::NotAChangeRequest {
+                event: app.ctx.event.clone(),
+            });
+        }
     };
     let Some(forge) = app.forge_with_token()? else {
-        let hint = match app.ctx.forge {
-            Some(ForgeKind::GitLab) => {
-                "set GITLAB_TOKEN to a project access token with the `api` scope (CI_JOB_TOKEN cannot write MR notes)"
-            }
-            _ => {
-                "set GITHUB_TOKEN (env: GITHUB_TOKEN: ${{ github.token }}) and grant `permissions: pull-requests: write`"
-            }
-        };
-        anyhow::bail!("--comment/--label need a token to write to #{number}: {hint}");
+        return Err(PublishError::NoToken {
+            number,
+            forge: app.ctx.forge,
+        });
     };
     Ok((forge, number))
 }

@@ -7,10 +7,11 @@
 //! setting to change), and unknown revisions name the flag they came from.
 
 use serde::Serialize;
+use shipline_commits::{TagScheme, TaggedVersion};
 use shipline_core::app::App;
 use shipline_core::git::{Git, GitError, shallow};
 
-use shipline_commits::TagScheme;
+use crate::error::RangeError;
 
 /// Where the lower end of the range came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,7 +55,7 @@ pub async fn resolve(
     git: &Git,
     base_flag: Option<&str>,
     head_flag: Option<&str>,
-) -> anyhow::Result<Range> {
+) -> Result<Range, RangeError> {
     let ctx = &app.ctx;
     let pr = ctx.pull_request().filter(|_| ctx.is_change_request());
     let head_rev = match (head_flag, pr) {
@@ -103,9 +104,12 @@ pub async fn resolve(
     })
 }
 
-fn resolve_flag(git: &Git, rev: &str, flag: &str) -> anyhow::Result<String> {
-    git.resolve(rev)
-        .map_err(|err| anyhow::Error::new(err).context(format!("resolving {flag} `{rev}`")))
+fn resolve_flag(git: &Git, rev: &str, flag: &'static str) -> Result<String, RangeError> {
+    git.resolve(rev).map_err(|source| RangeError::Revision {
+        flag,
+        rev: rev.to_string(),
+        source,
+    })
 }
 
 /// The SHA and id of the last successful production deployment, when the ledger has one that
@@ -143,10 +147,7 @@ async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
 }
 
 /// The highest version tag reachable from `head`.
-pub fn latest_tag(
-    git: &Git,
-    head: &str,
-) -> Result<Option<shipline_commits::TaggedVersion>, GitError> {
+pub fn latest_tag(git: &Git, head: &str) -> Result<Option<TaggedVersion>, GitError> {
     let tags = git.run(["tag", "--merged", head])?;
     Ok(TagScheme::default().latest(tags.lines().map(str::trim)))
 }

@@ -284,7 +284,6 @@ mod tests {
                 message: "changes 10 line(s) of code".into(),
                 weight: 4.2,
             }],
-            features: Default::default(),
             raw: 4.2,
             section: shipline_commits::Section::Features,
         }

@@ -10,11 +10,10 @@ use shipline_core::config::{RiskConfig, RiskLevel};
 use shipline_core::git::Git;
 use shipline_core::sha;
 
-use crate::RiskError;
 use crate::aggregate;
 use crate::calibrate::{self, Distribution, Window};
 use crate::deps::{self, ChangedFile, DependencyChange, LockFormat};
-use crate::features::Features;
+use crate::error::ReportError;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
 use crate::scan::{Scanned, scan_each};
@@ -44,9 +43,6 @@ pub struct Change {
     pub level: RiskLevel,
     /// Why, largest first.
     pub reasons: Vec<Reason>,
-    /// The features the score came from.
-    #[serde(skip)]
-    pub features: Features,
     /// The raw score (before the percentile), process signals included.
     #[serde(skip)]
     pub raw: f64,
@@ -114,7 +110,7 @@ fn round2(x: f64) -> f64 {
 
 /// Builds the report for `range`, with the PR numbers written in merge and squash subjects
 /// and known from the event (see [`apply_forge`] for the rest).
-pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, RiskError> {
+pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, ReportError> {
     // The window before the range, then the range itself, its features carrying on from the
     // window's: a file's past and an author's experience include what came before the range.
     let Window {
@@ -209,7 +205,6 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
                     ..r
                 })
                 .collect(),
-            features: f,
             raw,
             section: s.message.section(),
         });
@@ -241,8 +236,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Ri
         current.as_ref().map(|t| &t.version),
         bump,
         &ReleaseMode::Auto,
-    )
-    .map_err(|e| RiskError::Io(e.to_string()))?;
+    )?;
 
     // A PR/MR is compared with stretches of as many changes; anything else is a release.
     let releases =
@@ -324,7 +318,7 @@ fn merged_sides(
     git: &Git,
     commits: &[Scanned],
     head: &str,
-) -> Result<Vec<(String, u64)>, RiskError> {
+) -> Result<Vec<(String, u64)>, ReportError> {
     let by_sha: HashMap<&str, &Scanned> =
         commits.iter().map(|s| (s.commit.sha.as_str(), s)).collect();
     let mut mainline = Vec::new();
@@ -520,7 +514,7 @@ fn release_score(
 type Contents = (String, Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Dependency changes between the range's ends, from the lockfiles and manifests that differ.
-fn dependency_changes(git: &Git, range: &Range) -> Result<Vec<DependencyChange>, RiskError> {
+fn dependency_changes(git: &Git, range: &Range) -> Result<Vec<DependencyChange>, ReportError> {
     let names = match &range.base {
         Some(base) => git.run(["diff", "--name-only", "-z", base, &range.head])?,
         None => git.run(["ls-tree", "-r", "-z", "--name-only", &range.head])?,

@@ -3,6 +3,7 @@
 mod cache;
 mod comment;
 mod deps;
+mod exit;
 mod gitlab;
 mod helpers;
 mod history;
