@@ -111,11 +111,6 @@ impl Distribution {
         self.sorted.len()
     }
 
-    /// Whether it holds no changes.
-    pub fn is_empty(&self) -> bool {
-        self.sorted.is_empty()
-    }
-
     /// The percentile of `raw` (0–100, two decimals): the share of the window below it, ties
     /// counted half. With an empty window, a fixed curve stands in.
     pub fn percentile(&self, raw: f64) -> f64 {

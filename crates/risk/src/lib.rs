@@ -13,21 +13,21 @@
 //! exit-code class.
 #![deny(missing_docs)]
 
-pub mod aggregate;
-pub mod calibrate;
-pub mod cli;
+mod aggregate;
+mod calibrate;
+mod cli;
 pub mod deps;
-pub mod dispatch;
+mod dispatch;
 mod error;
-pub mod features;
-pub mod history;
-pub mod landing;
-pub mod model;
-pub mod publish;
-pub mod range;
-pub mod render;
-pub mod report;
-pub mod scan;
+mod features;
+mod history;
+mod landing;
+mod model;
+mod publish;
+mod range;
+mod render;
+mod report;
+mod scan;
 
 pub use cli::{Cli, Command, Format};
 pub use dispatch::execute;

@@ -8,7 +8,7 @@
 //! role of each file ([`paths`]): lines of shipped code, of tests, of docs, because a change that
 //! only edits tests or prose is a different thing from one that rewrites code.
 
-pub mod paths;
+mod paths;
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use shipline_core::config::RiskConfig;
 use shipline_core::git::history::Commit;
 
-pub use paths::{PathKind, classify, is_migration};
+use paths::{PathKind, classify, is_migration};
 use shipline_commits::CommitMessage;
 
 /// Seconds in a day.
