@@ -1,4 +1,5 @@
-//! Process signals: how a change reached the branch, as far as the forge knows.
+//! How a change landed, as far as the forge knows: through a PR/MR or not, reviewed or not, with
+//! green, red or skipped checks. These are the process signals.
 //!
 //! A change that skipped review, was merged by its own author, or went in with red or skipped
 //! checks has bypassed the safeguards a team relies on; git alone cannot tell. The forge can, and
