@@ -19,12 +19,66 @@ use shipline_revert::{Options, Status, Target};
 
 use crate::gates::short_sha;
 
+/// How the hand-over ended: the revert tool's [`Status`], or [`RevertOutcome::Error`] when it
+/// failed. Serialized as the revert tool's own words (`opened`, `local`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevertOutcome {
+    /// A revert PR/MR was opened.
+    Opened,
+    /// The revert branch was created in the local repository (no forge token).
+    Local,
+    /// Nothing new was done (a revert exists already, the daily cap, ...).
+    Skipped,
+    /// The revert tool refused the request.
+    Refused,
+    /// Decided only (never asked for by the hand-over).
+    DryRun,
+    /// The revert conflicts; an issue (or, locally, the report) lists the files.
+    Conflict,
+    /// The revert was not attempted or failed.
+    Error,
+}
+
+impl From<Status> for RevertOutcome {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Opened => RevertOutcome::Opened,
+            Status::Local => RevertOutcome::Local,
+            Status::Skipped => RevertOutcome::Skipped,
+            Status::Refused => RevertOutcome::Refused,
+            Status::DryRun => RevertOutcome::DryRun,
+            Status::Conflict => RevertOutcome::Conflict,
+        }
+    }
+}
+
+impl RevertOutcome {
+    /// The word in the JSON report and in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevertOutcome::Opened => "opened",
+            RevertOutcome::Local => "local",
+            RevertOutcome::Skipped => "skipped",
+            RevertOutcome::Refused => "refused",
+            RevertOutcome::DryRun => "dry_run",
+            RevertOutcome::Conflict => "conflict",
+            RevertOutcome::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for RevertOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What the hand-over did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RevertHandover {
-    /// The revert tool's outcome (`opened`, `local`, `skipped`, `refused`, `conflict`), or
-    /// `error` when it failed.
-    pub status: String,
+    /// The revert tool's outcome, or `error` when it failed.
+    pub status: RevertOutcome,
     /// The last good commit of the environment (the range's excluded end), when there was one.
     pub from: Option<String>,
     /// The newest commit reverted (the failed deployment's commit).
@@ -39,13 +93,6 @@ pub struct RevertHandover {
     pub skipped: Option<String>,
     /// The reason written into the revert's description.
     pub reason: String,
-}
-
-impl RevertHandover {
-    /// Whether a revert branch or PR now exists for this failure (new or from an earlier run).
-    pub fn made(&self) -> bool {
-        self.status == "opened" || self.status == "local" || self.pr_number.is_some()
-    }
 }
 
 /// The failed rollout, as the revert's description tells it.
@@ -90,7 +137,7 @@ pub fn reason(failure: &Failure<'_>) -> String {
 pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> RevertHandover {
     let reason = reason(failure);
     let mut result = RevertHandover {
-        status: "error".into(),
+        status: RevertOutcome::Error,
         from: None,
         to: failure.sha.to_string(),
         branch: None,
@@ -102,7 +149,7 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
     let good = match last_good(app, ledger, failure).await {
         Ok(Ok(good)) => good,
         Ok(Err(skip)) => {
-            result.status = "skipped".into();
+            result.status = RevertOutcome::Skipped;
             result.skipped = Some(skip);
             return result;
         }
@@ -129,28 +176,19 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
     };
     match shipline_revert::run(app, &options).await {
         Ok(report) => {
-            result.status = match report.status {
-                Status::Opened => "opened",
-                Status::Local => "local",
-                Status::Skipped => "skipped",
-                Status::Refused => "refused",
-                Status::DryRun => "dry_run",
-                Status::Conflict => "conflict",
-            }
-            .into();
+            result.status = report.status.into();
             result.branch = report.branch;
             result.pr_number = report.pr_number;
             result.pr_url = report.pr_url;
-            result.skipped = report.skipped;
-            if result.status == "conflict"
-                && let (Some(url), Some(skipped)) = (&report.issue_url, &mut result.skipped)
-            {
-                skipped.push_str(&format!(" (issue: {url})"));
-            }
-            // A branch this run made must not be reported as the reason nothing was done.
-            if matches!(report.status, Status::Opened | Status::Local) {
-                result.skipped = None;
-            }
+            result.skipped = match report.status {
+                // A branch this run made must not be reported as the reason nothing was done.
+                Status::Opened | Status::Local => None,
+                Status::Conflict => report.skipped.map(|skipped| match &report.issue_url {
+                    Some(url) => format!("{skipped} (issue: {url})"),
+                    None => skipped,
+                }),
+                Status::Skipped | Status::Refused | Status::DryRun => report.skipped,
+            };
         }
         Err(err) => {
             result.skipped = Some(format!("the revert failed: {err}"));
@@ -200,6 +238,29 @@ async fn last_good(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_read_as_the_revert_tool_words_them() {
+        for status in [
+            Status::Opened,
+            Status::Local,
+            Status::Skipped,
+            Status::Refused,
+            Status::DryRun,
+            Status::Conflict,
+        ] {
+            let outcome = RevertOutcome::from(status);
+            assert_eq!(
+                serde_json::to_value(outcome).unwrap(),
+                serde_json::to_value(status).unwrap()
+            );
+            assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
+        }
+        assert_eq!(
+            serde_json::to_value(RevertOutcome::Error).unwrap(),
+            RevertOutcome::Error.to_string()
+        );
+    }
 
     #[test]
     fn reason_names_the_step_and_the_check() {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use shipline_core::config::{Environment, Rollout};
 
 use crate::gates::{Gate, GateStatus, short_sha};
-use crate::handover::RevertHandover;
+use crate::handover::{RevertHandover, RevertOutcome};
 use crate::release::ReleaseResult;
 use crate::rollout::{RollbackReport, StepOutcome, StepReport, Verdict};
 
@@ -270,9 +270,9 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
             (None, Some(branch)) => format!("branch `{branch}`"),
             (None, None) => "no revert".to_string(),
         };
-        let state = match revert.status.as_str() {
-            "opened" => "opened".to_string(),
-            "local" => "created locally".to_string(),
+        let state = match revert.status {
+            RevertOutcome::Opened => "opened".to_string(),
+            RevertOutcome::Local => "created locally".to_string(),
             other => format!(
                 "⚠️ {other}: {}",
                 cell(revert.skipped.as_deref().unwrap_or(""))
