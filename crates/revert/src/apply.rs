@@ -140,8 +140,7 @@ fn tempdir_in_git(git: &Git) -> Result<PathBuf, RevertError> {
     let dir = PathBuf::from(common.trim()).join("shipline-revert");
     let unique = dir.join(format!("run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&unique);
-    std::fs::create_dir_all(&unique)
-        .map_err(|source| RevertError::WorkDir { dir, source })?;
+    std::fs::create_dir_all(&unique).map_err(|source| RevertError::WorkDir { dir, source })?;
     Ok(unique)
 }
 

@@ -97,7 +97,11 @@ impl Cli {
         if app.outputs.runtime() != Runtime::Local {
             app.outputs.summary(&report.markdown())?;
         }
-        let text = app.outputs.redactor().redact(&self.render(&report)).into_owned();
+        let text = app
+            .outputs
+            .redactor()
+            .redact(&self.render(&report))
+            .into_owned();
         print_stdout(&text).map_err(RevertError::Stdout)?;
         Ok(report.exit_code())
     }

@@ -39,7 +39,8 @@ pub(crate) async fn revert_on_server(
 ) -> Result<ServerRevert, RevertError> {
     let tip = repo.git.resolve(&repo.base_rev)?;
     if let Some(first) = culprit.commits.first()
-        && let CommitRevert::Refused(message) = gl.revert_commit(&first.sha, &repo.base, true).await?
+        && let CommitRevert::Refused(message) =
+            gl.revert_commit(&first.sha, &repo.base, true).await?
     {
         return Ok(ServerRevert::Refused {
             sha: first.sha.clone(),

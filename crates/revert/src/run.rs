@@ -82,11 +82,19 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
         },
     };
 
-    let (why, reason) =
-        match comment::check(&repo, why, reason, comment_on, note.as_ref(), options.dry_run).await? {
-            Gate::Pass { why, reason } => (why, options.reason.clone().or(reason)),
-            Gate::Stop(report) => return Ok(*report),
-        };
+    let (why, reason) = match comment::check(
+        &repo,
+        why,
+        reason,
+        comment_on,
+        note.as_ref(),
+        options.dry_run,
+    )
+    .await?
+    {
+        Gate::Pass { why, reason } => (why, options.reason.clone().or(reason)),
+        Gate::Stop(report) => return Ok(*report),
+    };
 
     let report = match revert(&repo, &target, &why, reason.as_deref(), options).await {
         Ok(report) => report,
@@ -240,7 +248,8 @@ async fn revert(
     }
 
     let shas: Vec<&str> = culprit.commits.iter().map(|c| c.sha.as_str()).collect();
-    if let Some((by, sha)) = culprit::already_reverted(&repo.git, &shas, &culprit.key, &repo.base_rev)?
+    if let Some((by, sha)) =
+        culprit::already_reverted(&repo.git, &shas, &culprit.key, &repo.base_rev)?
     {
         report.skipped = Some(format!(
             "{} already says \"This reverts commit {sha}\" on `{}`",
@@ -412,10 +421,12 @@ async fn find_culprit(repo: &Repo<'_>, target: &Target) -> Result<Found, RevertE
         }
         Target::Range { from, to } => {
             let c =
-                culprit::for_range(git, from, to, &repo.base_rev, &repo.base).map_err(|e| match e {
-                    RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
-                    other => other,
-                })?;
+                culprit::for_range(git, from, to, &repo.base_rev, &repo.base).map_err(
+                    |e| match e {
+                        RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
+                        other => other,
+                    },
+                )?;
             Ok(Found::commits(c))
         }
         Target::Deployment(id) => {
