@@ -13,11 +13,13 @@
 
 use serde::Serialize;
 use shipline_core::app::App;
+use shipline_core::exit::one_line;
 use shipline_core::forge::DeploymentState;
 use shipline_core::ledger::{Ledger, ListQuery};
+use shipline_core::sha::{UNIQUE, prefix};
 use shipline_revert::{Options, Status, Target};
 
-use crate::gates::short_sha;
+use crate::error::PromoteError;
 
 /// How the hand-over ended: the revert tool's [`Status`], or [`RevertOutcome::Error`] when it
 /// failed. Serialized as the revert tool's own words (`opened`, `local`, ...).
@@ -118,7 +120,7 @@ pub struct Failure<'a> {
 pub fn reason(failure: &Failure<'_>) -> String {
     format!(
         "shipline-promote: the rollout of {} to `{}` (deployment {}) failed at step {} ({}%): {}; {}",
-        short_sha(failure.sha),
+        prefix(failure.sha, UNIQUE),
         failure.environment,
         failure.deployment_id,
         failure.step,
@@ -146,28 +148,32 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
         skipped: None,
         reason: reason.clone(),
     };
-    let good = match last_good(app, ledger, failure).await {
-        Ok(Ok(good)) => good,
-        Ok(Err(skip)) => {
+    let target = match last_good(app, ledger, failure).await {
+        Ok(LastGood::Ancestor(from)) => {
+            result.from = Some(from.clone());
+            Target::Range {
+                from,
+                to: failure.sha.to_string(),
+            }
+        }
+        Ok(LastGood::None) => Target::Sha(failure.sha.to_string()),
+        Ok(LastGood::SameCommit { sha, deployment }) => {
             result.status = RevertOutcome::Skipped;
-            result.skipped = Some(skip);
+            result.skipped = Some(format!(
+                "{} was deployed to `{}` successfully before (deployment {deployment}): the failure is not in what this deployment added, nothing to revert",
+                prefix(&sha, UNIQUE),
+                failure.environment,
+            ));
             return result;
         }
         Err(err) => {
             result.skipped = Some(format!(
-                "the revert was not attempted: reading the ledger for the last good deployment of `{}` failed: {err:#}",
-                failure.environment
+                "the revert was not attempted: reading the ledger for the last good deployment of `{}` failed: {}",
+                failure.environment,
+                one_line(&err)
             ));
             return result;
         }
-    };
-    result.from = good.clone();
-    let target = match good {
-        Some(from) => Target::Range {
-            from,
-            to: failure.sha.to_string(),
-        },
-        None => Target::Sha(failure.sha.to_string()),
     };
     let options = Options {
         target: Some(target),
@@ -197,14 +203,29 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
     result
 }
 
-/// The newest successful deployment of the environment before this one whose commit is an
-/// ancestor of the failed one: `Ok(None)` when there is none (revert the one commit),
-/// `Err(why)` inside when there is nothing to revert.
+/// What the ledger says about the environment before the failed deployment.
+enum LastGood {
+    /// The newest successful deployment's commit that is an ancestor of the failed one: revert
+    /// what came after it.
+    Ancestor(String),
+    /// No such deployment: revert the failed commit alone.
+    None,
+    /// The failed commit itself succeeded there before: nothing to revert.
+    SameCommit {
+        /// The commit.
+        sha: String,
+        /// The deployment that succeeded with it.
+        deployment: String,
+    },
+}
+
+/// The newest successful deployment of the environment before this one, as far as it decides
+/// what to revert.
 async fn last_good(
     app: &App,
     ledger: &Ledger,
     failure: &Failure<'_>,
-) -> anyhow::Result<Result<Option<String>, String>> {
+) -> Result<LastGood, PromoteError> {
     let git = app.git()?;
     let deployments = ledger
         .list(&ListQuery {
@@ -221,18 +242,16 @@ async fn last_good(
             continue;
         };
         if good == sha {
-            return Ok(Err(format!(
-                "{} was deployed to `{}` successfully before (deployment {}): the failure is not in what this deployment added, nothing to revert",
-                short_sha(&sha),
-                failure.environment,
-                d.id
-            )));
+            return Ok(LastGood::SameCommit {
+                sha,
+                deployment: d.id.clone(),
+            });
         }
         if git.check(["merge-base", "--is-ancestor", &good, &sha])? {
-            return Ok(Ok(Some(good)));
+            return Ok(LastGood::Ancestor(good));
         }
     }
-    Ok(Ok(None))
+    Ok(LastGood::None)
 }
 
 #[cfg(test)]
