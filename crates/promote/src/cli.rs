@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use shipline_core::app::{AppOptions, Backend};
+use shipline_core::app::{App, AppOptions, Backend};
 
+use crate::error::PromoteError;
 use crate::options::{Format, PromoteOptions};
+use crate::promotion::run;
 
 /// Promote a commit to an environment: check its gates, roll it out step by step while health
 /// checks watch, roll back on failure. Exit codes: 0 promoted, 1 rollout failed (rolled back),
@@ -46,6 +48,11 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Runs the promotion the command line asks for and returns the exit code (see [`run`]).
+    pub async fn run(&self, app: &App) -> Result<u8, PromoteError> {
+        run(app, &self.options()).await
+    }
+
     /// What to promote, where, and how to report.
     pub fn options(&self) -> PromoteOptions {
         PromoteOptions {

@@ -8,7 +8,5 @@ use shipline_promote::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    app::main(cli.app_options(), async |app| {
-        Ok(shipline_promote::run(app, &cli.options()).await?)
-    })
+    app::main(cli.app_options(), async |app| Ok(cli.run(app).await?))
 }

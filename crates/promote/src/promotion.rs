@@ -26,7 +26,10 @@ use crate::report::{self, Decision, Plan, Report, RolloutResult};
 use crate::rollout::{self, Cancel, Runner, Verdict};
 use crate::shell::Shell;
 
-/// Runs a promotion and returns the exit code.
+/// Runs a promotion and returns the exit code: 0 promoted (or, dry run, would be), 1 the rollout
+/// failed (rolled back and recorded) or the release could not be published, 3 blocked by a gate.
+/// The decision and the outcome are in the outputs, the job summary and the report on stdout
+/// either way; an error means no decision could be made.
 pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError> {
     let env = app.config.environment(&options.environment)?;
     let now = clock::now(app.var(clock::NOW_VAR))?;

@@ -85,3 +85,20 @@ impl Classify for RevertError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_exit_1_and_start_up_problems_keep_their_class() {
+        assert_eq!(RevertError::Refused("no".into()).class(), Class::Failed);
+        let push = RevertError::Push {
+            branch: "shipline/revert-0123456789ab".into(),
+            message: "denied".into(),
+        };
+        assert_eq!(push.class(), Class::Failed);
+        let no_forge = RevertError::from(AppError::NoForge("which forge?".into()));
+        assert_eq!(no_forge.class(), Class::Usage);
+    }
+}
