@@ -8,6 +8,10 @@
 //! reverted commit, so promoting the same failing commit again finds the first run's branch or PR
 //! instead of opening another.
 //!
+//! The interface is typed both ways: a [`Target`] and [`Options`] go in, the revert's [`Status`]
+//! comes back and is kept as a [`RevertOutcome`] (the same words in the report), so a status the
+//! revert tool adds later fails to compile here instead of being misread.
+//!
 //! A revert that fails or is skipped never changes the promotion's outcome: the rollout failed
 //! either way; the revert problem is a warning and a line in the summary.
 

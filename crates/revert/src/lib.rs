@@ -4,7 +4,7 @@
 //! change back out. shipline-revert finds the change (the [`Culprit`]), makes the revert commits
 //! on a branch of its own, checks that nobody did so already, and opens one pull request that
 //! says why, what and who. It can be asked directly (`--sha`, `--pr`, `--range`, `--deployment`:
-//! a [`Target`]) or read the request from the CI event. [`run`] ties the steps together and
+//! a [`Target`]) or read the request from the CI event. [`run()`] ties the steps together and
 //! returns the [`Report`]; [`Cli`] is the command line around it.
 //!
 //! Safety rules that hold on every path: the default branch is never pushed to and nothing is
