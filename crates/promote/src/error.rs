@@ -1,8 +1,21 @@
-//! Why a promotion could not be attempted: mistakes in the request or in the rollout's
-//! configuration that no amount of retrying fixes. They all exit with 2 (usage or
-//! configuration) and say which input is wrong and how to fix it.
+//! Why a promotion failed before it could decide, and which exit code each reason ends with.
+//!
+//! Mistakes in the request or in the rollout's configuration (a bad flag, a command that does
+//! not exist) are usage errors: nothing ran, no retry fixes them, and they exit with 2 and say
+//! which input is wrong and how to fix it. What fails underneath (git, the ledger, the forge)
+//! keeps the class the shared layer gives it. A failed rollout or a blocking gate is no error:
+//! the promotion reports it and chooses its exit code itself.
 
-/// A usage or configuration problem found before anything ran.
+use shipline_commits::VersionError;
+use shipline_core::app::AppError;
+use shipline_core::config::ConfigError;
+use shipline_core::exit::{Class, Classify};
+use shipline_core::forge::ForgeError;
+use shipline_core::git::GitError;
+use shipline_core::ledger::LedgerError;
+use shipline_core::output::OutputError;
+
+/// Why a promotion could not be carried through.
 #[derive(Debug, thiserror::Error)]
 pub enum PromoteError {
     /// `--risk-level` is not one of the levels.
@@ -39,4 +52,106 @@ pub enum PromoteError {
         /// What to do.
         fix: String,
     },
+    /// Start-up work done on demand failed (the checkout, the ledger backend, the forge).
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// `.shipline.yml` does not have the environment.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// git failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// The ledger could not be read or written.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// An output, the job summary or a log line could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The release could not be planned.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
+    /// The HTTP client for the health checks could not be built.
+    #[error(transparent)]
+    HealthClient(reqwest::Error),
+    /// The JSON report could not be rendered.
+    #[error(transparent)]
+    Report(serde_json::Error),
+    /// The report could not be printed.
+    #[error(transparent)]
+    Stdout(std::io::Error),
+}
+
+impl Classify for PromoteError {
+    fn class(&self) -> Class {
+        match self {
+            PromoteError::RiskLevel { .. }
+            | PromoteError::Now { .. }
+            | PromoteError::Format(_)
+            | PromoteError::Preflight { .. } => Class::Usage,
+            PromoteError::App(e) => e.class(),
+            PromoteError::Config(e) => e.class(),
+            PromoteError::Git(e) => e.class(),
+            PromoteError::Ledger(e) => e.class(),
+            PromoteError::Output(e) => e.class(),
+            PromoteError::Release(e) => e.class(),
+            PromoteError::HealthClient(_) | PromoteError::Report(_) | PromoteError::Stdout(_) => {
+                Class::Failed
+            }
+        }
+    }
+}
+
+/// Why the release (`release:`) could not be planned or published.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    /// `release.publish` without a forge token.
+    #[error(
+        "`release.publish` for `{environment}` needs a forge token to publish release {tag}: set GITHUB_TOKEN (with `contents: write`) or GITLAB_TOKEN, or set `publish: false`"
+    )]
+    NoToken {
+        /// The environment promoted to.
+        environment: String,
+        /// The release's tag.
+        tag: String,
+    },
+    /// git failed (reading tags and history, tagging, pushing the tag).
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// The forge refused the release.
+    #[error(transparent)]
+    Forge(#[from] ForgeError),
+    /// No next version can be computed.
+    #[error(transparent)]
+    Version(#[from] VersionError),
+}
+
+impl Classify for ReleaseError {
+    fn class(&self) -> Class {
+        match self {
+            ReleaseError::NoToken { .. } => Class::Usage,
+            ReleaseError::Git(e) => e.class(),
+            ReleaseError::Forge(e) => e.class(),
+            ReleaseError::Version(_) => Class::Failed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_mistakes_are_usage_errors_and_failures_underneath_are_not() {
+        let risk = PromoteError::RiskLevel {
+            value: "severe".into(),
+        };
+        assert_eq!(risk.class(), Class::Usage);
+        let token = ReleaseError::NoToken {
+            environment: "production".into(),
+            tag: "v1.0.0".into(),
+        };
+        assert_eq!(PromoteError::from(token).class(), Class::Usage);
+        let stdout = std::io::Error::other("closed");
+        assert_eq!(PromoteError::Stdout(stdout).class(), Class::Failed);
+    }
 }

@@ -9,7 +9,8 @@ use serde::Serialize;
 use shipline_core::config::{Environment, RiskLevel};
 use shipline_core::context::Runtime;
 use shipline_core::forge::{CheckState, Forge};
-use shipline_core::ledger::{Ledger, ListQuery};
+use shipline_core::ledger::{Ledger, LedgerError, ListQuery};
+use shipline_core::sha::{UNIQUE, prefix};
 
 /// A gate's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -23,18 +24,6 @@ pub enum GateStatus {
     NotConfigured,
     /// Configured but not checkable here (required checks locally without a forge token).
     Skipped,
-}
-
-impl GateStatus {
-    /// The word used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GateStatus::Pass => "pass",
-            GateStatus::Fail => "fail",
-            GateStatus::NotConfigured => "not configured",
-            GateStatus::Skipped => "skipped",
-        }
-    }
 }
 
 /// One gate's result.
@@ -81,7 +70,7 @@ pub struct GateInputs<'a> {
 }
 
 /// Evaluates every gate, in report order.
-pub async fn evaluate(inputs: &GateInputs<'_>) -> anyhow::Result<Vec<Gate>> {
+pub async fn evaluate(inputs: &GateInputs<'_>) -> Result<Vec<Gate>, LedgerError> {
     let (upstream, succeeded_at) = upstream(inputs).await?;
     let mut gates = vec![upstream, soak(inputs, succeeded_at)];
     gates.push(freeze(inputs));
@@ -93,7 +82,7 @@ pub async fn evaluate(inputs: &GateInputs<'_>) -> anyhow::Result<Vec<Gate>> {
 
 /// The upstream gate, and when the last upstream environment reached success at this SHA (the
 /// soak clock starts there), when all did.
-async fn upstream(inputs: &GateInputs<'_>) -> anyhow::Result<(Gate, Option<DateTime<Utc>>)> {
+async fn upstream(inputs: &GateInputs<'_>) -> Result<(Gate, Option<DateTime<Utc>>), LedgerError> {
     let env = inputs.environment;
     let names: Vec<&str> = env.after().collect();
     if names.is_empty() {
@@ -106,7 +95,7 @@ async fn upstream(inputs: &GateInputs<'_>) -> anyhow::Result<(Gate, Option<DateT
             None,
         ));
     }
-    let short = short_sha(inputs.sha);
+    let short = prefix(inputs.sha, UNIQUE);
     let mut found = Vec::new();
     let mut missing = Vec::new();
     let mut latest: Option<DateTime<Utc>> = None;
@@ -135,7 +124,7 @@ async fn upstream(inputs: &GateInputs<'_>) -> anyhow::Result<(Gate, Option<DateT
             None => {
                 let current = records.first().map_or_else(
                     || "no deployments recorded".to_string(),
-                    |r| format!("latest is {} ({})", short_sha(&r.sha), r.state),
+                    |r| format!("latest is {} ({})", prefix(&r.sha, UNIQUE), r.state),
                 );
                 missing.push(format!(
                     "`{name}`: no successful deployment of {short}; {current}"
@@ -276,7 +265,7 @@ fn allowed_refs(inputs: &GateInputs<'_>) -> Gate {
             GateStatus::Fail,
             format!(
                 "cannot tell which branch or tag {} comes from (allowed: {patterns}); pass --ref with a branch or tag name",
-                short_sha(inputs.sha)
+                prefix(inputs.sha, UNIQUE)
             ),
         ),
         Some(r) if env.allows_ref(r) => Gate::new(
@@ -329,7 +318,7 @@ async fn required_checks(inputs: &GateInputs<'_>) -> Gate {
                 GateStatus::Fail,
                 format!(
                     "could not read the checks of {}: {err}",
-                    short_sha(inputs.sha)
+                    prefix(inputs.sha, UNIQUE)
                 ),
             );
         }
@@ -368,7 +357,7 @@ async fn required_checks(inputs: &GateInputs<'_>) -> Gate {
             format!(
                 "{} on {}",
                 bad.into_iter().chain(good).collect::<Vec<_>>().join(", "),
-                short_sha(inputs.sha)
+                prefix(inputs.sha, UNIQUE)
             ),
         )
     }
@@ -409,11 +398,6 @@ pub fn needs_approval(gates: &[Gate], level: Option<RiskLevel>) -> bool {
         && gates
             .iter()
             .any(|g| g.gate == "risk" && g.status == GateStatus::Fail)
-}
-
-/// The first twelve characters of a SHA, for people.
-pub fn short_sha(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }
 
 /// A time span in words: `1h 5m`, `12m 30s`, `250ms`.

@@ -8,23 +8,83 @@
 //! reverted commit, so promoting the same failing commit again finds the first run's branch or PR
 //! instead of opening another.
 //!
+//! The interface is typed both ways: a [`Target`] and [`Options`] go in, the revert's [`Status`]
+//! comes back and is kept as a [`RevertOutcome`] (the same words in the report), so a status the
+//! revert tool adds later fails to compile here instead of being misread.
+//!
 //! A revert that fails or is skipped never changes the promotion's outcome: the rollout failed
 //! either way; the revert problem is a warning and a line in the summary.
 
 use serde::Serialize;
 use shipline_core::app::App;
+use shipline_core::exit::one_line;
 use shipline_core::forge::DeploymentState;
 use shipline_core::ledger::{Ledger, ListQuery};
+use shipline_core::sha::{UNIQUE, prefix};
 use shipline_revert::{Options, Status, Target};
 
-use crate::gates::short_sha;
+use crate::error::PromoteError;
+
+/// How the hand-over ended: the revert tool's [`Status`], or [`RevertOutcome::Error`] when it
+/// failed. Serialized as the revert tool's own words (`opened`, `local`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevertOutcome {
+    /// A revert PR/MR was opened.
+    Opened,
+    /// The revert branch was created in the local repository (no forge token).
+    Local,
+    /// Nothing new was done (a revert exists already, the daily cap, ...).
+    Skipped,
+    /// The revert tool refused the request.
+    Refused,
+    /// Decided only (never asked for by the hand-over).
+    DryRun,
+    /// The revert conflicts; an issue (or, locally, the report) lists the files.
+    Conflict,
+    /// The revert was not attempted or failed.
+    Error,
+}
+
+impl From<Status> for RevertOutcome {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Opened => RevertOutcome::Opened,
+            Status::Local => RevertOutcome::Local,
+            Status::Skipped => RevertOutcome::Skipped,
+            Status::Refused => RevertOutcome::Refused,
+            Status::DryRun => RevertOutcome::DryRun,
+            Status::Conflict => RevertOutcome::Conflict,
+        }
+    }
+}
+
+impl RevertOutcome {
+    /// The word in the JSON report and in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevertOutcome::Opened => "opened",
+            RevertOutcome::Local => "local",
+            RevertOutcome::Skipped => "skipped",
+            RevertOutcome::Refused => "refused",
+            RevertOutcome::DryRun => "dry_run",
+            RevertOutcome::Conflict => "conflict",
+            RevertOutcome::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for RevertOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What the hand-over did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RevertHandover {
-    /// The revert tool's outcome (`opened`, `local`, `skipped`, `refused`, `conflict`), or
-    /// `error` when it failed.
-    pub status: String,
+    /// The revert tool's outcome, or `error` when it failed.
+    pub status: RevertOutcome,
     /// The last good commit of the environment (the range's excluded end), when there was one.
     pub from: Option<String>,
     /// The newest commit reverted (the failed deployment's commit).
@@ -39,13 +99,6 @@ pub struct RevertHandover {
     pub skipped: Option<String>,
     /// The reason written into the revert's description.
     pub reason: String,
-}
-
-impl RevertHandover {
-    /// Whether a revert branch or PR now exists for this failure (new or from an earlier run).
-    pub fn made(&self) -> bool {
-        self.status == "opened" || self.status == "local" || self.pr_number.is_some()
-    }
 }
 
 /// The failed rollout, as the revert's description tells it.
@@ -71,7 +124,7 @@ pub struct Failure<'a> {
 pub fn reason(failure: &Failure<'_>) -> String {
     format!(
         "shipline-promote: the rollout of {} to `{}` (deployment {}) failed at step {} ({}%): {}; {}",
-        short_sha(failure.sha),
+        prefix(failure.sha, UNIQUE),
         failure.environment,
         failure.deployment_id,
         failure.step,
@@ -90,7 +143,7 @@ pub fn reason(failure: &Failure<'_>) -> String {
 pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> RevertHandover {
     let reason = reason(failure);
     let mut result = RevertHandover {
-        status: "error".into(),
+        status: RevertOutcome::Error,
         from: None,
         to: failure.sha.to_string(),
         branch: None,
@@ -99,28 +152,32 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
         skipped: None,
         reason: reason.clone(),
     };
-    let good = match last_good(app, ledger, failure).await {
-        Ok(Ok(good)) => good,
-        Ok(Err(skip)) => {
-            result.status = "skipped".into();
-            result.skipped = Some(skip);
+    let target = match last_good(app, ledger, failure).await {
+        Ok(LastGood::Ancestor(from)) => {
+            result.from = Some(from.clone());
+            Target::Range {
+                from,
+                to: failure.sha.to_string(),
+            }
+        }
+        Ok(LastGood::None) => Target::Sha(failure.sha.to_string()),
+        Ok(LastGood::SameCommit { sha, deployment }) => {
+            result.status = RevertOutcome::Skipped;
+            result.skipped = Some(format!(
+                "{} was deployed to `{}` successfully before (deployment {deployment}): the failure is not in what this deployment added, nothing to revert",
+                prefix(&sha, UNIQUE),
+                failure.environment,
+            ));
             return result;
         }
         Err(err) => {
             result.skipped = Some(format!(
-                "the revert was not attempted: reading the ledger for the last good deployment of `{}` failed: {err:#}",
-                failure.environment
+                "the revert was not attempted: reading the ledger for the last good deployment of `{}` failed: {}",
+                failure.environment,
+                one_line(&err)
             ));
             return result;
         }
-    };
-    result.from = good.clone();
-    let target = match good {
-        Some(from) => Target::Range {
-            from,
-            to: failure.sha.to_string(),
-        },
-        None => Target::Sha(failure.sha.to_string()),
     };
     let options = Options {
         target: Some(target),
@@ -129,28 +186,19 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
     };
     match shipline_revert::run(app, &options).await {
         Ok(report) => {
-            result.status = match report.status {
-                Status::Opened => "opened",
-                Status::Local => "local",
-                Status::Skipped => "skipped",
-                Status::Refused => "refused",
-                Status::DryRun => "dry_run",
-                Status::Conflict => "conflict",
-            }
-            .into();
+            result.status = report.status.into();
             result.branch = report.branch;
             result.pr_number = report.pr_number;
             result.pr_url = report.pr_url;
-            result.skipped = report.skipped;
-            if result.status == "conflict"
-                && let (Some(url), Some(skipped)) = (&report.issue_url, &mut result.skipped)
-            {
-                skipped.push_str(&format!(" (issue: {url})"));
-            }
-            // A branch this run made must not be reported as the reason nothing was done.
-            if matches!(report.status, Status::Opened | Status::Local) {
-                result.skipped = None;
-            }
+            result.skipped = match report.status {
+                // A branch this run made must not be reported as the reason nothing was done.
+                Status::Opened | Status::Local => None,
+                Status::Conflict => report.skipped.map(|skipped| match &report.issue_url {
+                    Some(url) => format!("{skipped} (issue: {url})"),
+                    None => skipped,
+                }),
+                Status::Skipped | Status::Refused | Status::DryRun => report.skipped,
+            };
         }
         Err(err) => {
             result.skipped = Some(format!("the revert failed: {err}"));
@@ -159,14 +207,29 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
     result
 }
 
-/// The newest successful deployment of the environment before this one whose commit is an
-/// ancestor of the failed one: `Ok(None)` when there is none (revert the one commit),
-/// `Err(why)` inside when there is nothing to revert.
+/// What the ledger says about the environment before the failed deployment.
+enum LastGood {
+    /// The newest successful deployment's commit that is an ancestor of the failed one: revert
+    /// what came after it.
+    Ancestor(String),
+    /// No such deployment: revert the failed commit alone.
+    None,
+    /// The failed commit itself succeeded there before: nothing to revert.
+    SameCommit {
+        /// The commit.
+        sha: String,
+        /// The deployment that succeeded with it.
+        deployment: String,
+    },
+}
+
+/// The newest successful deployment of the environment before this one, as far as it decides
+/// what to revert.
 async fn last_good(
     app: &App,
     ledger: &Ledger,
     failure: &Failure<'_>,
-) -> anyhow::Result<Result<Option<String>, String>> {
+) -> Result<LastGood, PromoteError> {
     let git = app.git()?;
     let deployments = ledger
         .list(&ListQuery {
@@ -183,23 +246,44 @@ async fn last_good(
             continue;
         };
         if good == sha {
-            return Ok(Err(format!(
-                "{} was deployed to `{}` successfully before (deployment {}): the failure is not in what this deployment added, nothing to revert",
-                short_sha(&sha),
-                failure.environment,
-                d.id
-            )));
+            return Ok(LastGood::SameCommit {
+                sha,
+                deployment: d.id.clone(),
+            });
         }
         if git.check(["merge-base", "--is-ancestor", &good, &sha])? {
-            return Ok(Ok(Some(good)));
+            return Ok(LastGood::Ancestor(good));
         }
     }
-    Ok(Ok(None))
+    Ok(LastGood::None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_read_as_the_revert_tool_words_them() {
+        for status in [
+            Status::Opened,
+            Status::Local,
+            Status::Skipped,
+            Status::Refused,
+            Status::DryRun,
+            Status::Conflict,
+        ] {
+            let outcome = RevertOutcome::from(status);
+            assert_eq!(
+                serde_json::to_value(outcome).unwrap(),
+                serde_json::to_value(status).unwrap()
+            );
+            assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
+        }
+        assert_eq!(
+            serde_json::to_value(RevertOutcome::Error).unwrap(),
+            RevertOutcome::Error.to_string()
+        );
+    }
 
     #[test]
     fn reason_names_the_step_and_the_check() {

@@ -41,7 +41,7 @@ pub struct Prober {
 
 impl Prober {
     /// A prober with its own HTTP client (timeouts are per check).
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new() -> Result<Self, reqwest::Error> {
         shipline_core::tls::init();
         let client = reqwest::Client::builder()
             .user_agent(concat!("shipline-promote/", env!("CARGO_PKG_VERSION")))

@@ -14,6 +14,8 @@ use shipline_core::config::ReleaseConfig;
 use shipline_core::forge::{Forge, NewRelease};
 use shipline_core::git::Git;
 
+use crate::error::ReleaseError;
+
 /// What is (or would be) released.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReleasePlan {
@@ -56,7 +58,11 @@ impl ReleaseResult {
 }
 
 /// The release for `sha`: `Ok(None)` when nothing that ships changed since the last version.
-pub fn plan(git: &Git, sha: &str, config: &ReleaseConfig) -> anyhow::Result<Option<ReleasePlan>> {
+pub fn plan(
+    git: &Git,
+    sha: &str,
+    config: &ReleaseConfig,
+) -> Result<Option<ReleasePlan>, ReleaseError> {
     let scheme = TagScheme::with_prefix(config.tag_prefix.clone());
     let at_commit = lines(&git.run(["tag", "--points-at", sha])?);
     if let Some(found) = scheme.latest(at_commit.iter().map(String::as_str)) {
@@ -119,14 +125,13 @@ pub async fn publish(
     config: &ReleaseConfig,
     plan: ReleasePlan,
     environment: &str,
-) -> anyhow::Result<ReleaseResult> {
+) -> Result<ReleaseResult, ReleaseError> {
     let mut result = ReleaseResult::planned(plan);
     let tag = result.plan.tag.clone();
     if config.publish {
-        let forge = forge.ok_or_else(|| {
-            anyhow::anyhow!(
-                "`release.publish` for `{environment}` needs a forge token to publish release {tag}: set GITHUB_TOKEN (with `contents: write`) or GITLAB_TOKEN, or set `publish: false`"
-            )
+        let forge = forge.ok_or_else(|| ReleaseError::NoToken {
+            environment: environment.to_string(),
+            tag: tag.clone(),
         })?;
         let release = match forge.release_by_tag(&tag).await? {
             Some(existing) => existing,

@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use shipline_core::config::{Environment, Rollout};
+use shipline_core::sha::{UNIQUE, prefix};
 
-use crate::gates::{Gate, GateStatus, short_sha};
-use crate::handover::RevertHandover;
+use crate::gates::{Gate, GateStatus};
+use crate::handover::{RevertHandover, RevertOutcome};
 use crate::release::ReleaseResult;
 use crate::rollout::{RollbackReport, StepOutcome, StepReport, Verdict};
 
@@ -125,7 +126,7 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
     let _ = writeln!(
         out,
         "## Promotion of `{}` to {}: {headline}\n",
-        short_sha(&report.sha),
+        prefix(&report.sha, UNIQUE),
         report.environment
     );
     let _ = writeln!(
@@ -259,8 +260,8 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
     }
     if let Some(revert) = &report.revert {
         let range = match &revert.from {
-            Some(from) => format!("`{}..{}`", short_sha(from), short_sha(&revert.to)),
-            None => format!("`{}`", short_sha(&revert.to)),
+            Some(from) => format!("`{}..{}`", prefix(from, UNIQUE), prefix(&revert.to, UNIQUE)),
+            None => format!("`{}`", prefix(&revert.to, UNIQUE)),
         };
         let what = match (&revert.pr_url, &revert.branch) {
             (Some(url), _) => format!(
@@ -270,9 +271,9 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
             (None, Some(branch)) => format!("branch `{branch}`"),
             (None, None) => "no revert".to_string(),
         };
-        let state = match revert.status.as_str() {
-            "opened" => "opened".to_string(),
-            "local" => "created locally".to_string(),
+        let state = match revert.status {
+            RevertOutcome::Opened => "opened".to_string(),
+            RevertOutcome::Local => "created locally".to_string(),
             other => format!(
                 "⚠️ {other}: {}",
                 cell(revert.skipped.as_deref().unwrap_or(""))

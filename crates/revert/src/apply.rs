@@ -9,9 +9,10 @@
 use std::path::PathBuf;
 
 use shipline_core::git::{Git, GitError};
+use shipline_core::sha::{UNIQUE, prefix};
 
-use crate::RevertError;
-use crate::culprit::{Culprit, short};
+use crate::culprit::Culprit;
+use crate::error::RevertError;
 
 /// What `git revert` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +89,7 @@ fn revert_in(
                 let _ = tree.run(["revert", "--abort"]);
                 if files.is_empty() {
                     return Err(RevertError::Git(GitError::Command {
-                        args: format!("revert {}", short(&commit.sha)),
+                        args: format!("revert {}", prefix(&commit.sha, UNIQUE)),
                         dir: tree.dir().display().to_string(),
                         stderr,
                         code: None,
@@ -137,16 +138,9 @@ fn identity_args(git: &Git) -> Result<Vec<String>, RevertError> {
 fn tempdir_in_git(git: &Git) -> Result<PathBuf, RevertError> {
     let common = git.run(["rev-parse", "--path-format=absolute", "--git-common-dir"])?;
     let dir = PathBuf::from(common.trim()).join("shipline-revert");
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        RevertError::Io(format!(
-            "cannot create a work directory in {}: {e}",
-            dir.display()
-        ))
-    })?;
     let unique = dir.join(format!("run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&unique);
-    std::fs::create_dir_all(&unique)
-        .map_err(|e| RevertError::Io(format!("cannot create {}: {e}", unique.display())))?;
+    std::fs::create_dir_all(&unique).map_err(|source| RevertError::WorkDir { dir, source })?;
     Ok(unique)
 }
 

@@ -6,8 +6,9 @@
 //! search) can tell which run made it.
 
 use serde::Serialize;
+use shipline_core::sha::{UNIQUE, prefix};
 
-use crate::culprit::{Culprit, Landing, short};
+use crate::culprit::{Culprit, Landing};
 
 /// Why the revert is being made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,7 +76,7 @@ impl Why {
             }
             Why::Workflow { name, url, sha } => format!(
                 "The [`{name}` run]({url}) failed on the default branch at {}.",
-                short(sha)
+                prefix(sha, UNIQUE)
             ),
         }
     }
@@ -178,7 +179,7 @@ pub fn conflict_issue(
     out.push_str(&format!(
         "{}\n\nReverting {} conflicts with later changes on `{base}`, so no revert PR was opened.\n\n",
         why.sentence(),
-        short(sha)
+        prefix(sha, UNIQUE)
     ));
     out.push_str("Conflicting files:\n\n");
     for f in files {

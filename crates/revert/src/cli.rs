@@ -1,9 +1,13 @@
 //! The command line, kept in the library so the binary stays a thin shell around it.
 
 use clap::{ArgGroup, Parser, ValueEnum};
-use shipline_core::app::AppOptions;
+use shipline_core::app::{App, AppOptions, print_stdout};
+use shipline_core::context::Runtime;
 
-use crate::{Options, Report, Target};
+use crate::error::RevertError;
+use crate::report::Report;
+use crate::run::{Options, run};
+use crate::target::Target;
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -82,6 +86,24 @@ impl Cli {
             config: self.config.clone(),
             backend: None,
         }
+    }
+
+    /// Runs the revert the command line asks for and reports it: the outputs, on CI the job
+    /// summary, and the report on stdout in the chosen format. Returns the exit code
+    /// ([`Report::exit_code`]).
+    pub async fn run(&self, app: &App) -> Result<u8, RevertError> {
+        let report = run(app, &self.options()).await?;
+        report.write_outputs(&app.outputs)?;
+        if app.outputs.runtime() != Runtime::Local {
+            app.outputs.summary(&report.markdown())?;
+        }
+        let text = app
+            .outputs
+            .redactor()
+            .redact(&self.render(&report))
+            .into_owned();
+        print_stdout(&text).map_err(RevertError::Stdout)?;
+        Ok(report.exit_code())
     }
 
     /// The report in the chosen format.

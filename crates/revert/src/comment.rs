@@ -11,11 +11,11 @@
 
 use shipline_core::forge::{Forge, ForgeError, ForgeKind, Permission};
 
-use crate::RevertError;
 use crate::body::Why;
+use crate::error::RevertError;
 use crate::publish::reply;
+use crate::repo::Repo;
 use crate::report::Report;
-use crate::run::Ctx;
 use crate::trigger::{NoteCheck, revert_command};
 
 /// What the comment check decided.
@@ -40,7 +40,7 @@ impl Gate {
 /// Checks a `/revert` comment's author (and, for a GitLab note, the note itself) before anything
 /// is reverted. Other triggers pass untouched.
 pub(crate) async fn check(
-    cx: &Ctx<'_>,
+    repo: &Repo<'_>,
     why: Why,
     reason: Option<String>,
     comment_on: Option<u64>,
@@ -50,7 +50,7 @@ pub(crate) async fn check(
     let Why::Comment { author, url } = &why else {
         return Ok(Gate::Pass { why, reason });
     };
-    let Some(forge) = &cx.forge else {
+    let Some(forge) = &repo.forge else {
         return Ok(Gate::stop(Report::refused(
             "a `/revert` comment needs a forge token to check the commenter's permission: set GITHUB_TOKEN (GitLab: GITLAB_TOKEN)",
         )));
@@ -103,7 +103,7 @@ pub(crate) async fn check(
                 ForgeKind::GitLab => "the Developer, Maintainer or Owner role on the project",
             }
         ));
-        reply(cx, comment_on, &report, dry_run).await;
+        reply(repo, comment_on, &report, dry_run).await;
         return Ok(Gate::Stop(Box::new(report)));
     }
     Ok(Gate::Pass {

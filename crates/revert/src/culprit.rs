@@ -10,8 +10,9 @@
 use shipline_commits::{Reverted, references};
 use shipline_core::forge::PullRequest;
 use shipline_core::git::Git;
+use shipline_core::sha::{UNIQUE, prefix};
 
-use crate::RevertError;
+use crate::error::RevertError;
 
 /// How the culprit landed on the default branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -73,7 +74,7 @@ impl Culprit {
     }
 
     /// Fills in what the forge knows about the original PR.
-    pub fn with_pull(mut self, pr: &PullRequest) -> Self {
+    pub(crate) fn with_pull(mut self, pr: &PullRequest) -> Self {
         self.pr = Some(pr.number);
         self.title = pr.title.clone();
         self.text = format!("{}\n{}\n{}", pr.title, pr.body, self.text);
@@ -86,7 +87,7 @@ impl Culprit {
 
 /// The revert branch for a commit.
 pub fn branch_for(sha: &str) -> String {
-    format!("shipline/revert-{}", &sha[..sha.len().min(12)])
+    format!("shipline/revert-{}", prefix(sha, UNIQUE))
 }
 
 /// A commit as git reports it.
@@ -146,7 +147,7 @@ pub fn ensure_on_base(git: &Git, sha: &str, base_rev: &str, base: &str) -> Resul
     } else {
         Err(RevertError::Refused(format!(
             "commit {} is not on the default branch `{base}`: only commits that landed there can be reverted (check --sha, or --base if the default branch is another one)",
-            short(sha)
+            prefix(sha, UNIQUE)
         )))
     }
 }
@@ -232,7 +233,7 @@ fn in_clone(git: &Git, sha: &str, number: u64) -> Result<String, RevertError> {
     git.resolve(sha).map_err(|_| {
         RevertError::Refused(format!(
             "the merge commit {} of pull request #{number} is not in this clone: fetch the full history (`fetch-depth: 0` on actions/checkout, `GIT_DEPTH: 0` on GitLab)",
-            short(sha),
+            prefix(sha, UNIQUE),
         ))
     })
 }
@@ -301,7 +302,7 @@ fn landed_copies(
                 "pull request #{} looks rebase-merged, but the {} commits ending at {} on `{base}` are not its commits; revert them explicitly with --range",
                 pr.number,
                 own.len(),
-                short(&sha)
+                prefix(&sha, UNIQUE)
             )));
         }
     }
@@ -348,7 +349,7 @@ fn pr_commits(git: &Git, pr: &PullRequest) -> Result<Vec<String>, RevertError> {
             return Err(RevertError::Refused(format!(
                 "pull request #{} was rebase-merged and its commits ({}) are not in this clone, so it is unknown how many commits it landed; fetch them (`git fetch origin pull/{}/head`) or pass --range",
                 pr.number,
-                short(&pr.head_sha),
+                prefix(&pr.head_sha, UNIQUE),
                 pr.number
             )));
         }
@@ -411,8 +412,8 @@ pub fn for_range(
     if shas.is_empty() {
         return Err(RevertError::Refused(format!(
             "the range {}..{} holds no commits: give the last good commit first and the bad one second",
-            short(&from),
-            short(&to)
+            prefix(&from, UNIQUE),
+            prefix(&to, UNIQUE)
         )));
     }
     let commits = shas
@@ -422,7 +423,7 @@ pub fn for_range(
     let title = if commits.len() == 1 {
         commits[0].subject.clone()
     } else {
-        format!("{} commits since {}", commits.len(), short(&from))
+        format!("{} commits since {}", commits.len(), prefix(&from, UNIQUE))
     };
     Ok(Culprit {
         landing: Landing::Range,
@@ -496,11 +497,6 @@ fn squash_title(subject: &str) -> String {
         return trimmed[..open].to_string();
     }
     trimmed.to_string()
-}
-
-/// The first 12 characters of a SHA.
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 
 use shipline_core::forge::ForgeError;
 use shipline_core::forge::gitlab::{CommitRevert, GitLab};
+use shipline_core::sha::{UNIQUE, prefix};
 
-use crate::RevertError;
 use crate::apply::{self, Applied};
-use crate::culprit::{Culprit, short};
+use crate::culprit::Culprit;
+use crate::error::RevertError;
+use crate::repo::Repo;
 use crate::report::Report;
-use crate::run::Ctx;
 
 /// What the server-side revert ended with.
 pub(crate) enum ServerRevert {
@@ -31,14 +32,15 @@ pub(crate) enum ServerRevert {
 /// tip, then dry-runs and commits each revert onto it, newest first. A refusal deletes the branch
 /// again.
 pub(crate) async fn revert_on_server(
-    cx: &Ctx<'_>,
+    repo: &Repo<'_>,
     gl: &GitLab,
     culprit: &Culprit,
     branch: &str,
 ) -> Result<ServerRevert, RevertError> {
-    let tip = cx.git.resolve(&cx.base_rev)?;
+    let tip = repo.git.resolve(&repo.base_rev)?;
     if let Some(first) = culprit.commits.first()
-        && let CommitRevert::Refused(message) = gl.revert_commit(&first.sha, &cx.base, true).await?
+        && let CommitRevert::Refused(message) =
+            gl.revert_commit(&first.sha, &repo.base, true).await?
     {
         return Ok(ServerRevert::Refused {
             sha: first.sha.clone(),
@@ -79,14 +81,14 @@ pub(crate) async fn revert_on_server(
 /// The conflicting files of a revert GitLab refused, found by trying it in a local throw-away
 /// work tree (nothing is pushed; a clean local result is not kept).
 pub(crate) fn conflict_files(
-    cx: &Ctx<'_>,
+    repo: &Repo<'_>,
     culprit: &Culprit,
     branch: &str,
 ) -> Result<Option<(String, Vec<String>)>, RevertError> {
-    match apply::revert_onto(&cx.git, culprit, &cx.base_rev, branch)? {
+    match apply::revert_onto(&repo.git, culprit, &repo.base_rev, branch)? {
         Applied::Conflict { sha, files } => Ok(Some((sha, files))),
         Applied::Created { .. } => {
-            cx.git.run(["branch", "-D", branch])?;
+            repo.git.run(["branch", "-D", branch])?;
             Ok(None)
         }
         Applied::Empty => Ok(None),
@@ -97,7 +99,7 @@ pub(crate) fn conflict_files(
 pub(crate) fn refused_without_conflict(mut report: Report, sha: &str, message: &str) -> Report {
     report.skipped = Some(format!(
         "GitLab cannot revert {} onto `{}`: {message}",
-        short(sha),
+        prefix(sha, UNIQUE),
         report.branch.clone().unwrap_or_default()
     ));
     report

@@ -3,16 +3,20 @@
 
 use shipline_core::app::App;
 use shipline_core::forge::{Forge, ForgeKind, NewIssue, NewPullRequest, PrState, PullRequest};
+use shipline_core::sha::{UNIQUE, prefix};
 
-use crate::RevertError;
 use crate::apply;
 use crate::body::{self, Why};
-use crate::culprit::{Culprit, short};
+use crate::culprit::Culprit;
+use crate::error::RevertError;
+use crate::repo::Repo;
 use crate::report::{Report, Status};
-use crate::run::{Ctx, RELAND_LABEL};
+
+/// Label added to a revert of a revert.
+const RELAND_LABEL: &str = "re-land";
 
 pub(crate) async fn open_pr(
-    cx: &Ctx<'_>,
+    repo: &Repo<'_>,
     forge: &Forge,
     mut report: Report,
     culprit: &Culprit,
@@ -23,7 +27,7 @@ pub(crate) async fn open_pr(
         title: report.title.clone().unwrap_or_default(),
         body: report.body.clone().unwrap_or_default(),
         head: branch.to_string(),
-        base: cx.base.clone(),
+        base: repo.base.clone(),
         draft: false,
     };
     let pr = match forge.create_pull_request(&new).await {
@@ -33,7 +37,7 @@ pub(crate) async fn open_pr(
             // time opened it after this run's dedup read, or the forge's cross-references had not
             // caught up yet. The branch is that PR's head now: it stays, and the run is a skip.
             if matches!(err.status(), Some(409 | 422))
-                && let Some(existing) = open_pr_from(forge, branch, &cx.base).await?
+                && let Some(existing) = open_pr_from(forge, branch, &repo.base).await?
             {
                 report.pr_number = Some(existing.number);
                 report.pr_url = Some(existing.url.clone());
@@ -48,7 +52,7 @@ pub(crate) async fn open_pr(
             let branch_note = if pushed_now {
                 let deleted = match forge {
                     Forge::GitLab(gl) => gl.delete_branch(branch).await.map_err(RevertError::from),
-                    Forge::GitHub(_) => apply::delete_remote_branch(&cx.git, branch),
+                    Forge::GitHub(_) => apply::delete_remote_branch(&repo.git, branch),
                 };
                 match deleted {
                     Ok(()) => format!("the branch `{branch}` was deleted again; re-run to retry"),
@@ -60,7 +64,7 @@ pub(crate) async fn open_pr(
                 format!("the branch `{branch}` from an earlier run stays and is reused next time")
             };
             return Err(RevertError::PullRequest {
-                message: err.to_string(),
+                error: err,
                 branch_note,
             });
         }
@@ -69,7 +73,7 @@ pub(crate) async fn open_pr(
     report.pr_number = Some(pr.number);
     report.pr_url = Some(pr.url.clone());
 
-    let config = &cx.app.config.revert;
+    let config = &repo.app.config.revert;
     let mut labels = config.labels.clone();
     if culprit.reland {
         labels.push(RELAND_LABEL.to_string());
@@ -124,16 +128,16 @@ async fn open_pr_from(
 }
 
 pub(crate) fn local(
-    cx: &Ctx<'_>,
+    repo: &Repo<'_>,
     mut report: Report,
     branch: &str,
     push: bool,
 ) -> Result<Report, RevertError> {
     report.status = Status::Local;
     if push {
-        apply::push_branch(&cx.git, branch, &cx.base)?;
+        apply::push_branch(&repo.git, branch, &repo.base)?;
     }
-    report.compare_url = compare_url(cx.app, &cx.base, branch);
+    report.compare_url = compare_url(repo.app, &repo.base, branch);
     Ok(report)
 }
 
@@ -165,7 +169,7 @@ pub fn web_compare_url(
 }
 
 pub(crate) async fn conflict(
-    cx: &Ctx<'_>,
+    repo: &Repo<'_>,
     mut report: Report,
     culprit: &Culprit,
     why: &Why,
@@ -175,21 +179,21 @@ pub(crate) async fn conflict(
     report.status = Status::Conflict;
     report.skipped = Some(format!(
         "reverting {} conflicts in {} file(s); finish by hand",
-        short(sha),
+        prefix(sha, UNIQUE),
         files.len()
     ));
-    let text = body::conflict_issue(culprit, why, sha, &files, &cx.base);
+    let text = body::conflict_issue(culprit, why, sha, &files, &repo.base);
     report.body = Some(text.clone());
     report.conflicts = files;
-    if let Some(forge) = &cx.forge {
+    if let Some(forge) = &repo.forge {
         // An issue opened by an earlier run (open, or closed by the person who finished it) is
         // not opened again. Nothing about this culprit can predate its commit; a day of margin
         // covers clock skew.
-        let since = commit_time(&cx.git, &culprit.key)? - chrono::Duration::days(1);
+        let since = commit_time(&repo.git, &culprit.key)? - chrono::Duration::days(1);
         if let Some(existing) = forge.find_issue(&body::marker(&culprit.key), since).await? {
             report.skipped = Some(format!(
                 "reverting {} conflicts in {} file(s); issue #{} ({}) already lists them, not opened again",
-                short(sha),
+                prefix(sha, UNIQUE),
                 report.conflicts.len(),
                 existing.number,
                 existing.url
@@ -201,7 +205,7 @@ pub(crate) async fn conflict(
             .create_issue(&NewIssue {
                 title: format!("{} conflicts: finish by hand", body::title(culprit)),
                 body: text,
-                labels: cx.app.config.revert.labels.clone(),
+                labels: repo.app.config.revert.labels.clone(),
             })
             .await?;
         report.issue_url = Some(issue.url);
@@ -215,19 +219,20 @@ fn commit_time(
     sha: &str,
 ) -> Result<chrono::DateTime<chrono::Utc>, RevertError> {
     let out = git.run(["log", "-1", "--format=%ct", sha])?;
-    let secs: i64 = out.trim().parse().map_err(|_| {
-        RevertError::Io(format!(
-            "git log -1 --format=%ct {sha} printed `{}`, not a time",
-            out.trim()
-        ))
-    })?;
-    chrono::DateTime::from_timestamp(secs, 0)
-        .ok_or_else(|| RevertError::Io(format!("commit {sha} has an impossible time {secs}")))
+    let printed = out.trim();
+    printed
+        .parse()
+        .ok()
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .ok_or_else(|| RevertError::CommitTime {
+            sha: sha.to_string(),
+            printed: printed.to_string(),
+        })
 }
 
 /// Answers a `/revert` comment with what happened. A failed reply does not change the outcome.
-pub(crate) async fn reply(cx: &Ctx<'_>, on: Option<u64>, report: &Report, dry_run: bool) {
-    let (Some(number), Some(forge), false) = (on, &cx.forge, dry_run) else {
+pub(crate) async fn reply(repo: &Repo<'_>, on: Option<u64>, report: &Report, dry_run: bool) {
+    let (Some(number), Some(forge), false) = (on, &repo.forge, dry_run) else {
         return;
     };
     let opened = match forge.kind() {
@@ -261,7 +266,7 @@ pub(crate) async fn reply(cx: &Ctx<'_>, on: Option<u64>, report: &Report, dry_ru
         .create_comment(number, &format!("shipline-revert: {text}"))
         .await
     {
-        cx.app
+        repo.app
             .outputs
             .warning(&format!("could not reply to the `/revert` comment: {e}"));
     }

@@ -4,7 +4,7 @@
 //! ever added.
 
 use serde::Serialize;
-use shipline_core::app::exit;
+use shipline_core::exit;
 use shipline_core::output::{OutputError, Outputs};
 
 use crate::culprit::Culprit;

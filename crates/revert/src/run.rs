@@ -12,18 +12,19 @@ use shipline_core::forge::{
     DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, PrState, PullRequest,
 };
 use shipline_core::git::Git;
+use shipline_core::sha::{UNIQUE, prefix};
 
 use crate::apply::{self, Applied, Pushed};
 use crate::body::{self, Why};
 use crate::comment::{self, Gate};
-use crate::culprit::{self, Culprit, short};
+use crate::culprit::{self, Culprit};
+use crate::error::RevertError;
+use crate::gitlab;
 use crate::publish::{conflict, local, open_pr, reply};
+use crate::repo::Repo;
 use crate::report::{Report, Status};
+use crate::target::Target;
 use crate::trigger::{self, FromEvent};
-use crate::{RevertError, Target, gitlab};
-
-/// Label added to a revert of a revert.
-pub const RELAND_LABEL: &str = "re-land";
 
 /// What the command line asked for.
 #[derive(Debug, Clone, Default)]
@@ -40,15 +41,6 @@ pub struct Options {
     pub base: Option<String>,
 }
 
-/// What every step of a run needs.
-pub(crate) struct Ctx<'a> {
-    pub(crate) app: &'a App,
-    pub(crate) git: Git,
-    pub(crate) forge: Option<Forge>,
-    pub(crate) base: String,
-    pub(crate) base_rev: String,
-}
-
 /// Runs one revert and reports what happened. Errors are for failures; refusals and skips are
 /// reports.
 pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
@@ -59,7 +51,7 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
     };
     let base = default_branch(app, &git, options)?;
     let base_rev = fetch_base(&git, &base)?;
-    let cx = Ctx {
+    let repo = Repo {
         app,
         git,
         forge,
@@ -77,7 +69,7 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
             None,
             None,
         ),
-        None => match trigger::from_event(&app.ctx, &app.config.revert, &cx.base) {
+        None => match trigger::from_event(&app.ctx, &app.config.revert, &repo.base) {
             FromEvent::Revert {
                 target,
                 why,
@@ -90,24 +82,32 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
         },
     };
 
-    let (why, reason) =
-        match comment::check(&cx, why, reason, comment_on, note.as_ref(), options.dry_run).await? {
-            Gate::Pass { why, reason } => (why, options.reason.clone().or(reason)),
-            Gate::Stop(report) => return Ok(*report),
-        };
+    let (why, reason) = match comment::check(
+        &repo,
+        why,
+        reason,
+        comment_on,
+        note.as_ref(),
+        options.dry_run,
+    )
+    .await?
+    {
+        Gate::Pass { why, reason } => (why, options.reason.clone().or(reason)),
+        Gate::Stop(report) => return Ok(*report),
+    };
 
-    let report = match revert(&cx, &target, &why, reason.as_deref(), options).await {
+    let report = match revert(&repo, &target, &why, reason.as_deref(), options).await {
         Ok(report) => report,
         Err(RevertError::Refused(message)) => Report::refused(message),
         Err(other) => {
             if comment_on.is_some() {
                 let failed = Report::refused(format!("the revert failed: {other}"));
-                reply(&cx, comment_on, &failed, options.dry_run).await;
+                reply(&repo, comment_on, &failed, options.dry_run).await;
             }
             return Err(other);
         }
     };
-    reply(&cx, comment_on, &report, options.dry_run).await;
+    reply(&repo, comment_on, &report, options.dry_run).await;
     Ok(report)
 }
 
@@ -168,7 +168,7 @@ fn fetch_base(git: &Git, base: &str) -> Result<String, RevertError> {
 }
 
 async fn revert(
-    cx: &Ctx<'_>,
+    repo: &Repo<'_>,
     target: &Target,
     why: &Why,
     reason: Option<&str>,
@@ -179,7 +179,7 @@ async fn revert(
         pr: known_pr,
         references,
         failed_deployment,
-    } = find_culprit(cx, target).await?;
+    } = find_culprit(repo, target).await?;
     // `--deployment ID` of a failed deployment (the template's revert job, a workflow step after a
     // failed rollout) is the failure itself: the description names it as the event would.
     let why = match (why, &failed_deployment) {
@@ -198,7 +198,7 @@ async fn revert(
             .rev()
             .filter(|p| p.head_ref == branch)
             .collect();
-    } else if let Some(forge) = &cx.forge {
+    } else if let Some(forge) = &repo.forge {
         let lookup = culprit.pr.filter(|_| known_pr.is_none());
         let (pr, from_head) = match forge.pull_request_and_head_prs(lookup, &branch).await {
             // A `(#N)` in a subject that names no PR here (a cherry-pick from another
@@ -224,11 +224,11 @@ async fn revert(
         &culprit,
         why,
         reason,
-        cx.app.ctx.run_url.as_deref(),
+        repo.app.ctx.run_url.as_deref(),
     ));
     report.culprit = Some(culprit.clone());
 
-    let config = &cx.app.config.revert;
+    let config = &repo.app.config.revert;
     if why.is_automatic() {
         let marker = config.opt_out_marker.trim();
         if !marker.is_empty() && culprit.text.contains(marker) {
@@ -237,7 +237,7 @@ async fn revert(
             ));
             return Ok(report);
         }
-        let today = reverts_today(&cx.git)?;
+        let today = reverts_today(&repo.git)?;
         if today >= u64::from(config.max_per_day) {
             report.skipped = Some(format!(
                 "the daily cap of automatic reverts is reached ({today} today, `revert.max_per_day: {}`); use `/revert` or run the tool by hand",
@@ -248,12 +248,13 @@ async fn revert(
     }
 
     let shas: Vec<&str> = culprit.commits.iter().map(|c| c.sha.as_str()).collect();
-    if let Some((by, sha)) = culprit::already_reverted(&cx.git, &shas, &culprit.key, &cx.base_rev)?
+    if let Some((by, sha)) =
+        culprit::already_reverted(&repo.git, &shas, &culprit.key, &repo.base_rev)?
     {
         report.skipped = Some(format!(
             "{} already says \"This reverts commit {sha}\" on `{}`",
-            short(&by),
-            cx.base
+            prefix(&by, UNIQUE),
+            repo.base
         ));
         return Ok(report);
     }
@@ -271,9 +272,9 @@ async fn revert(
         ));
         return Ok(report);
     }
-    let remote = apply::remote_branch(&cx.git, &branch)?;
-    if cx.forge.is_none()
-        && (remote.is_some() || cx.git.resolve(&format!("refs/heads/{branch}")).is_ok())
+    let remote = apply::remote_branch(&repo.git, &branch)?;
+    if repo.forge.is_none()
+        && (remote.is_some() || repo.git.resolve(&format!("refs/heads/{branch}")).is_ok())
     {
         report.skipped = Some(format!("the revert branch `{branch}` exists already"));
         return Ok(report);
@@ -283,56 +284,50 @@ async fn revert(
         return Ok(report);
     }
 
-    if let Some(Forge::GitLab(gl)) = &cx.forge {
+    if let Some(forge @ Forge::GitLab(gl)) = &repo.forge {
         let mut made_now = remote.is_none();
         if made_now {
-            match gitlab::revert_on_server(cx, gl, &culprit, &branch).await? {
+            match gitlab::revert_on_server(repo, gl, &culprit, &branch).await? {
                 gitlab::ServerRevert::Ready => {}
                 gitlab::ServerRevert::MadeByAnother => made_now = false,
                 gitlab::ServerRevert::Refused { sha, message } => {
-                    return match gitlab::conflict_files(cx, &culprit, &branch)? {
+                    return match gitlab::conflict_files(repo, &culprit, &branch)? {
                         Some((sha, files)) => {
-                            conflict(cx, report, &culprit, why, &sha, files).await
+                            conflict(repo, report, &culprit, why, &sha, files).await
                         }
                         None => Ok(gitlab::refused_without_conflict(report, &sha, &message)),
                     };
                 }
             }
         }
-        let forge = cx
-            .forge
-            .as_ref()
-            .ok_or_else(|| RevertError::Io("no forge".into()))?;
-        return open_pr(cx, forge, report, &culprit, &branch, made_now).await;
+        return open_pr(repo, forge, report, &culprit, &branch, made_now).await;
     }
 
     // A branch left on the remote by an earlier run whose PR could not be opened is reused.
-    let pushed_now = if remote.is_none() {
-        match apply::revert_onto(&cx.git, &culprit, &cx.base_rev, &branch)? {
+    let made_now = remote.is_none();
+    if made_now {
+        match apply::revert_onto(&repo.git, &culprit, &repo.base_rev, &branch)? {
             Applied::Created { .. } => {}
             Applied::Empty => {
                 report.skipped = Some(format!(
                     "reverting changes nothing: `{}` no longer contains these changes",
-                    cx.base
+                    repo.base
                 ));
                 return Ok(report);
             }
             Applied::Conflict { sha, files } => {
-                return conflict(cx, report, &culprit, why, &sha, files).await;
+                return conflict(repo, report, &culprit, why, &sha, files).await;
             }
         }
-        match &cx.forge {
-            Some(_) => apply::push_new_branch(&cx.git, &branch, &cx.base)? == Pushed::Now,
-            None => return local(cx, report, &branch, options.push),
-        }
-    } else {
-        false
+    }
+    // Without a forge an existing revert branch was a skip above: this one is new and stays
+    // local (pushed with `--push`).
+    let Some(forge) = &repo.forge else {
+        return local(repo, report, &branch, options.push);
     };
-    let forge = cx
-        .forge
-        .as_ref()
-        .ok_or_else(|| RevertError::Io("no forge".into()))?;
-    open_pr(cx, forge, report, &culprit, &branch, pushed_now).await
+    let pushed_now =
+        made_now && apply::push_new_branch(&repo.git, &branch, &repo.base)? == Pushed::Now;
+    open_pr(repo, forge, report, &culprit, &branch, pushed_now).await
 }
 
 /// What a target points at.
@@ -359,26 +354,26 @@ impl Found {
 
 /// The culprit; for a PR read from the forge also the PR and, when the forge can tell, the PRs
 /// that reference it; for a failed deployment, the failure.
-async fn find_culprit(cx: &Ctx<'_>, target: &Target) -> Result<Found, RevertError> {
-    let git = &cx.git;
+async fn find_culprit(repo: &Repo<'_>, target: &Target) -> Result<Found, RevertError> {
+    let git = &repo.git;
     match target {
         Target::Sha(sha) => {
             let sha = git
                 .resolve(sha)
                 .map_err(|e| RevertError::Refused(format!("--sha: {e}")))?;
-            culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
+            culprit::ensure_on_base(git, &sha, &repo.base_rev, &repo.base)?;
             Ok(Found::commits(culprit::for_commit(git, &sha)?))
         }
         Target::Pr(n) => {
-            if let Some(sha) = culprit::find_pr_commit(git, *n, &cx.base_rev)? {
+            if let Some(sha) = culprit::find_pr_commit(git, *n, &repo.base_rev)? {
                 let mut c = culprit::for_commit(git, &sha)?;
                 c.pr = Some(*n);
                 return Ok(Found::commits(c));
             }
-            let Some(forge) = &cx.forge else {
+            let Some(forge) = &repo.forge else {
                 return Err(RevertError::Refused(format!(
                     "no merge or squash commit of #{n} on `{}`; a rebase-merged PR needs the forge (set GITHUB_TOKEN), or pass its commits with --range",
-                    cx.base
+                    repo.base
                 )));
             };
             let not_found = |e: ForgeError| match e {
@@ -403,13 +398,13 @@ async fn find_culprit(cx: &Ctx<'_>, target: &Target) -> Result<Found, RevertErro
                     (pr, None, references)
                 }
             };
-            if pr.base_ref != cx.base {
+            if pr.base_ref != repo.base {
                 return Err(RevertError::Refused(format!(
                     "pull request #{n} was merged into `{}`, not the default branch `{}`",
-                    pr.base_ref, cx.base
+                    pr.base_ref, repo.base
                 )));
             }
-            let (base_rev, base) = (&cx.base_rev, &cx.base);
+            let (base_rev, base) = (&repo.base_rev, &repo.base);
             let c = match &landed {
                 Some(Landed::Squash(sha)) => culprit::for_squash(git, &pr, sha, base_rev, base)?,
                 Some(Landed::FastForward(commits)) => {
@@ -426,21 +421,23 @@ async fn find_culprit(cx: &Ctx<'_>, target: &Target) -> Result<Found, RevertErro
         }
         Target::Range { from, to } => {
             let c =
-                culprit::for_range(git, from, to, &cx.base_rev, &cx.base).map_err(|e| match e {
-                    RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
-                    other => other,
-                })?;
+                culprit::for_range(git, from, to, &repo.base_rev, &repo.base).map_err(
+                    |e| match e {
+                        RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
+                        other => other,
+                    },
+                )?;
             Ok(Found::commits(c))
         }
         Target::Deployment(id) => {
-            let Some(forge) = &cx.forge else {
+            let Some(forge) = &repo.forge else {
                 return Err(RevertError::Refused(
                     "--deployment reads the deployment from the forge: set GITHUB_TOKEN".into(),
                 ));
             };
             let deployment = forge.deployment(*id).await?;
             let sha = git.resolve(&deployment.sha)?;
-            culprit::ensure_on_base(git, &sha, &cx.base_rev, &cx.base)?;
+            culprit::ensure_on_base(git, &sha, &repo.base_rev, &repo.base)?;
             let filter = DeploymentFilter {
                 environment: Some(deployment.environment.clone()),
                 ..DeploymentFilter::default()
@@ -462,7 +459,7 @@ async fn find_culprit(cx: &Ctx<'_>, target: &Target) -> Result<Found, RevertErro
                             .unwrap_or(false)
                 });
             let mut found = Found::commits(match good {
-                Some(good) => culprit::for_range(git, &good.sha, &sha, &cx.base_rev, &cx.base)?,
+                Some(good) => culprit::for_range(git, &good.sha, &sha, &repo.base_rev, &repo.base)?,
                 None => culprit::for_commit(git, &sha)?,
             });
             found.failed_deployment = deployment

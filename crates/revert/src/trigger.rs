@@ -10,8 +10,8 @@ use shipline_core::config::{RevertConfig, RevertTrigger};
 use shipline_core::context::{CiContext, CommentAction, EventDetails, NoteEvent};
 use shipline_core::forge::gitlab::is_bot_username;
 
-use crate::Target;
 use crate::body::Why;
+use crate::target::Target;
 
 /// What the event asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
