@@ -6,11 +6,13 @@
 //!   with a request log and per-route fault injection.
 //! - [`openapi`]: checks requests and responses against GitHub's official OpenAPI description.
 //! - [`fixtures`]: real webhook payload examples and GitLab variable sets.
+//! - [`outputs`]: step outputs read back from `$GITHUB_OUTPUT` as the runner reads them.
 //! - [`releases`]: release archives as the release workflow lays them out, and a file server.
 
 mod background;
 pub mod fixtures;
 pub mod forge;
 pub mod openapi;
+pub mod outputs;
 pub mod releases;
 pub mod repo;
