@@ -9,6 +9,7 @@
 //! delay, a dropped connection or a truncated body, either before the handler runs (nothing
 //! happened) or after it (the change happened but the client never heard).
 
+mod call;
 pub mod github;
 pub mod gitlab;
 
@@ -26,6 +27,7 @@ use http_body_util::BodyExt;
 use tokio::sync::Notify;
 
 use crate::background::Background;
+pub(crate) use call::Call;
 
 /// Everything the fake knows, per forge.
 #[derive(Debug, Default)]

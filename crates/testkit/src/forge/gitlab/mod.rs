@@ -33,7 +33,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Value, json};
 
-use super::Shared;
+use super::{Call, Shared};
 
 /// GitLab's role numbers.
 pub mod access {
@@ -722,6 +722,38 @@ pub(crate) fn authorize(
         }
     }
     Ok((index, caller))
+}
+
+/// The steps every project route takes before its own work, in GitLab's order: the token
+/// authenticated, the project found and the caller checked for what the route needs
+/// ([`authorize`]: 401, 403, 404), then the body parsed when the route takes one (400).
+impl Call {
+    /// A route that reads a project: `answer` gets the state and the project's index in it.
+    fn project(
+        &self,
+        project: &str,
+        need: Need,
+        answer: impl FnOnce(&GitLabState, usize) -> Response,
+    ) -> Response {
+        let state = self.state();
+        let (index, _) = or_respond!(authorize(&state.gitlab, &self.headers, project, need));
+        answer(&state.gitlab, index)
+    }
+
+    /// A route that changes a project as its JSON body says: `answer` gets the state, the
+    /// project's index in it, the caller and the body.
+    fn project_json(
+        &self,
+        project: &str,
+        need: Need,
+        answer: impl FnOnce(&mut GitLabState, usize, Caller, Value) -> Response,
+    ) -> Response {
+        let mut state = self.state();
+        let gl = &mut state.gitlab;
+        let (index, caller) = or_respond!(authorize(gl, &self.headers, project, need));
+        let body = or_respond!(body_json(&self.body));
+        answer(gl, index, caller, body)
+    }
 }
 
 /// GitLab's error body: `{"message": "..."}`.

@@ -1,23 +1,5 @@
 //! The fake's GitHub REST routes, under `/api/v3`, one file per concept; shared helpers here.
 
-macro_rules! try_response {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(response) => return *response,
-        }
-    };
-}
-
-macro_rules! repo_or_404 {
-    ($e:expr) => {
-        match $e {
-            Some(v) => v,
-            None => return not_found(),
-        }
-    };
-}
-
 mod deployments;
 mod issues;
 mod pulls;
@@ -27,11 +9,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
-use http::{HeaderMap, Uri};
+use http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::render::{self, Urls};
@@ -39,8 +20,7 @@ use super::respond::{self, error, json_response, list, not_found, validation};
 use super::{
     Comment, Deployment, DeploymentStatus, GitHubState, Issue, Pull, Release, Repo, guard,
 };
-use crate::forge::Shared;
-type S = State<Arc<Shared>>;
+use crate::forge::{Call, Shared};
 type Q = Query<HashMap<String, String>>;
 
 const BOT: &str = "github-actions[bot]";
@@ -109,15 +89,116 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route(&format!("{r}/releases"), post(repo::create_release))
 }
 
-/// The repository, unless it is unknown or private and the request has no token (404 both).
-fn find<'a>(gh: &'a GitHubState, owner: &str, name: &str, headers: &HeaderMap) -> Option<&'a Repo> {
-    let repo = gh.repos.get(&format!("{owner}/{name}"))?;
-    if repo.private && !headers.contains_key(http::header::AUTHORIZATION) {
-        return None;
+/// The steps every REST route takes before its own work, in GitHub's order: the token checked
+/// for the route's `permission` (401, 403), the body parsed when the route takes one (400), the
+/// repository found (404, also for a private one asked without a token).
+impl Call {
+    /// A route that reads `owner/name`.
+    fn repo(
+        &self,
+        owner: &str,
+        name: &str,
+        permission: &str,
+        answer: impl FnOnce(&Repo) -> Response,
+    ) -> Response {
+        self.repo_with(owner, name, permission, Takes::Nothing, |repo, _, _| {
+            answer(repo)
+        })
     }
-    Some(repo)
+
+    /// A route that changes `owner/name` and takes no body.
+    fn repo_mut(
+        &self,
+        owner: &str,
+        name: &str,
+        permission: &str,
+        answer: impl FnOnce(&mut Repo) -> Response,
+    ) -> Response {
+        self.repo_with(owner, name, permission, Takes::Nothing, |repo, _, _| {
+            answer(repo)
+        })
+    }
+
+    /// A route that changes `owner/name` as its JSON body says.
+    fn repo_json(
+        &self,
+        owner: &str,
+        name: &str,
+        permission: &str,
+        answer: impl FnOnce(&mut Repo, Value) -> Response,
+    ) -> Response {
+        self.repo_with(owner, name, permission, Takes::Body, |repo, body, _| {
+            answer(repo, body)
+        })
+    }
+
+    /// A route that creates something in `owner/name` from its JSON body: `answer` also gets the
+    /// new object's id, taken before the repository is looked up.
+    fn repo_create(
+        &self,
+        owner: &str,
+        name: &str,
+        permission: &str,
+        answer: impl FnOnce(&mut Repo, Value, u64) -> Response,
+    ) -> Response {
+        self.repo_with(
+            owner,
+            name,
+            permission,
+            Takes::BodyAndId,
+            |repo, body, id| answer(repo, body, id.unwrap_or_default()),
+        )
+    }
+
+    fn repo_with(
+        &self,
+        owner: &str,
+        name: &str,
+        permission: &str,
+        takes: Takes,
+        answer: impl FnOnce(&mut Repo, Value, Option<u64>) -> Response,
+    ) -> Response {
+        let mut st = self.state();
+        if let Err(response) = guard(&st.github, &self.headers, permission) {
+            return *response;
+        }
+        let body = if takes != Takes::Nothing {
+            match serde_json::from_slice(&self.body) {
+                Ok(body) => body,
+                Err(_) => return error(400, "Problems parsing JSON"),
+            }
+        } else {
+            Value::Null
+        };
+        let id = (takes == Takes::BodyAndId).then(|| st.github.next_id());
+        match find_mut(&mut st.github, owner, name, &self.headers) {
+            Some(repo) => answer(repo, body, id),
+            None => not_found(),
+        }
+    }
+
+    /// The URLs answers carry.
+    fn urls(&self) -> Urls {
+        Urls::new(&self.base)
+    }
+
+    /// A `200` list answer: the page `q` asks for, with GitHub's `Link` header.
+    fn page(&self, q: &HashMap<String, String>, items: Vec<Value>) -> Response {
+        list(&self.uri, &self.base, q, items)
+    }
 }
 
+/// What a route takes besides the repository.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    Nothing,
+    /// A JSON body.
+    Body,
+    /// A JSON body and an id for what it creates.
+    BodyAndId,
+}
+
+/// The repository, unless it is unknown or private and the request has no token (404 both).
 fn find_mut<'a>(
     gh: &'a mut GitHubState,
     owner: &str,
@@ -129,10 +210,6 @@ fn find_mut<'a>(
         return None;
     }
     Some(repo)
-}
-
-fn parse_body(body: &Bytes) -> Result<Value, Box<Response>> {
-    serde_json::from_slice(body).map_err(|_| Box::new(error(400, "Problems parsing JSON")))
 }
 
 fn str_field<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
