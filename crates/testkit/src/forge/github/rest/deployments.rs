@@ -1,6 +1,16 @@
 //! Deployments and deployment statuses (GitHub semantics: auto-merge 202, required contexts 409, `auto_inactive`).
 
-use super::*;
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::route::{BOT, Q, str_field, string_list};
+use crate::forge::Call;
+use crate::forge::github::render;
+use crate::forge::github::respond::{self, json_response, not_found, validation};
+use crate::forge::github::{Deployment, DeploymentStatus};
 
 pub(super) async fn list_deployments(
     Path((owner, name)): Path<(String, String)>,

@@ -1,6 +1,14 @@
 //! Issues, their comments (also on pull requests) and labels.
 
-use super::*;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use serde_json::json;
+
+use super::route::{BOT, Q, str_field, string_list};
+use crate::forge::Call;
+use crate::forge::github::render;
+use crate::forge::github::respond::{self, json_response, not_found, validation};
+use crate::forge::github::{Comment, Issue, Repo};
 
 pub(super) async fn list_comments(
     Path((owner, name, number)): Path<(String, String, u64)>,

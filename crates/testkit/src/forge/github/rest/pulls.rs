@@ -1,6 +1,14 @@
 //! Pull requests.
 
-use super::*;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::route::{BOT, Q, str_field, string_list};
+use crate::forge::Call;
+use crate::forge::github::Pull;
+use crate::forge::github::render;
+use crate::forge::github::respond::{self, json_response, not_found, validation};
 
 pub(super) async fn list_pulls(
     Path((owner, name)): Path<(String, String)>,

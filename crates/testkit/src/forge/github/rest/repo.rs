@@ -1,6 +1,14 @@
 //! Commit statuses, check runs, collaborator permissions, tags and releases.
 
-use super::*;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::route::{Q, str_field};
+use crate::forge::Call;
+use crate::forge::github::render;
+use crate::forge::github::respond::{self, error, json_response, not_found, validation};
+use crate::forge::github::{CommitStatus, Release};
 
 pub(super) async fn combined_status(
     Path((owner, name, git_ref)): Path<(String, String, String)>,
@@ -11,7 +19,7 @@ pub(super) async fn combined_status(
         let Some(sha) = repo.resolve(&git_ref) else {
             return error(404, &format!("No commit found for SHA: {git_ref}"));
         };
-        let mut latest: Vec<&crate::forge::github::CommitStatus> = Vec::new();
+        let mut latest: Vec<&CommitStatus> = Vec::new();
         for s in repo.commit_statuses.iter().filter(|s| s.sha == sha).rev() {
             if !latest.iter().any(|l| l.context == s.context) {
                 latest.push(s);
