@@ -3,9 +3,9 @@
 //! Each route's handler used to open with the same steps: take the shared state, lock it, check
 //! the caller's token against what the route needs, find the repository or project, parse the
 //! body. [`Call`] extracts what those steps read (the state, the headers, the URI, the raw body);
-//! each forge adds the steps themselves as methods (`github::rest`: `repo`, `repo_json`, ...;
-//! `gitlab`: `project`, `project_json`) that lock, authorise and parse in its order and with its
-//! error bodies, then hand the handler only what it works on. A handler states its path, its
+//! each forge adds the steps themselves as methods (`github::rest::route`: `repo`, `repo_json`,
+//! ...; `gitlab::route`: `project`, `project_json`) that lock, authorise and parse in its order and
+//! with its error bodies, then hand the handler only what it works on. A handler states its path, its
 //! query, what the route needs and what it does.
 
 use std::sync::{Arc, MutexGuard};

@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::or_respond;
-use super::{JobTokenAccess, Need, access, authorize, body_json, error};
+use super::access;
+use super::route::{JobTokenAccess, Need, authorize, body_json, error, or_respond};
 use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;

@@ -13,7 +13,8 @@ use chrono::Utc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Deployment, GitLabState, Need, access, bad_request, error, paginate, time};
+use super::route::{Need, bad_request, error, paginate, time};
+use super::{Deployment, GitLabState, access};
 use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;

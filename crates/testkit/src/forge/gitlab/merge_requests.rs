@@ -11,7 +11,8 @@ use chrono::Utc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{GitLabState, MergeRequest, Need, Note, access, bad_request, error, paginate, time};
+use super::route::{Need, bad_request, error, paginate, time};
+use super::{GitLabState, MergeRequest, Note, access};
 use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;

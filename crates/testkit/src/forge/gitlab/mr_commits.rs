@@ -13,7 +13,7 @@ use axum::routing::get;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Need, error, paginate};
+use super::route::{Need, error, paginate};
 use crate::forge::{Call, Shared};
 
 pub(super) fn routes() -> Router<Arc<Shared>> {

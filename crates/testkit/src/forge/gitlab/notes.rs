@@ -10,7 +10,7 @@ use axum::routing::get;
 use http::StatusCode;
 
 use super::merge_requests::note_json;
-use super::{Need, error};
+use super::route::{Need, error};
 use crate::forge::{Call, Shared};
 
 pub(super) fn routes() -> Router<Arc<Shared>> {

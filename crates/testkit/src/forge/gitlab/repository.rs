@@ -13,9 +13,8 @@ use chrono::Utc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{
-    GitLabState, Issue, Need, Project, Release, Tag, access, bad_request, error, paginate, time,
-};
+use super::route::{Need, bad_request, error, paginate, time};
+use super::{GitLabState, Issue, Project, Release, Tag, access};
 use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;
