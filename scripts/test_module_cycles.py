@@ -17,6 +17,7 @@ from contextlib import redirect_stdout
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "module-cycles.py")
 
+sys.dont_write_bytecode = True
 spec = importlib.util.spec_from_file_location("module_cycles", SCRIPT)
 module_cycles = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module_cycles)
