@@ -14,26 +14,16 @@
 //! (`type: T` becomes `type: [T, "null"]`, an enum gains `null`, anything else becomes
 //! `anyOf: [schema, {type: null}]`).
 
+mod description;
+
+pub use description::{fixture, source};
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
 
 use crate::forge::{FakeForge, RecordedRequest};
-
-/// The extracted description (`fixtures/github-openapi.json`), parsed once.
-pub fn fixture() -> &'static Value {
-    static FIXTURE: OnceLock<Value> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        serde_json::from_str(include_str!("../fixtures/github-openapi.json"))
-            .expect("fixtures/github-openapi.json is not JSON; regenerate it with scripts/openapi-subset.mjs")
-    })
-}
-
-/// Where the description came from (`@octokit/openapi@<version>`).
-pub fn source() -> &'static str {
-    fixture()["source"].as_str().unwrap_or("unknown")
-}
 
 /// Rewrites OpenAPI 3.0 `nullable: true` into JSON Schema, recursively.
 pub fn rewrite_nullable(schema: &Value) -> Value {

@@ -7,42 +7,7 @@ use std::path::Path;
 use shipline_core::context::{CiContext, Runtime};
 use shipline_core::output::*;
 use shipline_testkit::fixtures::{GitHubEnv, GitLabPipeline, gitlab_vars};
-
-/// Parses a `$GITHUB_OUTPUT` file as the runner documents it: `name=value` lines, or
-/// `name<<DELIM` followed by value lines up to a line that is exactly `DELIM`.
-fn parse_github_output(text: &str) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    let mut lines = text.split('\n');
-    while let Some(line) = lines.next() {
-        if line.is_empty() {
-            continue;
-        }
-        let heredoc = line.find("<<");
-        let equals = line.find('=');
-        match (heredoc, equals) {
-            (Some(h), e) if e.is_none_or(|e| h < e) => {
-                let name = &line[..h];
-                let delim = &line[h + 2..];
-                let mut value = Vec::new();
-                loop {
-                    let next = lines
-                        .next()
-                        .unwrap_or_else(|| panic!("unterminated heredoc for {name}"));
-                    if next == delim {
-                        break;
-                    }
-                    value.push(next);
-                }
-                map.insert(name.to_string(), value.join("\n"));
-            }
-            (_, Some(e)) => {
-                map.insert(line[..e].to_string(), line[e + 1..].to_string());
-            }
-            _ => panic!("unparsable output line {line:?}"),
-        }
-    }
-    map
-}
+use shipline_testkit::outputs::read_github_output;
 
 fn github_sink(env: &GitHubEnv) -> (Outputs, Capture, Capture) {
     let ctx = CiContext::from_vars(env.vars(), env.dir()).unwrap();
@@ -85,7 +50,11 @@ fn github_outputs_round_trip_through_an_independent_parser() {
     expected.insert("score".into(), "43".into());
 
     let text = std::fs::read_to_string(env.output_file()).unwrap();
-    assert_eq!(parse_github_output(&text), expected, "file was:\n{text}");
+    assert_eq!(
+        read_github_output(&env.output_file()),
+        expected,
+        "file was:\n{text}"
+    );
     assert_eq!(outputs.values(), expected);
 }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 use shipline_testkit::fixtures::GitHubEnv;
 use shipline_testkit::forge::FakeForge;
 use shipline_testkit::openapi::assert_github_conformance;
+use shipline_testkit::outputs::read_github_output;
 
 use crate::helpers::{Service, Setup, output, rollout_config};
 
@@ -209,7 +210,7 @@ fn github_failed_rollout_opens_one_revert_pr_and_a_rerun_finds_it() {
         .args(["--to", "production"])
         .assert()
         .code(1);
-    let outputs = read_outputs(&env);
+    let outputs = read_github_output(&env.output_file());
     assert_eq!(outputs.get("rolled-back").map(String::as_str), Some("true"));
     assert_eq!(outputs.get("revert-branch"), Some(&branch));
     assert_eq!(outputs.get("revert-skipped"), None);
@@ -263,7 +264,7 @@ fn github_failed_rollout_opens_one_revert_pr_and_a_rerun_finds_it() {
         .code(1);
     let stderr = String::from_utf8_lossy(&again.get_output().stderr).into_owned();
     assert!(stderr.contains("::warning::"), "{stderr}");
-    let outputs = read_outputs(&env);
+    let outputs = read_github_output(&env.output_file());
     assert_eq!(outputs["revert-pr-number"], number);
     assert!(
         outputs["revert-skipped"].contains("already exists"),
@@ -281,26 +282,4 @@ fn github_failed_rollout_opens_one_revert_pr_and_a_rerun_finds_it() {
         .count();
     assert_eq!(count, 1);
     assert_github_conformance(&forge);
-}
-
-/// The step outputs in `$GITHUB_OUTPUT` (last value wins).
-fn read_outputs(env: &GitHubEnv) -> std::collections::BTreeMap<String, String> {
-    let text = std::fs::read_to_string(env.output_file()).unwrap_or_default();
-    let mut out = std::collections::BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let mut value = Vec::new();
-            for l in lines.by_ref() {
-                if l == delimiter {
-                    break;
-                }
-                value.push(l);
-            }
-            out.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            out.insert(name.to_string(), value.to_string());
-        }
-    }
-    out
 }

@@ -198,24 +198,7 @@ pub fn run_github(env: &GitHubEnv, args: &[&str]) -> Output {
 
 /// The step outputs written to `$GITHUB_OUTPUT` (last value wins).
 pub fn outputs(env: &GitHubEnv) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(env.output_file()).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let mut value = Vec::new();
-            for l in lines.by_ref() {
-                if l == delimiter {
-                    break;
-                }
-                value.push(l);
-            }
-            out.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            out.insert(name.to_string(), value.to_string());
-        }
-    }
-    out
+    shipline_testkit::outputs::read_github_output(&env.output_file())
 }
 
 /// Stdout as JSON (for `--format json`).

@@ -29,22 +29,6 @@ pub fn local(dir: &Path) -> Command {
     cmd
 }
 
-/// Parses `$GITHUB_OUTPUT` (`name<<delimiter` blocks); the last value of a name wins.
-pub fn github_outputs(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
-            out.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            out.insert(name.to_string(), value.to_string());
-        }
-    }
-    out
-}
-
 /// A GitHub Actions job (from a real webhook payload) against the fake GitHub, whose repository
 /// is the payload's.
 pub struct GitHubJob {
@@ -90,7 +74,7 @@ impl GitHubJob {
 
     /// The outputs written so far.
     pub fn outputs(&self) -> BTreeMap<String, String> {
-        github_outputs(&self.env.output_file())
+        shipline_testkit::outputs::read_github_output(&self.env.output_file())
     }
 
     /// Every request so far conforms to GitHub's OpenAPI description.

@@ -9,10 +9,16 @@
 //! delay, a dropped connection or a truncated body, either before the handler runs (nothing
 //! happened) or after it (the change happened but the client never heard).
 
+mod call;
+mod fault;
 pub mod github;
 pub mod gitlab;
+mod shared;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+pub use fault::{Fault, FaultKind, Phase, path_matches};
+pub use shared::{RecordedRequest, Shared, State};
+
+use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
@@ -26,191 +32,7 @@ use http_body_util::BodyExt;
 use tokio::sync::Notify;
 
 use crate::background::Background;
-
-/// Everything the fake knows, per forge.
-#[derive(Debug, Default)]
-pub struct State {
-    /// GitHub's side.
-    pub github: github::GitHubState,
-    /// GitLab's side.
-    pub gitlab: gitlab::GitLabState,
-}
-
-/// One request the fake received, with the answer it gave.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    /// HTTP method.
-    pub method: String,
-    /// Path without the query.
-    pub path: String,
-    /// Raw query string, if any.
-    pub query: Option<String>,
-    /// Request headers (lower-case names).
-    pub headers: Vec<(String, String)>,
-    /// Request body.
-    pub body: Bytes,
-    /// Status sent back (0 when the connection was dropped).
-    pub status: u16,
-    /// Response headers as the handler produced them.
-    pub response_headers: Vec<(String, String)>,
-    /// Response body as the handler produced it (before any fault mangled it).
-    pub response_body: Bytes,
-    /// Whether a fault was applied to this request.
-    pub faulted: bool,
-}
-
-impl RecordedRequest {
-    /// The request body as JSON, if it is JSON.
-    pub fn json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-
-    /// The response body as JSON, if it is JSON.
-    pub fn response_json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(&self.response_body).ok()
-    }
-
-    /// A request header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// What a fault does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FaultKind {
-    /// Answer with this status and a JSON error body.
-    Status(u16),
-    /// Answer with `status` and `Retry-After: secs`.
-    RetryAfter {
-        /// Usually 429 or 503.
-        status: u16,
-        /// Seconds to wait.
-        secs: u64,
-    },
-    /// GitHub's secondary rate limit: 403, `retry-after`, and the documented message.
-    SecondaryRateLimit {
-        /// Seconds to wait.
-        secs: u64,
-    },
-    /// Wait this long, then answer normally.
-    Delay(Duration),
-    /// Close the connection without answering.
-    Drop,
-    /// Send the headers and half the body, then close.
-    TruncatedBody,
-}
-
-/// When a fault strikes relative to the handler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Before the handler: the request had no effect.
-    Before,
-    /// After the handler: the effect happened, the answer is lost or mangled.
-    After,
-}
-
-/// A fault armed for the next `times` requests matching `method` and `path`.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    /// `GET`, `POST`, ...; `None` matches any method.
-    pub method: Option<String>,
-    /// Path pattern: segments compared one by one, `*` matches any one segment, a trailing
-    /// `**` matches the rest.
-    pub path: String,
-    /// What to do.
-    pub kind: FaultKind,
-    /// Before or after the handler.
-    pub phase: Phase,
-    /// How many matching requests it applies to.
-    pub times: usize,
-}
-
-impl Fault {
-    /// A fault on `METHOD path`, before the handler, once.
-    pub fn on(method: &str, path: &str, kind: FaultKind) -> Self {
-        Self {
-            method: Some(method.to_ascii_uppercase()),
-            path: path.to_string(),
-            kind,
-            phase: Phase::Before,
-            times: 1,
-        }
-    }
-
-    /// Applies after the handler ran.
-    pub fn after(mut self) -> Self {
-        self.phase = Phase::After;
-        self
-    }
-
-    /// Applies to this many matching requests.
-    pub fn times(mut self, times: usize) -> Self {
-        self.times = times;
-        self
-    }
-
-    fn matches(&self, method: &str, path: &str) -> bool {
-        if self.times == 0 {
-            return false;
-        }
-        let method_ok = self
-            .method
-            .as_ref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method));
-        method_ok && path_matches(&self.path, path)
-    }
-}
-
-/// Segment-wise match with `*` (one segment) and a trailing `**` (the rest).
-pub fn path_matches(pattern: &str, path: &str) -> bool {
-    let mut want = pattern.trim_matches('/').split('/');
-    let mut have = path.trim_matches('/').split('/');
-    loop {
-        match (want.next(), have.next()) {
-            (Some("**"), _) => return true,
-            (Some(w), Some(h)) if w == "*" || w == h => continue,
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
-}
-
-/// State shared by the server's handlers and the test.
-#[derive(Debug, Default)]
-pub struct Shared {
-    state: Mutex<State>,
-    log: Mutex<Vec<RecordedRequest>>,
-    faults: Mutex<Vec<Fault>>,
-    base_url: Mutex<String>,
-}
-
-impl Shared {
-    /// Locks the forge state (handlers and tests alike).
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// `http://127.0.0.1:PORT`, for URLs the fake puts in its answers.
-    pub fn base_url(&self) -> String {
-        self.base_url
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    fn take_fault(&self, method: &str, path: &str, phase: Phase) -> Option<FaultKind> {
-        let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let fault = faults
-            .iter_mut()
-            .find(|f| f.phase == phase && f.matches(method, path))?;
-        fault.times -= 1;
-        Some(fault.kind.clone())
-    }
-}
+pub(crate) use call::Call;
 
 /// Tells the connection task to close the socket without answering.
 #[derive(Clone)]
@@ -231,8 +53,7 @@ impl FakeForge {
         let server = Background::start("fake-forge", 2, move |listener, stop| {
             serve(server_shared, listener, stop)
         });
-        *shared.base_url.lock().unwrap_or_else(|e| e.into_inner()) =
-            format!("http://{}", server.addr());
+        shared.set_base_url(format!("http://{}", server.addr()));
         Self { server, shared }
     }
 
@@ -273,20 +94,12 @@ impl FakeForge {
 
     /// Arms a fault.
     pub fn inject(&self, fault: Fault) {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(fault);
+        self.shared.arm(fault);
     }
 
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.log()
     }
 
     /// Requests matching `METHOD` and a path pattern (see [`path_matches`]).
@@ -299,11 +112,7 @@ impl FakeForge {
 
     /// Forgets the requests received so far (to count the next operation's alone).
     pub fn clear_requests(&self) {
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.shared.clear_log();
     }
 }
 
@@ -412,11 +221,11 @@ async fn record_and_fault(
             record.status = response.status().as_u16();
             if kind == FaultKind::Drop {
                 record.status = 0;
-                push_log(&shared, record);
+                shared.record(record);
                 // Never answer: the connection task closes the socket.
                 return std::future::pending().await;
             }
-            push_log(&shared, record);
+            shared.record(record);
             return response;
         }
     }
@@ -446,7 +255,7 @@ async fn record_and_fault(
         if let FaultKind::Delay(d) = kind {
             tokio::time::sleep(d).await;
         } else {
-            push_log(&shared, record);
+            shared.record(record);
             let dropped = kind == FaultKind::Drop;
             let response = fault_response(&kind, resp_bytes, kill);
             if dropped {
@@ -455,16 +264,8 @@ async fn record_and_fault(
             return response;
         }
     }
-    push_log(&shared, record);
+    shared.record(record);
     Response::from_parts(resp_parts, Body::from(resp_bytes))
-}
-
-fn push_log(shared: &Shared, record: RecordedRequest) {
-    shared
-        .log
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(record);
 }
 
 fn fault_response(kind: &FaultKind, body: Bytes, kill: Option<ConnectionKill>) -> Response {
@@ -535,23 +336,5 @@ fn fault_response(kind: &FaultKind, body: Bytes, kill: Option<ConnectionKill>) -
             response
         }
         FaultKind::Delay(_) => unreachable!("delays are applied in place"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_patterns() {
-        assert!(path_matches(
-            "/api/v3/repos/*/*/issues/*/comments",
-            "/api/v3/repos/o/r/issues/3/comments"
-        ));
-        assert!(!path_matches(
-            "/api/v3/repos/*/*/issues",
-            "/api/v3/repos/o/r/issues/3"
-        ));
-        assert!(path_matches("/api/v4/**", "/api/v4/projects/1/deployments"));
     }
 }

@@ -12,7 +12,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use super::{EPOCH, check, command};
+use super::git::{EPOCH, check, command};
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -9,23 +9,20 @@
 //! These are test helpers: a git failure panics with the command and git's message.
 
 mod fast_import;
+mod git;
 
 pub use fast_import::{FastImportSpec, FastImportSummary, bench_repo, fast_import};
+pub use git::{DEFAULT_AUTHOR, EPOCH, TICK};
 
 use std::cell::Cell;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use shipline_core::git::Git;
 use tempfile::TempDir;
 
-/// The first commit's time (2023-11-14T22:13:20Z); each commit moves the clock one hour on.
-pub const EPOCH: i64 = 1_700_000_000;
-/// Seconds the clock advances per commit.
-pub const TICK: i64 = 3_600;
-/// The identity used when a commit names no author.
-pub const DEFAULT_AUTHOR: (&str, &str) = ("Shipline Test", "test@example.com");
+use git::{check, command, git_in};
 
 /// A work repository with a bare `origin`, both inside one temp dir.
 pub struct TestRepo {
@@ -508,51 +505,6 @@ pub struct MergedPr {
 }
 
 /// A git command with an environment that ignores the machine's own configuration.
-fn command<I, S>(dir: &Path, args: I) -> Command
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("LC_ALL", "C")
-        .env("GIT_COMMITTER_NAME", DEFAULT_AUTHOR.0)
-        .env("GIT_COMMITTER_EMAIL", DEFAULT_AUTHOR.1)
-        .env("GIT_AUTHOR_NAME", DEFAULT_AUTHOR.0)
-        .env("GIT_AUTHOR_EMAIL", DEFAULT_AUTHOR.1)
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn git_in<I, S>(dir: &Path, args: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let out = command(dir, &args).output().expect("run git");
-    String::from_utf8_lossy(&check(&args, out).stdout)
-        .trim_end()
-        .to_string()
-}
-
-fn check<S: AsRef<OsStr>>(args: &[S], out: Output) -> Output {
-    if !out.status.success() {
-        let args: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
-        panic!(
-            "`git {}` failed ({}): {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    out
-}
-
 fn path_str(path: &Path) -> String {
     path.to_str()
         .unwrap_or_else(|| panic!("temp path {} is not UTF-8", path.display()))

@@ -9,16 +9,15 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::or_respond;
-use super::{JobTokenAccess, Need, access, authorize, body_json, error};
-use crate::forge::Shared;
+use super::access;
+use super::route::{JobTokenAccess, Need, authorize, body_json, error, or_respond};
+use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;
 
@@ -74,16 +73,15 @@ fn branch_json(name: &str, sha: &str, default: bool) -> Value {
 
 /// The backing repository and default branch of the project, after the write check.
 fn project_repo(
-    shared: &Shared,
-    headers: &HeaderMap,
+    call: &Call,
     project: &str,
     min_role: Option<u32>,
 ) -> Result<(PathBuf, String), Response> {
-    let state = shared.state();
+    let state = call.state();
     let gl = &state.gitlab;
     let (index, _) = authorize(
         gl,
-        headers,
+        &call.headers,
         project,
         Need {
             job: JobTokenAccess::Refused,
@@ -100,20 +98,9 @@ fn project_repo(
     Ok((repo, p.default_branch.clone()))
 }
 
-async fn create_branch(
-    State(shared): State<Arc<Shared>>,
-    Path(project): Path<String>,
-    Query(q): Q,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (repo, _) = or_respond!(project_repo(
-        &shared,
-        &headers,
-        &project,
-        Some(access::DEVELOPER)
-    ));
-    let body: Value = body_json(&body).unwrap_or(Value::Null);
+async fn create_branch(Path(project): Path<String>, Query(q): Q, call: Call) -> Response {
+    let (repo, _) = or_respond!(project_repo(&call, &project, Some(access::DEVELOPER)));
+    let body: Value = body_json(&call.body).unwrap_or(Value::Null);
     let field = |k: &str| {
         q.get(k)
             .cloned()
@@ -157,12 +144,8 @@ async fn create_branch(
         .into_response()
 }
 
-async fn get_branch(
-    State(shared): State<Arc<Shared>>,
-    Path((project, branch)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let (repo, default) = or_respond!(project_repo(&shared, &headers, &project, None));
+async fn get_branch(Path((project, branch)): Path<(String, String)>, call: Call) -> Response {
+    let (repo, default) = or_respond!(project_repo(&call, &project, None));
     match git(
         &repo,
         &[
@@ -177,17 +160,8 @@ async fn get_branch(
     }
 }
 
-async fn delete_branch(
-    State(shared): State<Arc<Shared>>,
-    Path((project, branch)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let (repo, default) = or_respond!(project_repo(
-        &shared,
-        &headers,
-        &project,
-        Some(access::DEVELOPER)
-    ));
+async fn delete_branch(Path((project, branch)): Path<(String, String)>, call: Call) -> Response {
+    let (repo, default) = or_respond!(project_repo(&call, &project, Some(access::DEVELOPER)));
     if branch == default {
         return error(
             StatusCode::BAD_REQUEST,
@@ -203,19 +177,9 @@ async fn delete_branch(
     }
 }
 
-async fn revert(
-    State(shared): State<Arc<Shared>>,
-    Path((project, sha)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (repo, _) = or_respond!(project_repo(
-        &shared,
-        &headers,
-        &project,
-        Some(access::DEVELOPER)
-    ));
-    let body: Value = or_respond!(body_json(&body));
+async fn revert(Path((project, sha)): Path<(String, String)>, call: Call) -> Response {
+    let (repo, _) = or_respond!(project_repo(&call, &project, Some(access::DEVELOPER)));
+    let body: Value = or_respond!(body_json(&call.body));
     let Some(branch) = body.get("branch").and_then(Value::as_str) else {
         return error(
             StatusCode::BAD_REQUEST,

@@ -6,19 +6,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use chrono::Utc;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::or_respond;
-use super::{
-    Deployment, GitLabState, Need, access, authorize, bad_request, body_json, error, paginate, time,
-};
-use crate::forge::Shared;
+use super::route::{Need, bad_request, error, paginate, time};
+use super::{Deployment, GitLabState, access};
+use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;
 
@@ -114,228 +111,178 @@ fn transition_allowed(from: &str, to: &str) -> bool {
     }
 }
 
-async fn list(
-    State(shared): State<Arc<Shared>>,
-    Path(project): Path<String>,
-    Query(q): Q,
-    headers: HeaderMap,
-) -> Response {
-    let base = shared.base_url();
-    let state = shared.state();
-    let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::JOB_READ));
-    let p = &gl.projects[index];
-    let env_id = match q.get("environment") {
-        Some(name) => match p.environment(name) {
-            Some(env) => Some(env.id),
-            None => return paginate(&base, "/api/v4/deployments", &q, Vec::new()),
-        },
-        None => None,
-    };
-    let mut list: Vec<&Deployment> = p
-        .deployments
-        .iter()
-        .filter(|d| env_id.is_none_or(|id| d.environment_id == id))
-        .filter(|d| q.get("status").is_none_or(|s| d.status == *s))
-        .collect();
-    match q.get("order_by").map(String::as_str).unwrap_or("id") {
-        "id" | "iid" => list.sort_by_key(|d| d.id),
-        "created_at" => list.sort_by_key(|d| (d.created_at, d.id)),
-        "updated_at" => list.sort_by_key(|d| (d.updated_at, d.id)),
-        "ref" => list.sort_by(|a, b| a.git_ref.cmp(&b.git_ref)),
-        other => return bad_request(&format!("order_by does not have a valid value: {other}")),
-    }
-    if q.get("sort").map(String::as_str) == Some("desc") {
-        list.reverse();
-    }
-    let items = list
-        .iter()
-        .map(|d| deployment_json(gl, index, d, &base))
-        .collect();
-    paginate(
-        &base,
-        &format!("/api/v4/projects/{}/deployments", p.id),
-        &q,
-        items,
-    )
-}
-
-async fn show(
-    State(shared): State<Arc<Shared>>,
-    Path((project, id)): Path<(String, u64)>,
-    headers: HeaderMap,
-) -> Response {
-    let base = shared.base_url();
-    let state = shared.state();
-    let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::JOB_READ));
-    match gl.projects[index].deployments.iter().find(|d| d.id == id) {
-        Some(d) => axum::Json(deployment_json(gl, index, d, &base)).into_response(),
-        None => error(StatusCode::NOT_FOUND, "404 Not found"),
-    }
-}
-
-async fn create(
-    State(shared): State<Arc<Shared>>,
-    Path(project): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let base = shared.base_url();
-    let mut state = shared.state();
-    let gl = &mut state.gitlab;
-    let (index, caller) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        Need::job_role(access::DEVELOPER)
-    ));
-    let body = or_respond!(body_json(&body));
-    let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
-    let (Some(environment), Some(sha), Some(git_ref), Some(status)) = (
-        field("environment"),
-        field("sha"),
-        field("ref"),
-        field("status"),
-    ) else {
-        return bad_request("environment, sha, ref, status are missing");
-    };
-    let Some(tag) = body.get("tag").and_then(Value::as_bool) else {
-        return bad_request("tag is missing");
-    };
-    if !["running", "success", "failed", "canceled"].contains(&status.as_str()) {
-        return bad_request("status does not have a valid value");
-    }
-    let id = gl.next();
-    let mut next_id = gl.next_id;
-    let p = &mut gl.projects[index];
-    let environment_id = p.environment_id(&environment, &mut next_id);
-    let now = Utc::now();
-    let deployment = Deployment {
-        id,
-        iid: p.deployments.len() as u64 + 1,
-        environment_id,
-        sha,
-        git_ref,
-        tag,
-        finished_at: (status != "running").then_some(now),
-        status,
-        user_id: caller.user_id().unwrap_or(0),
-        job_id: None,
-        created_at: now,
-        updated_at: now,
-    };
-    p.deployments.push(deployment.clone());
-    gl.next_id = next_id;
-    (
-        StatusCode::CREATED,
-        axum::Json(deployment_json(gl, index, &deployment, &base)),
-    )
-        .into_response()
-}
-
-async fn update(
-    State(shared): State<Arc<Shared>>,
-    Path((project, id)): Path<(String, u64)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let base = shared.base_url();
-    let mut state = shared.state();
-    let gl = &mut state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
-        &project,
-        Need::job_role(access::DEVELOPER)
-    ));
-    let body = or_respond!(body_json(&body));
-    let Some(status) = body.get("status").and_then(Value::as_str) else {
-        return bad_request("status is missing");
-    };
-    if !["running", "success", "failed", "canceled"].contains(&status) {
-        return bad_request("status does not have a valid value");
-    }
-    let Some(d) = gl.projects[index]
-        .deployments
-        .iter_mut()
-        .find(|d| d.id == id)
-    else {
-        return error(StatusCode::NOT_FOUND, "404 Not found");
-    };
-    if d.job_id.is_some() {
-        return error(
-            StatusCode::FORBIDDEN,
-            "403 Forbidden - Deployments created using GitLab CI can not be updated using the API",
-        );
-    }
-    if !transition_allowed(&d.status, status) {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(
-                json!({ "message": { "status": [format!("cannot transition via \"{status}\"")] } }),
-            ),
+async fn list(Path(project): Path<String>, Query(q): Q, call: Call) -> Response {
+    call.project(&project, Need::JOB_READ, |gl, index| {
+        let p = &gl.projects[index];
+        let env_id = match q.get("environment") {
+            Some(name) => match p.environment(name) {
+                Some(env) => Some(env.id),
+                None => return paginate(&call.base, "/api/v4/deployments", &q, Vec::new()),
+            },
+            None => None,
+        };
+        let mut list: Vec<&Deployment> = p
+            .deployments
+            .iter()
+            .filter(|d| env_id.is_none_or(|id| d.environment_id == id))
+            .filter(|d| q.get("status").is_none_or(|s| d.status == *s))
+            .collect();
+        match q.get("order_by").map(String::as_str).unwrap_or("id") {
+            "id" | "iid" => list.sort_by_key(|d| d.id),
+            "created_at" => list.sort_by_key(|d| (d.created_at, d.id)),
+            "updated_at" => list.sort_by_key(|d| (d.updated_at, d.id)),
+            "ref" => list.sort_by(|a, b| a.git_ref.cmp(&b.git_ref)),
+            other => return bad_request(&format!("order_by does not have a valid value: {other}")),
+        }
+        if q.get("sort").map(String::as_str) == Some("desc") {
+            list.reverse();
+        }
+        let items = list
+            .iter()
+            .map(|d| deployment_json(gl, index, d, &call.base))
+            .collect();
+        paginate(
+            &call.base,
+            &format!("/api/v4/projects/{}/deployments", p.id),
+            &q,
+            items,
         )
-            .into_response();
-    }
-    let now = Utc::now();
-    d.status = status.to_string();
-    d.updated_at = now;
-    if status != "running" {
-        d.finished_at = Some(now);
-    }
-    let d = d.clone();
-    axum::Json(deployment_json(gl, index, &d, &base)).into_response()
+    })
 }
 
-async fn list_environments(
-    State(shared): State<Arc<Shared>>,
-    Path(project): Path<String>,
-    Query(q): Q,
-    headers: HeaderMap,
-) -> Response {
-    let base = shared.base_url();
-    let state = shared.state();
-    let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::JOB_READ));
-    let p = &gl.projects[index];
-    let items = p
-        .environments
-        .iter()
-        .map(|e| environment_json(gl, index, e.id))
-        .collect();
-    paginate(
-        &base,
-        &format!("/api/v4/projects/{}/environments", p.id),
-        &q,
-        items,
+async fn show(Path((project, id)): Path<(String, u64)>, call: Call) -> Response {
+    call.project(&project, Need::JOB_READ, |gl, index| {
+        match gl.projects[index].deployments.iter().find(|d| d.id == id) {
+            Some(d) => axum::Json(deployment_json(gl, index, d, &call.base)).into_response(),
+            None => error(StatusCode::NOT_FOUND, "404 Not found"),
+        }
+    })
+}
+
+async fn create(Path(project): Path<String>, call: Call) -> Response {
+    call.project_json(
+        &project,
+        Need::job_role(access::DEVELOPER),
+        |gl, index, caller, body| {
+            let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
+            let (Some(environment), Some(sha), Some(git_ref), Some(status)) = (
+                field("environment"),
+                field("sha"),
+                field("ref"),
+                field("status"),
+            ) else {
+                return bad_request("environment, sha, ref, status are missing");
+            };
+            let Some(tag) = body.get("tag").and_then(Value::as_bool) else {
+                return bad_request("tag is missing");
+            };
+            if !["running", "success", "failed", "canceled"].contains(&status.as_str()) {
+                return bad_request("status does not have a valid value");
+            }
+            let id = gl.next();
+            let mut next_id = gl.next_id;
+            let p = &mut gl.projects[index];
+            let environment_id = p.environment_id(&environment, &mut next_id);
+            let now = Utc::now();
+            let deployment = Deployment {
+                id,
+                iid: p.deployments.len() as u64 + 1,
+                environment_id,
+                sha,
+                git_ref,
+                tag,
+                finished_at: (status != "running").then_some(now),
+                status,
+                user_id: caller.user_id().unwrap_or(0),
+                job_id: None,
+                created_at: now,
+                updated_at: now,
+            };
+            p.deployments.push(deployment.clone());
+            gl.next_id = next_id;
+            (
+                StatusCode::CREATED,
+                axum::Json(deployment_json(gl, index, &deployment, &call.base)),
+            )
+                .into_response()
+        },
     )
 }
 
-async fn update_environment(
-    State(shared): State<Arc<Shared>>,
-    Path((project, id)): Path<(String, u64)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let mut state = shared.state();
-    let gl = &mut state.gitlab;
-    let (index, _) = or_respond!(authorize(
-        gl,
-        &headers,
+async fn update(Path((project, id)): Path<(String, u64)>, call: Call) -> Response {
+    call.project_json(&project, Need::job_role(access::DEVELOPER), |gl, index, _, body| {
+        let Some(status) = body.get("status").and_then(Value::as_str) else {
+            return bad_request("status is missing");
+        };
+        if !["running", "success", "failed", "canceled"].contains(&status) {
+            return bad_request("status does not have a valid value");
+        }
+        let Some(d) = gl.projects[index]
+            .deployments
+            .iter_mut()
+            .find(|d| d.id == id)
+        else {
+            return error(StatusCode::NOT_FOUND, "404 Not found");
+        };
+        if d.job_id.is_some() {
+            return error(
+                StatusCode::FORBIDDEN,
+                "403 Forbidden - Deployments created using GitLab CI can not be updated using the API",
+            );
+        }
+        if !transition_allowed(&d.status, status) {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(
+                    json!({ "message": { "status": [format!("cannot transition via \"{status}\"")] } }),
+                ),
+            )
+                .into_response();
+        }
+        let now = Utc::now();
+        d.status = status.to_string();
+        d.updated_at = now;
+        if status != "running" {
+            d.finished_at = Some(now);
+        }
+        let d = d.clone();
+        axum::Json(deployment_json(gl, index, &d, &call.base)).into_response()
+    })
+}
+
+async fn list_environments(Path(project): Path<String>, Query(q): Q, call: Call) -> Response {
+    call.project(&project, Need::JOB_READ, |gl, index| {
+        let p = &gl.projects[index];
+        let items = p
+            .environments
+            .iter()
+            .map(|e| environment_json(gl, index, e.id))
+            .collect();
+        paginate(
+            &call.base,
+            &format!("/api/v4/projects/{}/environments", p.id),
+            &q,
+            items,
+        )
+    })
+}
+
+async fn update_environment(Path((project, id)): Path<(String, u64)>, call: Call) -> Response {
+    call.project_json(
         &project,
-        Need::job_role(access::DEVELOPER)
-    ));
-    let body = or_respond!(body_json(&body));
-    let Some(env) = gl.projects[index]
-        .environments
-        .iter_mut()
-        .find(|e| e.id == id)
-    else {
-        return error(StatusCode::NOT_FOUND, "404 Environment Not Found");
-    };
-    if let Some(url) = body.get("external_url").and_then(Value::as_str) {
-        env.external_url = Some(url.to_string());
-    }
-    axum::Json(environment_json(gl, index, id)).into_response()
+        Need::job_role(access::DEVELOPER),
+        |gl, index, _, body| {
+            let Some(env) = gl.projects[index]
+                .environments
+                .iter_mut()
+                .find(|e| e.id == id)
+            else {
+                return error(StatusCode::NOT_FOUND, "404 Environment Not Found");
+            };
+            if let Some(url) = body.get("external_url").and_then(Value::as_str) {
+                env.external_url = Some(url.to_string());
+            }
+            axum::Json(environment_json(gl, index, id)).into_response()
+        },
+    )
 }

@@ -19,7 +19,8 @@ use axum::routing::post;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::{GitLabState, MergeRequest, Project, time};
+use super::route::time;
+use super::{GitLabState, MergeRequest, Project};
 use crate::forge::Shared;
 
 /// Where the fake serves GitLab's GraphQL API.

@@ -7,14 +7,14 @@ use std::path::Path as FsPath;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Need, authorize, error, or_respond, paginate};
-use crate::forge::Shared;
+use super::route::{Need, error, paginate};
+use crate::forge::{Call, Shared};
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new().route(
@@ -66,30 +66,27 @@ fn commit_json(repo: Option<&FsPath>, sha: &str, web: &str) -> Value {
 }
 
 async fn list_commits(
-    State(shared): State<Arc<Shared>>,
     Path((project, iid)): Path<(String, u64)>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    call: Call,
 ) -> Response {
-    let base = shared.base_url();
-    let state = shared.state();
-    let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
-    let p = &gl.projects[index];
-    let Some(mr) = p.merge_request(iid) else {
-        return error(StatusCode::NOT_FOUND, "404 Not found");
-    };
-    let web = format!("{base}/{}", p.path_with_namespace);
-    let items = mr
-        .commits
-        .iter()
-        .rev()
-        .map(|sha| commit_json(p.repo.as_deref(), sha, &web))
-        .collect();
-    paginate(
-        &base,
-        &format!("/api/v4/projects/{}/merge_requests/{iid}/commits", p.id),
-        &q,
-        items,
-    )
+    call.project(&project, Need::READ, |gl, index| {
+        let p = &gl.projects[index];
+        let Some(mr) = p.merge_request(iid) else {
+            return error(StatusCode::NOT_FOUND, "404 Not found");
+        };
+        let web = format!("{}/{}", call.base, p.path_with_namespace);
+        let items = mr
+            .commits
+            .iter()
+            .rev()
+            .map(|sha| commit_json(p.repo.as_deref(), sha, &web))
+            .collect();
+        paginate(
+            &call.base,
+            &format!("/api/v4/projects/{}/merge_requests/{iid}/commits", p.id),
+            &q,
+            items,
+        )
+    })
 }

@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
 use super::merge_requests::note_json;
-use super::{Need, authorize, error, or_respond};
-use crate::forge::Shared;
+use super::route::{Need, error};
+use crate::forge::{Call, Shared};
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new().route(
@@ -20,20 +20,15 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
     )
 }
 
-async fn get_note(
-    State(shared): State<Arc<Shared>>,
-    Path((project, iid, note_id)): Path<(String, u64, u64)>,
-    headers: HeaderMap,
-) -> Response {
-    let state = shared.state();
-    let gl = &state.gitlab;
-    let (index, _) = or_respond!(authorize(gl, &headers, &project, Need::READ));
-    let p = &gl.projects[index];
-    if p.merge_request(iid).is_none() {
-        return error(StatusCode::NOT_FOUND, "404 Not found");
-    }
-    match p.notes.iter().find(|n| n.id == note_id && n.mr_iid == iid) {
-        Some(note) => axum::Json(note_json(gl, p.id, note)).into_response(),
-        None => error(StatusCode::NOT_FOUND, "404 Note Not Found"),
-    }
+async fn get_note(Path((project, iid, note_id)): Path<(String, u64, u64)>, call: Call) -> Response {
+    call.project(&project, Need::READ, |gl, index| {
+        let p = &gl.projects[index];
+        if p.merge_request(iid).is_none() {
+            return error(StatusCode::NOT_FOUND, "404 Not found");
+        }
+        match p.notes.iter().find(|n| n.id == note_id && n.mr_iid == iid) {
+            Some(note) => axum::Json(note_json(gl, p.id, note)).into_response(),
+            None => error(StatusCode::NOT_FOUND, "404 Note Not Found"),
+        }
+    })
 }

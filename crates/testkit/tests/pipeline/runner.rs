@@ -1,84 +1,23 @@
-//! The simulated GitHub Actions runner: locates (or builds once) the four binaries, runs one of
-//! them as a workflow step would run it (the job's variables, the event payload, the output and
-//! summary files, the token), and reads back what the step left behind.
+//! The simulated GitHub Actions runner: runs one of the four binaries (as the workspace build
+//! left them, see `shipline_testkit::bins`) as a workflow step would run it (the job's variables,
+//! the event payload, the output and summary files, the token), and reads back what the step left
+//! behind.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use serde_json::Value;
+use shipline_testkit::bins;
 use shipline_testkit::fixtures::{GitHubEnv, webhook, webhook_event};
 use shipline_testkit::forge::FakeForge;
 use shipline_testkit::openapi::github_violations;
+use shipline_testkit::outputs::read_github_output;
 use shipline_testkit::repo::TestRepo;
 
 /// The repository the fake GitHub serves (the test repository's slug).
 pub const REPO: &str = "acme/widgets";
 /// The job token; the fake accepts no other.
 pub const TOKEN: &str = "ghs_pipelineJobToken0123456789abcdef";
-
-const TOOLS: [&str; 4] = [
-    "shipline-risk",
-    "shipline-status",
-    "shipline-promote",
-    "shipline-revert",
-];
-
-/// The directory holding the tools' binaries: the profile directory above this test executable
-/// (`target/debug/deps/pipeline_github-*` → `target/debug`). When a tool is missing there
-/// (`cargo test -p shipline-testkit` builds only this package), they are built once with
-/// `cargo build`; the `OnceLock` keeps parallel tests of this binary from racing, and cargo's
-/// own lock on the target directory keeps other processes out.
-pub fn bin_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test executable's path");
-        let deps = exe.parent().expect("the test executable's directory");
-        let dir = if deps.ends_with("deps") {
-            deps.parent().expect("the profile directory").to_path_buf()
-        } else {
-            deps.to_path_buf()
-        };
-        let missing: Vec<&str> = TOOLS
-            .iter()
-            .copied()
-            .filter(|tool| !dir.join(exe_name(tool)).is_file())
-            .collect();
-        if !missing.is_empty() {
-            build_tools(&missing);
-        }
-        for tool in TOOLS {
-            assert!(
-                dir.join(exe_name(tool)).is_file(),
-                "{} is missing after `cargo build`; build the tools with `cargo build --bins`",
-                dir.join(exe_name(tool)).display()
-            );
-        }
-        dir
-    })
-}
-
-fn exe_name(tool: &str) -> String {
-    format!("{tool}{}", std::env::consts::EXE_SUFFIX)
-}
-
-fn build_tools(tools: &[&str]) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
-    let mut command = Command::new(&cargo);
-    command.arg("build").arg("--manifest-path").arg(&manifest);
-    for tool in tools {
-        command.args(["-p", tool, "--bin", tool]);
-    }
-    let status = command
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run `{cargo} build` for {tools:?}: {e}"));
-    assert!(
-        status.success(),
-        "`{cargo} build` of {tools:?} failed ({status}); run `cargo build --bins` and look at its errors"
-    );
-}
 
 /// What one step left behind: its process output and the runner files it wrote.
 pub struct StepRun {
@@ -112,10 +51,9 @@ impl StepRun {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
     }
 
-    /// The step outputs, parsed from `$GITHUB_OUTPUT`.
+    /// The step outputs, read from `$GITHUB_OUTPUT`.
     pub fn outputs(&self) -> BTreeMap<String, String> {
-        let text = std::fs::read_to_string(self.env.output_file()).unwrap_or_default();
-        parse_github_output(&text).unwrap_or_else(|e| panic!("{e}\n$GITHUB_OUTPUT:\n{text}"))
+        read_github_output(&self.env.output_file())
     }
 
     /// One output, panicking with all of them when it is absent.
@@ -131,47 +69,6 @@ impl StepRun {
     pub fn summary(&self) -> String {
         std::fs::read_to_string(self.env.summary_file()).unwrap_or_default()
     }
-}
-
-/// Parses the `$GITHUB_OUTPUT` file format: `name=value` lines and multi-line
-/// `name<<DELIMITER` … `DELIMITER` blocks. A later value for a name replaces an earlier one.
-pub fn parse_github_output(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines().enumerate();
-    while let Some((index, line)) = lines.next() {
-        if line.is_empty() {
-            continue;
-        }
-        let heredoc = line
-            .split_once("<<")
-            .filter(|(name, _)| !name.contains('='));
-        if let Some((name, delimiter)) = heredoc {
-            let mut value = Vec::new();
-            let mut closed = false;
-            for (_, body) in lines.by_ref() {
-                if body == delimiter {
-                    closed = true;
-                    break;
-                }
-                value.push(body);
-            }
-            if !closed {
-                return Err(format!(
-                    "line {}: `{name}<<{delimiter}` is never closed",
-                    index + 1
-                ));
-            }
-            out.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            out.insert(name.to_string(), value.to_string());
-        } else {
-            return Err(format!(
-                "line {}: `{line}` is neither name=value nor name<<DELIMITER",
-                index + 1
-            ));
-        }
-    }
-    Ok(out)
 }
 
 /// One job's world: the checkout, the fake GitHub, and a HOME for the steps.
@@ -217,7 +114,7 @@ impl<'a> Runner<'a> {
             .set("GITHUB_TOKEN", TOKEN);
 
         let before = self.forge.requests().len();
-        let output = Command::new(bin_dir().join(exe_name(tool)))
+        let output = Command::new(bins::exe(tool))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
@@ -252,20 +149,5 @@ impl<'a> Runner<'a> {
             "`{tool}` printed the token outside `::add-mask::`:\n{stderr}"
         );
         StepRun { env, output }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_github_output;
-
-    #[test]
-    fn github_output_format_round_trips_single_and_multi_line_values() {
-        let text = "a=1\nnote<<ghadelimiter_1\nline one\nline=two\nghadelimiter_1\na=2\n";
-        let parsed = parse_github_output(text).unwrap();
-        assert_eq!(parsed["a"], "2");
-        assert_eq!(parsed["note"], "line one\nline=two");
-        assert!(parse_github_output("x<<EOF\nnever closed\n").is_err());
-        assert!(parse_github_output("garbage\n").is_err());
     }
 }

@@ -12,6 +12,7 @@ mod gitlab;
 use gitlab::releases::{self, ReleaseServer, this_target};
 use gitlab::{Pipeline, connect, shipline_bins, template};
 use shipline_testkit::forge::FakeForge;
+use shipline_testkit::releases::TOOLS;
 use shipline_testkit::repo::TestRepo;
 
 const PROJECT: &str = "acme/widgets";
@@ -295,7 +296,7 @@ fn install_release_takes_the_archive_of_this_machine_and_refuses_a_checksum_mism
         "{}",
         ok.log
     );
-    for tool in gitlab::TOOLS {
+    for tool in TOOLS {
         let mode = std::os::unix::fs::PermissionsExt::mode(
             &std::fs::metadata(bin.join(tool))
                 .unwrap_or_else(|e| panic!("{tool} not installed ({e}):\n{}", ok.log))
@@ -343,7 +344,7 @@ fn stand_in_source(dir: &std::path::Path) {
         "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n",
     )
     .unwrap();
-    for tool in gitlab::TOOLS {
+    for tool in TOOLS {
         let krate = dir
             .join("crates")
             .join(tool.trim_start_matches("shipline-"));
@@ -453,7 +454,7 @@ deploy-staging:
     );
     let recorded = std::fs::read_to_string(root.join(".crates.toml"))
         .unwrap_or_else(|e| panic!("no .crates.toml ({e}):\n{}", run.log));
-    for tool in gitlab::TOOLS {
+    for tool in TOOLS {
         assert!(
             root.join("bin").join(tool).is_file(),
             "{tool}:\n{}",

@@ -1,6 +1,7 @@
 //! Machinery shared by the tests that run GitLab pipelines for real with `gitlab-ci-local`
 //! (shell executor): finding the tool or reporting the test as skipped, the workspace's
-//! binaries, and one pipeline run in a cleared environment.
+//! binaries (never built here: `cargo test --workspace` builds them), and one pipeline run in a
+//! cleared environment.
 //!
 //! `gitlab-ci-local` and `rsync` are outside the Rust toolchain. testkit's build script sets
 //! `cfg(gitlab_ci_local)` when it finds them (or when `SHIPLINE_REQUIRE_GITLAB_CI_LOCAL=1`, set
@@ -22,9 +23,6 @@ use shipline_testkit::repo::TestRepo;
 
 /// How to get the tools.
 pub const INSTALL_HINT: &str = "npm install --global gitlab-ci-local@4.60.0 (Node 20) and apt-get install rsync; .ci/run installs both";
-
-/// The four binaries the template installs.
-pub use shipline_testkit::releases::TOOLS;
 
 /// Panics with the install command unless `gitlab-ci-local` and `rsync` are on PATH: a test
 /// that runs without them must not pass.
@@ -69,36 +67,10 @@ pub fn template() -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// The directory holding this workspace's shipline binaries: the profile directory this test
-/// executable lives in (`target/debug/deps/..`). Builds them when any is missing.
+/// The directory holding the four tools as the workspace build left them (see
+/// `shipline_testkit::bins`), for `install: path` jobs to find on PATH.
 pub fn shipline_bins() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable sits in target/<profile>/deps")
-        .to_path_buf();
-    let exe_suffix = std::env::consts::EXE_SUFFIX;
-    let all_built = || {
-        TOOLS
-            .iter()
-            .all(|t| dir.join(format!("{t}{exe_suffix}")).is_file())
-    };
-    if !all_built() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["build", "--bins"])
-            .status()
-            .expect("run cargo build --bins");
-        assert!(status.success(), "cargo build --bins failed");
-        assert!(
-            all_built(),
-            "cargo build --bins left no binaries in {}",
-            dir.display()
-        );
-    }
-    dir
+    shipline_testkit::bins::dir().to_path_buf()
 }
 
 /// `text` without terminal colour sequences (gitlab-ci-local colours its log).
