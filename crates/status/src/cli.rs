@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use shipline_core::app::{self, App, AppOptions, Backend, exit};
 use shipline_core::context::Runtime;
 use shipline_core::ledger::DeploymentRecord;
+use shipline_core::sha;
 
 use crate::deploy::{self, FinishRequest, Outcome, StartRequest};
 
@@ -184,7 +185,7 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
             let mut line = format!(
                 "Deployment {} of `{}` to **{}**: {}",
                 record.id,
-                short(&record.sha),
+                sha::short(&record.sha),
                 record.environment,
                 record.state
             );
@@ -282,9 +283,4 @@ fn set_outputs(app: &App, record: &DeploymentRecord) -> anyhow::Result<()> {
     app.outputs.set("sha", &record.sha)?;
     app.outputs.set("state", record.state.as_str())?;
     Ok(())
-}
-
-/// The first 7 characters of a SHA, for people.
-pub fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }

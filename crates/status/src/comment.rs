@@ -7,8 +7,8 @@
 
 use shipline_core::app::App;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+use shipline_core::sha::short;
 
-use crate::cli::short;
 use crate::range;
 
 /// The hidden marker of the comment for `environment`.

@@ -11,8 +11,8 @@ use shipline_core::app::App;
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+use shipline_core::sha::short;
 
-use crate::cli::short;
 use crate::range;
 
 /// The whole report (`--format json`).
