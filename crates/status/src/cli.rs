@@ -4,12 +4,14 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use shipline_core::app::{self, App, AppOptions, Backend, exit};
+use shipline_core::app::{self, App, AppOptions, Backend};
 use shipline_core::context::Runtime;
+use shipline_core::exit;
 use shipline_core::ledger::DeploymentRecord;
 use shipline_core::sha;
 
 use crate::deploy::{self, FinishRequest, Outcome, StartRequest};
+use crate::error::StatusError;
 
 /// Records deployments in the ledger and reports what runs where.
 #[derive(Debug, Parser)]
@@ -138,7 +140,7 @@ impl Cli {
 }
 
 /// Runs one command; the exit code on success.
-pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
+pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
     match command {
         Command::Start {
             environment,
@@ -212,7 +214,7 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
                     )?,
                     Err(err) => app.outputs.warning(&format!(
                         "deployment recorded, but the PR comments failed: {}",
-                        app::one_line(&err)
+                        exit::one_line(&err)
                     )),
                 }
             }
@@ -277,7 +279,7 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
     }
 }
 
-fn set_outputs(app: &App, record: &DeploymentRecord) -> anyhow::Result<()> {
+fn set_outputs(app: &App, record: &DeploymentRecord) -> Result<(), StatusError> {
     app.outputs.set("deployment-id", &record.id)?;
     app.outputs.set("environment", &record.environment)?;
     app.outputs.set("sha", &record.sha)?;

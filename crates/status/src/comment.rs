@@ -9,6 +9,7 @@ use shipline_core::app::App;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
 use shipline_core::sha::short;
 
+use crate::error::StatusError;
 use crate::range;
 
 /// The hidden marker of the comment for `environment`.
@@ -43,7 +44,7 @@ pub async fn delivered_prs(
     app: &App,
     ledger: &Ledger,
     record: &DeploymentRecord,
-) -> anyhow::Result<Vec<u64>> {
+) -> Result<Vec<u64>, StatusError> {
     delivered(app, ledger, record).await.map(|(prs, _)| prs)
 }
 
@@ -53,7 +54,7 @@ async fn delivered(
     app: &App,
     ledger: &Ledger,
     record: &DeploymentRecord,
-) -> anyhow::Result<(Vec<u64>, Option<DeploymentRecord>)> {
+) -> Result<(Vec<u64>, Option<DeploymentRecord>), StatusError> {
     let query = ListQuery {
         environment: Some(record.environment.clone()),
         ..ListQuery::default()
@@ -84,7 +85,7 @@ pub async fn comment(
     app: &App,
     ledger: &Ledger,
     record: &DeploymentRecord,
-) -> anyhow::Result<Vec<u64>> {
+) -> Result<Vec<u64>, StatusError> {
     let (prs, listed) = delivered(app, ledger, record).await?;
     if prs.is_empty() {
         return Ok(prs);

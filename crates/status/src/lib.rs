@@ -7,7 +7,8 @@
 //! lead time for changes, change failure rate, time to restore).
 //!
 //! The library does the work so it can be tested without a process; `main.rs` only parses
-//! flags and maps the result to an exit code ([`exit_code`]).
+//! flags and leaves through `shipline_core::app::main`; each error says its exit code class
+//! ([`StatusError`] implements `shipline_core::exit::Classify`).
 
 #![deny(missing_docs)]
 
@@ -19,4 +20,4 @@ pub mod metrics;
 pub mod range;
 pub mod show;
 
-pub use error::{StatusError, exit_code, report};
+pub use error::StatusError;

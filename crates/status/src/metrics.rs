@@ -25,6 +25,7 @@ use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
 
+use crate::error::StatusError;
 use crate::range::{self, RangeCommit};
 
 /// The whole report (`--format json`).
@@ -109,7 +110,7 @@ pub async fn report(
     ledger: &Ledger,
     window: chrono::TimeDelta,
     only: Option<&str>,
-) -> anyhow::Result<MetricsReport> {
+) -> Result<MetricsReport, StatusError> {
     let until = Utc::now();
     let since = until - window;
     let query = ListQuery {

@@ -13,6 +13,7 @@ use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
 use shipline_core::sha::short;
 
+use crate::error::StatusError;
 use crate::range;
 
 /// The whole report (`--format json`).
@@ -81,7 +82,11 @@ pub struct Waiting {
 }
 
 /// Builds the report for every environment, or only `only`.
-pub async fn report(app: &App, ledger: &Ledger, only: Option<&str>) -> anyhow::Result<ShowReport> {
+pub async fn report(
+    app: &App,
+    ledger: &Ledger,
+    only: Option<&str>,
+) -> Result<ShowReport, StatusError> {
     let records = ledger.list(&ListQuery::default()).await?;
     let mut names: Vec<String> = app
         .config
