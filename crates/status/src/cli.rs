@@ -10,8 +10,11 @@ use shipline_core::exit;
 use shipline_core::ledger::DeploymentRecord;
 use shipline_core::sha;
 
+use crate::comment;
 use crate::deploy::{self, FinishRequest, Outcome, StartRequest};
 use crate::error::StatusError;
+use crate::metrics::MetricsReport;
+use crate::show::ShowReport;
 
 /// Records deployments in the ledger and reports what runs where.
 #[derive(Debug, Parser)]
@@ -207,7 +210,7 @@ pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
             app.outputs.summary(&line)?;
             if *comment && record.state == shipline_core::forge::DeploymentState::Success {
                 // The deployment is recorded; a comment that cannot be written is a warning.
-                match crate::comment::comment(app, &ledger, &record).await {
+                match comment::comment(app, &ledger, &record).await {
                     Ok(prs) => app.outputs.set(
                         "commented",
                         &prs.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
@@ -228,9 +231,9 @@ pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
                 deploy::check_environment(app, env)?;
             }
             let ledger = app.ledger()?;
-            let report = crate::show::report(app, &ledger, environment.as_deref()).await?;
+            let report = ShowReport::read(app, &ledger, environment.as_deref()).await?;
             let text = match format {
-                Format::Markdown => crate::show::markdown(&report),
+                Format::Markdown => report.markdown(),
                 Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
             };
             if *format == Format::Markdown {
@@ -251,9 +254,9 @@ pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
             }
             let ledger = app.ledger()?;
             let report =
-                crate::metrics::report(app, &ledger, *since, environment.as_deref()).await?;
+                MetricsReport::compute(app, &ledger, *since, environment.as_deref()).await?;
             let text = match format {
-                Format::Markdown => crate::metrics::markdown(&report),
+                Format::Markdown => report.markdown(),
                 Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
             };
             if *format == Format::Markdown {

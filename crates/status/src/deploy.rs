@@ -77,7 +77,7 @@ pub struct FinishRequest {
 
 /// Checks the environment name before anything else: the ledger's naming rules, then, when
 /// `.shipline.yml` lists environments, that it is one of them.
-pub fn check_environment(app: &App, name: &str) -> Result<(), StatusError> {
+pub(crate) fn check_environment(app: &App, name: &str) -> Result<(), StatusError> {
     validate_environment(name)?;
     if !app.config.environments.is_empty() {
         app.config.environment(name)?;
@@ -86,7 +86,7 @@ pub fn check_environment(app: &App, name: &str) -> Result<(), StatusError> {
 }
 
 /// The CI run id a re-run keeps (`GITHUB_RUN_ID`, `CI_PIPELINE_ID`), if any.
-pub fn run_id(app: &App) -> Option<String> {
+fn run_id(app: &App) -> Option<String> {
     match app.ctx.runtime {
         Runtime::GitHubActions => app.var("GITHUB_RUN_ID"),
         Runtime::GitLabCi => app.var("CI_PIPELINE_ID"),
@@ -96,7 +96,7 @@ pub fn run_id(app: &App) -> Option<String> {
 }
 
 /// The commit to record (full SHA) and the ref name it came from (empty: the SHA itself).
-pub fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), StatusError> {
+fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), StatusError> {
     let is_sha = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
     match git_ref.map(str::trim).filter(|r| !r.is_empty()) {
         Some(rev) => {
@@ -129,7 +129,7 @@ pub fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), Stat
 
 /// Whether `environment` serves end users: `.shipline.yml` says so, or, without an entry, its
 /// name is `production` or `prod`.
-pub fn is_production(app: &App, environment: &str) -> bool {
+pub(crate) fn is_production(app: &App, environment: &str) -> bool {
     match app.config.environments.get(environment) {
         Some(configured) => configured.is_production(),
         None => matches!(

@@ -4,11 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use shipline_core::app;
-use shipline_status::cli::{self, Cli};
+use shipline_status::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     app::main(cli.options(), async |app| {
-        Ok(cli::run(app, &cli.command).await?)
+        Ok(shipline_status::run(app, &cli.command).await?)
     })
 }
