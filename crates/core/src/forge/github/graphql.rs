@@ -17,8 +17,9 @@ use serde_json::json;
 use super::GitHub;
 use super::client::Op;
 use super::types::{User, deployment_state, login};
-use crate::forge::{
-    CheckState, DeploymentStatus, ForgeError, ForgeKind, PrState, PullRequest, ReviewDecision,
+use crate::forge::error::ForgeError;
+use crate::forge::types::{
+    CheckState, DeploymentStatus, ForgeKind, PrState, PullRequest, ReviewDecision,
 };
 
 /// GraphQL queries only read: safe to retry.
