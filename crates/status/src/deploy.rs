@@ -11,7 +11,7 @@ use shipline_core::app::App;
 use shipline_core::context::Runtime;
 use shipline_core::forge::DeploymentState;
 use shipline_core::ledger::{
-    DeploymentRecord, Known, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
+    DeploymentRecord, KnownDeployment, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
     TransitionRequest, validate_environment,
 };
 
@@ -299,7 +299,7 @@ pub async fn finish(
     };
     // What is known of the deployment spares the forge a read of it (GitHub: the newest
     // status and the write, two requests); the environment is checked either way.
-    let known = Known {
+    let known = KnownDeployment {
         environment: request.environment.clone(),
         sha: match &found {
             Some(record) => Some(record.sha.clone()),

@@ -24,12 +24,12 @@ use std::time::Duration;
 use crate::forge::DeploymentState;
 use crate::git::Git;
 
-use super::record::{self, Event, EventKind, Folded};
+use super::error::LedgerError;
+use super::names::NOTES_REF;
+use super::record::{self, DeploymentRecord, Event, EventKind, Folded};
+use super::request::{ListQuery, NewDeploymentRecord, TransitionRequest};
+use super::rules::{TransitionEffect, check_new, check_transition, new_id, same_environment};
 use super::store::{Notes, Pushed, Store, Swap};
-use super::{
-    DeploymentRecord, LedgerError, ListQuery, NOTES_REF, NewDeploymentRecord, TransitionEffect,
-    TransitionRequest, check_new, check_transition, new_id, same_environment,
-};
 
 /// How hard to try when other writers race this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
