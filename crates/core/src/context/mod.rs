@@ -25,6 +25,7 @@ pub use event::{
 
 use crate::forge::{ForgeKind, RepoId};
 use crate::git::GitError;
+use crate::variable::InvalidVar;
 
 /// The SHA git and the forges use for "no commit" (a new branch's `before`).
 pub const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
@@ -141,15 +142,8 @@ pub enum ContextError {
         hint: &'static str,
     },
     /// A variable has a value shipline cannot use.
-    #[error("{var}={value:?} is not valid: expected {expected}")]
-    InvalidVar {
-        /// The variable.
-        var: &'static str,
-        /// Its value (never a token: only non-secret variables are checked).
-        value: String,
-        /// What it should look like.
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    InvalidVar(#[from] InvalidVar),
     /// The event payload file could not be read.
     #[error(
         "cannot read the event payload {path} (from GITHUB_EVENT_PATH): {source}; run shipline as a step of the job, not in a container that lacks the runner's files"
@@ -263,11 +257,11 @@ fn parse_forge_override(vars: &Vars<'_>) -> Result<Option<ForgeKind>, ContextErr
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("github") => Ok(Some(ForgeKind::GitHub)),
         Some(v) if v.eq_ignore_ascii_case("gitlab") => Ok(Some(ForgeKind::GitLab)),
-        Some(v) => Err(ContextError::InvalidVar {
+        Some(v) => Err(ContextError::InvalidVar(InvalidVar {
             var: "SHIPLINE_FORGE",
             value: v.to_string(),
             expected: "`github` or `gitlab`",
-        }),
+        })),
     }
 }
 

@@ -36,6 +36,7 @@ pub use gitlab::DotenvLimits;
 pub use redact::{MASK, MIN_SECRET_LEN, RedactingWriter, Redactor};
 
 use crate::context::{CiContext, Runtime};
+use crate::variable::InvalidVar;
 
 /// Variables whose values are secrets shipline may see; scrubbed from everything it writes.
 pub const TOKEN_VARS: &[&str] = &[
@@ -73,15 +74,8 @@ pub enum OutputError {
         hint: &'static str,
     },
     /// A setting variable has an unusable value.
-    #[error("{var}={value:?} is not valid: expected {expected}")]
-    InvalidVar {
-        /// The variable.
-        var: &'static str,
-        /// Its value.
-        value: String,
-        /// What it should be.
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    InvalidVar(#[from] InvalidVar),
     /// An output name the runtime cannot carry.
     #[error("output name {name:?} is not valid: {rule}")]
     InvalidName {
@@ -531,11 +525,11 @@ fn limit(
             .parse::<usize>()
             .ok()
             .filter(|n| *n > 0)
-            .ok_or(OutputError::InvalidVar {
+            .ok_or(OutputError::InvalidVar(InvalidVar {
                 var: name,
                 value: v.to_string(),
                 expected: "a positive whole number",
-            }),
+            })),
     }
 }
 
