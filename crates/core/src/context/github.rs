@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::ci_context::CiContext;
+use super::error::ContextError;
 use super::event::{self, *};
-use super::{CiContext, ContextError, Runtime, Vars, non_zero_sha, split_ref};
+use super::runtime::Runtime;
+use super::vars::{Vars, non_zero_sha, split_ref};
 use crate::forge::{ForgeKind, RepoId};
 use crate::variable::InvalidVar;
 

@@ -9,8 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ci_context::CiContext;
+use super::error::ContextError;
 use super::event::*;
-use super::{CiContext, ContextError, Runtime, Vars};
+use super::runtime::Runtime;
+use super::vars::Vars;
 use crate::forge::{ForgeKind, RepoId};
 use crate::variable::InvalidVar;
 
