@@ -38,7 +38,7 @@ use crate::git::Git;
 
 pub use error::LedgerError;
 pub use names::{MAX_ENVIRONMENT_LEN, NOTES_REF, REMOTE_NOTES_REF};
-pub use record::{DeploymentRecord, Folded, SkippedLine, Transition};
+pub use record::{DeploymentRecord, FoldedRecords, SkippedLine, Transition};
 pub use request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
 pub use rules::{TransitionEffect, check_transition, same_environment, validate_environment};
 
