@@ -103,7 +103,7 @@ impl GitHub {
         })
     }
 
-    /// The PRs associated with each commit: one query per [`BATCH`] commits.
+    /// The PRs associated with each commit: one query per 100 commits.
     pub async fn pull_requests_for_commits(
         &self,
         shas: &[String],

@@ -1,7 +1,7 @@
 //! The GitHub backend: GitHub.com and GitHub Enterprise Server over REST, with GraphQL where one
 //! query replaces many REST calls.
 //!
-//! Layout: [`client`] holds the transport (octocrab, retries, errors, pagination), `types` the
+//! Layout: `client` holds the transport (octocrab, retries, errors, pagination), `types` the
 //! wire structs, and one file per concept holds the operations: comments, pull requests,
 //! deployments, checks, repository metadata (permissions, issues, tags, releases), GraphQL.
 //!
