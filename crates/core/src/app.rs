@@ -1,9 +1,10 @@
 //! What every shipline binary does before and after its own job.
 //!
 //! Each tool starts the same way (find the checkout, detect the CI context, load `.shipline.yml`,
-//! open the output sink, connect to the forge, pick the ledger backend) and ends the same way
-//! (print the error chain on one line, scrubbed of secrets, and exit with the documented code).
-//! Keeping that here keeps the four `main.rs` files thin and the behaviour identical.
+//! open the output sink, connect to the forge, pick the ledger backend) and ends the same way,
+//! through [`crate::exit::finish`] (the error chain on one line, scrubbed of secrets, and the
+//! documented exit code). [`main`] does both around a tool's own work, which keeps the four
+//! `main.rs` files thin and the behaviour identical.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -17,18 +18,6 @@ use crate::forge::{Forge, ForgeConfig, ForgeError, ForgeKind};
 use crate::git::{Git, GitError};
 use crate::ledger::{Ledger, LedgerError};
 use crate::output::{OutputError, Outputs, Redactor};
-
-/// Exit codes shared by all tools.
-pub mod exit {
-    /// Done.
-    pub const OK: u8 = 0;
-    /// The job failed (a rollout rolled back, a forge call failed, ...).
-    pub const FAILED: u8 = 1;
-    /// Bad usage or configuration: nothing was done.
-    pub const USAGE: u8 = 2;
-    /// Blocked by a gate (promote) or above the risk limit (risk `--fail-above`).
-    pub const BLOCKED: u8 = 3;
-}
 
 /// Where deployments are recorded (`--backend`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,66 +295,6 @@ impl App {
     }
 }
 
-/// Runs a tool's body and turns its result into the process exit code: the error chain printed
-/// on one line to stderr (scrubbed of every secret the redactor knows), `2` for configuration and
-/// usage errors, the code the body chose otherwise.
-pub fn finish(result: anyhow::Result<u8>, redactor: &Redactor) -> ExitCode {
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            let text = redactor
-                .redact(&format!("error: {}", one_line(&err)))
-                .into_owned();
-            let _ = writeln!(std::io::stderr(), "{text}");
-            ExitCode::from(exit_code_for(&err))
-        }
-    }
-}
-
-/// The error chain on one line, `outer: inner: ...`. A cause whose text the line already holds
-/// is left out: errors that print their source in their own message (`forge ledger: {0}`)
-/// would otherwise repeat it.
-pub fn one_line(err: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if line.contains(&text) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&text);
-    }
-    line
-}
-
-/// The exit code an error maps to: 2 for configuration/usage, 1 otherwise.
-pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    let usage = err.chain().any(|cause| {
-        cause.downcast_ref::<ConfigError>().is_some()
-            || matches!(
-                cause.downcast_ref::<AppError>(),
-                Some(
-                    AppError::Config(_)
-                        | AppError::Context(_)
-                        | AppError::NoForge(_)
-                        | AppError::Invalid(_)
-                )
-            )
-    });
-    if usage { exit::USAGE } else { exit::FAILED }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
-}
-
 /// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth reporting.
 pub fn print_stdout(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -381,26 +310,5 @@ pub fn resolve_in(workspace: &Path, path: &Path) -> PathBuf {
         path.to_path_buf()
     } else {
         workspace.join(path)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("inner failed")]
-    struct Inner;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("outer: {0}")]
-    struct Outer(#[from] Inner);
-
-    #[test]
-    fn one_line_does_not_repeat_a_cause_already_in_the_message() {
-        let err = anyhow::Error::from(Outer(Inner)).context("starting");
-        assert_eq!(one_line(&err), "starting: outer: inner failed");
-        let plain = anyhow::anyhow!("first").context("second");
-        assert_eq!(one_line(&plain), "second: first");
     }
 }

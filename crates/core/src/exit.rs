@@ -17,6 +17,7 @@ use crate::forge::ForgeError;
 use crate::git::GitError;
 use crate::ledger::LedgerError;
 use crate::output::{OutputError, Redactor};
+use crate::variable::InvalidVar;
 
 /// Done.
 pub const OK: u8 = 0;
@@ -103,12 +104,19 @@ impl Classify for LedgerError {
     }
 }
 
+/// A setting variable with a value shipline cannot use was given by the caller.
+impl Classify for InvalidVar {
+    fn class(&self) -> Class {
+        Class::Usage
+    }
+}
+
 /// A setting variable for the outputs with an unusable value is a usage error; a file that
 /// cannot be written is a failure.
 impl Classify for OutputError {
     fn class(&self) -> Class {
         match self {
-            OutputError::MissingVar { .. } | OutputError::InvalidVar { .. } => Class::Usage,
+            OutputError::MissingVar { .. } | OutputError::InvalidVar(_) => Class::Usage,
             _ => Class::Failed,
         }
     }

@@ -18,3 +18,4 @@ pub mod output;
 pub mod secret;
 pub mod sha;
 pub mod tls;
+pub mod variable;

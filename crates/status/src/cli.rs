@@ -4,11 +4,17 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use shipline_core::app::{self, App, AppOptions, Backend, exit};
+use shipline_core::app::{self, App, AppOptions, Backend};
 use shipline_core::context::Runtime;
+use shipline_core::exit;
 use shipline_core::ledger::DeploymentRecord;
+use shipline_core::sha;
 
+use crate::comment;
 use crate::deploy::{self, FinishRequest, Outcome, StartRequest};
+use crate::error::StatusError;
+use crate::metrics::MetricsReport;
+use crate::show::ShowReport;
 
 /// Records deployments in the ledger and reports what runs where.
 #[derive(Debug, Parser)]
@@ -137,7 +143,7 @@ impl Cli {
 }
 
 /// Runs one command; the exit code on success.
-pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
+pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
     match command {
         Command::Start {
             environment,
@@ -184,7 +190,7 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
             let mut line = format!(
                 "Deployment {} of `{}` to **{}**: {}",
                 record.id,
-                short(&record.sha),
+                sha::short(&record.sha),
                 record.environment,
                 record.state
             );
@@ -204,14 +210,14 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
             app.outputs.summary(&line)?;
             if *comment && record.state == shipline_core::forge::DeploymentState::Success {
                 // The deployment is recorded; a comment that cannot be written is a warning.
-                match crate::comment::comment(app, &ledger, &record).await {
+                match comment::comment(app, &ledger, &record).await {
                     Ok(prs) => app.outputs.set(
                         "commented",
                         &prs.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
                     )?,
                     Err(err) => app.outputs.warning(&format!(
                         "deployment recorded, but the PR comments failed: {}",
-                        app::one_line(&err)
+                        exit::one_line(&err)
                     )),
                 }
             }
@@ -225,9 +231,9 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
                 deploy::check_environment(app, env)?;
             }
             let ledger = app.ledger()?;
-            let report = crate::show::report(app, &ledger, environment.as_deref()).await?;
+            let report = ShowReport::read(app, &ledger, environment.as_deref()).await?;
             let text = match format {
-                Format::Markdown => crate::show::markdown(&report),
+                Format::Markdown => report.markdown(),
                 Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
             };
             if *format == Format::Markdown {
@@ -248,9 +254,9 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
             }
             let ledger = app.ledger()?;
             let report =
-                crate::metrics::report(app, &ledger, *since, environment.as_deref()).await?;
+                MetricsReport::compute(app, &ledger, *since, environment.as_deref()).await?;
             let text = match format {
-                Format::Markdown => crate::metrics::markdown(&report),
+                Format::Markdown => report.markdown(),
                 Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
             };
             if *format == Format::Markdown {
@@ -276,15 +282,10 @@ pub async fn run(app: &App, command: &Command) -> anyhow::Result<u8> {
     }
 }
 
-fn set_outputs(app: &App, record: &DeploymentRecord) -> anyhow::Result<()> {
+fn set_outputs(app: &App, record: &DeploymentRecord) -> Result<(), StatusError> {
     app.outputs.set("deployment-id", &record.id)?;
     app.outputs.set("environment", &record.environment)?;
     app.outputs.set("sha", &record.sha)?;
     app.outputs.set("state", record.state.as_str())?;
     Ok(())
-}
-
-/// The first 7 characters of a SHA, for people.
-pub fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }

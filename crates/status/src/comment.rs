@@ -7,12 +7,13 @@
 
 use shipline_core::app::App;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+use shipline_core::sha::short;
 
-use crate::cli::short;
+use crate::error::StatusError;
 use crate::range;
 
 /// The hidden marker of the comment for `environment`.
-pub fn marker(environment: &str) -> String {
+pub(crate) fn marker(environment: &str) -> String {
     format!(
         "<!-- shipline:status:{} -->",
         environment.to_ascii_lowercase()
@@ -20,7 +21,7 @@ pub fn marker(environment: &str) -> String {
 }
 
 /// The comment for a deployment.
-pub fn body(record: &DeploymentRecord) -> String {
+pub(crate) fn body(record: &DeploymentRecord) -> String {
     let mut text = format!("Deployed to **{}**", record.environment);
     if let Some(url) = &record.environment_url {
         text.push_str(&format!(" at {url}"));
@@ -39,21 +40,13 @@ pub fn body(record: &DeploymentRecord) -> String {
 
 /// The PRs `record` delivered: those merged after the previous successful deployment of another
 /// commit to its environment. Empty for the first deployment (it would name the whole history).
-pub async fn delivered_prs(
-    app: &App,
-    ledger: &Ledger,
-    record: &DeploymentRecord,
-) -> anyhow::Result<Vec<u64>> {
-    delivered(app, ledger, record).await.map(|(prs, _)| prs)
-}
-
-/// [`delivered_prs`], with the record as the ledger lists it (with the commit and version of
-/// the deployment itself, which a transition that did not read it only assumed).
+/// With them, the record as the ledger lists it (with the commit and version of the deployment
+/// itself, which a transition that did not read it only assumed).
 async fn delivered(
     app: &App,
     ledger: &Ledger,
     record: &DeploymentRecord,
-) -> anyhow::Result<(Vec<u64>, Option<DeploymentRecord>)> {
+) -> Result<(Vec<u64>, Option<DeploymentRecord>), StatusError> {
     let query = ListQuery {
         environment: Some(record.environment.clone()),
         ..ListQuery::default()
@@ -80,11 +73,11 @@ async fn delivered(
 }
 
 /// Creates or updates the comment on each PR; returns the PRs commented on.
-pub async fn comment(
+pub(crate) async fn comment(
     app: &App,
     ledger: &Ledger,
     record: &DeploymentRecord,
-) -> anyhow::Result<Vec<u64>> {
+) -> Result<Vec<u64>, StatusError> {
     let (prs, listed) = delivered(app, ledger, record).await?;
     if prs.is_empty() {
         return Ok(prs);

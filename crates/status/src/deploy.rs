@@ -11,11 +11,11 @@ use shipline_core::app::App;
 use shipline_core::context::Runtime;
 use shipline_core::forge::DeploymentState;
 use shipline_core::ledger::{
-    DeploymentRecord, Known, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
+    DeploymentRecord, KnownDeployment, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
     TransitionRequest, validate_environment,
 };
 
-use crate::StatusError;
+use crate::error::StatusError;
 
 /// The outcome `finish` records, as the deploy script knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,7 +77,7 @@ pub struct FinishRequest {
 
 /// Checks the environment name before anything else: the ledger's naming rules, then, when
 /// `.shipline.yml` lists environments, that it is one of them.
-pub fn check_environment(app: &App, name: &str) -> anyhow::Result<()> {
+pub(crate) fn check_environment(app: &App, name: &str) -> Result<(), StatusError> {
     validate_environment(name)?;
     if !app.config.environments.is_empty() {
         app.config.environment(name)?;
@@ -86,7 +86,7 @@ pub fn check_environment(app: &App, name: &str) -> anyhow::Result<()> {
 }
 
 /// The CI run id a re-run keeps (`GITHUB_RUN_ID`, `CI_PIPELINE_ID`), if any.
-pub fn run_id(app: &App) -> Option<String> {
+fn run_id(app: &App) -> Option<String> {
     match app.ctx.runtime {
         Runtime::GitHubActions => app.var("GITHUB_RUN_ID"),
         Runtime::GitLabCi => app.var("CI_PIPELINE_ID"),
@@ -96,7 +96,7 @@ pub fn run_id(app: &App) -> Option<String> {
 }
 
 /// The commit to record (full SHA) and the ref name it came from (empty: the SHA itself).
-pub fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), StatusError> {
+fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), StatusError> {
     let is_sha = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
     match git_ref.map(str::trim).filter(|r| !r.is_empty()) {
         Some(rev) => {
@@ -109,18 +109,13 @@ pub fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), Stat
             if is_sha(rev) {
                 return Ok((rev.to_ascii_lowercase(), String::new()));
             }
-            Err(StatusError::NoCommit(format!(
-                "`--ref {rev}` is not a commit of the checkout at {}: fetch it first (`fetch-depth: 0`) or pass a full 40-character SHA",
-                app.ctx.workspace.display()
-            )))
+            Err(StatusError::UnknownRef {
+                rev: rev.to_string(),
+                checkout: app.ctx.workspace.clone(),
+            })
         }
         None => {
-            let sha = app.ctx.head_sha.clone().ok_or_else(|| {
-                StatusError::NoCommit(
-                    "the CI context names no commit and there is no checkout: pass `--ref REV`"
-                        .into(),
-                )
-            })?;
+            let sha = app.ctx.head_sha.clone().ok_or(StatusError::NoCommit)?;
             let name = app
                 .ctx
                 .tag
@@ -134,7 +129,7 @@ pub fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), Stat
 
 /// Whether `environment` serves end users: `.shipline.yml` says so, or, without an entry, its
 /// name is `production` or `prod`.
-pub fn is_production(app: &App, environment: &str) -> bool {
+pub(crate) fn is_production(app: &App, environment: &str) -> bool {
     match app.config.environments.get(environment) {
         Some(configured) => configured.is_production(),
         None => matches!(
@@ -163,7 +158,7 @@ pub async fn start(
     app: &App,
     ledger: &Ledger,
     request: &StartRequest,
-) -> anyhow::Result<DeploymentRecord> {
+) -> Result<DeploymentRecord, StatusError> {
     check_environment(app, &request.environment)?;
     let (sha, git_ref) = commit(app, request.git_ref.as_deref())?;
     let run = run_id(app);
@@ -219,7 +214,7 @@ async fn resume(
     app: &App,
     ledger: &Ledger,
     record: DeploymentRecord,
-) -> anyhow::Result<DeploymentRecord> {
+) -> Result<DeploymentRecord, StatusError> {
     if record.state != DeploymentState::Queued {
         return Ok(record);
     }
@@ -237,13 +232,13 @@ async fn deployment_to_finish(
     app: &App,
     ledger: &Ledger,
     request: &FinishRequest,
-) -> anyhow::Result<(String, Option<DeploymentRecord>)> {
+) -> Result<(String, Option<DeploymentRecord>), StatusError> {
     if let Some(id) = request.deployment.as_deref().map(str::trim) {
         if id.is_empty() {
-            return Err(StatusError::Usage(
-                "`--deployment` is empty: pass the `deployment-id` output of `start`, or leave the flag out to find the deployment from the environment, commit and run".into(),
-            )
-            .into());
+            return Err(StatusError::EmptyFlag {
+                flag: "--deployment",
+                fix: "pass the `deployment-id` output of `start`, or leave the flag out to find the deployment from the environment, commit and run",
+            });
         }
         // The environment is checked by the transition itself (`Ledger::transition_known`).
         return Ok((id.to_string(), None));
@@ -269,9 +264,8 @@ async fn deployment_to_finish(
         None => Err(StatusError::NothingToFinish {
             environment: request.environment.clone(),
             sha,
-            run: run.map(|r| format!(" and run {r}")).unwrap_or_default(),
-        }
-        .into()),
+            run,
+        }),
     }
 }
 
@@ -283,7 +277,7 @@ pub async fn finish(
     app: &App,
     ledger: &Ledger,
     request: &FinishRequest,
-) -> anyhow::Result<(DeploymentRecord, Vec<DeploymentRecord>)> {
+) -> Result<(DeploymentRecord, Vec<DeploymentRecord>), StatusError> {
     check_environment(app, &request.environment)?;
     let (id, found) = deployment_to_finish(app, ledger, request).await?;
     let state = request.outcome.state();
@@ -305,7 +299,7 @@ pub async fn finish(
     };
     // What is known of the deployment spares the forge a read of it (GitHub: the newest
     // status and the write, two requests); the environment is checked either way.
-    let known = Known {
+    let known = KnownDeployment {
         environment: request.environment.clone(),
         sha: match &found {
             Some(record) => Some(record.sha.clone()),
@@ -351,7 +345,7 @@ pub async fn deactivate(
     app: &App,
     ledger: &Ledger,
     environment: &str,
-) -> anyhow::Result<Vec<DeploymentRecord>> {
+) -> Result<Vec<DeploymentRecord>, StatusError> {
     check_environment(app, environment)?;
     Ok(ledger.deactivate_previous(environment, None).await?)
 }

@@ -7,16 +7,22 @@
 //! lead time for changes, change failure rate, time to restore).
 //!
 //! The library does the work so it can be tested without a process; `main.rs` only parses
-//! flags and maps the result to an exit code ([`exit_code`]).
+//! flags ([`Cli`]), runs the command ([`run`]) and leaves through `shipline_core::app::main`.
+//! Each error knows its exit code class ([`StatusError`] implements
+//! `shipline_core::exit::Classify`).
 
 #![deny(missing_docs)]
 
-pub mod cli;
-pub mod comment;
-pub mod deploy;
-pub mod error;
-pub mod metrics;
-pub mod range;
-pub mod show;
+mod cli;
+mod comment;
+mod deploy;
+mod error;
+mod metrics;
+mod range;
+mod show;
 
-pub use error::{StatusError, exit_code, report};
+pub use cli::{Cli, Command, Format, run};
+pub use deploy::{FinishRequest, Outcome, StartRequest, deactivate, finish, start};
+pub use error::StatusError;
+pub use metrics::{EnvironmentMetrics, MetricsReport, Spread};
+pub use show::{EnvironmentStatus, Latest, Running, ShowReport, Waiting};

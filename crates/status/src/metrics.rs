@@ -25,6 +25,8 @@ use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
 
+use crate::deploy;
+use crate::error::StatusError;
 use crate::range::{self, RangeCommit};
 
 /// The whole report (`--format json`).
@@ -38,6 +40,103 @@ pub struct MetricsReport {
     pub days: f64,
     /// One entry per environment with deployments in the window (transient ones left out).
     pub environments: Vec<EnvironmentMetrics>,
+}
+
+impl MetricsReport {
+    /// Computes the report for deployments started in the last `window`.
+    pub async fn compute(
+        app: &App,
+        ledger: &Ledger,
+        window: chrono::TimeDelta,
+        only: Option<&str>,
+    ) -> Result<Self, StatusError> {
+        let until = Utc::now();
+        let since = until - window;
+        let query = ListQuery {
+            environment: only.map(str::to_string),
+            ..ListQuery::default()
+        };
+        let records = ledger.list(&query).await?;
+        let git = app.git().ok();
+        let mut names: Vec<String> = records
+            .iter()
+            .filter(|r| r.created_at >= since)
+            .map(|r| r.environment.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        let days = window.num_seconds() as f64 / 86_400.0;
+        let mut environments = Vec::new();
+        for name in names {
+            let transient = app
+                .config
+                .environments
+                .get(&name)
+                .is_some_and(|e| e.transient);
+            let mut mine: Vec<&DeploymentRecord> = records
+                .iter()
+                .filter(|r| r.environment == name && !r.transient)
+                .collect();
+            if transient || mine.is_empty() {
+                continue;
+            }
+            // Oldest first from here on.
+            mine.reverse();
+            let delivered = git.as_ref().map(|g| delivered(g, &mine));
+            let production = deploy::is_production(app, &name);
+            environments.push(environment_metrics(
+                &name,
+                production,
+                &mine,
+                delivered.as_ref(),
+                since,
+                days,
+            ));
+        }
+        Ok(Self {
+            since,
+            until,
+            days,
+            environments,
+        })
+    }
+
+    /// The report as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "Delivery metrics, {} to {} ({:.0} days)\n\n| Environment | Deployments | Frequency | Lead time (median / p90) | Change failure rate | Time to restore (median) |\n|---|---|---|---|---|---|\n",
+            self.since.format("%Y-%m-%d"),
+            self.until.format("%Y-%m-%d"),
+            self.days
+        );
+        for env in &self.environments {
+            let lead = env.lead_time.as_ref().map_or("—".to_string(), |l| {
+                format!(
+                    "{} / {} ({} commits)",
+                    human(l.median_seconds),
+                    human(l.p90_seconds),
+                    l.count
+                )
+            });
+            let cfr = env.change_failure_rate.map_or("—".to_string(), |r| {
+                format!(
+                    "{:.0}% ({} failed + {} reverted of {})",
+                    r * 100.0,
+                    env.failed,
+                    env.reverted,
+                    env.deployments
+                )
+            });
+            let restore = env.time_to_restore.as_ref().map_or("—".to_string(), |t| {
+                format!("{} ({} restores)", human(t.median_seconds), t.count)
+            });
+            out.push_str(&format!(
+                "| {} | {} ({} successful) | {:.2}/day | {lead} | {cfr} | {restore} |\n",
+                env.environment, env.deployments, env.successful, env.deployment_frequency_per_day
+            ));
+        }
+        out
+    }
 }
 
 /// Figures for one environment, with the counts behind them.
@@ -80,7 +179,7 @@ pub struct Spread {
 
 impl Spread {
     /// The spread of `values`; `None` when empty.
-    pub fn of(mut values: Vec<i64>) -> Option<Self> {
+    fn of(mut values: Vec<i64>) -> Option<Self> {
         if values.is_empty() {
             return None;
         }
@@ -102,64 +201,6 @@ impl Spread {
 
 /// Commits delivered by deployments, read with git; `None` when git cannot tell.
 type Delivered = BTreeMap<String, Vec<RangeCommit>>;
-
-/// Computes the report for deployments started in the last `window`.
-pub async fn report(
-    app: &App,
-    ledger: &Ledger,
-    window: chrono::TimeDelta,
-    only: Option<&str>,
-) -> anyhow::Result<MetricsReport> {
-    let until = Utc::now();
-    let since = until - window;
-    let query = ListQuery {
-        environment: only.map(str::to_string),
-        ..ListQuery::default()
-    };
-    let records = ledger.list(&query).await?;
-    let git = app.git().ok();
-    let mut names: Vec<String> = records
-        .iter()
-        .filter(|r| r.created_at >= since)
-        .map(|r| r.environment.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    let days = window.num_seconds() as f64 / 86_400.0;
-    let mut environments = Vec::new();
-    for name in names {
-        let transient = app
-            .config
-            .environments
-            .get(&name)
-            .is_some_and(|e| e.transient);
-        let mut mine: Vec<&DeploymentRecord> = records
-            .iter()
-            .filter(|r| r.environment == name && !r.transient)
-            .collect();
-        if transient || mine.is_empty() {
-            continue;
-        }
-        // Oldest first from here on.
-        mine.reverse();
-        let delivered = git.as_ref().map(|g| delivered(g, &mine));
-        let production = crate::deploy::is_production(app, &name);
-        environments.push(environment_metrics(
-            &name,
-            production,
-            &mine,
-            delivered.as_ref(),
-            since,
-            days,
-        ));
-    }
-    Ok(MetricsReport {
-        since,
-        until,
-        days,
-        environments,
-    })
-}
 
 /// For each successful deployment (oldest first), the commits since the previous successful
 /// one. Deployments whose SHAs this clone lacks are left out.
@@ -193,7 +234,7 @@ fn ended(record: &DeploymentRecord) -> Option<DeploymentState> {
 
 /// The figures for one environment from its records (oldest first) and, when git could tell,
 /// the commits each successful deployment delivered.
-pub fn environment_metrics(
+fn environment_metrics(
     name: &str,
     production: bool,
     records: &[&DeploymentRecord],
@@ -298,7 +339,7 @@ fn reverts_any(reverted: &Reverted, commits: &[RangeCommit]) -> bool {
 }
 
 /// Seconds as a short human duration (`3d 4h`, `5h 12m`, `42m`, `15s`).
-pub fn human(seconds: i64) -> String {
+fn human(seconds: i64) -> String {
     let s = seconds.max(0);
     let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
     match (d, h, m) {
@@ -307,43 +348,6 @@ pub fn human(seconds: i64) -> String {
         (0, h, m) => format!("{h}h {m}m"),
         (d, h, _) => format!("{d}d {h}h"),
     }
-}
-
-/// The report as Markdown.
-pub fn markdown(report: &MetricsReport) -> String {
-    let mut out = format!(
-        "Delivery metrics, {} to {} ({:.0} days)\n\n| Environment | Deployments | Frequency | Lead time (median / p90) | Change failure rate | Time to restore (median) |\n|---|---|---|---|---|---|\n",
-        report.since.format("%Y-%m-%d"),
-        report.until.format("%Y-%m-%d"),
-        report.days
-    );
-    for env in &report.environments {
-        let lead = env.lead_time.as_ref().map_or("—".to_string(), |l| {
-            format!(
-                "{} / {} ({} commits)",
-                human(l.median_seconds),
-                human(l.p90_seconds),
-                l.count
-            )
-        });
-        let cfr = env.change_failure_rate.map_or("—".to_string(), |r| {
-            format!(
-                "{:.0}% ({} failed + {} reverted of {})",
-                r * 100.0,
-                env.failed,
-                env.reverted,
-                env.deployments
-            )
-        });
-        let restore = env.time_to_restore.as_ref().map_or("—".to_string(), |t| {
-            format!("{} ({} restores)", human(t.median_seconds), t.count)
-        });
-        out.push_str(&format!(
-            "| {} | {} ({} successful) | {:.2}/day | {lead} | {cfr} | {restore} |\n",
-            env.environment, env.deployments, env.successful, env.deployment_frequency_per_day
-        ));
-    }
-    out
 }
 
 #[cfg(test)]

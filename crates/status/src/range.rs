@@ -10,7 +10,7 @@ use shipline_core::git::{Git, GitError};
 
 /// One commit of a range.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RangeCommit {
+pub(crate) struct RangeCommit {
     /// Full SHA.
     pub sha: String,
     /// Committer time (seconds since the epoch): when the change landed.
@@ -23,7 +23,11 @@ pub struct RangeCommit {
 
 /// Commits reachable from `head` and not from `base` (all history when `base` is `None`),
 /// newest first.
-pub fn commits(git: &Git, base: Option<&str>, head: &str) -> Result<Vec<RangeCommit>, GitError> {
+pub(crate) fn commits(
+    git: &Git,
+    base: Option<&str>,
+    head: &str,
+) -> Result<Vec<RangeCommit>, GitError> {
     let mut query = HistoryQuery::new(head);
     query.base = base.map(str::to_string);
     query.stats = false;
@@ -45,7 +49,7 @@ pub fn commits(git: &Git, base: Option<&str>, head: &str) -> Result<Vec<RangeCom
 }
 
 /// The distinct PR numbers of `commits`, ascending.
-pub fn pull_requests(commits: &[RangeCommit]) -> Vec<u64> {
+pub(crate) fn pull_requests(commits: &[RangeCommit]) -> Vec<u64> {
     let mut prs: Vec<u64> = commits.iter().filter_map(|c| c.pr).collect();
     prs.sort_unstable();
     prs.dedup();
@@ -53,7 +57,7 @@ pub fn pull_requests(commits: &[RangeCommit]) -> Vec<u64> {
 }
 
 /// Whether `sha` resolves to a commit in this clone (a shallow or stale clone may lack it).
-pub fn has_commit(git: &Git, sha: &str) -> bool {
+pub(crate) fn has_commit(git: &Git, sha: &str) -> bool {
     git.check(["cat-file", "-e", &format!("{sha}^{{commit}}")])
         .unwrap_or(false)
 }

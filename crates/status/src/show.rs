@@ -11,8 +11,10 @@ use shipline_core::app::App;
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+use shipline_core::sha::short;
 
-use crate::cli::short;
+use crate::deploy;
+use crate::error::StatusError;
 use crate::range;
 
 /// The whole report (`--format json`).
@@ -20,6 +22,89 @@ use crate::range;
 pub struct ShowReport {
     /// One entry per environment, upstream first.
     pub environments: Vec<EnvironmentStatus>,
+}
+
+impl ShowReport {
+    /// Reads the report for every environment, or only `only`, from the ledger and git.
+    pub async fn read(app: &App, ledger: &Ledger, only: Option<&str>) -> Result<Self, StatusError> {
+        let records = ledger.list(&ListQuery::default()).await?;
+        let mut names: Vec<String> = app
+            .config
+            .upstream_order()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let mut others: Vec<String> = records
+            .iter()
+            .map(|r| r.environment.clone())
+            .filter(|e| !names.iter().any(|n| n.eq_ignore_ascii_case(e)))
+            .collect();
+        others.sort();
+        others.dedup();
+        names.extend(others);
+        if let Some(only) = only {
+            names.retain(|n| n.eq_ignore_ascii_case(only));
+            if names.is_empty() {
+                names.push(only.to_string());
+            }
+        }
+        let git = app.git().ok();
+        let environments = names
+            .iter()
+            .map(|name| environment_status(app, git.as_ref(), &records, name))
+            .collect();
+        Ok(Self { environments })
+    }
+
+    /// The report as a Markdown table.
+    pub fn markdown(&self) -> String {
+        if self.environments.is_empty() {
+            return "No deployments recorded yet, and `.shipline.yml` lists no environments: \
+                    `shipline-status start --env NAME` records the first one.\n"
+                .to_string();
+        }
+        let mut out = String::from(
+            "| Environment | Running | Version | Since | By | Latest | Waiting upstream |\n|---|---|---|---|---|---|---|\n",
+        );
+        for env in &self.environments {
+            let (sha, version, since, by) = match &env.running {
+                Some(r) => (
+                    format!("`{}`", short(&r.sha)),
+                    r.version.clone().unwrap_or_else(|| "—".into()),
+                    r.since.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    if r.by.is_empty() {
+                        "—".into()
+                    } else {
+                        r.by.clone()
+                    },
+                ),
+                None => ("nothing".into(), "—".into(), "—".into(), "—".into()),
+            };
+            let latest = match &env.latest {
+                Some(l) => format!("{} (`{}`)", l.state, short(&l.sha)),
+                None => "no deployments".into(),
+            };
+            let waiting = match (&env.waiting, &env.upstream) {
+                (Some(w), _) if w.commits == 0 => format!("up to date with {}", w.from),
+                (Some(w), _) => {
+                    let prs: Vec<String> =
+                        w.pull_requests.iter().map(|n| format!("#{n}")).collect();
+                    let mut text = format!("{} commit(s) from {}", w.commits, w.from);
+                    if !prs.is_empty() {
+                        text.push_str(&format!(": {}", prs.join(", ")));
+                    }
+                    text
+                }
+                (None, Some(up)) => format!("unknown ({up} not running or not in this clone)"),
+                (None, None) => "—".into(),
+            };
+            out.push_str(&format!(
+                "| {} | {sha} | {version} | {since} | {by} | {latest} | {waiting} |\n",
+                env.environment
+            ));
+        }
+        out
+    }
 }
 
 /// One environment.
@@ -80,37 +165,6 @@ pub struct Waiting {
     pub pull_requests: Vec<u64>,
 }
 
-/// Builds the report for every environment, or only `only`.
-pub async fn report(app: &App, ledger: &Ledger, only: Option<&str>) -> anyhow::Result<ShowReport> {
-    let records = ledger.list(&ListQuery::default()).await?;
-    let mut names: Vec<String> = app
-        .config
-        .upstream_order()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let mut others: Vec<String> = records
-        .iter()
-        .map(|r| r.environment.clone())
-        .filter(|e| !names.iter().any(|n| n.eq_ignore_ascii_case(e)))
-        .collect();
-    others.sort();
-    others.dedup();
-    names.extend(others);
-    if let Some(only) = only {
-        names.retain(|n| n.eq_ignore_ascii_case(only));
-        if names.is_empty() {
-            names.push(only.to_string());
-        }
-    }
-    let git = app.git().ok();
-    let environments = names
-        .iter()
-        .map(|name| environment_status(app, git.as_ref(), &records, name))
-        .collect();
-    Ok(ShowReport { environments })
-}
-
 fn of<'a>(
     records: &'a [DeploymentRecord],
     env: &str,
@@ -164,7 +218,7 @@ fn environment_status(
     });
     EnvironmentStatus {
         environment: name.to_string(),
-        production: crate::deploy::is_production(app, name),
+        production: deploy::is_production(app, name),
         upstream,
         latest: of(records, name).next().map(|r| Latest {
             deployment_id: r.id.clone(),
@@ -175,53 +229,4 @@ fn environment_status(
         running: here,
         waiting,
     }
-}
-
-/// The report as a Markdown table.
-pub fn markdown(report: &ShowReport) -> String {
-    if report.environments.is_empty() {
-        return "No deployments recorded yet, and `.shipline.yml` lists no environments: \
-                `shipline-status start --env NAME` records the first one.\n"
-            .to_string();
-    }
-    let mut out = String::from(
-        "| Environment | Running | Version | Since | By | Latest | Waiting upstream |\n|---|---|---|---|---|---|---|\n",
-    );
-    for env in &report.environments {
-        let (sha, version, since, by) = match &env.running {
-            Some(r) => (
-                format!("`{}`", short(&r.sha)),
-                r.version.clone().unwrap_or_else(|| "—".into()),
-                r.since.format("%Y-%m-%d %H:%M UTC").to_string(),
-                if r.by.is_empty() {
-                    "—".into()
-                } else {
-                    r.by.clone()
-                },
-            ),
-            None => ("nothing".into(), "—".into(), "—".into(), "—".into()),
-        };
-        let latest = match &env.latest {
-            Some(l) => format!("{} (`{}`)", l.state, short(&l.sha)),
-            None => "no deployments".into(),
-        };
-        let waiting = match (&env.waiting, &env.upstream) {
-            (Some(w), _) if w.commits == 0 => format!("up to date with {}", w.from),
-            (Some(w), _) => {
-                let prs: Vec<String> = w.pull_requests.iter().map(|n| format!("#{n}")).collect();
-                let mut text = format!("{} commit(s) from {}", w.commits, w.from);
-                if !prs.is_empty() {
-                    text.push_str(&format!(": {}", prs.join(", ")));
-                }
-                text
-            }
-            (None, Some(up)) => format!("unknown ({up} not running or not in this clone)"),
-            (None, None) => "—".into(),
-        };
-        out.push_str(&format!(
-            "| {} | {sha} | {version} | {since} | {by} | {latest} | {waiting} |\n",
-            env.environment
-        ));
-    }
-    out
 }

@@ -26,7 +26,7 @@ const UNITS: [(&str, u64); 5] = [
     ("ms", 1),
 ];
 
-/// Why a duration string was refused; [`Duration::hint`] says how to write it instead.
+/// Why a duration string was refused; [`DurationError::hint`] says how to write it instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DurationError {

@@ -168,7 +168,8 @@ impl Environments {
     }
 
     /// Environments ordered so each comes after everything in its `after:`; among those free to
-    /// go next, file order decides. Assumes [`Environments::check`] passed (no cycles).
+    /// go next, file order decides. Assumes the checks of
+    /// [`Config::parse`](crate::config::Config::parse) passed (no cycles).
     pub fn upstream_order(&self) -> Vec<&Environment> {
         let mut placed: Vec<&Environment> = Vec::with_capacity(self.len());
         while placed.len() < self.len() {

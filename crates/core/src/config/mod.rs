@@ -17,6 +17,7 @@
 mod duration;
 mod environment;
 mod error;
+mod file;
 mod freeze;
 mod health;
 mod revert;
@@ -25,13 +26,10 @@ mod rollout;
 mod scalars;
 mod schema;
 
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
-
 pub use duration::{Duration, DurationError};
 pub use environment::{Environment, Environments, ReleaseConfig};
 pub use error::{ConfigError, SourceLocation};
+pub use file::{Config, FILE_NAMES};
 pub use freeze::{CronExpr, FreezeWindow, FrozenUntil, TimeZone};
 pub use health::{CommandCheck, HealthCheck, HttpCheck, PrometheusCheck};
 pub use revert::{RevertConfig, RevertTrigger};
@@ -39,140 +37,3 @@ pub use risk::{RiskConfig, RiskLevel, RiskLevels, SensitivePath};
 pub use rollout::{Rollout, Steps};
 pub use scalars::{GlobPattern, HttpUrl, RegexPattern};
 pub use schema::{schema, schema_json};
-
-/// The file names looked for at the repository root, in order of preference.
-pub const FILE_NAMES: [&str; 2] = [".shipline.yml", ".shipline.yaml"];
-
-/// The whole configuration.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(
-    title = "shipline configuration (.shipline.yml)",
-    description = "Environments and their promotion gates and rollouts, risk scoring and \
-                   revert policy. Every section is optional."
-)]
-pub struct Config {
-    /// Deployment environments by name, upstream first.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub environments: Environments,
-    /// Risk scoring.
-    #[serde(default, deserialize_with = "null_as_default")]
-    #[schemars(with = "Option<RiskConfig>")]
-    pub risk: RiskConfig,
-    /// Automatic reverts.
-    #[serde(default, deserialize_with = "null_as_default")]
-    #[schemars(with = "Option<RevertConfig>")]
-    pub revert: RevertConfig,
-    #[serde(skip)]
-    source: Option<PathBuf>,
-}
-
-/// A section written with nothing under it (`risk:`) configures nothing, like one left out.
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-impl Config {
-    /// Reads the configuration for the repository at `repo_root`.
-    ///
-    /// With `explicit` (`--config PATH`), that file must exist; a relative path is taken as
-    /// given (relative to the working directory), like any other command-line path. Without it,
-    /// `.shipline.yml` or `.shipline.yaml` at the root is read, and if neither exists the
-    /// defaults apply. Both existing is an error, since only one would be honoured.
-    pub fn load(repo_root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        if let Some(path) = explicit {
-            let text = match std::fs::read_to_string(path) {
-                Ok(text) => text,
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(ConfigError::NotFound {
-                        path: path.to_path_buf(),
-                    });
-                }
-                Err(source) => {
-                    return Err(ConfigError::Read {
-                        path: path.to_path_buf(),
-                        source,
-                    });
-                }
-            };
-            return Config::parse(&text, path);
-        }
-        let present: Vec<&str> = FILE_NAMES
-            .into_iter()
-            .filter(|name| repo_root.join(name).is_file())
-            .collect();
-        match present.as_slice() {
-            [] => Ok(Config::default()),
-            [name] => {
-                let text = std::fs::read_to_string(repo_root.join(name)).map_err(|source| {
-                    ConfigError::Read {
-                        path: repo_root.join(name),
-                        source,
-                    }
-                })?;
-                // Named relative to the repository root, as CI annotations expect.
-                Config::parse(&text, Path::new(name))
-            }
-            [first, second, ..] => Err(ConfigError::Ambiguous {
-                first: repo_root.join(first),
-                second: repo_root.join(second),
-            }),
-        }
-    }
-
-    /// Parses and checks configuration text; `path` names it in errors.
-    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        // An empty file, or one with only comments, is a file that configures nothing.
-        let blank = text
-            .lines()
-            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'));
-        let mut config = if blank {
-            Config::default()
-        } else {
-            serde_saphyr::from_str::<Config>(text)
-                .map_err(|err| ConfigError::from_yaml(path, text, &err))?
-        };
-        config.environments.check(path)?;
-        config.source = Some(path.to_path_buf());
-        Ok(config)
-    }
-
-    /// The file this configuration came from (as named in errors), or `None` for the defaults.
-    pub fn source(&self) -> Option<&Path> {
-        self.source.as_deref()
-    }
-
-    /// The environment called `name`; the error lists the known ones.
-    pub fn environment(&self, name: &str) -> Result<&Environment, ConfigError> {
-        self.environments
-            .get(name)
-            .ok_or_else(|| ConfigError::UnknownEnvironment {
-                name: name.to_string(),
-                known: self
-                    .environments
-                    .names()
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
-            })
-    }
-
-    /// Environment names ordered upstream first: each after everything in its `after:`, ties in
-    /// file order.
-    pub fn upstream_order(&self) -> Vec<&str> {
-        self.environments
-            .upstream_order()
-            .into_iter()
-            .map(Environment::name)
-            .collect()
-    }
-
-    /// The production environment: the first one that [`Environment::is_production`].
-    pub fn production(&self) -> Option<&Environment> {
-        self.environments.iter().find(|env| env.is_production())
-    }
-}

@@ -5,9 +5,9 @@
 //! `# yaml-language-server: $schema=...` comment). A copy is committed as
 //! `docs/shipline.schema.json`; a test fails when it drifts. Checks that need more than one
 //! value or a compiler (increasing steps, cycles, cron and glob syntax) are described in the
-//! schema's text but enforced only by [`super::Config::parse`].
+//! schema's text but enforced only by [`Config::parse`].
 
-use super::Config;
+use super::file::Config;
 
 /// The JSON Schema (draft 2020-12) of the configuration file.
 pub fn schema() -> schemars::Schema {

@@ -8,9 +8,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::ci_context::CiContext;
+use super::error::ContextError;
 use super::event::{self, *};
-use super::{CiContext, ContextError, Runtime, Vars, non_zero_sha, split_ref};
+use super::runtime::Runtime;
+use super::vars::{Vars, non_zero_sha, split_ref};
 use crate::forge::{ForgeKind, RepoId};
+use crate::variable::InvalidVar;
 
 const RT: Runtime = Runtime::GitHubActions;
 
@@ -20,10 +24,12 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         RT,
         "run shipline in a workflow step, or set GITHUB_REPOSITORY=owner/repo",
     )?;
-    let repo = RepoId::parse(full_name).ok_or_else(|| ContextError::InvalidVar {
-        var: "GITHUB_REPOSITORY",
-        value: full_name.to_string(),
-        expected: "`owner/repo`",
+    let repo = RepoId::parse(full_name).ok_or_else(|| {
+        ContextError::InvalidVar(InvalidVar {
+            var: "GITHUB_REPOSITORY",
+            value: full_name.to_string(),
+            expected: "`owner/repo`",
+        })
     })?;
     let event_name = vars.require(
         "GITHUB_EVENT_NAME",
@@ -151,11 +157,11 @@ fn run_url(
         return Ok(None);
     };
     if !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ContextError::InvalidVar {
+        return Err(ContextError::InvalidVar(InvalidVar {
             var: "GITHUB_RUN_ID",
             value: id.to_string(),
             expected: "a number",
-        });
+        }));
     }
     let base = format!("{server_url}/{}/actions/runs/{id}", repo.full_name());
     Ok(Some(match vars.get("GITHUB_RUN_ATTEMPT") {

@@ -9,9 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ci_context::CiContext;
+use super::error::ContextError;
 use super::event::*;
-use super::{CiContext, ContextError, Runtime, Vars};
+use super::runtime::Runtime;
+use super::vars::Vars;
 use crate::forge::{ForgeKind, RepoId};
+use crate::variable::InvalidVar;
 
 const RT: Runtime = Runtime::GitLabCi;
 
@@ -21,10 +25,12 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         RT,
         "run shipline in a job script, where the runner sets the predefined variables",
     )?;
-    let repo = RepoId::parse(path).ok_or_else(|| ContextError::InvalidVar {
-        var: "CI_PROJECT_PATH",
-        value: path.to_string(),
-        expected: "`group/project` (nested groups allowed)",
+    let repo = RepoId::parse(path).ok_or_else(|| {
+        ContextError::InvalidVar(InvalidVar {
+            var: "CI_PROJECT_PATH",
+            value: path.to_string(),
+            expected: "`group/project` (nested groups allowed)",
+        })
     })?;
     let server_url = vars
         .owned("CI_SERVER_URL")
@@ -74,10 +80,12 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
     };
 
     if let Some(iid) = vars.get("CI_MERGE_REQUEST_IID") {
-        let number = iid.parse::<u64>().map_err(|_| ContextError::InvalidVar {
-            var: "CI_MERGE_REQUEST_IID",
-            value: iid.to_string(),
-            expected: "a number",
+        let number = iid.parse::<u64>().map_err(|_| {
+            ContextError::InvalidVar(InvalidVar {
+                var: "CI_MERGE_REQUEST_IID",
+                value: iid.to_string(),
+                expected: "a number",
+            })
         })?;
         let head_sha = vars
             .sha("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA")

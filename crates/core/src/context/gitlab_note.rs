@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::error::ContextError;
 use super::event::{CommentAction, NoteEvent, comment_action};
-use super::{ContextError, Vars};
+use super::vars::Vars;
 
 /// The note in `TRIGGER_PAYLOAD`, for a trigger pipeline whose payload is a Note Hook.
 pub(super) fn from_trigger(vars: &Vars<'_>) -> Result<Option<NoteEvent>, ContextError> {

@@ -6,8 +6,12 @@
 
 use std::path::Path;
 
+use super::ci_context::CiContext;
+use super::error::ContextError;
+use super::event::{EventDetails, EventKind};
 use super::remote::parse_remote_url;
-use super::{CiContext, ContextError, EventDetails, EventKind, Runtime, Vars};
+use super::runtime::Runtime;
+use super::vars::{Vars, parse_forge_override};
 use crate::forge::ForgeKind;
 use crate::git::Git;
 
@@ -45,7 +49,7 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         Err(_) => Git::discover(cwd)?,
     };
     let remote = origin?.as_deref().and_then(parse_remote_url);
-    let forge = super::parse_forge_override(vars)?.or_else(|| remote.as_ref()?.forge());
+    let forge = parse_forge_override(vars)?.or_else(|| remote.as_ref()?.forge());
     let server_url = remote.as_ref().map(|r| r.web_url());
     let (api_url, graphql_url) = match (forge, &server_url) {
         (Some(ForgeKind::GitHub), server) => {

@@ -15,18 +15,20 @@
 //! the first parent (what the merge brought into the branch); without it, merges carry no file
 //! stats (their changes are already counted on the commits that were merged).
 
-use std::fmt;
-use std::io::{BufReader, Read, Write};
 use std::ops::ControlFlow;
-use std::process::{Child, ChildStderr, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
+mod commit;
 mod jobs;
+mod log;
 mod parse;
+
+pub use commit::{Commit, FileChange, GitPath, GitTime};
 
 use super::{Git, GitError};
 use jobs::{Job, run_jobs};
-use parse::{FORMAT, Parser};
+use log::run_log;
+use parse::FORMAT;
 
 /// Below this many commits a single git process is as fast as several.
 const PARALLEL_MIN_COMMITS: usize = 500;
@@ -116,115 +118,6 @@ enum Plan {
     Sequential,
     Listed { threads: usize, chunk: usize },
     Split { parts: usize, total: usize },
-}
-
-/// A path as git stores it: raw bytes, which need not be UTF-8.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GitPath(Vec<u8>);
-
-impl GitPath {
-    /// Wraps raw bytes.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self(bytes.into())
-    }
-
-    /// The raw bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-
-    /// The path as UTF-8 if it is valid UTF-8.
-    pub fn to_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.0).ok()
-    }
-
-    /// The path for display, with invalid bytes replaced.
-    pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.0)
-    }
-}
-
-impl fmt::Display for GitPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_string_lossy())
-    }
-}
-
-impl fmt::Debug for GitPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.to_string_lossy(), f)
-    }
-}
-
-impl PartialEq<str> for GitPath {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other.as_bytes()
-    }
-}
-
-impl PartialEq<&str> for GitPath {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == other.as_bytes()
-    }
-}
-
-/// A point in time as git records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GitTime {
-    /// Seconds since the Unix epoch.
-    pub seconds: i64,
-    /// The recorded time zone, in minutes east of UTC.
-    pub offset_minutes: i32,
-}
-
-/// One file changed by a commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileChange {
-    /// The path after the change.
-    pub path: GitPath,
-    /// The path before, when the change is a rename.
-    pub old_path: Option<GitPath>,
-    /// Lines added (0 for binary files).
-    pub added: u64,
-    /// Lines deleted (0 for binary files).
-    pub deleted: u64,
-    /// git considers the file binary (no line counts).
-    pub binary: bool,
-}
-
-/// One commit with its metadata and, when asked for, its file changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Commit {
-    /// Full SHA.
-    pub sha: String,
-    /// Parent SHAs (more than one for merges).
-    pub parents: Vec<String>,
-    /// Author name as recorded (no mailmap).
-    pub author_name: String,
-    /// Author email as recorded.
-    pub author_email: String,
-    /// When the change was authored.
-    pub author_time: GitTime,
-    /// Committer name.
-    pub committer_name: String,
-    /// Committer email.
-    pub committer_email: String,
-    /// When the commit was made.
-    pub committer_time: GitTime,
-    /// First paragraph of the message, lines joined by spaces (as `%s`).
-    pub subject: String,
-    /// The rest of the message after the subject's paragraph, trailing blank space removed.
-    pub body: String,
-    /// Files changed, in git's order (empty when stats were not asked for, and for merges unless
-    /// reading first-parent history).
-    pub files: Vec<FileChange>,
-}
-
-impl Commit {
-    /// Whether the commit has more than one parent.
-    pub fn is_merge(&self) -> bool {
-        self.parents.len() > 1
-    }
 }
 
 /// Reads the whole range into memory (newest first). Prefer [`for_each`] for very long ranges.
@@ -457,109 +350,4 @@ fn rev_list(git: &Git, query: &HistoryQuery, revs: &[String]) -> Result<Vec<Stri
     let out = git.output(&args)?;
     let text = String::from_utf8_lossy(&out.stdout);
     Ok(text.lines().map(str::to_string).collect())
-}
-
-/// Runs one `git log` (feeding `stdin_revs` when given), parsing as it streams. Returns early,
-/// killing git, when `f` breaks or `stop` is set.
-fn run_log<F>(
-    git: &Git,
-    args: &[String],
-    stdin_revs: Option<&[String]>,
-    stop: &AtomicBool,
-    mut f: F,
-) -> Result<(), GitError>
-where
-    F: FnMut(Commit) -> ControlFlow<()>,
-{
-    let mut cmd = git.command(args);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    if stdin_revs.is_some() {
-        cmd.stdin(Stdio::piped());
-    }
-    let mut child = cmd.spawn().map_err(GitError::Spawn)?;
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let stdin = child.stdin.take();
-    let describe = || args.join(" ");
-
-    std::thread::scope(|scope| {
-        // Drained on the side so a chatty git (rename-limit warnings) cannot block on a full pipe.
-        let errors = scope.spawn(move || drain(stderr));
-        if let (Some(mut stdin), Some(revs)) = (stdin, stdin_revs) {
-            scope.spawn(move || {
-                let mut text = String::with_capacity(revs.len() * 41);
-                for rev in revs {
-                    text.push_str(rev);
-                    text.push('\n');
-                }
-                // A write error means git already exited; its status and stderr tell why.
-                let _ = stdin.write_all(text.as_bytes());
-            });
-        }
-        let mut parser = Parser::new(BufReader::with_capacity(256 * 1024, stdout));
-        let parsed = loop {
-            if stop.load(Ordering::Relaxed) {
-                break Ok(false);
-            }
-            match parser.next_commit() {
-                Ok(Some(commit)) => {
-                    if f(commit).is_break() {
-                        break Ok(false);
-                    }
-                }
-                Ok(None) => break Ok(true),
-                Err(detail) => break Err(detail),
-            }
-        };
-        let cut_short = !matches!(parsed, Ok(true));
-        if cut_short {
-            // Kill before waiting for stderr: git may be blocked writing output nobody reads,
-            // and then never closes stderr.
-            let _ = child.kill();
-        }
-        finish_child(
-            &mut child,
-            cut_short,
-            errors.join().unwrap_or_default(),
-            &parsed,
-            describe,
-            git,
-        )
-    })
-}
-
-fn finish_child(
-    child: &mut Child,
-    cut_short: bool,
-    stderr: Vec<u8>,
-    parsed: &Result<bool, String>,
-    describe: impl Fn() -> String,
-    git: &Git,
-) -> Result<(), GitError> {
-    if cut_short {
-        // Either we stopped reading or the output was malformed: git's remaining output is unwanted.
-        let _ = child.kill();
-    }
-    let status = child.wait().map_err(GitError::Spawn)?;
-    if let Err(detail) = parsed {
-        return Err(GitError::Parse {
-            args: describe(),
-            detail: detail.clone(),
-        });
-    }
-    if !cut_short && !status.success() {
-        return Err(GitError::Command {
-            args: describe(),
-            dir: git.dir().display().to_string(),
-            stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
-            code: status.code(),
-        });
-    }
-    Ok(())
-}
-
-fn drain(mut stderr: ChildStderr) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let _ = stderr.read_to_end(&mut buf);
-    buf
 }

@@ -168,7 +168,7 @@ impl Git {
             Ok(sha) if !sha.trim().is_empty() => Ok(sha.trim().to_string()),
             Ok(_) | Err(GitError::Command { .. }) => Err(GitError::UnknownRevision {
                 rev: rev.to_string(),
-                hint: if shallow::is_shallow(self).unwrap_or(false) {
+                hint: if self.is_shallow().unwrap_or(false) {
                     "this is a shallow clone; set `fetch-depth: 0` on actions/checkout (GitLab: `GIT_DEPTH: 0`)".into()
                 } else {
                     "check the spelling, or fetch it first (`git fetch origin <rev>`)".into()
@@ -176,6 +176,11 @@ impl Git {
             }),
             Err(other) => Err(other),
         }
+    }
+
+    /// Whether the repository is a shallow clone ([`shallow`] deepens one).
+    pub fn is_shallow(&self) -> Result<bool, GitError> {
+        Ok(self.run(["rev-parse", "--is-shallow-repository"])?.trim() == "true")
     }
 
     /// The URL of a remote, if it is configured.

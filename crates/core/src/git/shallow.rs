@@ -14,11 +14,6 @@ const DEEPEN_STEPS: [u32; 3] = [50, 500, 5_000];
 const FIX: &str = "set `fetch-depth: 0` on actions/checkout (GitLab: set `GIT_DEPTH: 0`, or \
                    `GIT_STRATEGY: clone` with depth 0)";
 
-/// Whether the repository is a shallow clone.
-pub fn is_shallow(git: &Git) -> Result<bool, GitError> {
-    Ok(git.run(["rev-parse", "--is-shallow-repository"])?.trim() == "true")
-}
-
 /// Makes sure the history of `base..head` (all of `head`'s history when `base` is `None`) is
 /// present. In a complete clone this costs one `git rev-parse`. In a shallow clone it fetches from
 /// `origin` with `--deepen` in growing steps, then `--unshallow`, checking after each step that
@@ -27,7 +22,7 @@ pub fn is_shallow(git: &Git) -> Result<bool, GitError> {
 /// Fails with [`GitError::Shallow`] (naming the checkout setting to change) when there is no
 /// `origin`, a fetch fails, or the history is still incomplete after unshallowing.
 pub fn ensure_range(git: &Git, base: Option<&str>, head: &str) -> Result<(), GitError> {
-    if !is_shallow(git)? {
+    if !git.is_shallow()? {
         return Ok(());
     }
     let range = match base {
@@ -46,7 +41,7 @@ pub fn ensure_range(git: &Git, base: Option<&str>, head: &str) -> Result<(), Git
     let steps: &[u32] = if base.is_some() { &DEEPEN_STEPS } else { &[] };
     for depth in steps {
         fetch(git, &[format!("--deepen={depth}")], &range)?;
-        if !is_shallow(git)? || range_complete(git, base, head)? {
+        if !git.is_shallow()? || range_complete(git, base, head)? {
             return finish(git, base, head, &range);
         }
     }
@@ -90,7 +85,7 @@ pub fn ensure_resolved(
 /// After fetching: a clone that is no longer shallow holds everything there is, so only an unknown
 /// revision remains possible; one that is still shallow must at least cover the range.
 fn finish(git: &Git, base: Option<&str>, head: &str, range: &str) -> Result<(), GitError> {
-    if !is_shallow(git)? {
+    if !git.is_shallow()? {
         git.resolve(head)?;
         if let Some(base) = base {
             git.resolve(base)?;

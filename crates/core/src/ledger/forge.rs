@@ -24,11 +24,10 @@ use crate::forge::{
     ForgeKind, NewDeployment, NewDeploymentStatus,
 };
 
-use super::{
-    DeploymentRecord, Known, LedgerError, ListQuery, NewDeploymentRecord, Transition,
-    TransitionEffect, TransitionRequest, check_known, check_new, check_transition, record,
-    same_environment,
-};
+use super::error::LedgerError;
+use super::record::{self, DeploymentRecord, Transition};
+use super::request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
+use super::rules::{TransitionEffect, check_known, check_new, check_transition, same_environment};
 
 /// The payload key under which shipline keeps its fields.
 pub const PAYLOAD_KEY: &str = "shipline";
@@ -107,7 +106,7 @@ impl ForgeLedger {
     pub async fn transition_known(
         &self,
         id: &str,
-        known: &Known,
+        known: &KnownDeployment,
         request: &TransitionRequest,
     ) -> Result<DeploymentRecord, LedgerError> {
         let forge_id = parse_id(id)?;

@@ -24,211 +24,25 @@
 //!   Repeating the current state is allowed: a non-final one records a refresh (a re-run job
 //!   updating its log URL), a final one changes nothing (finishing twice is harmless).
 
+mod error;
 pub mod forge;
+mod names;
 pub mod notes;
 pub mod record;
+mod request;
 mod rules;
 mod store;
 
-use chrono::{DateTime, Utc};
+use crate::forge::Forge;
+use crate::git::Git;
 
-use crate::forge::{DeploymentState, Forge, ForgeError};
-use crate::git::{Git, GitError};
-
-pub use record::{DeploymentRecord, Folded, SkippedLine, Transition};
+pub use error::LedgerError;
+pub use names::{MAX_ENVIRONMENT_LEN, NOTES_REF, REMOTE_NOTES_REF};
+pub use record::{DeploymentRecord, FoldedRecords, SkippedLine, Transition};
+pub use request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
 pub use rules::{TransitionEffect, check_transition, same_environment, validate_environment};
-pub(crate) use rules::{check_new, new_id};
 
-/// The notes ref holding the git ledger.
-pub const NOTES_REF: &str = "refs/notes/shipline";
-/// Where the remote's notes are fetched to before they are merged.
-pub const REMOTE_NOTES_REF: &str = "refs/notes/shipline-remote";
-/// Longest accepted environment name.
-pub const MAX_ENVIRONMENT_LEN: usize = 64;
-
-/// What went wrong reading or writing the ledger.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    /// An environment name outside the accepted set.
-    #[error(
-        "invalid environment name `{name}`: {reason}; use ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most {MAX_ENVIRONMENT_LEN} characters (e.g. `production`, `staging-eu`, `review_42`)"
-    )]
-    InvalidEnvironment {
-        /// The name as given (control characters escaped).
-        name: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A state change that does not follow the deployment lifecycle.
-    #[error("deployment `{id}` ({environment}) is {from}; it cannot move to {to}: {hint}")]
-    InvalidTransition {
-        /// Deployment id.
-        id: String,
-        /// Its environment.
-        environment: String,
-        /// Its current state.
-        from: DeploymentState,
-        /// The state asked for.
-        to: DeploymentState,
-        /// What to do instead.
-        hint: String,
-    },
-    /// A request that cannot be carried out as given.
-    #[error("{0}")]
-    InvalidRequest(String),
-    /// No deployment with this id.
-    #[error("no deployment `{id}` in the {backend} ledger: {hint}")]
-    NotFound {
-        /// The id looked for.
-        id: String,
-        /// Which backend was asked.
-        backend: &'static str,
-        /// Where to look instead.
-        hint: String,
-    },
-    /// A git command failed.
-    #[error("git ledger ({NOTES_REF}): {0}")]
-    Git(#[from] GitError),
-    /// The remote could not be fetched from or pushed to.
-    #[error("git ledger: {operation} `{remote}` failed: {message}; {hint}")]
-    Remote {
-        /// `fetch from` or `push to`.
-        operation: &'static str,
-        /// Remote name.
-        remote: String,
-        /// git's message.
-        message: String,
-        /// What to do.
-        hint: String,
-    },
-    /// Other writers kept winning the race for the ref.
-    #[error(
-        "git ledger: {target} kept changing under this write ({attempts} attempts); another job is writing the ledger at the same time: re-run this job"
-    )]
-    Contended {
-        /// The ref (or remote) contended for.
-        target: String,
-        /// How many attempts were made.
-        attempts: u32,
-    },
-    /// A forge call failed.
-    #[error("forge ledger: {0}")]
-    Forge(#[from] ForgeError),
-    /// GitHub accepted the deployment request without creating a deployment (202).
-    #[error(
-        "GitHub did not create the deployment of {sha} to `{environment}` (202 Accepted: {message}). GitHub answers this when it first wants to merge the default branch into the ref (`auto_merge`) or to wait for required status contexts. Deploy an exact commit SHA with `auto_merge: false` and `required_contexts: []` (shipline asks for both); if it persists, a ruleset or an app requires deployment contexts: remove that requirement or use `--backend git`"
-    )]
-    NotCreated {
-        /// Environment.
-        environment: String,
-        /// The commit.
-        sha: String,
-        /// GitHub's message.
-        message: String,
-    },
-    /// The blocking part of an operation could not run to completion.
-    #[error("ledger task failed: {0}")]
-    Task(String),
-}
-
-/// What to record when a deployment starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewDeploymentRecord {
-    /// Environment name (validated).
-    pub environment: String,
-    /// Commit deployed: a full SHA, or on the git backend any revision (resolved locally).
-    pub sha: String,
-    /// Ref deployed from; empty means the SHA itself.
-    pub git_ref: String,
-    /// Version deployed, if the pipeline has one.
-    pub version: Option<String>,
-    /// Who starts it (CI actor).
-    pub creator: String,
-    /// The CI run's URL.
-    pub log_url: Option<String>,
-    /// Where the deployed thing will be reachable.
-    pub environment_url: Option<String>,
-    /// Free text.
-    pub description: String,
-    /// CI run id (`GITHUB_RUN_ID`, `CI_PIPELINE_ID`, ...), for [`Ledger::find_by_run`].
-    pub run_id: Option<String>,
-    /// The environment serves end users.
-    pub production: bool,
-    /// The environment goes away (review apps).
-    pub transient: bool,
-    /// First state: `in_progress` (the default) or `queued` (waiting for an approval, say).
-    pub state: DeploymentState,
-}
-
-impl Default for NewDeploymentRecord {
-    fn default() -> Self {
-        Self {
-            environment: String::new(),
-            sha: String::new(),
-            git_ref: String::new(),
-            version: None,
-            creator: String::new(),
-            log_url: None,
-            environment_url: None,
-            description: String::new(),
-            run_id: None,
-            production: false,
-            transient: false,
-            state: DeploymentState::InProgress,
-        }
-    }
-}
-
-/// A state change to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransitionRequest {
-    /// State to move to.
-    pub state: DeploymentState,
-    /// Free text (why it failed, say).
-    pub description: String,
-    /// Where the deployed thing is reachable, if it changed or is known now.
-    pub environment_url: Option<String>,
-    /// The CI run that made the change.
-    pub log_url: Option<String>,
-    /// Who made the change (git backend; forges record the token's user).
-    pub by: Option<String>,
-}
-
-impl TransitionRequest {
-    /// A change to `state` with nothing else.
-    pub fn new(state: DeploymentState) -> Self {
-        Self {
-            state,
-            description: String::new(),
-            environment_url: None,
-            log_url: None,
-            by: None,
-        }
-    }
-}
-
-/// What the caller already knows about a deployment it moves on (see
-/// [`Ledger::transition_known`]): the environment it is for and the commit it deployed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Known {
-    /// The environment the caller means; a deployment of another one is refused.
-    pub environment: String,
-    /// The commit deployed, when the caller knows it. Taken on trust where the forge's answer
-    /// does not carry it (GitHub's statuses); otherwise the ledger's own value wins. `None`
-    /// makes GitHub read the deployment as [`Ledger::transition`] does.
-    pub sha: Option<String>,
-}
-
-/// Which records to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListQuery {
-    /// Only this environment (compared case-insensitively).
-    pub environment: Option<String>,
-    /// Only deployments started at or after this time.
-    pub since: Option<DateTime<Utc>>,
-    /// At most this many (the newest).
-    pub limit: Option<usize>,
-}
+use rules::check_known;
 
 /// The ledger, over one of its backends.
 #[derive(Debug, Clone)]
@@ -311,7 +125,7 @@ impl Ledger {
     pub async fn transition_known(
         &self,
         id: &str,
-        known: &Known,
+        known: &KnownDeployment,
         request: &TransitionRequest,
     ) -> Result<DeploymentRecord, LedgerError> {
         validate_environment(&known.environment)?;
@@ -415,15 +229,4 @@ impl Ledger {
             Ledger::Forge(f) => f.deactivate_previous(environment, keep_id).await,
         }
     }
-}
-
-/// Refuses deployment `id` of `environment` when that is not the environment the caller means.
-pub(crate) fn check_known(id: &str, environment: &str, known: &Known) -> Result<(), LedgerError> {
-    if same_environment(environment, &known.environment) {
-        return Ok(());
-    }
-    Err(LedgerError::InvalidRequest(format!(
-        "deployment `{id}` belongs to `{environment}`, not `{}`: check the environment and the deployment id (`shipline-status show --env {environment}`)",
-        known.environment
-    )))
 }

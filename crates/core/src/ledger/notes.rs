@@ -24,12 +24,12 @@ use std::time::Duration;
 use crate::forge::DeploymentState;
 use crate::git::Git;
 
-use super::record::{self, Event, EventKind, Folded};
+use super::error::LedgerError;
+use super::names::NOTES_REF;
+use super::record::{self, DeploymentRecord, Event, EventKind, FoldedRecords};
+use super::request::{ListQuery, NewDeploymentRecord, TransitionRequest};
+use super::rules::{TransitionEffect, check_new, check_transition, new_id, same_environment};
 use super::store::{Notes, Pushed, Store, Swap};
-use super::{
-    DeploymentRecord, LedgerError, ListQuery, NOTES_REF, NewDeploymentRecord, TransitionEffect,
-    TransitionRequest, check_new, check_transition, new_id, same_environment,
-};
 
 /// How hard to try when other writers race this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,7 @@ impl NotesLedger {
 
     /// Every record (newest first) and every line that could not be read, after syncing with
     /// the remote. Unreadable lines are also logged as warnings by the other read methods.
-    pub fn snapshot(&self) -> Result<Folded, LedgerError> {
+    pub fn snapshot(&self) -> Result<FoldedRecords, LedgerError> {
         self.sync()?;
         let (local, _) = self.store().refs()?;
         let notes = self.store().read(local)?;
@@ -431,7 +431,7 @@ fn union_lines(ours: &str, theirs: &str) -> String {
     out
 }
 
-fn fold_notes(notes: &Notes) -> Folded {
+fn fold_notes(notes: &Notes) -> FoldedRecords {
     record::fold(
         notes
             .texts
@@ -440,7 +440,7 @@ fn fold_notes(notes: &Notes) -> Folded {
     )
 }
 
-fn warn_skipped(folded: &Folded) {
+fn warn_skipped(folded: &FoldedRecords) {
     for skipped in &folded.skipped {
         tracing::warn!(
             "{NOTES_REF}: skipped line {} of the note on {}: {}",

@@ -179,7 +179,7 @@ pub struct SkippedLine {
 
 /// Records folded from notes, plus what could not be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Folded {
+pub struct FoldedRecords {
     /// Every record, newest first (by `created_at`, then id).
     pub records: Vec<DeploymentRecord>,
     /// Lines and event groups that were ignored, with the reason.
@@ -189,7 +189,7 @@ pub struct Folded {
 /// Folds notes (`(commit, note text)`) into records. Exact duplicate lines within a note count
 /// once (a union merge may have brought the same line from both sides). Events of one id are
 /// applied in time order, start first; an id without a readable start event is skipped.
-pub fn fold<'a>(notes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Folded {
+pub fn fold<'a>(notes: impl IntoIterator<Item = (&'a str, &'a str)>) -> FoldedRecords {
     let mut skipped = Vec::new();
     let mut groups: BTreeMap<String, Vec<Event>> = BTreeMap::new();
     let mut where_found: BTreeMap<String, String> = BTreeMap::new();
@@ -230,7 +230,7 @@ pub fn fold<'a>(notes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Folded {
         }
     }
     sort_newest_first(&mut records);
-    Folded { records, skipped }
+    FoldedRecords { records, skipped }
 }
 
 fn record_from_events(mut events: Vec<Event>) -> Option<DeploymentRecord> {

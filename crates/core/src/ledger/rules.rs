@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 
 use crate::forge::DeploymentState;
 
-use super::{DeploymentRecord, LedgerError, MAX_ENVIRONMENT_LEN, NewDeploymentRecord};
+use super::error::LedgerError;
+use super::names::MAX_ENVIRONMENT_LEN;
+use super::record::DeploymentRecord;
+use super::request::{KnownDeployment, NewDeploymentRecord};
 
 /// Checks an environment name against the accepted set (see the module docs for why this set).
 pub fn validate_environment(name: &str) -> Result<(), LedgerError> {
@@ -124,6 +127,21 @@ pub(crate) fn check_new(new: &NewDeploymentRecord) -> Result<(), LedgerError> {
         )));
     }
     Ok(())
+}
+
+/// Refuses deployment `id` of `environment` when that is not the environment the caller means.
+pub(crate) fn check_known(
+    id: &str,
+    environment: &str,
+    known: &KnownDeployment,
+) -> Result<(), LedgerError> {
+    if same_environment(environment, &known.environment) {
+        return Ok(());
+    }
+    Err(LedgerError::InvalidRequest(format!(
+        "deployment `{id}` belongs to `{environment}`, not `{}`: check the environment and the deployment id (`shipline-status show --env {environment}`)",
+        known.environment
+    )))
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use std::process::Stdio;
 
 use crate::git::{Git, GitError};
 
-use super::{LedgerError, NOTES_REF, REMOTE_NOTES_REF};
+use super::error::LedgerError;
+use super::names::{NOTES_REF, REMOTE_NOTES_REF};
 
 /// Identity of the notes commits: fixed, so writing works on runners without `user.name`.
 const IDENTITY: [(&str, &str); 4] = [

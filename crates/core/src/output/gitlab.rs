@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use super::OutputError;
+use super::error::OutputError;
 
 /// GitLab's documented default dotenv file size limit, in bytes (5 KB).
 pub const DEFAULT_MAX_BYTES: usize = 5 * 1024;

@@ -21,6 +21,7 @@
 //! it in by mistake.
 
 mod console;
+mod error;
 pub mod github;
 pub mod gitlab;
 mod redact;
@@ -32,10 +33,12 @@ use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use console::{Capture, Console};
+pub use error::OutputError;
 pub use gitlab::DotenvLimits;
 pub use redact::{MASK, MIN_SECRET_LEN, RedactingWriter, Redactor};
 
 use crate::context::{CiContext, Runtime};
+use crate::variable::InvalidVar;
 
 /// Variables whose values are secrets shipline may see; scrubbed from everything it writes.
 pub const TOKEN_VARS: &[&str] = &[
@@ -49,74 +52,6 @@ pub const TOKEN_VARS: &[&str] = &[
     "CI_REGISTRY_PASSWORD",
     "CI_DEPLOY_PASSWORD",
 ];
-
-/// What went wrong writing an output.
-#[derive(Debug, thiserror::Error)]
-pub enum OutputError {
-    /// A file could not be written or read.
-    #[error("cannot {action} {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// `write`, `read`, `create the directory of`.
-        action: &'static str,
-        /// The IO error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A variable the runtime always sets is missing.
-    #[error("{var} is not set: {hint}")]
-    MissingVar {
-        /// The variable.
-        var: &'static str,
-        /// What to do.
-        hint: &'static str,
-    },
-    /// A setting variable has an unusable value.
-    #[error("{var}={value:?} is not valid: expected {expected}")]
-    InvalidVar {
-        /// The variable.
-        var: &'static str,
-        /// Its value.
-        value: String,
-        /// What it should be.
-        expected: &'static str,
-    },
-    /// An output name the runtime cannot carry.
-    #[error("output name {name:?} is not valid: {rule}")]
-    InvalidName {
-        /// The name as given.
-        name: String,
-        /// The rule it breaks.
-        rule: &'static str,
-    },
-    /// A value the runtime cannot carry.
-    #[error("output {name:?} cannot be written: {reason}")]
-    Unrepresentable {
-        /// The output name.
-        name: String,
-        /// Why, and what to do.
-        reason: String,
-    },
-    /// A documented limit would be exceeded.
-    #[error("output {name:?} cannot be written: {detail}")]
-    Limit {
-        /// The output name.
-        name: String,
-        /// Which limit, and what to do.
-        detail: String,
-    },
-    /// An existing output file is not in the expected format.
-    #[error("{path}:{line}: {detail}; delete the file or point SHIPLINE_DOTENV elsewhere")]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong.
-        detail: String,
-    },
-}
 
 /// Annotation severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -531,11 +466,11 @@ fn limit(
             .parse::<usize>()
             .ok()
             .filter(|n| *n > 0)
-            .ok_or(OutputError::InvalidVar {
+            .ok_or(OutputError::InvalidVar(InvalidVar {
                 var: name,
                 value: v.to_string(),
                 expected: "a positive whole number",
-            }),
+            })),
     }
 }
 

@@ -472,7 +472,7 @@ fn shallow_clone_is_deepened_to_cover_the_range() {
         })
         .collect();
     let clone = Git::new(repo.clone_shallow(1));
-    assert!(shallow::is_shallow(&clone).unwrap());
+    assert!(clone.is_shallow().unwrap());
     let err = history::read(&clone, &HistoryQuery::new("HEAD").base(&shas[5])).unwrap_err();
     assert!(
         matches!(&err, GitError::UnknownRevision { hint, .. } if hint.contains("fetch-depth: 0")),
@@ -481,7 +481,7 @@ fn shallow_clone_is_deepened_to_cover_the_range() {
 
     // A first step is enough for a near base; the clone stays shallow.
     shallow::ensure_range(&clone, Some(&shas[40]), "HEAD").unwrap();
-    assert!(shallow::is_shallow(&clone).unwrap());
+    assert!(clone.is_shallow().unwrap());
     assert_eq!(
         read(&clone, HistoryQuery::new("HEAD").base(&shas[40])).len(),
         39
@@ -494,7 +494,7 @@ fn shallow_clone_is_deepened_to_cover_the_range() {
     assert_eq!(commits.last().unwrap().files[0].added, 1);
 
     shallow::ensure_range(&clone, None, "HEAD").unwrap();
-    assert!(!shallow::is_shallow(&clone).unwrap());
+    assert!(!clone.is_shallow().unwrap());
     assert_eq!(read(&clone, HistoryQuery::new("HEAD")).len(), 80);
 }
 

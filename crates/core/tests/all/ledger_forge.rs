@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use shipline_core::forge::retry::RetryPolicy;
 use shipline_core::forge::{DeploymentState, Forge, ForgeConfig, ForgeKind, RepoId};
-use shipline_core::ledger::{Known, Ledger, ListQuery, NewDeploymentRecord, TransitionRequest};
+use shipline_core::ledger::{
+    KnownDeployment, Ledger, ListQuery, NewDeploymentRecord, TransitionRequest,
+};
 use shipline_core::secret::Secret;
 use shipline_testkit::forge::FakeForge;
 use shipline_testkit::openapi::assert_github_conformance;
@@ -87,7 +89,7 @@ fn github_deployments_as_ledger_within_request_budget() {
     assert_eq!(first.sha, sha(1));
 
     // Another environment's deployment is refused before anything is written.
-    let known = |env: &str| Known {
+    let known = |env: &str| KnownDeployment {
         environment: env.into(),
         sha: Some(sha(1)),
     };

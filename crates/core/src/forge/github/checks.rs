@@ -3,7 +3,8 @@
 use super::GitHub;
 use super::client::{Op, encode};
 use super::types::{CheckRuns, CombinedStatus};
-use crate::forge::{Check, ChecksSummary, ForgeError};
+use crate::forge::error::ForgeError;
+use crate::forge::types::{Check, ChecksSummary};
 
 const STATUS: Op = Op::get(
     "/repos/{owner}/{repo}/commits/{ref}/status",

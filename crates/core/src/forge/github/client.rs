@@ -29,8 +29,9 @@ use serde::de::DeserializeOwned;
 
 use super::GitHub;
 use super::types::ErrorBody;
+use crate::forge::error::ForgeError;
 use crate::forge::retry::requested_wait;
-use crate::forge::{ForgeError, ForgeKind};
+use crate::forge::types::ForgeKind;
 
 /// One kind of GitHub call: what it is named in messages and how it may be retried.
 #[derive(Debug, Clone)]

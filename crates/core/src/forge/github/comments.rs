@@ -6,7 +6,8 @@ use serde_json::json;
 use super::GitHub;
 use super::client::Op;
 use super::types::IssueComment;
-use crate::forge::{Comment, ForgeError};
+use crate::forge::error::ForgeError;
+use crate::forge::types::Comment;
 
 const LIST: Op = Op::get(
     "/repos/{owner}/{repo}/issues/{issue_number}/comments",

@@ -10,8 +10,9 @@ use serde_json::json;
 use super::GitHub;
 use super::client::{Op, encode};
 use super::types::{self, Message};
-use crate::forge::{
-    Deployment, DeploymentCreated, DeploymentFilter, DeploymentStatus, ForgeError, NewDeployment,
+use crate::forge::error::ForgeError;
+use crate::forge::types::{
+    Deployment, DeploymentCreated, DeploymentFilter, DeploymentStatus, NewDeployment,
     NewDeploymentStatus,
 };
 

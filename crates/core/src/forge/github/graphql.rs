@@ -17,8 +17,9 @@ use serde_json::json;
 use super::GitHub;
 use super::client::Op;
 use super::types::{User, deployment_state, login};
-use crate::forge::{
-    CheckState, DeploymentStatus, ForgeError, ForgeKind, PrState, PullRequest, ReviewDecision,
+use crate::forge::error::ForgeError;
+use crate::forge::types::{
+    CheckState, DeploymentStatus, ForgeKind, PrState, PullRequest, ReviewDecision,
 };
 
 /// GraphQL queries only read: safe to retry.
@@ -102,7 +103,7 @@ impl GitHub {
         })
     }
 
-    /// The PRs associated with each commit: one query per [`BATCH`] commits.
+    /// The PRs associated with each commit: one query per 100 commits.
     pub async fn pull_requests_for_commits(
         &self,
         shas: &[String],

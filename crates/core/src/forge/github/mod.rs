@@ -1,7 +1,7 @@
 //! The GitHub backend: GitHub.com and GitHub Enterprise Server over REST, with GraphQL where one
 //! query replaces many REST calls.
 //!
-//! Layout: [`client`] holds the transport (octocrab, retries, errors, pagination), `types` the
+//! Layout: `client` holds the transport (octocrab, retries, errors, pagination), `types` the
 //! wire structs, and one file per concept holds the operations: comments, pull requests,
 //! deployments, checks, repository metadata (permissions, issues, tags, releases), GraphQL.
 //!
@@ -21,6 +21,7 @@ mod types;
 mod checks;
 mod comments;
 mod deployments;
+pub(super) mod endpoint;
 mod graphql;
 mod pulls;
 mod repo;
@@ -30,7 +31,10 @@ use std::sync::{Arc, OnceLock};
 use octocrab::Octocrab;
 use octocrab::service::middleware::retry::RetryConfig;
 
-use super::{ForgeConfig, ForgeError};
+pub use endpoint::graphql_url_for;
+
+use crate::forge::config::ForgeConfig;
+use crate::forge::error::ForgeError;
 
 /// GitHub client.
 #[derive(Clone)]
@@ -105,33 +109,5 @@ impl GitHub {
         self.octo
             .get()
             .ok_or_else(|| "HTTP client missing".to_string())
-    }
-}
-
-/// The GraphQL endpoint that belongs with a REST base URL: GitHub Enterprise Server serves REST
-/// at `https://HOST/api/v3` and GraphQL at `https://HOST/api/graphql`; GitHub.com at
-/// `https://api.github.com` and `https://api.github.com/graphql`.
-pub fn graphql_url_for(api_url: &str) -> String {
-    let api_url = api_url.trim().trim_end_matches('/');
-    match api_url.strip_suffix("/api/v3") {
-        Some(host) => format!("{host}/api/graphql"),
-        None => format!("{api_url}/graphql"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn graphql_url_for_github_and_ghes() {
-        assert_eq!(
-            graphql_url_for("https://api.github.com"),
-            "https://api.github.com/graphql"
-        );
-        assert_eq!(
-            graphql_url_for("https://ghe.example/api/v3/"),
-            "https://ghe.example/api/graphql"
-        );
     }
 }

@@ -6,7 +6,8 @@ use serde_json::json;
 use super::GitHub;
 use super::client::{Op, encode};
 use super::types::Pull;
-use crate::forge::{ForgeError, NewPullRequest, PullRequest};
+use crate::forge::error::ForgeError;
+use crate::forge::types::{NewPullRequest, PullRequest};
 
 const GET: Op = Op::get(
     "/repos/{owner}/{repo}/pulls/{pull_number}",

@@ -7,7 +7,8 @@ use serde_json::json;
 use super::GitHub;
 use super::client::{Op, encode};
 use super::types;
-use crate::forge::{ForgeError, Issue, NewIssue, NewRelease, Permission, Release, Tag};
+use crate::forge::error::ForgeError;
+use crate::forge::types::{Issue, NewIssue, NewRelease, Permission, Release, Tag};
 
 const PERMISSION: Op = Op::get(
     "/repos/{owner}/{repo}/collaborators/{username}/permission",

@@ -7,9 +7,9 @@
 use http::Method;
 use serde_json::json;
 
-use super::GitLab;
 use super::client::{Req, encode_segment};
-use crate::forge::ForgeError;
+use super::project::GitLab;
+use crate::forge::error::ForgeError;
 
 const WRITE_NEEDS: &str = "the Developer role (a project access token with the `api` scope)";
 

@@ -13,12 +13,16 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
+use crate::forge::config::ForgeConfig;
+use crate::forge::error::ForgeError;
 use crate::forge::retry::{RetryPolicy, requested_wait};
-use crate::forge::{ForgeConfig, ForgeError, ForgeKind};
+use crate::forge::types::ForgeKind;
 
 const FORGE: ForgeKind = ForgeKind::GitLab;
 /// GitLab's maximum page size.
 pub(crate) const PER_PAGE: u32 = 100;
+/// The route errors name for GraphQL calls.
+pub(crate) const GRAPHQL_ROUTE: &str = "/graphql";
 
 /// Which kind of credential the client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,7 +257,7 @@ impl Client {
         variables: serde_json::Value,
     ) -> Result<bytes::Bytes, ForgeError> {
         let mut req = Req::post(
-            super::graphql::ROUTE,
+            GRAPHQL_ROUTE,
             self.graphql_url.clone(),
             serde_json::json!({ "query": query, "variables": variables }),
         );

@@ -18,10 +18,12 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::client::{Req, encode_segment};
+use super::job::CiJob;
+use super::project::GitLab;
 use super::types::{GlCommit, GlDeployment, gitlab_status};
-use super::{CiJob, GitLab};
-use crate::forge::{
-    Deployment, DeploymentCreated, DeploymentFilter, DeploymentStatus, ForgeError, NewDeployment,
+use crate::forge::error::ForgeError;
+use crate::forge::types::{
+    Deployment, DeploymentCreated, DeploymentFilter, DeploymentStatus, NewDeployment,
     NewDeploymentStatus,
 };
 

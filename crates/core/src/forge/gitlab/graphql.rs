@@ -13,16 +13,14 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::GitLab;
-use super::client::decode;
+use super::client::{GRAPHQL_ROUTE, decode};
+use super::project::GitLab;
 use super::types::{check_state, landing};
-use crate::forge::{ForgeError, PullRequest};
+use crate::forge::error::ForgeError;
+use crate::forge::types::PullRequest;
 
 /// GitLab's largest page, and the most IIDs one query asks for.
 pub(crate) const MAX_IIDS: usize = 100;
-
-/// The route errors name for GraphQL calls.
-pub(crate) const ROUTE: &str = "/graphql";
 
 const MERGE_REQUESTS: &str = "query($fullPath: ID!, $iids: [String!], $first: Int) {
   project(fullPath: $fullPath) {
@@ -150,13 +148,13 @@ impl GitLab {
                 "first": MAX_IIDS,
             });
             let body = self.client.graphql(MERGE_REQUESTS, variables).await?;
-            let answer: Answer<ProjectData> = decode(ROUTE, &body)?;
+            let answer: Answer<ProjectData> = decode(GRAPHQL_ROUTE, &body)?;
             let Some(data) = answer.data.filter(|_| answer.errors.is_empty()) else {
                 return Err(graphql_error(&answer.errors));
             };
             let Some(project) = data.project else {
                 return Err(ForgeError::NotFound {
-                    route: format!("POST {ROUTE}"),
+                    route: format!("POST {GRAPHQL_ROUTE}"),
                     message: format!(
                         "GitLab's GraphQL API does not show project `{}` (check the project path and that the token can see the project)",
                         self.full_path
@@ -184,7 +182,7 @@ fn graphql_error(errors: &[GraphQlError]) -> ForgeError {
             .join("; ")
     };
     ForgeError::Invalid {
-        route: format!("POST {ROUTE}"),
+        route: format!("POST {GRAPHQL_ROUTE}"),
         status: 200,
         message,
     }

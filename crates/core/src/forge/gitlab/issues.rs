@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::GitLab;
 use super::client::Req;
+use super::project::GitLab;
 use super::types::GlIssue;
-use crate::forge::{ForgeError, Issue, NewIssue};
+use crate::forge::error::ForgeError;
+use crate::forge::types::{Issue, NewIssue};
 
 impl GitLab {
     /// Opens an issue. An unknown outcome is reconciled by searching the project's issues for

@@ -9,9 +9,10 @@
 
 use serde::Deserialize;
 
-use super::GitLab;
 use super::client::Req;
-use crate::forge::{ForgeError, PullRequest};
+use super::project::GitLab;
+use crate::forge::error::ForgeError;
+use crate::forge::types::PullRequest;
 
 /// What a merge request left on its target branch.
 #[derive(Debug, Clone, PartialEq, Eq)]

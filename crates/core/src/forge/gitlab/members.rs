@@ -1,10 +1,11 @@
 //! Who may do what: a user's role on the project, inherited memberships included
 //! (`/members/all`), mapped onto the shared [`Permission`] scale; and which users are bots.
 
-use super::GitLab;
 use super::client::Req;
+use super::project::GitLab;
 use super::types::{Member, permission_for};
-use crate::forge::{ForgeError, Permission};
+use crate::forge::error::ForgeError;
+use crate::forge::types::Permission;
 
 impl GitLab {
     /// The permission of `user` (a username): `GET /users?username=`, then

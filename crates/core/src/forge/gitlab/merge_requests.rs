@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::json;
 
-use super::GitLab;
 use super::client::{Req, encode_segment};
+use super::project::GitLab;
 use super::types::{MergeRequest, User, UserRef};
-use crate::forge::{CommitRef, ForgeError, NewPullRequest, PrState, PullRequest};
+use crate::forge::error::ForgeError;
+use crate::forge::types::{CommitRef, NewPullRequest, PrState, PullRequest};
 
 /// Concurrent `GET /repository/commits/:sha/merge_requests` requests: enough to hide latency,
 /// few enough to stay clear of GitLab's rate limits.

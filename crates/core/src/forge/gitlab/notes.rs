@@ -8,10 +8,11 @@
 use chrono::Utc;
 use serde_json::json;
 
-use super::GitLab;
 use super::client::Req;
+use super::project::GitLab;
 use super::types::Note;
-use crate::forge::{Comment, ForgeError};
+use crate::forge::error::ForgeError;
+use crate::forge::types::Comment;
 
 /// How far back a note with the same body counts as "ours" when reconciling (covers clock skew
 /// between runner and server, and the retries themselves).

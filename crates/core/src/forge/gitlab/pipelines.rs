@@ -1,10 +1,11 @@
 //! Checks on a commit: GitLab's commit statuses (every CI job is one, external tools add more)
 //! plus the newest pipeline for the commit, which sums the jobs up.
 
-use super::GitLab;
 use super::client::{Req, encode_segment};
+use super::project::GitLab;
 use super::types::{CommitStatus, Pipeline};
-use crate::forge::{ChecksSummary, ForgeError};
+use crate::forge::error::ForgeError;
+use crate::forge::types::ChecksSummary;
 
 impl GitLab {
     /// Commit statuses (latest per name, all pages) and the newest pipeline for `sha`.

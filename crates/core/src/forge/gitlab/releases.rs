@@ -3,10 +3,11 @@
 
 use serde_json::json;
 
-use super::GitLab;
 use super::client::{Req, encode_segment};
+use super::project::GitLab;
 use super::types::{GlRelease, GlTag};
-use crate::forge::{ForgeError, NewRelease, Release, Tag};
+use crate::forge::error::ForgeError;
+use crate::forge::types::{NewRelease, Release, Tag};
 
 const RELEASE_ROUTE: &str = "/projects/:id/releases/:tag_name";
 

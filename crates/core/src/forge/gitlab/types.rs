@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::forge::{
+use crate::forge::types::{
     Check, CheckState, Comment, Deployment, DeploymentState, DeploymentStatus, Issue, Permission,
     PrState, PullRequest, Release, Tag,
 };

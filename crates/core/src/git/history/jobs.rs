@@ -9,7 +9,9 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
-use super::{Commit, Git, GitError, run_log};
+use super::commit::Commit;
+use super::log::run_log;
+use crate::git::{Git, GitError};
 
 /// Coordination between the ordered consumer and the workers: workers never run further ahead
 /// than `window` jobs past the one being handed out, which bounds memory.

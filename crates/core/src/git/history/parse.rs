@@ -5,7 +5,7 @@
 
 use std::io::BufRead;
 
-use super::{Commit, FileChange, GitPath, GitTime};
+use super::commit::{Commit, FileChange, GitPath, GitTime};
 
 /// Start-of-record marker in the `--format` string; the parser keys on it.
 const RECORD: u8 = 0x1e;
@@ -106,9 +106,9 @@ impl<R: BufRead> Parser<R> {
                     *slot = self.token.clone();
                 }
                 let [old, new] = pair;
-                (GitPath(new), Some(GitPath(old)))
+                (GitPath::new(new), Some(GitPath::new(old)))
             } else {
-                (GitPath(path.to_vec()), None)
+                (GitPath::new(path.to_vec()), None)
             };
             commit.files.push(FileChange {
                 path,
