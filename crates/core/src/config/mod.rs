@@ -25,15 +25,17 @@ mod risk;
 mod rollout;
 mod scalars;
 mod schema;
+mod zone;
 
 pub use duration::{Duration, DurationError};
 pub use environment::{Environment, Environments, ReleaseConfig};
 pub use error::{ConfigError, SourceLocation};
 pub use file::{Config, FILE_NAMES};
-pub use freeze::{CronExpr, FreezeWindow, FrozenUntil, TimeZone};
+pub use freeze::{CronExpr, FreezeWindow, FrozenUntil};
 pub use health::{CommandCheck, HealthCheck, HttpCheck, PrometheusCheck};
 pub use revert::{RevertConfig, RevertTrigger};
 pub use risk::{RiskConfig, RiskLevel, RiskLevels, SensitivePath};
 pub use rollout::{Rollout, Steps};
 pub use scalars::{GlobPattern, HttpUrl, RegexPattern};
 pub use schema::{schema, schema_json};
+pub use zone::TimeZone;
