@@ -50,9 +50,9 @@ pub enum DurationError {
     /// A unit repeated or out of order (`30m1h`).
     #[error("duration `{0}` repeats a unit or lists them out of order")]
     Order(String),
-    /// Too large to represent.
-    #[error("duration `{0}` is too large")]
-    Overflow(String),
+    /// Longer than [`Duration::MAX`].
+    #[error("duration `{0}` is longer than {max}", max = Duration::MAX)]
+    TooLong(String),
 }
 
 impl DurationError {
@@ -61,6 +61,10 @@ impl DurationError {
         match self {
             DurationError::MissingUnit(text) => format!(
                 "a bare number is ambiguous: write `{text}s` for seconds or `{text}m` for minutes"
+            ),
+            DurationError::TooLong(_) => format!(
+                "durations go up to {} (ten years); no wait, window or timeout is longer",
+                Duration::MAX
             ),
             DurationError::Order(_) => {
                 "write each unit once, largest first, e.g. `1h30m`".to_string()
@@ -76,6 +80,10 @@ impl DurationError {
 }
 
 impl Duration {
+    /// The longest duration accepted: ten years. Longer ones are typing slips (`100000000d`),
+    /// and the bound keeps every date computed from a duration and a real date in range.
+    pub const MAX: Duration = Duration::from_secs(3650 * 86_400);
+
     /// A duration of `seconds` seconds.
     pub const fn from_secs(seconds: u64) -> Self {
         Self(std::time::Duration::from_secs(seconds))
@@ -92,6 +100,8 @@ impl Duration {
     }
 
     /// The chrono duration, for arithmetic with timestamps (soak time since a deployment).
+    /// Parsed durations are at most [`Duration::MAX`], so adding one to or subtracting one from
+    /// a date between the years 1 and 9999 stays in chrono's range.
     pub fn as_chrono(self) -> chrono::TimeDelta {
         chrono::TimeDelta::from_std(self.0).unwrap_or(chrono::TimeDelta::MAX)
     }
@@ -147,7 +157,7 @@ impl FromStr for Duration {
                 return Err(DurationError::Order(text.to_string()));
             }
             next_unit = position + 1;
-            let overflow = || DurationError::Overflow(text.to_string());
+            let overflow = || DurationError::TooLong(text.to_string());
             let value: u64 = number.parse().map_err(|_| overflow())?;
             total = value
                 .checked_mul(UNITS[position].1)
@@ -155,7 +165,11 @@ impl FromStr for Duration {
                 .ok_or_else(overflow)?;
             rest = after;
         }
-        Ok(Self::from_millis(total))
+        let duration = Self::from_millis(total);
+        if duration > Self::MAX {
+            return Err(DurationError::TooLong(text.to_string()));
+        }
+        Ok(duration)
     }
 }
 
@@ -292,8 +306,23 @@ mod tests {
         ));
         assert!(matches!(
             "99999999999999999999d".parse::<Duration>(),
-            Err(DurationError::Overflow(_))
+            Err(DurationError::TooLong(_))
         ));
+    }
+
+    /// Regression (issue 15): `100000000d` used to parse, then panicked in date arithmetic.
+    #[test]
+    fn refuses_durations_longer_than_ten_years() {
+        assert_eq!("3650d".parse::<Duration>(), Ok(Duration::MAX));
+        for text in ["3651d", "3650d1ms", "100000000d", "87601h"] {
+            let err = text.parse::<Duration>().unwrap_err();
+            assert_eq!(err, DurationError::TooLong(text.into()));
+            assert!(err.to_string().ends_with("is longer than 3650d"), "{err}");
+            assert!(err.hint().contains("3650d"));
+        }
+        // The longest duration moves any date of the years 1 to 9999 without overflow.
+        let far = chrono::DateTime::<chrono::Utc>::MAX_UTC - chrono::TimeDelta::days(100 * 365);
+        assert!(far.checked_add_signed(Duration::MAX.as_chrono()).is_some());
     }
 
     #[test]

@@ -107,3 +107,14 @@ fn bad_flags() {
         .assert()
         .code(2);
 }
+
+/// Regression (issue 15): `soak: 100000000d` passed the config check, then the soak gate
+/// panicked on the date arithmetic (exit 134).
+#[test]
+fn a_soak_longer_than_ten_years() {
+    rejected(
+        "environments:\n  staging:\n  production:\n    after: [staging]\n    soak: 100000000d\n    rollout:\n      command: 'true'\n",
+        &["--to", "production"],
+        "duration `100000000d` is longer than 3650d",
+    );
+}
