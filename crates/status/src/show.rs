@@ -5,6 +5,8 @@
 //! environment with `after:` in `.shipline.yml`, the commits and PRs that run upstream but not
 //! here yet, computed with git from the two SHAs.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shipline_core::app::App;
@@ -34,10 +36,12 @@ impl ShowReport {
             .into_iter()
             .map(str::to_string)
             .collect();
+        let by_environment = ByEnvironment::new(&records);
+        let configured: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
         let mut others: Vec<String> = records
             .iter()
             .map(|r| r.environment.clone())
-            .filter(|e| !names.iter().any(|n| n.eq_ignore_ascii_case(e)))
+            .filter(|e| !configured.contains(&e.to_ascii_lowercase()))
             .collect();
         others.sort();
         others.dedup();
@@ -51,7 +55,7 @@ impl ShowReport {
         let git = app.git().ok();
         let environments = names
             .iter()
-            .map(|name| environment_status(app, git.as_ref(), &records, name))
+            .map(|name| environment_status(app, git.as_ref(), &by_environment, name))
             .collect();
         Ok(Self { environments })
     }
@@ -165,17 +169,32 @@ pub struct Waiting {
     pub pull_requests: Vec<u64>,
 }
 
-fn of<'a>(
-    records: &'a [DeploymentRecord],
-    env: &str,
-) -> impl Iterator<Item = &'a DeploymentRecord> {
-    records
-        .iter()
-        .filter(move |r| r.environment.eq_ignore_ascii_case(env))
+/// The ledger's records by environment (names compared without case), in the ledger's order,
+/// so each environment's lookup costs the same however many environments there are.
+struct ByEnvironment<'a>(HashMap<String, Vec<&'a DeploymentRecord>>);
+
+impl<'a> ByEnvironment<'a> {
+    fn new(records: &'a [DeploymentRecord]) -> Self {
+        let mut map: HashMap<String, Vec<&DeploymentRecord>> = HashMap::new();
+        for record in records {
+            map.entry(record.environment.to_ascii_lowercase())
+                .or_default()
+                .push(record);
+        }
+        Self(map)
+    }
+
+    fn of(&self, env: &str) -> impl Iterator<Item = &'a DeploymentRecord> + '_ {
+        self.0
+            .get(&env.to_ascii_lowercase())
+            .into_iter()
+            .flat_map(|records| records.iter().copied())
+    }
 }
 
-fn running(records: &[DeploymentRecord], env: &str) -> Option<Running> {
-    of(records, env)
+fn running(records: &ByEnvironment<'_>, env: &str) -> Option<Running> {
+    records
+        .of(env)
         .find(|r| r.state == DeploymentState::Success)
         .map(|r| Running {
             deployment_id: r.id.clone(),
@@ -190,7 +209,7 @@ fn running(records: &[DeploymentRecord], env: &str) -> Option<Running> {
 fn environment_status(
     app: &App,
     git: Option<&Git>,
-    records: &[DeploymentRecord],
+    records: &ByEnvironment<'_>,
     name: &str,
 ) -> EnvironmentStatus {
     let upstream = app
@@ -220,7 +239,7 @@ fn environment_status(
         environment: name.to_string(),
         production: deploy::is_production(app, name),
         upstream,
-        latest: of(records, name).next().map(|r| Latest {
+        latest: records.of(name).next().map(|r| Latest {
             deployment_id: r.id.clone(),
             sha: r.sha.clone(),
             state: r.state,

@@ -17,8 +17,10 @@ use super::error::invalid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Duration(std::time::Duration);
 
-/// Units in the order they must appear, with their length in milliseconds.
-const UNITS: [(&str, u64); 5] = [
+/// Units in the order they must appear, with their length in milliseconds. Weeks are read but
+/// never printed: `14d` reads the same in every log, whichever way it was written.
+const UNITS: [(&str, u64); 6] = [
+    ("w", 7 * 86_400_000),
     ("d", 86_400_000),
     ("h", 3_600_000),
     ("m", 60_000),
@@ -73,7 +75,7 @@ impl DurationError {
                 "fractions are not supported: combine units instead, e.g. `1h30m` rather than `1.5h`"
                     .to_string()
             }
-            _ => "use digits followed by a unit (ms, s, m, h, d), e.g. `30s`, `5m`, `1h30m`, `2d`"
+            _ => "use digits followed by a unit (ms, s, m, h, d, w), e.g. `30s`, `5m`, `1h30m`, `2d`, `2w`"
                 .to_string(),
         }
     }
@@ -179,7 +181,7 @@ impl fmt::Display for Duration {
         if millis == 0 {
             return f.write_str("0s");
         }
-        for (unit, size) in UNITS {
+        for (unit, size) in UNITS.into_iter().filter(|(unit, _)| *unit != "w") {
             if millis >= size {
                 write!(f, "{}{unit}", millis / size)?;
                 millis %= size;
@@ -239,10 +241,11 @@ impl JsonSchema for Duration {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "A duration: digits followed by a unit (ms, s, m, h, d), units largest \
-                            first and each at most once, e.g. `30s`, `5m`, `1h30m`, `2d`, `250ms`. \
-                            A bare number is refused because its unit would be a guess.",
-            "pattern": "^(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?$",
+            "description": "A duration: digits followed by a unit (ms, s, m, h, d, w), units largest \
+                            first and each at most once, e.g. `30s`, `5m`, `1h30m`, `2d`, `2w`, `250ms`, \
+                            at most `3650d`. A bare number is refused because its unit would be \
+                            a guess.",
+            "pattern": "^(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?$",
             "minLength": 2,
             "examples": ["30s", "5m", "1h30m"]
         })
@@ -264,6 +267,9 @@ mod tests {
         assert_eq!(ms("5m"), 300_000);
         assert_eq!(ms("1h30m"), 5_400_000);
         assert_eq!(ms("2d"), 172_800_000);
+        assert_eq!(ms("2w"), 1_209_600_000);
+        assert_eq!(ms("1w1d"), 691_200_000);
+        assert_eq!("2w".parse::<Duration>().unwrap().to_string(), "14d");
         assert_eq!(ms("1d2h3m4s5ms"), 93_784_005);
         assert_eq!(ms("0s"), 0);
         assert_eq!(ms("90m"), 5_400_000);

@@ -6,6 +6,8 @@
 //! checked at load with the location of the offending entry.
 
 use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::path::Path;
 
@@ -139,12 +141,31 @@ fn default_tag_prefix() -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Environments {
     entries: Vec<Environment>,
+    /// Entry index by name, the first entry of a name winning, so lookups cost the same for
+    /// ten environments or ten thousand.
+    index: HashMap<String, usize>,
 }
 
 impl Environments {
     /// The environment called `name`.
     pub fn get(&self, name: &str) -> Option<&Environment> {
-        self.iter().find(|env| env.name == name)
+        self.index.get(name).map(|&at| &self.entries[at])
+    }
+
+    fn from_entries(entries: Vec<Environment>) -> Self {
+        let mut index = HashMap::with_capacity(entries.len());
+        for (at, env) in entries.iter().enumerate() {
+            index.entry(env.name.clone()).or_insert(at);
+        }
+        Environments { entries, index }
+    }
+
+    /// Each entry's `after:` as entry indices; `None` for a name no entry has.
+    fn upstream_indices(&self) -> Vec<Vec<Option<usize>>> {
+        self.entries
+            .iter()
+            .map(|env| env.after().map(|up| self.index.get(up).copied()).collect())
+            .collect()
     }
 
     /// All environments in file order.
@@ -171,16 +192,29 @@ impl Environments {
     /// go next, file order decides. Assumes the checks of
     /// [`Config::parse`](crate::config::Config::parse) passed (no cycles).
     pub fn upstream_order(&self) -> Vec<&Environment> {
-        let mut placed: Vec<&Environment> = Vec::with_capacity(self.len());
-        while placed.len() < self.len() {
-            let next = self.iter().find(|env| {
-                !placed.iter().any(|p| p.name == env.name)
-                    && env.after().all(|up| placed.iter().any(|p| p.name == up))
-            });
-            match next {
-                Some(env) => placed.push(env),
-                // Unreachable after `check`; stop rather than loop if called on unchecked data.
-                None => break,
+        // Kahn's algorithm with the ready environments in a min-heap of file positions: the
+        // environment placed next is the first in the file whose upstreams are all placed.
+        let upstreams = self.upstream_indices();
+        let mut waiting_on: Vec<usize> = upstreams.iter().map(Vec::len).collect();
+        let mut downstream: Vec<Vec<usize>> = vec![Vec::new(); self.len()];
+        for (at, ups) in upstreams.iter().enumerate() {
+            // An unknown upstream (unchecked data) is never placed, so neither is `at`.
+            for up in ups.iter().flatten() {
+                downstream[*up].push(at);
+            }
+        }
+        let mut ready: BinaryHeap<Reverse<usize>> = (0..self.len())
+            .filter(|&at| waiting_on[at] == 0)
+            .map(Reverse)
+            .collect();
+        let mut placed = Vec::with_capacity(self.len());
+        while let Some(Reverse(at)) = ready.pop() {
+            placed.push(&self.entries[at]);
+            for &down in &downstream[at] {
+                waiting_on[down] -= 1;
+                if waiting_on[down] == 0 {
+                    ready.push(Reverse(down));
+                }
             }
         }
         placed
@@ -188,7 +222,6 @@ impl Environments {
 
     /// Checks the `after:` graph: every name known, no environment after itself, no cycle.
     pub(crate) fn check(&self, path: &Path) -> Result<(), ConfigError> {
-        let names = self.names();
         for env in &self.entries {
             for upstream in &env.after {
                 let name = upstream.value.as_str();
@@ -203,7 +236,8 @@ impl Environments {
                         ),
                     ));
                 }
-                if !names.contains(&name) {
+                if !self.index.contains_key(name) {
+                    let names = self.names();
                     let hint = match closest(name, names.iter().copied()) {
                         Some(known) => format!("did you mean `{known}`?"),
                         None if names.len() > 1 => format!(
@@ -253,44 +287,39 @@ impl Environments {
             OnPath,
             Done,
         }
-        fn visit(
-            envs: &Environments,
-            at: usize,
-            marks: &mut [Mark],
-            path: &mut Vec<usize>,
-        ) -> Option<Vec<usize>> {
-            marks[at] = Mark::OnPath;
-            path.push(at);
-            for upstream in envs.entries[at].after() {
-                let Some(next) = envs.entries.iter().position(|e| e.name == upstream) else {
+        let upstreams = self.upstream_indices();
+        let mut marks = vec![Mark::New; self.len()];
+        for start in 0..self.len() {
+            if marks[start] != Mark::New {
+                continue;
+            }
+            // Depth-first without recursion (a chain of thousands of environments must not
+            // exhaust the stack): the path, and for each entry on it the next `after:` to try.
+            let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+            marks[start] = Mark::OnPath;
+            while let Some(&mut (at, ref mut tried)) = path.last_mut() {
+                let Some(next) = upstreams[at].get(*tried) else {
+                    marks[at] = Mark::Done;
+                    path.pop();
                     continue;
                 };
+                *tried += 1;
+                let Some(next) = *next else { continue };
                 match marks[next] {
                     Mark::OnPath => {
-                        let start = path.iter().position(|&i| i == next).unwrap_or(0);
-                        return Some(path[start..].to_vec());
+                        let from = path.iter().position(|&(i, _)| i == next).unwrap_or(0);
+                        let mut cycle: Vec<usize> = path[from..].iter().map(|&(i, _)| i).collect();
+                        // Rotate so the cycle starts at the environment written first.
+                        let first = (0..cycle.len()).min_by_key(|&i| cycle[i]).unwrap_or(0);
+                        cycle.rotate_left(first);
+                        return Some(cycle);
                     }
                     Mark::New => {
-                        if let Some(cycle) = visit(envs, next, marks, path) {
-                            return Some(cycle);
-                        }
+                        marks[next] = Mark::OnPath;
+                        path.push((next, 0));
                     }
                     Mark::Done => {}
                 }
-            }
-            path.pop();
-            marks[at] = Mark::Done;
-            None
-        }
-        let mut marks = vec![Mark::New; self.entries.len()];
-        for start in 0..self.entries.len() {
-            if marks[start] == Mark::New
-                && let Some(mut cycle) = visit(self, start, &mut marks, &mut Vec::new())
-            {
-                // Rotate so the cycle starts at the environment written first.
-                let first = (0..cycle.len()).min_by_key(|&i| cycle[i]).unwrap_or(0);
-                cycle.rotate_left(first);
-                return Some(cycle);
             }
         }
         None
@@ -319,7 +348,7 @@ impl<'de> Deserialize<'de> for Environments {
                     env.name = name.value;
                     entries.push(env);
                 }
-                Ok(Environments { entries })
+                Ok(Environments::from_entries(entries))
             }
         }
 

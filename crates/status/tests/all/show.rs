@@ -112,3 +112,37 @@ fn show_of_an_unknown_environment_is_a_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("unknown environment `qa`"));
 }
+
+/// Regression (issue 15): ordering environments upstream-first was cubic in their number
+/// (4,000 took 30-40 s). Ten thousand in a chain written downstream-first, the worst order for
+/// the old search, must come out upstream-first; `cargo bench -p shipline-core --bench
+/// environments` times it against twice as many.
+#[test]
+fn show_orders_ten_thousand_environments_upstream_first() {
+    const COUNT: usize = 10_000;
+    let mut config = String::from("environments:\n");
+    for i in (0..COUNT).rev() {
+        if i == 0 {
+            config.push_str("  env-0: {}\n");
+        } else {
+            config.push_str(&format!("  env-{i}:\n    after: [env-{}]\n", i - 1));
+        }
+    }
+    let repo = TestRepo::new();
+    repo.commit("chore: config")
+        .file(".shipline.yml", &config)
+        .create();
+    deploy(&repo, "env-0", "1.0.0", "success");
+    let out = local(repo.path())
+        .args(["show", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let envs = json["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), COUNT);
+    for (i, env) in envs.iter().enumerate() {
+        assert_eq!(env["environment"], format!("env-{i}"));
+    }
+    assert_eq!(envs[0]["running"]["version"], "1.0.0");
+    assert_eq!(envs[1]["upstream"], "env-0");
+}
