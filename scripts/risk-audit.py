@@ -95,8 +95,9 @@ FORMAT = {
     "whole_history": r"whole history",
     "more": r"and (\d[\d,]*) more",
     "majors_line": r"(?P<n>\d[\d,]*) dependenc(?:y|ies)(?:\(ies\))? cross(?:es)? a major version: (?P<list>.*)",
-    "direct_push_text": (r"direct push", r"without an? (?:PR|MR|PR/MR)\b"),
-    "average": r"\baverage\b",
+    "direct_push_text": (r"<summary>\s*Direct pushes",
+                         r"\d[\d,]* changes?(?:\(s\))? (?:reached|landed|came|went|were pushed)[^.\n]*without an? (?:PR|MR)"),
+    "average": r"\bon average\b|\baverage (?:of|is|score|risk)\b",
     "limit": 65_536,
     "top_lines": 25,
 }

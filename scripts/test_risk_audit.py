@@ -311,6 +311,9 @@ class Audit(unittest.TestCase):
     def test_base_tag_not_named(self):
         md = self.md.replace(f"since tag v1.0.0 ({self.shas['init'][:7]})", f"in `{self.shas['init'][:7]}..x`")
         self.assertOnly("base", self.check(md=md))
+        # A bare tag that only shows as the version does not count as naming the base.
+        md = md.replace("| Version | 1.0.0 → **1.1.0** |", "| Version | v1.0.0 → **1.1.0** |")
+        self.assertIn("base", self.classes(self.check(md=md)))
 
     def test_comments_scored_as_code(self):
         report = copy.deepcopy(self.report)
@@ -508,6 +511,39 @@ class Pieces(unittest.TestCase):
         counts = L.LineCounter(repo).count(repo.diffs(None, None, [sha])[sha])
         self.assertTrue(counts.comment_only, counts)
         self.assertEqual((counts.high_add, counts.high_del), (1, 1))
+
+
+def load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Measures(unittest.TestCase):
+    def test_spearman_with_ties(self):
+        rank = load("risk_release_rank", "risk-release-rank.py")
+        self.assertEqual(rank.ranks([10, 20, 20, 5]), [2.0, 3.5, 3.5, 1.0])
+        self.assertAlmostEqual(rank.spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1.0)
+        self.assertAlmostEqual(rank.spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1.0)
+        self.assertIsNone(rank.spearman([1, 1, 1], [1, 2, 3]))
+
+    def test_bump_accuracy_runs_before_the_release_commit(self):
+        bump = load("risk_bump_accuracy", "risk-bump-accuracy.py")
+        g = GitFixture(self)
+        g.commit("first", {"Cargo.toml": cargo_toml("0.7"), "src/lib.rs": LIB_V1})
+        g.git("tag", "v1.0.0")
+        work = g.commit("fix: empty lines", {"src/lib.rs": LIB_FIX})
+        g.commit("Release 1.0.1", {"Cargo.toml": cargo_toml("0.7").replace('version = "1.0.0"', 'version = "1.0.1"')})
+        g.commit("docs: after the bump", {"README.md": "x\n"})
+        g.git("tag", "v1.0.1")
+        repo = Repo(g.root)
+        self.addCleanup(repo.close)
+        (r,) = repo.release_ranges()
+        self.assertEqual(bump.release_head(repo, r), work)
+        self.assertEqual(bump.stated_bump("| | |\n|---|---|\n| Bump | Patch |\n", {}), "patch")
+        self.assertIsNone(bump.stated_bump("| | |\n|---|---|\n| Bump | not stated: 8% follow Conventional Commits |\n",
+                                           {"bump": "patch"}))
 
 
 if __name__ == "__main__":

@@ -225,7 +225,11 @@ class Check:
     # -- 4. the base named -----------------------------------------------------------------------
 
     def base(self):
-        table = unescape("\n".join(self.s.first_table))
+        # The rows that say what the version is or will be do not name the base, even when a
+        # bare tag (`1.2.3`) reads like the version there.
+        skip = {label.lower() for label in (*self.fmt["row_version"], *self.fmt["row_bump"])}
+        table = unescape("\n".join(line for line in self.s.first_table
+                                    if not (line.strip() and line.strip("| ").split("|")[0].strip("* ").lower() in skip)))
         heading = unescape(self.s.top)
         source = self.field(self.j, "base_source") or {}
         kind = source.get(self.fmt["json"]["base_kind"]) if isinstance(source, dict) else None
@@ -395,6 +399,8 @@ class Check:
                 continue
             old, new, name = truth[key]
             for d in entries:
+                if lockfile_kind(self.field(d, "dep_file") or "") == "requirements":
+                    continue  # a specifier may be spelled more than one way
                 frm, to = self.field(d, "dep_from"), self.field(d, "dep_to")
                 if frm is not None and frm not in old or to is not None and to not in new:
                     self.flag("deps", f"JSON says {name} {frm} → {to}; the lockfiles have "
