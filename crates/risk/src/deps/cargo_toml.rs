@@ -4,8 +4,9 @@
 //! their old underscore spellings), the same under `[target.'cfg(..)']`, and
 //! `[workspace.dependencies]`. An entry is a requirement string (`rand = "0.8"`) or a table
 //! (`rand = { version = "0.8" }`, `[dependencies.rand]`); `package = "..."` renames it, and the
-//! package is what is reported. Entries with no `version` (path-only or git-only) are the
-//! project's own code or pinned elsewhere, and skipped; `x.workspace = true` inherits the
+//! package is what is reported. Entries with a `path` are the project's own crates (with a
+//! `version` too, that is only what gets published with them) and skipped, as are git-only
+//! entries, pinned by their source; `x.workspace = true` inherits the
 //! workspace's requirement and is compared nowhere (see [`super::manifest`]).
 
 use toml::{Table, Value};
@@ -80,6 +81,8 @@ fn read_table(table: &Table, scope: Option<&str>, out: &mut Vec<Requirement>) {
     for (key, value) in table {
         match value {
             Value::String(req) => out.push(Requirement::new(scope, key, Some(req.clone()))),
+            // The project's own crates (a `version` next to a `path` is only for publishing).
+            Value::Table(detail) if detail.contains_key("path") => {}
             Value::Table(detail) => {
                 let name = detail.get("package").and_then(Value::as_str).unwrap_or(key);
                 let mut requirement =
@@ -164,7 +167,6 @@ rust-version = "1.74"
         assert_eq!(
             listed(&parse(text).unwrap()),
             [
-                "both 0.3",
                 "clap 4.5",
                 "tokio 1.38",
                 "log (inherited)",

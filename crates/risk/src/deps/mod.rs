@@ -352,15 +352,26 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
             report.changes.extend(changes);
         }
     }
-    let locked: HashSet<(Ecosystem, String)> = report
+    // A lockfile covers the manifests in its directory and below (a workspace's Cargo.lock, the
+    // package-lock.json next to package.json); a pinned list elsewhere (`requirements/dev.txt`)
+    // does not speak for the project's own requirements.
+    let locked: HashSet<(Ecosystem, &str, &str)> = report
         .changes
         .iter()
         .filter(|c| c.origin == Origin::Lockfile)
-        .map(|c| (c.ecosystem.registry(), c.name.clone()))
+        .map(|c| (c.ecosystem.registry(), c.name.as_str(), parent_dir(&c.file)))
         .collect();
-    report.changes.retain(|c| {
-        c.origin != Origin::Manifest || !locked.contains(&(c.ecosystem.registry(), c.name.clone()))
-    });
+    let covered: Vec<bool> = report
+        .changes
+        .iter()
+        .map(|c| {
+            c.origin == Origin::Manifest
+                && ancestors(parent_dir(&c.file))
+                    .any(|dir| locked.contains(&(c.ecosystem.registry(), c.name.as_str(), dir)))
+        })
+        .collect();
+    let mut covered = covered.into_iter();
+    report.changes.retain(|_| !covered.next().unwrap_or(false));
     report
 }
 
@@ -385,6 +396,11 @@ pub fn major_moves(changes: &[DependencyChange]) -> Vec<String> {
 
 fn parent_dir(path: &str) -> &str {
     path.rfind(['/', '\\']).map_or("", |i| &path[..i])
+}
+
+/// `dir` and every directory above it, the root (`""`) last.
+fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(dir), |d| (!d.is_empty()).then(|| parent_dir(d)))
 }
 
 fn read(
@@ -442,5 +458,48 @@ mod tests {
         assert_eq!(DepFormat::detect("test/fixtures/app/package.json"), None);
         assert_eq!(DepFormat::detect("setup.cfg"), None);
         assert_eq!(DepFormat::detect("svc\\go.sum"), Some(DepFormat::GoSum));
+    }
+
+    #[test]
+    fn a_lockfile_covers_the_manifests_in_its_directory_and_below() {
+        let lock = |v: &str| {
+            format!(
+                "version = 3\n\n[[package]]\nname = \"rand\"\nversion = \"{v}\"\nsource = \"registry+x\"\n"
+            )
+        };
+        let manifest = |v: &str| format!("[dependencies]\nrand = \"{v}\"\n");
+        let pins = |v: &str| format!("rand=={v}\n");
+        let project = |v: &str| format!("[project]\ndependencies = [\"rand>={v}\"]\n");
+        let (l0, l1) = (lock("0.8.5"), lock("0.9.1"));
+        let (m0, m1) = (manifest("0.8"), manifest("0.9"));
+        let (p0, p1) = (pins("1.0"), pins("2.0"));
+        let (q0, q1) = (project("1.0"), project("2.0"));
+        let file = |path: &'static str, old: &'static str, new: &'static str| ChangedFile {
+            path,
+            old: Some(old.as_bytes()),
+            new: Some(new.as_bytes()),
+        };
+        // Leaked so the fixtures outlive the borrowed `ChangedFile`s.
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let report = diff_files([
+            file("Cargo.lock", leak(l0), leak(l1)),
+            file("crates/a/Cargo.toml", leak(m0.clone()), leak(m1.clone())),
+            file("other/Cargo.toml", leak(m0), leak(m1)),
+            file("requirements/dev.txt", leak(p0), leak(p1)),
+            file("pyproject.toml", leak(q0), leak(q1)),
+        ]);
+        let files: Vec<(&str, Origin)> = report
+            .changes
+            .iter()
+            .map(|c| (c.file.as_str(), c.origin))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("Cargo.lock", Origin::Lockfile),
+                ("requirements/dev.txt", Origin::Lockfile),
+                ("pyproject.toml", Origin::Manifest),
+            ]
+        );
     }
 }
