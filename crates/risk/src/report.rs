@@ -480,11 +480,13 @@ fn release_score(
         };
         reasons.push(Reason {
             code: "dependency_major".into(),
-            message: format!(
-                "{} dependency(ies) cross a major version: {}{more}",
-                majors.len(),
-                majors[..shown].join(", ")
-            ),
+            message: match majors.len() {
+                1 => format!("a dependency crosses a major version: {}", majors[0]),
+                n => format!(
+                    "{n} dependencies cross a major version: {}{more}",
+                    majors[..shown].join(", ")
+                ),
+            },
             // Counted in the changes that made each move (`dependency_major` there).
             weight: 0.0,
         });

@@ -97,7 +97,7 @@ fn a_lockfile_change_is_blamed_only_for_its_own_major_moves() {
         .unwrap();
     assert_eq!(
         release["message"],
-        "2 dependency(ies) cross a major version: clap 3.2.25 → 4.5.4, rand 0.8.5 → 0.9.1"
+        "2 dependencies cross a major version: clap 3.2.25 → 4.5.4, rand 0.8.5 → 0.9.1"
     );
 }
 
