@@ -132,12 +132,19 @@ pub fn raw_score(f: &Features) -> (f64, Vec<Reason>) {
         ));
     }
     if f.dep_majors > 0 {
+        let named = match f.dep_major_moves.as_slice() {
+            [] => String::new(),
+            [one] => format!(": {one}"),
+            [a, b] => format!(": {a}, {b}"),
+            [a, b, rest @ ..] => format!(": {a}, {b} and {} more", rest.len()),
+        };
+        let count = match f.dep_majors {
+            1 => "a dependency".to_string(),
+            n => format!("{n} dependencies"),
+        };
         reasons.push(Reason::new(
             "dependency_major",
-            format!(
-                "moves {} dependency(ies) across a major version",
-                f.dep_majors
-            ),
+            format!("moves {count} across a major version{named}"),
             1.0,
         ));
     }

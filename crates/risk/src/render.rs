@@ -241,20 +241,57 @@ fn scores_section(riskiest: &[&Change]) -> String {
 }
 
 fn deps_section(report: &Report) -> String {
+    use crate::deps::{ChangeKind, Origin};
+    let (floors, packages): (Vec<_>, Vec<_>) = report
+        .dependencies
+        .iter()
+        .partition(|d| d.origin == Origin::Toolchain);
     let mut s = format!(
-        "<details><summary>Dependencies ({})</summary>\n\n| Package | Change | From | To | File |\n|---|---|---|---|---|\n",
-        report.dependencies.len()
+        "<details><summary>Dependencies ({})</summary>\n\n",
+        packages.len()
     );
-    for d in &report.dependencies {
+    if !floors.is_empty() {
+        let listed: Vec<String> = floors
+            .iter()
+            .map(|d| {
+                let from_to = match (&d.from, &d.to) {
+                    (Some(from), Some(to)) => format!("{} → {}", cell(from), cell(to)),
+                    (None, Some(to)) => format!("now {}", cell(to)),
+                    (Some(from), None) => format!("{} dropped", cell(from)),
+                    (None, None) => String::new(),
+                };
+                format!("{} {from_to} ({})", cell(&d.name), cell(&d.file))
+            })
+            .collect();
+        let _ = writeln!(s, "Toolchain floors: {}\n", listed.join("; "));
+    }
+    if !packages.is_empty() {
+        s.push_str("| Package | Change | From | To | File |\n|---|---|---|---|---|\n");
+    }
+    for d in packages {
+        let kind = match d.kind {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Upgraded => "upgraded",
+            ChangeKind::Downgraded => "downgraded",
+            ChangeKind::Changed => "changed",
+        };
+        // A manifest holds requirements (`^1.2`), not the versions installed.
+        let kind = match d.origin {
+            Origin::Manifest => format!("requirement {kind}"),
+            _ => kind.to_string(),
+        };
+        let file = match &d.scope {
+            Some(scope) => format!("{} ({})", cell(&d.file), cell(scope)),
+            None => cell(&d.file),
+        };
         let _ = writeln!(
             s,
-            "| {}{} | {:?} | {} | {} | {} |",
+            "| {}{} | {kind} | {} | {} | {file} |",
             cell(&d.name),
             if d.major { " ⚠️ major" } else { "" },
-            d.kind,
             cell(d.from.as_deref().unwrap_or("")),
             cell(d.to.as_deref().unwrap_or("")),
-            cell(&d.file)
         );
     }
     s.push_str("\n</details>\n");

@@ -12,7 +12,7 @@ use shipline_core::sha;
 
 use crate::aggregate;
 use crate::calibrate::{self, Distribution, Window};
-use crate::deps::{self, ChangedFile, DependencyChange, LockFormat};
+use crate::deps::{self, DependencyChange};
 use crate::error::ReportError;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
@@ -162,16 +162,19 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         }
     }
 
-    let dependencies = dependency_changes(git, range)?;
-    let majors = dependencies.iter().filter(|d| d.major).count() as u32;
+    let dependencies = deps::revisions::between(git, range.base.as_deref(), &range.head)?.changes;
+    // Each change's dependency moves come from its own diff, not from the release's (issue 14).
+    let own_deps = deps::revisions::of_commits(git, commits.iter().map(|s| &s.commit))?;
 
     let mut changes = Vec::new();
     for s in commits.iter().rev() {
         let Some(mut f) = s.features.clone() else {
             continue;
         };
-        if majors > 0 && touches_lockfile(&s.commit) {
-            f.dep_majors = majors;
+        if let Some(own) = own_deps.get(&s.commit.sha) {
+            let moves = deps::major_moves(&own.changes);
+            f.dep_majors = moves.len() as u32;
+            f.dep_major_moves = moves;
         }
         let (raw, reasons) = raw_score(&f);
         let score = dist.percentile(raw);
@@ -373,14 +376,6 @@ fn merged_sides(
     Ok(out)
 }
 
-fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
-    commit.files.iter().any(|f| {
-        f.path
-            .to_str()
-            .is_some_and(|p| LockFormat::detect(p).is_some())
-    })
-}
-
 /// The release's score ([`crate::aggregate`]): its changes' summed hazard against stretches of
 /// as many changes in the window, with the reasons that drove it.
 fn release_score(
@@ -476,26 +471,23 @@ fn release_score(
             weight: share(risky.iter().map(|i| agg.hazards[*i]).sum()),
         });
     }
-    let majors: Vec<&DependencyChange> = deps.iter().filter(|d| d.major).collect();
+    let majors = deps::major_moves(deps);
     if !majors.is_empty() {
+        let shown = majors.len().min(5);
+        let more = match majors.len() - shown {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
         reasons.push(Reason {
             code: "dependency_major".into(),
-            message: format!(
-                "{} dependency(ies) cross a major version: {}",
-                majors.len(),
-                majors
-                    .iter()
-                    .take(5)
-                    .map(|d| format!(
-                        "{} {} → {}",
-                        d.name,
-                        d.from.as_deref().unwrap_or("?"),
-                        d.to.as_deref().unwrap_or("?")
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            // Counted in the changes that touch lockfiles (`dependency_major` there).
+            message: match majors.len() {
+                1 => format!("a dependency crosses a major version: {}", majors[0]),
+                n => format!(
+                    "{n} dependencies cross a major version: {}{more}",
+                    majors[..shown].join(", ")
+                ),
+            },
+            // Counted in the changes that made each move (`dependency_major` there).
             weight: 0.0,
         });
     }
@@ -508,36 +500,4 @@ fn release_score(
         });
     }
     (agg.score, reasons)
-}
-
-/// A lockfile's path with its contents at the base and the head.
-type Contents = (String, Option<Vec<u8>>, Option<Vec<u8>>);
-
-/// Dependency changes between the range's ends, from the lockfiles and manifests that differ.
-fn dependency_changes(git: &Git, range: &Range) -> Result<Vec<DependencyChange>, ReportError> {
-    let names = match &range.base {
-        Some(base) => git.run(["diff", "--name-only", "-z", base, &range.head])?,
-        None => git.run(["ls-tree", "-r", "-z", "--name-only", &range.head])?,
-    };
-    let paths: Vec<&str> = names
-        .split('\0')
-        .filter(|p| !p.is_empty() && LockFormat::detect(p).is_some())
-        .collect();
-    let mut contents: Vec<Contents> = Vec::new();
-    for path in paths {
-        let read = |rev: &str| {
-            git.output(["show", &format!("{rev}:{path}")])
-                .ok()
-                .map(|o| o.stdout)
-        };
-        let old = range.base.as_deref().and_then(read);
-        let new = read(&range.head);
-        contents.push((path.to_string(), old, new));
-    }
-    let report = deps::diff_files(contents.iter().map(|(path, old, new)| ChangedFile {
-        path,
-        old: old.as_deref(),
-        new: new.as_deref(),
-    }));
-    Ok(report.changes)
 }

@@ -3,9 +3,10 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::change::{ChangeKind, DependencyChange, Ecosystem};
+use super::change::{ChangeKind, DependencyChange, Ecosystem, Origin};
 use super::compare::{Parsed, Scheme};
 use super::lockfile::Entry;
+use super::requirement::{ReqSyntax, lower_bound};
 
 /// Diffs two package multisets (see the module documentation for the pairing rules).
 pub(crate) fn diff_entries(
@@ -151,10 +152,40 @@ fn change(
     from: Option<&String>,
     to: Option<&String>,
 ) -> DependencyChange {
-    let (kind, major) = match (from, to) {
+    // A requirements line that pins no version holds a specifier (`>=2.0,<3`): read its lower
+    // bound.
+    let specifiers = (ecosystem == Ecosystem::Pypi).then_some(ReqSyntax::Pep440);
+    let (kind, major) = movement(scheme, specifiers, from, to);
+    DependencyChange {
+        ecosystem,
+        name: name.to_owned(),
+        from: from.cloned(),
+        to: to.cloned(),
+        kind,
+        major,
+        file: file.to_owned(),
+        origin: Origin::Lockfile,
+        scope: None,
+    }
+}
+
+/// How a package moved from `from` to `to`: versions under `scheme`, or, where one does not
+/// parse as a version and `requirements` is given, the lower bounds of requirements.
+pub(crate) fn movement(
+    scheme: Scheme,
+    requirements: Option<ReqSyntax>,
+    from: Option<&String>,
+    to: Option<&String>,
+) -> (ChangeKind, bool) {
+    let read = |text: &str| {
+        scheme
+            .parse(text)
+            .or_else(|| requirements.and_then(|syntax| lower_bound(syntax, text)))
+    };
+    match (from, to) {
         (None, _) => (ChangeKind::Added, false),
         (_, None) => (ChangeKind::Removed, false),
-        (Some(from), Some(to)) => match (scheme.parse(from), scheme.parse(to)) {
+        (Some(from), Some(to)) => match (read(from), read(to)) {
             (Some(a), Some(b)) => {
                 let kind = match a.precedence(&b) {
                     std::cmp::Ordering::Less => ChangeKind::Upgraded,
@@ -165,15 +196,6 @@ fn change(
             }
             _ => (ChangeKind::Changed, false),
         },
-    };
-    DependencyChange {
-        ecosystem,
-        name: name.to_owned(),
-        from: from.cloned(),
-        to: to.cloned(),
-        kind,
-        major,
-        file: file.to_owned(),
     }
 }
 
@@ -264,6 +286,19 @@ mod tests {
                 "c Changed git-sha-1->git-sha-2",
                 "d Removed 1.0.0->-",
                 "e Added -->0.1.0",
+            ]
+        );
+    }
+
+    #[test]
+    fn requirement_specifiers_move_by_their_lower_bound() {
+        let old = entries(&[("django", ">=4.2,<5"), ("rich", "13.7.1")]);
+        let new = entries(&[("django", ">=5.0"), ("rich", ">=13.8")]);
+        assert_eq!(
+            summary(&diff_entries(Ecosystem::Pypi, "requirements.txt", old, new)),
+            [
+                "django Upgraded >=4.2,<5->>=5.0 major",
+                "rich Upgraded 13.7.1->>=13.8"
             ]
         );
     }

@@ -5,14 +5,16 @@
 //! `exclude` and `retract` directives do not list requirements and are skipped. `go.sum` holds a
 //! line per downloaded module zip (`mod v1.2.3 h1:...`) and per `go.mod` file read
 //! (`mod v1.2.3/go.mod h1:...`); only the first kind means the module's code is in the build, so only
-//! those count, each version once.
+//! those count, each version once. go.mod's `go` directive is the Go floor.
 
 use std::collections::HashSet;
 
 use super::lockfile::{Entry, Syntax};
+use super::manifest::{Declared, Requirement};
 
-pub(crate) fn parse_mod(text: &str) -> Result<Vec<Entry>, Syntax> {
+pub(crate) fn parse_mod(text: &str) -> Result<Declared, Syntax> {
     let mut entries = Vec::new();
+    let mut toolchains = Vec::new();
     let mut in_require = false;
     let mut in_other_block = false;
     for (index, raw) in text.lines().enumerate() {
@@ -35,6 +37,9 @@ pub(crate) fn parse_mod(text: &str) -> Result<Vec<Entry>, Syntax> {
         match verb {
             "require" if rest == "(" => in_require = true,
             "require" => entries.push(requirement(rest, number)?),
+            "go" if !rest.is_empty() => {
+                toolchains.push(Requirement::new(None, "go", Some(rest.to_owned())));
+            }
             "module" | "go" | "toolchain" | "godebug" | "replace" | "exclude" | "retract"
             | "tool" | "ignore" => {
                 if rest == "(" {
@@ -55,7 +60,11 @@ pub(crate) fn parse_mod(text: &str) -> Result<Vec<Entry>, Syntax> {
             "a `(` block is not closed with `)`",
         ));
     }
-    Ok(entries)
+    Ok(Declared {
+        locked: entries,
+        toolchains,
+        ..Declared::default()
+    })
 }
 
 fn requirement(line: &str, number: usize) -> Result<Entry, Syntax> {
@@ -121,8 +130,13 @@ mod tests {
     #[test]
     fn go_mod_blocks_single_lines_and_indirect() {
         let text = "module example.com/svc\n\ngo 1.22\n\ntoolchain go1.22.1\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1\n\tgolang.org/x/text v0.14.0 // indirect\n)\n\nrequire github.com/google/uuid v1.6.0\n\nreplace (\n\tgithub.com/pkg/errors => ../errors\n)\n\nexclude golang.org/x/net v0.1.0\n";
+        let declared = parse_mod(text).unwrap();
         assert_eq!(
-            parse_mod(text).unwrap(),
+            declared.toolchains,
+            [Requirement::new(None, "go", Some("1.22".into()))]
+        );
+        assert_eq!(
+            declared.locked,
             vec![
                 Entry::new("github.com/pkg/errors", "v0.9.1"),
                 Entry::new("golang.org/x/text", "v0.14.0"),

@@ -81,7 +81,7 @@ where
 }
 
 /// A TOML error with its line and column, and its message on one line.
-fn toml_error(text: &str, error: &toml::de::Error) -> Syntax {
+pub(crate) fn toml_error(text: &str, error: &toml::de::Error) -> Syntax {
     let reason = error.message().trim().replace('\n', " ");
     match error.span() {
         Some(span) => Syntax::at_offset(text, span.start, reason),

@@ -1,13 +1,21 @@
-//! Dependency changes read from lockfiles: which third-party packages a release adds, removes,
-//! upgrades or downgrades, with major bumps flagged.
+//! Dependency changes read from lockfiles and manifests: which third-party packages a release
+//! adds, removes, upgrades or downgrades, with major moves flagged, and which toolchain floors it
+//! raises.
 //!
 //! A dependency bump can change more behaviour than the rest of a release together, yet shows up in
 //! a diff as thousands of lockfile lines nobody reads. Parsing the lockfiles of both revisions and
-//! diffing the resolved packages turns that into a short list.
+//! diffing the resolved packages turns that into a short list. A library often has no lockfile in
+//! its repository; its manifest's requirements (Cargo.toml, package.json, pyproject.toml, Gemfile)
+//! are then what its users get, so they are read too: a requirement added, removed
+//! or changed, and a major move when the lowest version it accepts crosses into another
+//! compatible series. Lockfiles are exact and win: a package that a lockfile and a manifest both
+//! report in one diff is reported once, from the lockfile. Toolchain floors (`rust-version`,
+//! `engines`, `requires-python`, go.mod's `go`, the Gemfile's `ruby`) are reported as their own
+//! kind of change ([`Origin::Toolchain`]).
 //!
 //! The caller gives, for each changed file, its path and its contents at the base and at the head
-//! (missing for an added or deleted file); [`LockFormat::detect`] tells which paths are worth
-//! reading. Every format is parsed in one pass over its text, and the diff works on hash maps, so
+//! (missing for an added or deleted file); [`DepFormat::detect`] tells which paths are worth
+//! reading; [`revisions`] reads them from git, for a range or for each commit on its own. Every format is parsed in one pass over its text, and the diff works on hash maps, so
 //! time grows linearly with the lockfile (plus sorting the changes found). A file that does not
 //! parse yields a [`DepsError`] naming the file, the revision and the line; [`diff_files`] collects
 //! those next to the changes, so one broken lockfile does not hide the others.
@@ -21,29 +29,39 @@
 //! (workspace members, path and editable sources) are not dependencies and are skipped.
 
 mod cargo;
+mod cargo_toml;
 mod change;
 mod compare;
 mod diff;
+mod gemfile;
 mod go;
 mod lockfile;
+mod manifest;
 mod npm;
+mod package_json;
 mod pnpm;
+mod pyproject;
 mod python;
+mod requirement;
+pub mod revisions;
 mod ruby;
 mod yarn;
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::Serialize;
 
-pub use change::{ChangeKind, DependencyChange, Ecosystem};
+pub use change::{ChangeKind, DependencyChange, Ecosystem, Origin};
 use diff::diff_entries;
-use lockfile::{Entry, Syntax};
+use lockfile::Syntax;
+use manifest::{Declared, diff_requirements};
+use requirement::ReqSyntax;
 
 /// A file format this module reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LockFormat {
+pub enum DepFormat {
     /// `Cargo.lock` (versions 1 to 4).
     CargoLock,
     /// `package-lock.json` / `npm-shrinkwrap.json` (lockfile versions 1, 2 and 3).
@@ -64,29 +82,48 @@ pub enum LockFormat {
     Requirements,
     /// `Gemfile.lock` / `gems.locked`.
     GemfileLock,
+    /// `Cargo.toml` requirements and `rust-version`.
+    CargoToml,
+    /// `package.json` ranges and `engines`.
+    PackageJson,
+    /// `pyproject.toml` requirements (PEP 621, PEP 735, Poetry) and the Python floor.
+    PyprojectToml,
+    /// `Gemfile` / `gems.rb` requirements and `ruby`.
+    Gemfile,
 }
 
-impl LockFormat {
+impl DepFormat {
     /// The format of a file, from its path (`/` or `\` separated), or `None` when it is not one
     /// this module reads.
-    pub fn detect(path: &str) -> Option<LockFormat> {
+    pub fn detect(path: &str) -> Option<DepFormat> {
         let mut parts = path.rsplit(['/', '\\']);
         let name = parts.next()?;
         let parent = parts.next().unwrap_or("");
+        // Manifests of installed, vendored or test-fixture packages are not the project's.
+        let foreign = path.split(['/', '\\']).any(|segment| {
+            matches!(
+                segment,
+                "node_modules" | "vendor" | "fixtures" | "fixture" | "testdata" | "__fixtures__"
+            )
+        });
         Some(match name {
-            "Cargo.lock" => LockFormat::CargoLock,
-            "package-lock.json" | "npm-shrinkwrap.json" => LockFormat::PackageLock,
-            "yarn.lock" => LockFormat::YarnLock,
-            "pnpm-lock.yaml" => LockFormat::PnpmLock,
-            "go.mod" => LockFormat::GoMod,
-            "go.sum" => LockFormat::GoSum,
-            "poetry.lock" => LockFormat::PoetryLock,
-            "uv.lock" => LockFormat::UvLock,
-            "Gemfile.lock" | "gems.locked" => LockFormat::GemfileLock,
+            "Cargo.lock" => DepFormat::CargoLock,
+            "package-lock.json" | "npm-shrinkwrap.json" => DepFormat::PackageLock,
+            "yarn.lock" => DepFormat::YarnLock,
+            "pnpm-lock.yaml" => DepFormat::PnpmLock,
+            "go.mod" => DepFormat::GoMod,
+            "go.sum" => DepFormat::GoSum,
+            "poetry.lock" => DepFormat::PoetryLock,
+            "uv.lock" => DepFormat::UvLock,
+            "Gemfile.lock" | "gems.locked" => DepFormat::GemfileLock,
+            "Cargo.toml" if !foreign => DepFormat::CargoToml,
+            "package.json" if !foreign => DepFormat::PackageJson,
+            "pyproject.toml" if !foreign => DepFormat::PyprojectToml,
+            "Gemfile" | "gems.rb" if !foreign => DepFormat::Gemfile,
             _ if name.ends_with(".txt")
                 && (name.starts_with("requirements") || parent == "requirements") =>
             {
-                LockFormat::Requirements
+                DepFormat::Requirements
             }
             _ => return None,
         })
@@ -95,48 +132,71 @@ impl LockFormat {
     /// The ecosystem whose packages the format lists.
     pub fn ecosystem(self) -> Ecosystem {
         match self {
-            LockFormat::CargoLock => Ecosystem::Cargo,
-            LockFormat::PackageLock => Ecosystem::Npm,
-            LockFormat::YarnLock => Ecosystem::Yarn,
-            LockFormat::PnpmLock => Ecosystem::Pnpm,
-            LockFormat::GoMod | LockFormat::GoSum => Ecosystem::Go,
-            LockFormat::PoetryLock | LockFormat::UvLock | LockFormat::Requirements => {
-                Ecosystem::Pypi
-            }
-            LockFormat::GemfileLock => Ecosystem::Rubygems,
+            DepFormat::CargoLock | DepFormat::CargoToml => Ecosystem::Cargo,
+            DepFormat::PackageLock | DepFormat::PackageJson => Ecosystem::Npm,
+            DepFormat::YarnLock => Ecosystem::Yarn,
+            DepFormat::PnpmLock => Ecosystem::Pnpm,
+            DepFormat::GoMod | DepFormat::GoSum => Ecosystem::Go,
+            DepFormat::PoetryLock
+            | DepFormat::UvLock
+            | DepFormat::Requirements
+            | DepFormat::PyprojectToml => Ecosystem::Pypi,
+            DepFormat::GemfileLock | DepFormat::Gemfile => Ecosystem::Rubygems,
+        }
+    }
+
+    /// How the format writes requirements and toolchain floors.
+    fn syntax(self) -> ReqSyntax {
+        match self.ecosystem() {
+            Ecosystem::Cargo => ReqSyntax::Cargo,
+            Ecosystem::Npm | Ecosystem::Yarn | Ecosystem::Pnpm => ReqSyntax::Npm,
+            Ecosystem::Go => ReqSyntax::Go,
+            Ecosystem::Pypi => ReqSyntax::Pep440,
+            Ecosystem::Rubygems => ReqSyntax::Gem,
         }
     }
 
     /// How to repair a file of this format.
     fn hint(self) -> &'static str {
         match self {
-            LockFormat::CargoLock => "regenerate it with `cargo update --workspace`",
-            LockFormat::PackageLock => "regenerate it with `npm install --package-lock-only`",
-            LockFormat::YarnLock => "regenerate it with `yarn install`",
-            LockFormat::PnpmLock => "regenerate it with `pnpm install --lockfile-only`",
-            LockFormat::GoMod | LockFormat::GoSum => "repair it with `go mod tidy`",
-            LockFormat::PoetryLock => "regenerate it with `poetry lock`",
-            LockFormat::UvLock => "regenerate it with `uv lock`",
-            LockFormat::Requirements => {
+            DepFormat::CargoLock => "regenerate it with `cargo update --workspace`",
+            DepFormat::PackageLock => "regenerate it with `npm install --package-lock-only`",
+            DepFormat::YarnLock => "regenerate it with `yarn install`",
+            DepFormat::PnpmLock => "regenerate it with `pnpm install --lockfile-only`",
+            DepFormat::GoMod | DepFormat::GoSum => "repair it with `go mod tidy`",
+            DepFormat::PoetryLock => "regenerate it with `poetry lock`",
+            DepFormat::UvLock => "regenerate it with `uv lock`",
+            DepFormat::Requirements => {
                 "write the requirement as `name==version` or `name>=version`"
             }
-            LockFormat::GemfileLock => "regenerate it with `bundle lock`",
+            DepFormat::GemfileLock => "regenerate it with `bundle lock`",
+            DepFormat::CargoToml => "fix the TOML so that `cargo metadata` reads it",
+            DepFormat::PackageJson => "fix the JSON so that `npm install` reads it",
+            DepFormat::PyprojectToml => {
+                "fix the TOML and write requirements as PEP 508 strings (`name>=1.2`)"
+            }
+            DepFormat::Gemfile => "write each gem as `gem \"name\", \"requirement\"`",
         }
     }
 
-    fn parse(self, text: &str) -> Result<Vec<Entry>, Syntax> {
-        match self {
-            LockFormat::CargoLock => cargo::parse(text),
-            LockFormat::PackageLock => npm::parse(text),
-            LockFormat::YarnLock => yarn::parse(text),
-            LockFormat::PnpmLock => pnpm::parse(text),
-            LockFormat::GoMod => go::parse_mod(text),
-            LockFormat::GoSum => go::parse_sum(text),
-            LockFormat::PoetryLock => python::parse_poetry(text),
-            LockFormat::UvLock => python::parse_uv(text),
-            LockFormat::Requirements => python::parse_requirements(text),
-            LockFormat::GemfileLock => ruby::parse(text),
-        }
+    fn parse(self, text: &str) -> Result<Declared, Syntax> {
+        let locked = match self {
+            DepFormat::CargoLock => cargo::parse(text),
+            DepFormat::PackageLock => npm::parse(text),
+            DepFormat::YarnLock => yarn::parse(text),
+            DepFormat::PnpmLock => pnpm::parse(text),
+            DepFormat::GoMod => return go::parse_mod(text),
+            DepFormat::GoSum => go::parse_sum(text),
+            DepFormat::PoetryLock => python::parse_poetry(text),
+            DepFormat::UvLock => python::parse_uv(text),
+            DepFormat::Requirements => python::parse_requirements(text),
+            DepFormat::GemfileLock => ruby::parse(text),
+            DepFormat::CargoToml => return cargo_toml::parse(text),
+            DepFormat::PackageJson => return package_json::parse(text),
+            DepFormat::PyprojectToml => return pyproject::parse(text),
+            DepFormat::Gemfile => return gemfile::parse(text),
+        };
+        locked.map(Declared::locked)
     }
 }
 
@@ -159,8 +219,8 @@ impl fmt::Display for Side {
     }
 }
 
-/// A lockfile that could not be read. Its dependency changes are left out; the others are not
-/// affected.
+/// A dependency file that could not be read. Its dependency changes are left out; the others are
+/// not affected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DepsError {
     /// The bytes are not UTF-8 text.
@@ -190,7 +250,7 @@ pub enum DepsError {
         /// Which revision.
         side: Side,
         /// The format it was read as.
-        format: LockFormat,
+        format: DepFormat,
         /// 1-based line, when known.
         line: Option<usize>,
         /// 1-based column, when known.
@@ -231,26 +291,46 @@ pub struct DependencyReport {
     pub errors: Vec<DepsError>,
 }
 
-/// The dependency changes in one file; an empty list for a path [`LockFormat::detect`] does not
+/// The dependency changes in one file; an empty list for a path [`DepFormat::detect`] does not
 /// know.
 pub fn diff_file(
     path: &str,
     old: Option<&[u8]>,
     new: Option<&[u8]>,
 ) -> Result<Vec<DependencyChange>, DepsError> {
-    let Some(format) = LockFormat::detect(path) else {
+    let Some(format) = DepFormat::detect(path) else {
         return Ok(Vec::new());
     };
     let old = read(path, format, Side::Base, old)?;
     let new = read(path, format, Side::Head, new)?;
-    Ok(diff_entries(format.ecosystem(), path, old, new))
+    let (ecosystem, syntax) = (format.ecosystem(), format.syntax());
+    let mut changes = diff_entries(ecosystem, path, old.locked, new.locked);
+    changes.extend(diff_requirements(
+        ecosystem,
+        syntax,
+        Origin::Manifest,
+        path,
+        old.required,
+        new.required,
+    ));
+    changes.extend(diff_requirements(
+        ecosystem,
+        syntax,
+        Origin::Toolchain,
+        path,
+        old.toolchains,
+        new.toolchains,
+    ));
+    Ok(changes)
 }
 
-/// The dependency changes in a set of changed files; files that are not lockfiles are ignored.
+/// The dependency changes in a set of changed files; files this module does not read are
+/// ignored.
 ///
 /// When a `go.mod` and the `go.sum` next to it both changed, the `go.sum` changes are dropped: the
 /// requirements in `go.mod` are the versions the build selects, while `go.sum` also keeps
-/// checksums of versions that are no longer used.
+/// checksums of versions that are no longer used. A package that a lockfile reports is not
+/// reported again from a manifest: the lockfile says exactly where it went.
 pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> DependencyReport {
     let mut report = DependencyReport::default();
     let mut per_file: Vec<(&'a str, Vec<DependencyChange>)> = Vec::new();
@@ -262,31 +342,75 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
     }
     let go_mod_dirs: Vec<&str> = per_file
         .iter()
-        .filter(|(path, _)| LockFormat::detect(path) == Some(LockFormat::GoMod))
+        .filter(|(path, _)| DepFormat::detect(path) == Some(DepFormat::GoMod))
         .map(|(path, _)| parent_dir(path))
         .collect();
     for (path, changes) in per_file {
-        let shadowed = LockFormat::detect(path) == Some(LockFormat::GoSum)
+        let shadowed = DepFormat::detect(path) == Some(DepFormat::GoSum)
             && go_mod_dirs.contains(&parent_dir(path));
         if !shadowed {
             report.changes.extend(changes);
         }
     }
+    // A lockfile covers the manifests in its directory and below (a workspace's Cargo.lock, the
+    // package-lock.json next to package.json); a pinned list elsewhere (`requirements/dev.txt`)
+    // does not speak for the project's own requirements.
+    let locked: HashSet<(Ecosystem, &str, &str)> = report
+        .changes
+        .iter()
+        .filter(|c| c.origin == Origin::Lockfile)
+        .map(|c| (c.ecosystem.registry(), c.name.as_str(), parent_dir(&c.file)))
+        .collect();
+    let covered: Vec<bool> = report
+        .changes
+        .iter()
+        .map(|c| {
+            c.origin == Origin::Manifest
+                && ancestors(parent_dir(&c.file))
+                    .any(|dir| locked.contains(&(c.ecosystem.registry(), c.name.as_str(), dir)))
+        })
+        .collect();
+    let mut covered = covered.into_iter();
+    report.changes.retain(|_| !covered.next().unwrap_or(false));
     report
+}
+
+/// The moves across a major version among `changes`, each once, as `name from → to` (the same
+/// move read from several files, as in a workspace, is one move).
+pub fn major_moves(changes: &[DependencyChange]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    changes
+        .iter()
+        .filter(|c| c.major)
+        .map(|c| {
+            format!(
+                "{} {} → {}",
+                c.name,
+                c.from.as_deref().unwrap_or("?"),
+                c.to.as_deref().unwrap_or("?")
+            )
+        })
+        .filter(|m| seen.insert(m.clone()))
+        .collect()
 }
 
 fn parent_dir(path: &str) -> &str {
     path.rfind(['/', '\\']).map_or("", |i| &path[..i])
 }
 
+/// `dir` and every directory above it, the root (`""`) last.
+fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(dir), |d| (!d.is_empty()).then(|| parent_dir(d)))
+}
+
 fn read(
     path: &str,
-    format: LockFormat,
+    format: DepFormat,
     side: Side,
     bytes: Option<&[u8]>,
-) -> Result<Vec<Entry>, DepsError> {
+) -> Result<Declared, DepsError> {
     let Some(bytes) = bytes else {
-        return Ok(Vec::new());
+        return Ok(Declared::default());
     };
     let text = std::str::from_utf8(bytes).map_err(|e| DepsError::NotUtf8 {
         file: path.to_owned(),
@@ -312,24 +436,70 @@ mod tests {
 
     #[test]
     fn detect_formats() {
+        assert_eq!(DepFormat::detect("Cargo.lock"), Some(DepFormat::CargoLock));
         assert_eq!(
-            LockFormat::detect("Cargo.lock"),
-            Some(LockFormat::CargoLock)
+            DepFormat::detect("web/package-lock.json"),
+            Some(DepFormat::PackageLock)
         );
         assert_eq!(
-            LockFormat::detect("web/package-lock.json"),
-            Some(LockFormat::PackageLock)
+            DepFormat::detect("requirements-dev.txt"),
+            Some(DepFormat::Requirements)
         );
         assert_eq!(
-            LockFormat::detect("requirements-dev.txt"),
-            Some(LockFormat::Requirements)
+            DepFormat::detect("requirements/prod.txt"),
+            Some(DepFormat::Requirements)
         );
+        assert_eq!(DepFormat::detect("docs/notes.txt"), None);
         assert_eq!(
-            LockFormat::detect("requirements/prod.txt"),
-            Some(LockFormat::Requirements)
+            DepFormat::detect("crates/a/Cargo.toml"),
+            Some(DepFormat::CargoToml)
         );
-        assert_eq!(LockFormat::detect("docs/notes.txt"), None);
-        assert_eq!(LockFormat::detect("Cargo.toml"), None);
-        assert_eq!(LockFormat::detect("svc\\go.sum"), Some(LockFormat::GoSum));
+        assert_eq!(DepFormat::detect("Gemfile"), Some(DepFormat::Gemfile));
+        assert_eq!(DepFormat::detect("test/fixtures/app/package.json"), None);
+        assert_eq!(DepFormat::detect("setup.cfg"), None);
+        assert_eq!(DepFormat::detect("svc\\go.sum"), Some(DepFormat::GoSum));
+    }
+
+    #[test]
+    fn a_lockfile_covers_the_manifests_in_its_directory_and_below() {
+        let lock = |v: &str| {
+            format!(
+                "version = 3\n\n[[package]]\nname = \"rand\"\nversion = \"{v}\"\nsource = \"registry+x\"\n"
+            )
+        };
+        let manifest = |v: &str| format!("[dependencies]\nrand = \"{v}\"\n");
+        let pins = |v: &str| format!("rand=={v}\n");
+        let project = |v: &str| format!("[project]\ndependencies = [\"rand>={v}\"]\n");
+        let (l0, l1) = (lock("0.8.5"), lock("0.9.1"));
+        let (m0, m1) = (manifest("0.8"), manifest("0.9"));
+        let (p0, p1) = (pins("1.0"), pins("2.0"));
+        let (q0, q1) = (project("1.0"), project("2.0"));
+        let file = |path: &'static str, old: &'static str, new: &'static str| ChangedFile {
+            path,
+            old: Some(old.as_bytes()),
+            new: Some(new.as_bytes()),
+        };
+        // Leaked so the fixtures outlive the borrowed `ChangedFile`s.
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let report = diff_files([
+            file("Cargo.lock", leak(l0), leak(l1)),
+            file("crates/a/Cargo.toml", leak(m0.clone()), leak(m1.clone())),
+            file("other/Cargo.toml", leak(m0), leak(m1)),
+            file("requirements/dev.txt", leak(p0), leak(p1)),
+            file("pyproject.toml", leak(q0), leak(q1)),
+        ]);
+        let files: Vec<(&str, Origin)> = report
+            .changes
+            .iter()
+            .map(|c| (c.file.as_str(), c.origin))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("Cargo.lock", Origin::Lockfile),
+                ("requirements/dev.txt", Origin::Lockfile),
+                ("pyproject.toml", Origin::Manifest),
+            ]
+        );
     }
 }

@@ -89,7 +89,7 @@ pub(crate) fn parse_requirements(text: &str) -> Result<Vec<Entry>, Syntax> {
     Ok(entries)
 }
 
-fn requirement(line: &str, number: usize) -> Result<Option<Entry>, Syntax> {
+pub(crate) fn requirement(line: &str, number: usize) -> Result<Option<Entry>, Syntax> {
     if line.is_empty() || line.starts_with('-') {
         return Ok(None);
     }

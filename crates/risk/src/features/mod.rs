@@ -88,9 +88,13 @@ pub struct Features {
     /// Sensitive-path rules matched (reason and weight from `risk.sensitive`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive: Vec<(String, u8)>,
-    /// Dependencies moved across a major version (filled in for the range under review only).
+    /// Dependencies this change itself moved across a major version, read from its own diff
+    /// against its first parent (filled in for the range under review only).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub dep_majors: u32,
+    /// Those moves, as `name from → to`, for the reason shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dep_major_moves: Vec<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -54,7 +54,7 @@ pub fn classify(path: &str) -> PathKind {
     let stem = name.split('.').next().unwrap_or(name);
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
 
-    if crate::deps::LockFormat::detect(path).is_some()
+    if crate::deps::DepFormat::detect(path).is_some()
         || matches!(
             name,
             "cargo.toml"

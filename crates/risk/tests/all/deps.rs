@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use shipline_risk::deps::{
-    ChangeKind, ChangedFile, DependencyChange, DepsError, Ecosystem, LockFormat, Side, diff_file,
+    ChangeKind, ChangedFile, DepFormat, DependencyChange, DepsError, Ecosystem, Side, diff_file,
     diff_files,
 };
 
@@ -152,7 +152,10 @@ const GO_CHANGES: [&str; 4] = [
 
 #[test]
 fn go_mod_and_go_sum() {
-    assert_eq!(pair("go", "go.mod", Ecosystem::Go), GO_CHANGES);
+    // go.mod also raises its `go` directive: the Go floor, a change of its own kind.
+    let mut with_floor = GO_CHANGES.map(str::to_owned).to_vec();
+    with_floor.push("go Upgraded 1.21->1.22".to_owned());
+    assert_eq!(pair("go", "go.mod", Ecosystem::Go), with_floor);
     // go.sum alone: `/go.mod`-only lines (md2man) are not modules in the build.
     assert_eq!(pair("go", "go.sum", Ecosystem::Go), GO_CHANGES);
 }
@@ -188,7 +191,7 @@ fn go_sum_is_shadowed_by_the_go_mod_next_to_it() {
     let report = diff_files(files);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let files: Vec<&str> = report.changes.iter().map(|c| c.file.as_str()).collect();
-    assert_eq!(files.iter().filter(|f| **f == "svc/go.mod").count(), 4);
+    assert_eq!(files.iter().filter(|f| **f == "svc/go.mod").count(), 5);
     assert_eq!(files.iter().filter(|f| **f == "tools/go.sum").count(), 4);
     assert!(!files.contains(&"svc/go.sum"));
 }
@@ -225,7 +228,8 @@ fn requirements_pins() {
             "boto3 Downgraded 1.34.10->1.34.9",
             "flask Upgraded 2.3.3->3.0.0 major",
             "sentry-sdk Added -->1.39.1",
-            "urllib3 Changed >=1.26,<2->2.1.0",
+            // A specifier moves by its lower bound: 1.26 → 2.1.0 crosses a major.
+            "urllib3 Upgraded >=1.26,<2->2.1.0 major",
         ]
     );
 }
@@ -268,7 +272,7 @@ fn added_and_deleted_lockfiles() {
 
 #[test]
 fn other_files_are_ignored() {
-    assert_eq!(LockFormat::detect("src/main.rs"), None);
+    assert_eq!(DepFormat::detect("src/main.rs"), None);
     assert!(
         diff_file("src/main.rs", Some(b"fn main() {}"), Some(b"\xff"))
             .unwrap()

@@ -8,6 +8,8 @@ mod gitlab;
 mod helpers;
 mod history;
 mod large;
+mod manifest_props;
+mod manifests;
 mod process;
 mod range;
 mod report;
