@@ -14,13 +14,17 @@
 
 mod group;
 mod message;
+mod pr;
+mod pr_body;
+mod pr_subject;
 mod refs;
 mod text;
 mod version;
 
 pub use group::{Group, Section, group_by_section};
 pub use message::{CommitMessage, CommitType, Purpose};
-pub use refs::{PrRef, PrSource, References, Reverted, references};
+pub use pr::{PrRef, PrSource};
+pub use refs::{References, Reverted, references};
 pub use version::{
     Bump, ReleaseMode, TagScheme, TaggedVersion, VersionError, is_release_tag, next_version,
 };

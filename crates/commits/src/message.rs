@@ -18,6 +18,7 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::pr_subject;
 use crate::refs::{self, References};
 use crate::text::split_message;
 
@@ -176,8 +177,7 @@ impl CommitMessage {
 
 /// The header to read as conventional: the PR/MR title for forge merge commits, else the subject.
 fn effective_header<'a>(subject: &'a str, body: &'a str) -> &'a str {
-    let is_merge = refs::github_merge(subject).is_some() || refs::gitlab_merge(subject).is_some();
-    if !is_merge {
+    if !pr_subject::title_in_body(subject) {
         return subject;
     }
     body.lines()
