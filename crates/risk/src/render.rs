@@ -85,6 +85,9 @@ pub fn markdown(report: &Report) -> String {
         report.score,
         report.lookback
     );
+    if !report.forge_checked {
+        let _ = writeln!(top, "{}\n", review_unknown(report));
+    }
     let _ = writeln!(top, "**Top risks**\n");
     let drivers = report
         .reasons
@@ -120,8 +123,9 @@ pub fn markdown(report: &Report) -> String {
     if !report.dependencies.is_empty() {
         sections.push(deps_section(report));
     }
+    // Without a forge, a message that names no PR/MR says nothing about how the change landed.
     let direct: Vec<&Change> = report.changes.iter().filter(|c| c.pr.is_none()).collect();
-    if !direct.is_empty() {
+    if report.forge_checked && !direct.is_empty() {
         let mut s = format!(
             "<details><summary>Direct pushes ({})</summary>\n\n",
             direct.len()
@@ -173,6 +177,16 @@ pub fn markdown(report: &Report) -> String {
         );
     }
     out
+}
+
+/// The one line that says what is not known without a forge (issue 14: no change is said to
+/// have come without a PR/MR when only its message was read).
+fn review_unknown(report: &Report) -> String {
+    let named = report.changes.iter().filter(|c| c.pr.is_some()).count();
+    format!(
+        "_Review status unknown: no forge was asked ({named} of {} change(s) name their PR/MR in the message). Run in CI with a token (`GITHUB_TOKEN` or `GITLAB_TOKEN`) to see reviews, checks and direct pushes._",
+        report.changes.len()
+    )
 }
 
 fn changes_section(report: &Report) -> String {
@@ -303,6 +317,7 @@ mod tests {
             reasons: Vec::new(),
             dependencies: Vec::new(),
             lookback: 1000,
+            forge_checked: false,
             distribution: Default::default(),
             window: Vec::new(),
             release_ends: None,

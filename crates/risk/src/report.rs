@@ -26,7 +26,8 @@ use shipline_core::git::history::HistoryQuery;
 pub struct Change {
     /// Full SHA.
     pub sha: String,
-    /// The PR/MR it came with; `None` for a direct push.
+    /// The PR/MR it came with, from its message or the forge; `None` when neither names one
+    /// (a direct push only when [`Report::forge_checked`]).
     pub pr: Option<u64>,
     /// The description (conventional header without type) or subject.
     pub title: String,
@@ -78,6 +79,9 @@ pub struct Report {
     pub dependencies: Vec<DependencyChange>,
     /// Changes compared against (size of the lookback window).
     pub lookback: usize,
+    /// Whether a forge said how the changes landed (PRs/MRs, reviews, checks). Without one, a
+    /// change whose message names no PR/MR may still have come through one: nothing is claimed.
+    pub forge_checked: bool,
     /// The lookback window's raw scores, to score changes again when the forge adds signals.
     #[serde(skip)]
     pub distribution: Distribution,
@@ -246,7 +250,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         dist: &dist,
         releases: releases.as_deref(),
     };
-    let (score, reasons) = release_score(&changes, &dependencies, &past, config);
+    let (score, reasons) = release_score(&changes, &dependencies, &past, config, false);
     Ok(Report {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -260,6 +264,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         reasons,
         dependencies,
         lookback: dist.len(),
+        forge_checked: false,
         distribution: dist,
         window: pool,
         release_ends: releases,
@@ -268,7 +273,8 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
 
 /// Applies what the forge returned for each change's commit: PR numbers for changes that had
 /// none, and the process signals ([`crate::landing`]) of the PR each change came with, or
-/// `direct_push` when the forge knows none. Scores, levels and release reasons are recomputed.
+/// `direct_push` when the forge knows none. Scores, levels and release reasons are recomputed,
+/// and the report is marked [`Report::forge_checked`].
 pub fn apply_forge(
     report: &mut Report,
     found: &BTreeMap<String, Vec<shipline_core::forge::PullRequest>>,
@@ -304,7 +310,9 @@ pub fn apply_forge(
         dist: &report.distribution,
         releases: report.release_ends.as_deref(),
     };
-    let (score, reasons) = release_score(&report.changes, &report.dependencies, &past, config);
+    report.forge_checked = true;
+    let (score, reasons) =
+        release_score(&report.changes, &report.dependencies, &past, config, true);
     report.score = score;
     report.level = level_of(config, score);
     report.reasons = reasons;
@@ -382,12 +390,14 @@ fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
 }
 
 /// The release's score ([`crate::aggregate`]): its changes' summed hazard against stretches of
-/// as many changes in the window, with the reasons that drove it.
+/// as many changes in the window, with the reasons that drove it. `forge_checked`: a forge said
+/// which changes came without a PR/MR (without one, a message that names none proves nothing).
 fn release_score(
     changes: &[Change],
     deps: &[DependencyChange],
     past: &Past<'_>,
     config: &RiskConfig,
+    forge_checked: bool,
 ) -> (f64, Vec<Reason>) {
     let mut reasons = Vec::new();
     let high = f64::from(config.levels.high);
@@ -500,7 +510,7 @@ fn release_score(
         });
     }
     let direct = changes.iter().filter(|c| c.pr.is_none()).count();
-    if direct > 0 {
+    if forge_checked && direct > 0 {
         reasons.push(Reason {
             code: "direct_push".into(),
             message: format!("{direct} change(s) reached the branch without a PR/MR"),

@@ -1,5 +1,6 @@
 //! Integration tests of shipline-risk, one module per concept.
 
+mod attribution;
 mod cache;
 mod comment;
 mod deps;
