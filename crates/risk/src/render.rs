@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use shipline_commits::Section;
+use shipline_commits::{GroupBy, GroupKey, Section, group_by_key};
 use shipline_core::sha::short;
 
 use crate::report::{Change, Report};
@@ -190,24 +190,26 @@ fn review_unknown(report: &Report) -> String {
 }
 
 fn changes_section(report: &Report) -> String {
+    let by = match report.grouping.by {
+        GroupBy::Type => "type",
+        GroupBy::Area => "area",
+        GroupBy::Component => "component",
+    };
     let mut s = format!(
-        "<details><summary>Changes by type ({})</summary>\n\n",
-        report.changes.len()
+        "<details><summary>Changes by {by} ({})</summary>\n\n_Grouped {}._\n\n",
+        report.changes.len(),
+        report.grouping.describe()
     );
-    let mut groups: Vec<(Section, Vec<&Change>)> = Vec::new();
-    for c in &report.changes {
-        let section = c.section;
-        match groups.iter_mut().find(|(s, _)| *s == section) {
-            Some((_, list)) => list.push(c),
-            None => groups.push((section, vec![c])),
-        }
-    }
-    groups.sort_by_key(|(section, _)| *section);
-    for (section, list) in groups {
-        let _ = writeln!(s, "**{}**\n", section.title());
+    for (key, list) in group_by_key(&report.changes, |c| c.group.clone()) {
+        let _ = writeln!(s, "**{}**\n", cell(key.title()));
         // Where the heading does not say the type (breaking changes, the many housekeeping
-        // types), the line does.
-        let typed = matches!(section, Section::Breaking | Section::Other);
+        // types, areas and components), the line does.
+        let typed = !matches!(
+            key,
+            GroupKey::Section(
+                Section::Features | Section::Fixes | Section::Performance | Section::Reverts
+            )
+        );
         for c in list {
             let pr = c.pr.map(|n| format!(" (#{n})")).unwrap_or_default();
             let kind = match &c.kind {
@@ -299,7 +301,7 @@ mod tests {
                 weight: 4.2,
             }],
             raw: 4.2,
-            section: shipline_commits::Section::Features,
+            group: shipline_commits::GroupKey::Section(shipline_commits::Section::Features),
         }
     }
 
@@ -317,6 +319,7 @@ mod tests {
             reasons: Vec::new(),
             dependencies: Vec::new(),
             lookback: 1000,
+            grouping: shipline_commits::Grouping::decide([]),
             forge_checked: false,
             distribution: Default::default(),
             window: Vec::new(),

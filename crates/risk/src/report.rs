@@ -17,8 +17,8 @@ use crate::error::ReportError;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
 use crate::scan::{Scanned, scan_each};
-use shipline_commits::CommitMessage;
 use shipline_commits::{Bump, ReleaseMode, next_version};
+use shipline_commits::{CommitMessage, GroupKey, Grouping, component_of, fold_single_groups};
 use shipline_core::git::history::HistoryQuery;
 
 /// One change in the range.
@@ -47,9 +47,8 @@ pub struct Change {
     /// The raw score (before the percentile), process signals included.
     #[serde(skip)]
     pub raw: f64,
-    /// The summary section it is listed under.
-    #[serde(skip)]
-    pub section: shipline_commits::Section,
+    /// The group it is listed under ([`Report::grouping`]): a section, an area or a component.
+    pub group: GroupKey,
 }
 
 /// The whole report.
@@ -79,6 +78,8 @@ pub struct Report {
     pub dependencies: Vec<DependencyChange>,
     /// Changes compared against (size of the lookback window).
     pub lookback: usize,
+    /// How the changes are grouped (by type, area or component) and why.
+    pub grouping: Grouping,
     /// Whether a forge said how the changes landed (PRs/MRs, reviews, checks). Without one, a
     /// change whose message names no PR/MR may still have come through one: nothing is claimed.
     pub forge_checked: bool,
@@ -169,6 +170,12 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
     let dependencies = dependency_changes(git, range)?;
     let majors = dependencies.iter().filter(|d| d.major).count() as u32;
 
+    let grouping = Grouping::decide(
+        commits
+            .iter()
+            .filter(|s| !s.commit.is_merge())
+            .map(|s| &s.message),
+    );
     let mut changes = Vec::new();
     for s in commits.iter().rev() {
         let Some(mut f) = s.features.clone() else {
@@ -210,8 +217,14 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
                 })
                 .collect(),
             raw,
-            section: s.message.section(),
+            group: grouping.key(&s.message, component(&s.commit).as_deref()),
         });
+    }
+
+    let mut groups: Vec<GroupKey> = changes.iter().map(|c| c.group.clone()).collect();
+    fold_single_groups(&mut groups);
+    for (change, group) in changes.iter_mut().zip(groups) {
+        change.group = group;
     }
 
     let messages: Vec<&CommitMessage> = commits
@@ -264,6 +277,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         reasons,
         dependencies,
         lookback: dist.len(),
+        grouping,
         forge_checked: false,
         distribution: dist,
         window: pool,
@@ -379,6 +393,25 @@ fn merged_sides(
         }
     }
     Ok(out)
+}
+
+/// The top-level component a commit changes most ([`component_of`]).
+fn component(commit: &shipline_core::git::history::Commit) -> Option<String> {
+    let paths: Vec<(String, u64)> = commit
+        .files
+        .iter()
+        .map(|f| {
+            let path = f.path.to_string_lossy().into_owned();
+            // A lockfile's lines are generated: they say nothing about where the work was.
+            let lines = if LockFormat::detect(&path).is_some() {
+                0
+            } else {
+                f.added + f.deleted
+            };
+            (path, lines)
+        })
+        .collect();
+    component_of(paths.iter().map(|(p, n)| (p.as_str(), *n)))
 }
 
 fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {

@@ -2,7 +2,7 @@
 //! read without a panic, and no issue reference or mention may become a PR number.
 
 use proptest::prelude::*;
-use shipline_commits::{CommitMessage, PrSource, references};
+use shipline_commits::{CommitMessage, Grouping, PrSource, group_by_key, references};
 
 /// Words of prose: letters only, so no reference can hide in them.
 fn prose() -> impl Strategy<Value = String> {
@@ -99,5 +99,29 @@ proptest! {
     fn squash_markers_win_over_body_lines(subject in prose(), n in 1u64..1000, m in 1000u64..2000) {
         let message = format!("{subject} (#{n})\n\nPR #{m}");
         prop_assert_eq!(references(&message).pr.map(|p| p.number), Some(n));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn grouping_keeps_every_change_once(
+        subjects in proptest::collection::vec("[ -~]{0,40}", 0..30),
+        components in proptest::collection::vec(prop::option::of("[a-z]{1,6}"), 30),
+    ) {
+        let parsed: Vec<(usize, CommitMessage)> =
+            subjects.iter().map(|s| CommitMessage::parse(s)).enumerate().collect();
+        let grouping = Grouping::decide(parsed.iter().map(|(_, m)| m));
+        prop_assert_eq!(grouping.messages, subjects.len());
+        prop_assert!(grouping.typed + grouping.areas <= grouping.messages);
+        let groups = group_by_key(parsed, |(i, m)| grouping.key(m, components[*i].as_deref()));
+        let mut seen: Vec<usize> = groups.iter().flat_map(|(_, items)| items.iter().map(|(i, _)| *i)).collect();
+        for (_, items) in &groups {
+            prop_assert!(!items.is_empty());
+            prop_assert!(items.windows(2).all(|w| w[0].0 < w[1].0), "input order kept");
+        }
+        seen.sort_unstable();
+        prop_assert_eq!(seen, (0..subjects.len()).collect::<Vec<_>>());
     }
 }

@@ -6,6 +6,7 @@ mod comment;
 mod deps;
 mod exit;
 mod gitlab;
+mod grouping;
 mod helpers;
 mod history;
 mod large;
