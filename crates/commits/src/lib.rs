@@ -8,19 +8,28 @@
 //!
 //! - [`CommitMessage`]: a message read as Conventional Commits, with purpose signals and the
 //!   PR/MR it came from ([`references`]);
-//! - [`group_by_section`]: changes grouped into the sections of a summary;
+//! - [`group_by_section`]: changes grouped into the sections of a summary; [`Grouping`]: how a
+//!   range is best grouped (by type, by area, by component) and [`group_by_key`] to do it;
 //! - [`Bump`], [`TagScheme`], [`next_version`]: the bump a range calls for and the next version.
 #![deny(missing_docs)]
 
+mod component;
 mod group;
 mod message;
+mod pr;
+mod pr_body;
+mod pr_subject;
 mod refs;
 mod text;
 mod version;
 
-pub use group::{Group, Section, group_by_section};
+pub use component::{TOP_LEVEL, component_of, component_of_path};
+pub use group::{
+    Group, GroupBy, GroupKey, Grouping, Section, fold_single_groups, group_by_key, group_by_section,
+};
 pub use message::{CommitMessage, CommitType, Purpose};
-pub use refs::{PrRef, PrSource, References, Reverted, references};
+pub use pr::{PrRef, PrSource};
+pub use refs::{References, Reverted, references};
 pub use version::{
     Bump, ReleaseMode, TagScheme, TaggedVersion, VersionError, is_release_tag, next_version,
 };

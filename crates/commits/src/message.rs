@@ -18,6 +18,7 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::pr_subject;
 use crate::refs::{self, References};
 use crate::text::split_message;
 
@@ -51,7 +52,8 @@ pub enum CommitType {
 }
 
 impl CommitType {
-    /// The type named by a header token, compared case-insensitively.
+    /// The type named by a header token, compared case-insensitively. The singular and plural
+    /// spellings that histories mix (`doc:` and `docs:`, `test:` and `tests:`) name one type.
     pub fn from_token(token: &str) -> CommitType {
         let lower = token.to_ascii_lowercase();
         match lower.as_str() {
@@ -59,14 +61,24 @@ impl CommitType {
             "fix" => CommitType::Fix,
             "perf" => CommitType::Perf,
             "refactor" => CommitType::Refactor,
-            "docs" => CommitType::Docs,
-            "test" => CommitType::Test,
+            "docs" | "doc" => CommitType::Docs,
+            "test" | "tests" => CommitType::Test,
             "build" => CommitType::Build,
             "ci" => CommitType::Ci,
             "chore" => CommitType::Chore,
             "style" => CommitType::Style,
             "revert" => CommitType::Revert,
             _ => CommitType::Other(lower),
+        }
+    }
+
+    /// Whether the type is one of the kind words teams use for what a change is (the types of
+    /// Conventional Commits, and `deps`), rather than a word of their own such as an area of the
+    /// code (`printer: …`, read as a type by the grammar).
+    pub fn is_kind_word(&self) -> bool {
+        match self {
+            CommitType::Other(other) => matches!(other.as_str(), "deps" | "dep"),
+            _ => true,
         }
     }
 
@@ -130,6 +142,11 @@ pub struct CommitMessage {
     pub breaking: bool,
     /// The description after `type(scope): `, or the whole header when not conventional.
     pub description: String,
+    /// The area of the code the header names, as in `printer: fix …`, `net: ipv4: …` or
+    /// `ignore/types: add …` ("area: subject", the style of ripgrep and the Linux kernel):
+    /// the type when it is not a kind word ([`CommitType::is_kind_word`]), or a path-like
+    /// prefix (letters, digits, `_ . / + -`) before `: ` in a header that is not conventional.
+    pub area: Option<String>,
     /// The text of the `BREAKING CHANGE:` footer, when there is one.
     pub breaking_note: Option<String>,
     /// Fix, revert and hotfix signals.
@@ -144,10 +161,15 @@ impl CommitMessage {
         let (subject, body) = split_message(message);
         let references = refs::references(message);
         let header = effective_header(subject, body);
-        let conventional = parse_header(header);
+        let conventional = parse_header(header).or_else(|| kind_path_header(header));
         let (kind, scope, bang, description) = match conventional {
             Some(h) => (Some(h.kind), h.scope, h.breaking, h.description.to_owned()),
             None => (None, None, false, header.trim().to_owned()),
+        };
+        let area = match &kind {
+            Some(kind) if kind.is_kind_word() => None,
+            Some(kind) => Some(kind.as_str().to_owned()),
+            None => area_prefix(header),
         };
         let breaking_note = breaking_footer(body);
         let purpose = purpose(
@@ -162,6 +184,7 @@ impl CommitMessage {
             scope,
             breaking: bang || breaking_note.is_some(),
             description,
+            area,
             breaking_note,
             purpose,
             references,
@@ -176,8 +199,7 @@ impl CommitMessage {
 
 /// The header to read as conventional: the PR/MR title for forge merge commits, else the subject.
 fn effective_header<'a>(subject: &'a str, body: &'a str) -> &'a str {
-    let is_merge = refs::github_merge(subject).is_some() || refs::gitlab_merge(subject).is_some();
-    if !is_merge {
+    if !pr_subject::title_in_body(subject) {
         return subject;
     }
     body.lines()
@@ -241,6 +263,40 @@ fn parse_header(header: &str) -> Option<Header<'_>> {
         breaking,
         description,
     })
+}
+
+/// `docs/ignore: …`, `test/printer: …`: a kind word whose scope is written as a path after it
+/// instead of in parentheses.
+fn kind_path_header(header: &str) -> Option<Header<'_>> {
+    let prefix = area_prefix(header)?;
+    let (first, rest) = prefix.split_once('/')?;
+    let kind = CommitType::from_token(first);
+    if matches!(kind, CommitType::Other(_)) || first.contains(['.', '+']) {
+        return None;
+    }
+    let (_, description) = header.trim().split_once(": ")?;
+    Some(Header {
+        kind,
+        scope: Some(rest.to_owned()).filter(|r| !r.is_empty()),
+        breaking: false,
+        description: description.trim(),
+    })
+}
+
+/// `ignore/types: add …` or `drm/i915: …`: a path-like prefix before `: `, with at least one
+/// letter and a description after it. Words with spaces (`Update README: …`), a `Revert "…"`
+/// and numbers (`2024: …`) are not areas.
+fn area_prefix(header: &str) -> Option<String> {
+    let (prefix, description) = header.trim().split_once(": ")?;
+    let valid = !prefix.is_empty()
+        && prefix.len() <= 48
+        && prefix.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && prefix.chars().any(|c| c.is_ascii_alphabetic())
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '+' | '-'))
+        && !description.trim().is_empty();
+    valid.then(|| prefix.to_owned())
 }
 
 /// The text of the first `BREAKING CHANGE:` / `BREAKING-CHANGE:` footer, up to the next blank line.

@@ -1,36 +1,16 @@
 //! PR/MR numbers and revert targets, as the forges and git write them into commit messages.
 //!
 //! Reading the number from the message saves one API call per commit, so only the commits without
-//! one are looked up on the forge later. Only the shapes the forges generate are recognised; an issue
-//! reference such as `Fixes #12` or a `(#12)` in the middle of a subject names an issue or a
-//! mention, not the PR the commit came from, and is left alone.
+//! one are looked up on the forge later; without a forge it is all there is to know. Only the
+//! shapes that forges, merge bots and review tools write are recognised ([`crate::pr_subject`],
+//! [`crate::pr_body`]), and a maintainer's `PR #N` on a line of references; an issue reference
+//! such as `Fixes #12` or a `(#12)` in the middle of a subject names an issue or a mention, not
+//! the PR the commit came from, and is left alone.
 
 use serde::Serialize;
 
-/// How a PR/MR number was found in a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PrSource {
-    /// GitHub merge commit: `Merge pull request #123 from owner/branch`.
-    GithubMerge,
-    /// GitHub squash merge: `Title (#123)`, the last `(#N)` at the end of the subject.
-    GithubSquash,
-    /// GitLab merge commit: `See merge request group/project!42` in the body.
-    GitlabMerge,
-}
-
-/// The PR/MR a commit came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PrRef {
-    /// The PR/MR number (GitLab's IID).
-    pub number: u64,
-    /// Which forge convention it was read from.
-    pub source: PrSource,
-    /// The project path GitLab wrote (`group/sub/project`), when present.
-    pub project: Option<String>,
-    /// The merged branch as written in the subject: `owner/branch` on GitHub, `branch` on GitLab.
-    pub head: Option<String>,
-}
+use crate::pr::{PrRef, parse_number};
+use crate::{pr_body, pr_subject};
 
 /// Something a commit says it reverts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,16 +41,21 @@ pub struct References {
 
 /// Finds the PR/MR number and the revert targets in a full commit message.
 ///
-/// Precedence for the PR: a GitHub merge subject, then GitLab's `See merge request` line (the last
-/// one), then a squash marker at the end of the subject.
+/// Precedence for the PR: a merge tool's subject ([`PrSource`](crate::PrSource) lists them),
+/// then GitLab's `See merge request` line (the last one), then a squash marker ending the
+/// subject, then a trailer with the PR's address, then a maintainer's `(PR #N)` ending the
+/// subject or `PR #N` on a line of references in the body.
 pub fn references(message: &str) -> References {
     let (subject, body) = crate::text::split_message(message);
-    let pr = github_merge(subject)
-        .or_else(|| gitlab_merge_request(body))
-        .or_else(|| squash_marker(subject));
+    let pr = pr_subject::merge_subject(subject)
+        .or_else(|| pr_body::gitlab_merge_request(body))
+        .or_else(|| pr_subject::squash_marker(subject))
+        .or_else(|| pr_body::trailer(body))
+        .or_else(|| pr_subject::pr_marker(subject))
+        .or_else(|| pr_body::pr_lines(body));
     let pr = pr.map(|mut pr| {
         if pr.head.is_none() {
-            pr.head = gitlab_merge(subject).map(str::to_owned);
+            pr.head = pr_subject::gitlab_merge(subject).map(str::to_owned);
         }
         pr
     });
@@ -78,67 +63,6 @@ pub fn references(message: &str) -> References {
         pr,
         reverts: reverts(body),
     }
-}
-
-/// `Merge pull request #123 from owner/branch`.
-pub(crate) fn github_merge(subject: &str) -> Option<PrRef> {
-    let rest = subject.strip_prefix("Merge pull request #")?;
-    let digits = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let number = parse_number(&rest[..digits])?;
-    let after = &rest[digits..];
-    let head = match after.strip_prefix(" from ") {
-        Some(head) => Some(head.trim().to_owned()).filter(|h| !h.is_empty()),
-        None if after.trim().is_empty() => None,
-        None => return None,
-    };
-    Some(PrRef {
-        number,
-        source: PrSource::GithubMerge,
-        project: None,
-        head,
-    })
-}
-
-/// `Merge branch 'source' into 'target'`: returns the source branch.
-pub(crate) fn gitlab_merge(subject: &str) -> Option<&str> {
-    let rest = subject.strip_prefix("Merge branch '")?;
-    let (source, target) = rest.split_once("' into '")?;
-    target.strip_suffix('\'')?;
-    Some(source)
-}
-
-/// The last `See merge request group/project!42` line of the body.
-fn gitlab_merge_request(body: &str) -> Option<PrRef> {
-    body.lines().rev().find_map(|line| {
-        let reference = line.trim().strip_prefix("See merge request ")?;
-        let (project, number) = reference.rsplit_once('!')?;
-        let number = parse_number(number.trim_end_matches('.'))?;
-        Some(PrRef {
-            number,
-            source: PrSource::GitlabMerge,
-            project: Some(project.to_owned()).filter(|p| !p.is_empty()),
-            head: None,
-        })
-    })
-}
-
-/// `Title (#123)`: only a marker that ends the subject and follows a space.
-fn squash_marker(subject: &str) -> Option<PrRef> {
-    let inner = subject.trim_end().strip_suffix(')')?;
-    let open = inner.rfind("(#")?;
-    let number = parse_number(&inner[open + 2..])?;
-    let title = &inner[..open];
-    if !title.ends_with([' ', '\t']) || title.trim().is_empty() {
-        return None;
-    }
-    Some(PrRef {
-        number,
-        source: PrSource::GithubSquash,
-        project: None,
-        head: None,
-    })
 }
 
 fn reverts(body: &str) -> Vec<Reverted> {
@@ -187,13 +111,6 @@ fn pr_reference(text: &str, sigil: char) -> Option<Reverted> {
     })
 }
 
-fn parse_number(digits: &str) -> Option<u64> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
 fn push_unique(found: &mut Vec<Reverted>, item: Reverted) {
     if !found.contains(&item) {
         found.push(item);
@@ -203,6 +120,7 @@ fn push_unique(found: &mut Vec<Reverted>, item: Reverted) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PrSource;
 
     fn pr_of(message: &str) -> Option<(u64, PrSource)> {
         references(message).pr.map(|p| (p.number, p.source))
@@ -257,7 +175,10 @@ mod tests {
         assert_eq!(pr.head.as_deref(), Some("feature/search"));
         // The bare subject without the trailer names no MR.
         assert_eq!(pr_of("Merge branch 'feature/search' into 'main'"), None);
-        assert_eq!(gitlab_merge("Merge branch 'a' into 'main' later"), None);
+        assert_eq!(
+            pr_subject::gitlab_merge("Merge branch 'a' into 'main' later"),
+            None
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use shipline_commits::Section;
+use shipline_commits::{GroupBy, GroupKey, Section, group_by_key};
 use shipline_core::sha::short;
 
 use crate::report::{Change, Report};
@@ -85,6 +85,9 @@ pub fn markdown(report: &Report) -> String {
         report.score,
         report.lookback
     );
+    if !report.forge_checked {
+        let _ = writeln!(top, "{}\n", review_unknown(report));
+    }
     let _ = writeln!(top, "**Top risks**\n");
     let drivers = report
         .reasons
@@ -120,8 +123,9 @@ pub fn markdown(report: &Report) -> String {
     if !report.dependencies.is_empty() {
         sections.push(deps_section(report));
     }
+    // Without a forge, a message that names no PR/MR says nothing about how the change landed.
     let direct: Vec<&Change> = report.changes.iter().filter(|c| c.pr.is_none()).collect();
-    if !direct.is_empty() {
+    if report.forge_checked && !direct.is_empty() {
         let mut s = format!(
             "<details><summary>Direct pushes ({})</summary>\n\n",
             direct.len()
@@ -175,25 +179,37 @@ pub fn markdown(report: &Report) -> String {
     out
 }
 
-fn changes_section(report: &Report) -> String {
-    let mut s = format!(
-        "<details><summary>Changes by type ({})</summary>\n\n",
+/// The one line that says what is not known without a forge (issue 14: no change is said to
+/// have come without a PR/MR when only its message was read).
+fn review_unknown(report: &Report) -> String {
+    let named = report.changes.iter().filter(|c| c.pr.is_some()).count();
+    format!(
+        "_Review status unknown: no forge was asked ({named} of {} change(s) name their PR/MR in the message). Run in CI with a token (`GITHUB_TOKEN` or `GITLAB_TOKEN`) to see reviews, checks and direct pushes._",
         report.changes.len()
+    )
+}
+
+fn changes_section(report: &Report) -> String {
+    let by = match report.grouping.by {
+        GroupBy::Type => "type",
+        GroupBy::Area => "area",
+        GroupBy::Component => "component",
+    };
+    let mut s = format!(
+        "<details><summary>Changes by {by} ({})</summary>\n\n_Grouped {}._\n\n",
+        report.changes.len(),
+        report.grouping.describe()
     );
-    let mut groups: Vec<(Section, Vec<&Change>)> = Vec::new();
-    for c in &report.changes {
-        let section = c.section;
-        match groups.iter_mut().find(|(s, _)| *s == section) {
-            Some((_, list)) => list.push(c),
-            None => groups.push((section, vec![c])),
-        }
-    }
-    groups.sort_by_key(|(section, _)| *section);
-    for (section, list) in groups {
-        let _ = writeln!(s, "**{}**\n", section.title());
+    for (key, list) in group_by_key(&report.changes, |c| c.group.clone()) {
+        let _ = writeln!(s, "**{}**\n", cell(key.title()));
         // Where the heading does not say the type (breaking changes, the many housekeeping
-        // types), the line does.
-        let typed = matches!(section, Section::Breaking | Section::Other);
+        // types, areas and components), the line does.
+        let typed = !matches!(
+            key,
+            GroupKey::Section(
+                Section::Features | Section::Fixes | Section::Performance | Section::Reverts
+            )
+        );
         for c in list {
             let pr = c.pr.map(|n| format!(" (#{n})")).unwrap_or_default();
             let kind = match &c.kind {
@@ -322,7 +338,7 @@ mod tests {
                 weight: 4.2,
             }],
             raw: 4.2,
-            section: shipline_commits::Section::Features,
+            group: shipline_commits::GroupKey::Section(shipline_commits::Section::Features),
         }
     }
 
@@ -340,6 +356,8 @@ mod tests {
             reasons: Vec::new(),
             dependencies: Vec::new(),
             lookback: 1000,
+            grouping: shipline_commits::Grouping::decide([]),
+            forge_checked: false,
             distribution: Default::default(),
             window: Vec::new(),
             release_ends: None,

@@ -12,13 +12,13 @@ use shipline_core::sha;
 
 use crate::aggregate;
 use crate::calibrate::{self, Distribution, Window};
-use crate::deps::{self, DependencyChange};
+use crate::deps::{self, DepFormat, DependencyChange};
 use crate::error::ReportError;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
 use crate::scan::{Scanned, scan_each};
-use shipline_commits::CommitMessage;
 use shipline_commits::{Bump, ReleaseMode, next_version};
+use shipline_commits::{CommitMessage, GroupKey, Grouping, component_of, fold_single_groups};
 use shipline_core::git::history::HistoryQuery;
 
 /// One change in the range.
@@ -26,7 +26,8 @@ use shipline_core::git::history::HistoryQuery;
 pub struct Change {
     /// Full SHA.
     pub sha: String,
-    /// The PR/MR it came with; `None` for a direct push.
+    /// The PR/MR it came with, from its message or the forge; `None` when neither names one
+    /// (a direct push only when [`Report::forge_checked`]).
     pub pr: Option<u64>,
     /// The description (conventional header without type) or subject.
     pub title: String,
@@ -46,9 +47,8 @@ pub struct Change {
     /// The raw score (before the percentile), process signals included.
     #[serde(skip)]
     pub raw: f64,
-    /// The summary section it is listed under.
-    #[serde(skip)]
-    pub section: shipline_commits::Section,
+    /// The group it is listed under ([`Report::grouping`]): a section, an area or a component.
+    pub group: GroupKey,
 }
 
 /// The whole report.
@@ -78,6 +78,11 @@ pub struct Report {
     pub dependencies: Vec<DependencyChange>,
     /// Changes compared against (size of the lookback window).
     pub lookback: usize,
+    /// How the changes are grouped (by type, area or component) and why.
+    pub grouping: Grouping,
+    /// Whether a forge said how the changes landed (PRs/MRs, reviews, checks). Without one, a
+    /// change whose message names no PR/MR may still have come through one: nothing is claimed.
+    pub forge_checked: bool,
     /// The lookback window's raw scores, to score changes again when the forge adds signals.
     #[serde(skip)]
     pub distribution: Distribution,
@@ -166,6 +171,12 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
     // Each change's dependency moves come from its own diff, not from the release's (issue 14).
     let own_deps = deps::revisions::of_commits(git, commits.iter().map(|s| &s.commit))?;
 
+    let grouping = Grouping::decide(
+        commits
+            .iter()
+            .filter(|s| !s.commit.is_merge())
+            .map(|s| &s.message),
+    );
     let mut changes = Vec::new();
     for s in commits.iter().rev() {
         let Some(mut f) = s.features.clone() else {
@@ -209,8 +220,14 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
                 })
                 .collect(),
             raw,
-            section: s.message.section(),
+            group: grouping.key(&s.message, component(&s.commit).as_deref()),
         });
+    }
+
+    let mut groups: Vec<GroupKey> = changes.iter().map(|c| c.group.clone()).collect();
+    fold_single_groups(&mut groups);
+    for (change, group) in changes.iter_mut().zip(groups) {
+        change.group = group;
     }
 
     let messages: Vec<&CommitMessage> = commits
@@ -249,7 +266,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         dist: &dist,
         releases: releases.as_deref(),
     };
-    let (score, reasons) = release_score(&changes, &dependencies, &past, config);
+    let (score, reasons) = release_score(&changes, &dependencies, &past, config, false);
     Ok(Report {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -263,6 +280,8 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         reasons,
         dependencies,
         lookback: dist.len(),
+        grouping,
+        forge_checked: false,
         distribution: dist,
         window: pool,
         release_ends: releases,
@@ -271,7 +290,8 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
 
 /// Applies what the forge returned for each change's commit: PR numbers for changes that had
 /// none, and the process signals ([`crate::landing`]) of the PR each change came with, or
-/// `direct_push` when the forge knows none. Scores, levels and release reasons are recomputed.
+/// `direct_push` when the forge knows none. Scores, levels and release reasons are recomputed,
+/// and the report is marked [`Report::forge_checked`].
 pub fn apply_forge(
     report: &mut Report,
     found: &BTreeMap<String, Vec<shipline_core::forge::PullRequest>>,
@@ -307,7 +327,9 @@ pub fn apply_forge(
         dist: &report.distribution,
         releases: report.release_ends.as_deref(),
     };
-    let (score, reasons) = release_score(&report.changes, &report.dependencies, &past, config);
+    report.forge_checked = true;
+    let (score, reasons) =
+        release_score(&report.changes, &report.dependencies, &past, config, true);
     report.score = score;
     report.level = level_of(config, score);
     report.reasons = reasons;
@@ -376,13 +398,34 @@ fn merged_sides(
     Ok(out)
 }
 
+/// The top-level component a commit changes most ([`component_of`]).
+fn component(commit: &shipline_core::git::history::Commit) -> Option<String> {
+    let paths: Vec<(String, u64)> = commit
+        .files
+        .iter()
+        .map(|f| {
+            let path = f.path.to_string_lossy().into_owned();
+            // A lockfile's lines are generated: they say nothing about where the work was.
+            let lines = if DepFormat::detect(&path).is_some_and(DepFormat::is_lockfile) {
+                0
+            } else {
+                f.added + f.deleted
+            };
+            (path, lines)
+        })
+        .collect();
+    component_of(paths.iter().map(|(p, n)| (p.as_str(), *n)))
+}
+
 /// The release's score ([`crate::aggregate`]): its changes' summed hazard against stretches of
-/// as many changes in the window, with the reasons that drove it.
+/// as many changes in the window, with the reasons that drove it. `forge_checked`: a forge said
+/// which changes came without a PR/MR (without one, a message that names none proves nothing).
 fn release_score(
     changes: &[Change],
     deps: &[DependencyChange],
     past: &Past<'_>,
     config: &RiskConfig,
+    forge_checked: bool,
 ) -> (f64, Vec<Reason>) {
     let mut reasons = Vec::new();
     let high = f64::from(config.levels.high);
@@ -492,7 +535,7 @@ fn release_score(
         });
     }
     let direct = changes.iter().filter(|c| c.pr.is_none()).count();
-    if direct > 0 {
+    if forge_checked && direct > 0 {
         reasons.push(Reason {
             code: "direct_push".into(),
             message: format!("{direct} change(s) reached the branch without a PR/MR"),

@@ -54,14 +54,7 @@ pub fn scan_each(
     // Oldest first, so each change's features are computed while git is still reading.
     query.reverse = true;
     history::for_each(git, &query, |mut commit| {
-        // Bodies are only needed to read the message; keep them short for memory's sake.
-        if commit.body.len() > 4096 {
-            let mut end = 4096;
-            while !commit.body.is_char_boundary(end) {
-                end -= 1;
-            }
-            commit.body.truncate(end);
-        }
+        shorten_body(&mut commit.body);
         let message = CommitMessage::parse(&full_message(&commit));
         let features = if commit.is_merge() {
             None
@@ -77,11 +70,57 @@ pub fn scan_each(
     })
 }
 
+/// Bodies are only needed to read the message; keep them short for memory's sake. The start
+/// carries the PR/MR title of merge commits and the end the trailers (`PR #12`, `PR-URL:`,
+/// `See merge request`), so a long body keeps its first 3 KiB and its last whole lines up to
+/// 1 KiB.
+fn shorten_body(body: &mut String) {
+    const HEAD: usize = 3072;
+    const TAIL: usize = 1024;
+    if body.len() <= HEAD + TAIL {
+        return;
+    }
+    let mut head_end = HEAD;
+    while !body.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let tail_start = body.len() - TAIL;
+    let tail_start = body[tail_start..]
+        .find('\n')
+        .map_or(body.len(), |at| tail_start + at + 1);
+    let tail = body[tail_start..].to_string();
+    body.truncate(head_end);
+    body.push_str("\n\n");
+    body.push_str(&tail);
+}
+
 /// The message as the commit holds it: subject, blank line, body.
 pub fn full_message(commit: &Commit) -> String {
     if commit.body.is_empty() {
         commit.subject.clone()
     } else {
         format!("{}\n\n{}", commit.subject, commit.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_body_keeps_its_start_and_its_trailers() {
+        let mut body = format!(
+            "Title line\n\n{}\n\nPR #2684",
+            "é long prose\n".repeat(2_000)
+        );
+        shorten_body(&mut body);
+        assert!(body.len() <= 3072 + 1024 + 2);
+        assert!(body.starts_with("Title line"));
+        assert!(body.ends_with("\nPR #2684"));
+        // The tail starts at a whole line: no cut-off word reads as a reference.
+        assert!(body.contains("\n\né long prose\n"));
+        let mut short = String::from("short\n\nPR #1");
+        shorten_body(&mut short);
+        assert_eq!(short, "short\n\nPR #1");
     }
 }

@@ -1,7 +1,8 @@
 //! Commit messages as git and the forges write them: types, PR numbers, reverts, sections.
 
 use shipline_commits::{
-    CommitMessage, CommitType, PrSource, Reverted, Section, group_by_section, references,
+    CommitMessage, CommitType, GroupBy, GroupKey, Grouping, PrSource, Reverted, Section,
+    fold_single_groups, group_by_key, group_by_section, references,
 };
 
 const SHA: &str = "9fceb02d0ae598e95dc970b74767f19372d61af8";
@@ -157,4 +158,167 @@ fn serialises_types_as_strings() {
     assert_eq!(json["type"], "deps");
     assert_eq!(json["references"]["pr"]["number"], 5);
     assert_eq!(json["references"]["pr"]["source"], "github_squash");
+}
+
+#[test]
+fn kind_words_are_types_whatever_the_scope() {
+    // Issue 14: kind words with path scopes or other spellings landed in "Not conventional".
+    for (message, kind, scope) in [
+        (
+            "docs(ignore/types): list the R types",
+            CommitType::Docs,
+            Some("ignore/types"),
+        ),
+        ("doc: fix a link", CommitType::Docs, None),
+        ("tests: cover globs", CommitType::Test, None),
+        (
+            "test/printer: cover JSON",
+            CommitType::Test,
+            Some("printer"),
+        ),
+        ("ci: pin the runner", CommitType::Ci, None),
+        ("build(deps): bump x", CommitType::Build, Some("deps")),
+        ("deps: bump regex", CommitType::Other("deps".into()), None),
+    ] {
+        let m = CommitMessage::parse(message);
+        assert_eq!(m.kind.as_ref(), Some(&kind), "{message}");
+        assert_eq!(m.scope.as_deref(), scope, "{message}");
+        assert_eq!(m.area, None, "{message}");
+        assert_ne!(m.section(), Section::NotConventional, "{message}");
+    }
+}
+
+#[test]
+fn areas_are_read_from_area_subject_headers() {
+    for (message, area) in [
+        ("printer: fix a crash", Some("printer")),
+        ("ignore/types: add Seed7", Some("ignore/types")),
+        ("drm/i915: fix the clock", Some("drm/i915")),
+        ("net: ipv4: fix a leak", Some("net")),
+        ("globset-0.4.16: release", Some("globset-0.4.16")),
+        ("Update README: typo", None),
+        ("2024: yearly cleanup", None),
+        ("fix: crash", None),
+        ("Add a flag", None),
+    ] {
+        assert_eq!(
+            CommitMessage::parse(message).area.as_deref(),
+            area,
+            "{message}"
+        );
+    }
+}
+
+fn grouped(messages: &[(&str, Option<&str>)]) -> (GroupBy, Vec<(String, Vec<String>)>) {
+    let parsed: Vec<CommitMessage> = messages
+        .iter()
+        .map(|(m, _)| CommitMessage::parse(m))
+        .collect();
+    let grouping = Grouping::decide(&parsed);
+    let groups = group_by_key(messages.iter().zip(&parsed), |((_, component), m)| {
+        grouping.key(m, *component)
+    });
+    let shape = groups
+        .into_iter()
+        .map(|(key, items)| {
+            (
+                key.title().to_string(),
+                items.into_iter().map(|((m, _), _)| m.to_string()).collect(),
+            )
+        })
+        .collect();
+    (grouping.by, shape)
+}
+
+#[test]
+fn area_subject_repositories_are_grouped_by_area() {
+    // Issue 14: a ripgrep-style range put everything under "Other changes".
+    let (by, groups) = grouped(&[
+        ("printer: fix a crash", None),
+        ("ignore/types: add Seed7", None),
+        ("ignore: add min_depth", None),
+        ("doc: fix a link", None),
+        ("Bump the version", Some("crates/core")),
+        ("deps: bump regex", None),
+        ("printer: add hyperlinks", None),
+        (
+            "Revert \"printer: add hyperlinks\"\n\nThis reverts commit 0123456789abcdef.",
+            None,
+        ),
+    ]);
+    assert_eq!(by, GroupBy::Area);
+    let titles: Vec<&str> = groups.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Reverts",
+            "ignore",
+            "printer",
+            "deps",
+            "docs",
+            "Other changes"
+        ]
+    );
+    assert_eq!(
+        groups[1].1,
+        ["ignore/types: add Seed7", "ignore: add min_depth"]
+    );
+}
+
+#[test]
+fn plain_sentences_are_grouped_by_component() {
+    let (by, groups) = grouped(&[
+        ("Add a flag", Some("src")),
+        ("Fix the pager", Some("src")),
+        ("Update the docs", Some("doc")),
+        ("feat: themes", Some("assets")),
+        ("Tidy up", None),
+    ]);
+    assert_eq!(by, GroupBy::Component);
+    let titles: Vec<&str> = groups.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(titles, ["src", "assets", "doc", "Other changes"]);
+}
+
+#[test]
+fn conventional_repositories_keep_sections_by_type() {
+    let (by, groups) = grouped(&[
+        ("feat: a", Some("src")),
+        ("fix(api): b", Some("src")),
+        ("printer: c", Some("src")),
+        ("Tweak", Some("src")),
+    ]);
+    assert_eq!(by, GroupBy::Type);
+    let titles: Vec<&str> = groups.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Features", "Fixes", "Other changes", "Not conventional"]
+    );
+    let grouping = Grouping::decide(&[CommitMessage::parse("feat: a")]);
+    assert!(grouping.describe().starts_with("by type: 100%"));
+    assert_eq!(
+        grouping.key(&CommitMessage::parse("feat!: a"), None),
+        GroupKey::Section(Section::Breaking)
+    );
+}
+
+#[test]
+fn areas_of_one_change_fold_into_other_changes() {
+    let mut keys = vec![
+        GroupKey::Area("printer".into()),
+        GroupKey::Area("zsh".into()),
+        GroupKey::Area("printer".into()),
+        GroupKey::Component("src".into()),
+        GroupKey::Section(Section::Fixes),
+    ];
+    fold_single_groups(&mut keys);
+    assert_eq!(
+        keys,
+        [
+            GroupKey::Area("printer".into()),
+            GroupKey::Section(Section::Other),
+            GroupKey::Area("printer".into()),
+            GroupKey::Section(Section::Other),
+            GroupKey::Section(Section::Fixes),
+        ]
+    );
 }

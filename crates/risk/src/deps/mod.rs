@@ -129,6 +129,20 @@ impl DepFormat {
         })
     }
 
+    /// A lockfile, written by a tool rather than by hand: its lines say nothing about where the
+    /// work of a change was.
+    pub fn is_lockfile(self) -> bool {
+        !matches!(
+            self,
+            DepFormat::CargoToml
+                | DepFormat::PackageJson
+                | DepFormat::PyprojectToml
+                | DepFormat::Gemfile
+                | DepFormat::Requirements
+                | DepFormat::GoMod
+        )
+    }
+
     /// The ecosystem whose packages the format lists.
     pub fn ecosystem(self) -> Ecosystem {
         match self {

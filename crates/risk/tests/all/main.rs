@@ -1,10 +1,12 @@
 //! Integration tests of shipline-risk, one module per concept.
 
+mod attribution;
 mod cache;
 mod comment;
 mod deps;
 mod exit;
 mod gitlab;
+mod grouping;
 mod helpers;
 mod history;
 mod large;
