@@ -75,6 +75,9 @@ pub async fn resolve(
     let head = resolve_flag(git, &head_rev, "--head")?;
     if let Some(base_rev) = base_rev {
         let base = resolve_flag(git, &base_rev, "--base")?;
+        if source == BaseSource::Flag {
+            check_order(git, &base, &head, &base_rev, &head_rev)?;
+        }
         return Ok(Range {
             base: Some(base),
             head,
@@ -110,6 +113,31 @@ fn resolve_flag(git: &Git, rev: &str, flag: &'static str) -> Result<String, Rang
         rev: rev.to_string(),
         source,
     })
+}
+
+/// Refuses a `--base` that is newer than the head or shares no history with it: either would
+/// report "nothing to ship" (or a meaningless range) and pass a `--fail-above` gate. A base that
+/// has only diverged from the head (a release branch) is a real range and is kept.
+fn check_order(
+    git: &Git,
+    base: &str,
+    head: &str,
+    base_rev: &str,
+    head_rev: &str,
+) -> Result<(), RangeError> {
+    if base == head || git.check(["merge-base", "--is-ancestor", base, head])? {
+        return Ok(());
+    }
+    let named = || (base_rev.to_string(), head_rev.to_string());
+    if git.check(["merge-base", "--is-ancestor", head, base])? {
+        let (base, head) = named();
+        return Err(RangeError::Reversed { base, head });
+    }
+    if !git.check(["merge-base", base, head])? {
+        let (base, head) = named();
+        return Err(RangeError::Unrelated { base, head });
+    }
+    Ok(())
 }
 
 /// The SHA and id of the last successful production deployment, when the ledger has one that

@@ -200,3 +200,57 @@ fn binary_files_and_non_utf8_paths() {
         3
     );
 }
+
+// Issue 14: `--base` newer than `--head` gave "nothing to ship", low, exit 0, which passed a
+// `--fail-above` gate.
+#[test]
+fn reversed_range_is_refused_with_exit_2() {
+    let repo = released_repo();
+    repo.commit("feat: after the release")
+        .file("src/new.rs", lines("pub fn n() {}\n", 10))
+        .create();
+    repo.tag("v1.1.0");
+    risk(repo.path())
+        .args([
+            "--base",
+            "v1.1.0",
+            "--head",
+            "v1.0.0",
+            "--fail-above",
+            "low",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--base `v1.1.0`"))
+        .stderr(predicate::str::contains("--head `v1.0.0`"))
+        .stderr(predicate::str::contains("--base v1.0.0 --head v1.1.0"));
+}
+
+// Issue 14: a base that shares no history with the head is not a release range.
+#[test]
+fn unrelated_range_is_refused_with_exit_2() {
+    let repo = released_repo();
+    let main = repo.head();
+    repo.run(["checkout", "-q", "--orphan", "pages"]);
+    repo.run(["rm", "-rfq", "."]);
+    repo.commit("docs: site")
+        .file("index.html", "<p>hi</p>\n")
+        .create();
+    risk(repo.path())
+        .args(["--base", "pages", "--head", &main])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no common history"))
+        .stderr(predicate::str::contains("--base `pages`"));
+}
+
+// Issue 14: an empty range says so in words rather than showing an empty report.
+#[test]
+fn base_equal_to_head_says_nothing_to_ship() {
+    let repo = released_repo();
+    risk(repo.path())
+        .args(["--base", "v1.0.0", "--head", "v1.0.0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to ship"));
+}
