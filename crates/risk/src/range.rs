@@ -18,7 +18,12 @@ use crate::error::RangeError;
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum BaseSource {
     /// `--base`.
-    Flag,
+    Flag {
+        /// The revision as given.
+        rev: String,
+        /// Whether it names a tag.
+        tag: bool,
+    },
     /// The PR/MR's base.
     ChangeRequest {
         /// The PR/MR number.
@@ -28,6 +33,8 @@ pub enum BaseSource {
     Deployment {
         /// Its id in the ledger.
         id: String,
+        /// The environment it went to.
+        environment: String,
     },
     /// The latest version tag.
     Tag {
@@ -63,8 +70,14 @@ pub async fn resolve(
         (None, Some(pr)) => pr.head_sha.clone(),
         (None, None) => "HEAD".to_string(),
     };
-    let (base_rev, source) = match (base_flag, pr) {
-        (Some(base), _) => (Some(base.to_string()), BaseSource::Flag),
+    let (base_rev, mut source) = match (base_flag, pr) {
+        (Some(base), _) => (
+            Some(base.to_string()),
+            BaseSource::Flag {
+                rev: base.to_string(),
+                tag: false,
+            },
+        ),
         (None, Some(pr)) => match pr.base_sha.clone().or_else(|| ctx.base_sha.clone()) {
             Some(base) => (Some(base), BaseSource::ChangeRequest { number: pr.number }),
             None => (None, BaseSource::WholeHistory),
@@ -75,8 +88,10 @@ pub async fn resolve(
     let head = resolve_flag(git, &head_rev, "--head")?;
     if let Some(base_rev) = base_rev {
         let base = resolve_flag(git, &base_rev, "--base")?;
-        if source == BaseSource::Flag {
+        if let BaseSource::Flag { tag, .. } = &mut source {
             check_order(git, &base, &head, &base_rev, &head_rev)?;
+            let name = format!("refs/tags/{}", base_rev.trim_start_matches("refs/tags/"));
+            *tag = git.check(["show-ref", "--verify", "--quiet", &name])?;
         }
         return Ok(Range {
             base: Some(base),
@@ -89,7 +104,10 @@ pub async fn resolve(
         return Ok(Range {
             base: Some(sha),
             head,
-            source: BaseSource::Deployment { id },
+            source: BaseSource::Deployment {
+                id,
+                environment: "production".into(),
+            },
         });
     }
     if let Some(tagged) = latest_tag(git, &head)? {

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use shipline_commits::Section;
 use shipline_core::sha::short;
 
+use crate::range::BaseSource;
 use crate::report::{Change, Report};
 
 /// The hidden marker that identifies the sticky comment.
@@ -35,15 +36,55 @@ fn cell(text: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// Untrusted text for inside backticks: no backticks, no control characters.
+fn code(text: &str) -> String {
+    cell(&text.replace('`', "'"))
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// Where the range starts, in words: the first thing a reader needs to trust the rest.
+fn since(report: &Report) -> String {
+    let at = report
+        .base
+        .as_deref()
+        .map(|base| format!(" (`{}`)", short(base)))
+        .unwrap_or_default();
+    match &report.base_source {
+        BaseSource::Tag { tag } => format!("since tag `{}`{at}", code(tag)),
+        BaseSource::Flag { rev, tag } => {
+            let sha = report.base.as_deref().map(short).unwrap_or_default();
+            if *tag {
+                format!("since tag `{}` (`{sha}`, given with --base)", code(rev))
+            } else if short(rev) == sha || rev.starts_with(sha) {
+                format!("since `{sha}` (given with --base)")
+            } else {
+                format!("since `{}` (`{sha}`, given with --base)", code(rev))
+            }
+        }
+        BaseSource::Deployment { id, environment } => format!(
+            "since the {} deployment `{}`{at}",
+            code(environment),
+            code(id)
+        ),
+        BaseSource::ChangeRequest { number } => format!("since the base of #{number}{at}"),
+        BaseSource::WholeHistory => {
+            "whole history: no tag or deployment found; pass --base".to_string()
+        }
+    }
+}
+
 /// The summary of an empty range.
 pub fn nothing_to_ship(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}\n## shipline-risk: nothing to ship\n");
     let _ = writeln!(
         out,
-        "No commits between `{}` and `{}`.",
+        "No commits between `{}` and `{}`: nothing is new {}.",
         report.base.as_deref().map(short).unwrap_or("(root)"),
-        short(&report.head)
+        short(&report.head),
+        since(report)
     );
     out
 }
@@ -65,6 +106,15 @@ pub fn markdown(report: &Report) -> String {
         Some(base) => format!("`{}..{}`", short(base), short(&report.head)),
         None => format!("the whole history up to `{}`", short(&report.head)),
     };
+    let since = since(report);
+    if report.base.is_none() {
+        let _ = writeln!(
+            top,
+            "> ⚠️ **{since}**: all {} changes up to `{}` are counted as one release.\n",
+            report.changes.len(),
+            short(&report.head)
+        );
+    }
     let version = match (&report.current_version, &report.next_version) {
         (Some(cur), Some(next)) => format!("{cur} → **{next}**"),
         (None, Some(next)) => format!("**{next}** (first release)"),
@@ -78,7 +128,7 @@ pub fn markdown(report: &Report) -> String {
         .map_or_else(|| "its riskiest change".to_string(), |r| cell(&r.message));
     let _ = writeln!(
         top,
-        "| | |\n|---|---|\n| Changes | {} in {range} |\n| Bump | {:?} |\n| Version | {version} |\n| Risk | {} · {:.0}/100: {basis} (a change's score is its percentile among the last {} changes) |\n",
+        "| | |\n|---|---|\n| Base | {since} |\n| Changes | {} in {range} |\n| Bump | {:?} |\n| Version | {version} |\n| Risk | {} · {:.0}/100: {basis} (a change's score is its percentile among the last {} changes) |\n",
         report.changes.len(),
         report.bump,
         badge(report.level),
@@ -265,7 +315,6 @@ fn deps_section(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::model::Reason;
-    use crate::range::BaseSource;
     use shipline_commits::Bump;
     use shipline_core::config::RiskLevel;
 
@@ -293,7 +342,10 @@ mod tests {
         Report {
             base: Some("a".repeat(40)),
             head: "b".repeat(40),
-            base_source: BaseSource::Flag,
+            base_source: BaseSource::Flag {
+                rev: "v1.0.0".into(),
+                tag: true,
+            },
             score: 70.0,
             level: RiskLevel::High,
             bump: Bump::Minor,

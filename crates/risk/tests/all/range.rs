@@ -254,3 +254,58 @@ fn base_equal_to_head_says_nothing_to_ship() {
         .success()
         .stdout(predicate::str::contains("nothing to ship"));
 }
+
+// Issue 14: the Markdown never named where the range starts, so a reader could not tell a
+// release since the last tag from the whole history.
+#[test]
+fn base_is_named_in_the_first_table() {
+    let repo = released_repo();
+    repo.commit("fix: handle empty input")
+        .file("src/lib.rs", lines("pub fn a() { let _ = 1; }\n", 41))
+        .create();
+    let tagged = repo.rev("v1.0.0");
+    let out = risk(repo.path()).assert().success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        md.contains(&format!(
+            "| Base | since tag `v1.0.0` (`{}`) |",
+            &tagged[..7]
+        )),
+        "{md}"
+    );
+    let out = risk(repo.path())
+        .args(["--base", "v1.0.0"])
+        .assert()
+        .success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(md.contains("since tag `v1.0.0`"), "{md}");
+    assert!(md.contains("given with --base"), "{md}");
+    let out = risk(repo.path())
+        .args(["--base", "HEAD~1", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["base_source"]["kind"], "flag");
+    assert_eq!(json["base_source"]["rev"], "HEAD~1");
+    assert_eq!(json["base_source"]["tag"], false);
+}
+
+// Issue 14: with no tag or deployment the range silently became the whole history.
+#[test]
+fn whole_history_is_a_warning_line_not_a_detail() {
+    let repo = shipline_testkit::repo::TestRepo::new();
+    repo.commit("feat: start")
+        .file("src/main.rs", "fn main() {}\n")
+        .create();
+    let out = risk(repo.path()).assert().success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let warning = md
+        .lines()
+        .find(|l| l.starts_with("> ⚠️"))
+        .unwrap_or_else(|| panic!("no warning line in {md}"));
+    assert!(
+        warning.contains("whole history: no tag or deployment found; pass --base"),
+        "{warning}"
+    );
+    assert!(md.contains("| Base | whole history"), "{md}");
+}
