@@ -9,18 +9,28 @@
 //! - [`CommitMessage`]: a message read as Conventional Commits, with purpose signals and the
 //!   PR/MR it came from ([`references`]);
 //! - [`group_by_section`]: changes grouped into the sections of a summary;
-//! - [`Bump`], [`TagScheme`], [`next_version`]: the bump a range calls for and the next version.
+//! - [`Bump`], [`TagScheme`], [`next_version`]: the bump a range calls for and the next version;
+//! - [`decide`]: a release's version from evidence (a tag at the head, the manifest, breaking
+//!   markers, Conventional Commits where the repository uses them), or "not stated".
 #![deny(missing_docs)]
 
+mod decision;
 mod group;
+mod manifest;
 mod message;
 mod refs;
 mod text;
 mod version;
 
+pub use decision::{
+    Basis, CONVENTIONAL_SHARE, Evidence, ManifestChange, VersionDecision, conventional_share,
+    decide, is_conventional,
+};
 pub use group::{Group, Section, group_by_section};
+pub use manifest::{MANIFESTS, manifest_version};
 pub use message::{CommitMessage, CommitType, Purpose};
 pub use refs::{PrRef, PrSource, References, Reverted, references};
 pub use version::{
-    Bump, ReleaseMode, TagScheme, TaggedVersion, VersionError, is_release_tag, next_version,
+    Bump, ReleaseMode, TagScheme, TaggedVersion, VersionError, bump_between, is_release_tag,
+    next_version,
 };
