@@ -107,6 +107,43 @@ pub struct VersionDecision {
     pub explanation: String,
 }
 
+/// The tag family a release's versions are read from: the family of the first of `named` that
+/// is a version tag (the tags given as the range's ends), else the configured prefix, else the
+/// family with the most version tags among `reachable` (`1.2.3` and `v1.2.3` count as one; ties
+/// go to the unprefixed family, then to the shorter prefix). The latest tag alone is a poor
+/// guide: in a workspace the commit before a release often carries a crate's tag
+/// (`grep-0.2.13` just before ripgrep's `14.0.0`).
+pub fn choose_family<'a>(
+    named: impl IntoIterator<Item = &'a str>,
+    configured: Option<&str>,
+    reachable: impl IntoIterator<Item = &'a str>,
+) -> TagScheme {
+    if let Some(scheme) = named.into_iter().find_map(TagScheme::of_tag) {
+        return scheme;
+    }
+    if let Some(prefix) = configured {
+        return TagScheme::with_prefix(prefix);
+    }
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for tag in reachable {
+        if let Some(scheme) = TagScheme::of_tag(tag) {
+            *counts.entry(scheme.prefix).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|(a, x), (b, y)| x.cmp(y).then(b.len().cmp(&a.len())).then(b.cmp(a)))
+        .map(|(prefix, _)| TagScheme::with_prefix(prefix))
+        .unwrap_or_default()
+}
+
+/// Whether a manifest of package `name` speaks for the tag family: any manifest for unprefixed
+/// tags, else the package the prefix names (`grep-cli-` → `grep-cli`).
+pub fn manifest_speaks_for(family: &TagScheme, name: Option<&str>) -> bool {
+    let prefix = family.prefix.trim_end_matches(['-', '_', '/', '@']);
+    prefix.is_empty() || name.is_some_and(|name| name == prefix)
+}
+
 /// Whether a message follows Conventional Commits with one of the standard types (a team's own
 /// `area: subject` parses as a header but is not the convention).
 pub fn is_conventional(message: &CommitMessage) -> bool {
@@ -302,6 +339,37 @@ mod tests {
             manifest: None,
             explicit: None,
         }
+    }
+
+    #[test]
+    fn the_family_with_most_tags_wins_over_the_latest_crate_tag() {
+        let reachable = [
+            "13.0.0",
+            "12.1.1",
+            "v12.0.0",
+            "grep-0.2.13",
+            "grep-0.2.12",
+            "ignore-0.4.20",
+        ];
+        assert_eq!(choose_family([], None, reachable).prefix, "");
+        assert_eq!(
+            choose_family(["grep-0.2.13"], None, reachable).prefix,
+            "grep-"
+        );
+        assert_eq!(
+            choose_family(["HEAD~1"], Some("api-"), reachable).prefix,
+            "api-"
+        );
+        assert_eq!(choose_family([], None, []).prefix, "");
+        assert!(manifest_speaks_for(&TagScheme::default(), Some("ripgrep")));
+        assert!(manifest_speaks_for(
+            &TagScheme::with_prefix("grep-cli-"),
+            Some("grep-cli")
+        ));
+        assert!(!manifest_speaks_for(
+            &TagScheme::with_prefix("grep-"),
+            Some("ripgrep")
+        ));
     }
 
     #[test]

@@ -23,13 +23,15 @@ mod text;
 mod version;
 
 pub use decision::{
-    Basis, CONVENTIONAL_SHARE, Evidence, ManifestChange, VersionDecision, conventional_share,
-    decide, is_conventional,
+    Basis, CONVENTIONAL_SHARE, Evidence, ManifestChange, VersionDecision, choose_family,
+    conventional_share, decide, is_conventional, manifest_speaks_for,
 };
 pub use group::{Group, Section, group_by_section};
 pub use manifest::{MANIFESTS, manifest_version};
 pub use message::{CommitMessage, CommitType, Purpose};
 pub use refs::{PrRef, PrSource, References, Reverted, references};
+/// The semver version type the functions here take and return.
+pub use semver::Version;
 pub use version::{
     Bump, ReleaseMode, TagScheme, TaggedVersion, VersionError, bump_between, is_release_tag,
     next_version,

@@ -7,7 +7,7 @@
 //! setting to change), and unknown revisions name the flag they came from.
 
 use serde::Serialize;
-use shipline_commits::{TagScheme, TaggedVersion};
+use shipline_commits::{TaggedVersion, choose_family};
 use shipline_core::app::App;
 use shipline_core::git::{Git, GitError, shallow};
 
@@ -54,6 +54,12 @@ pub struct Range {
     pub head: String,
     /// Why this base.
     pub source: BaseSource,
+    /// `--head` as given, to read its tag family.
+    #[serde(skip)]
+    pub head_rev: Option<String>,
+    /// The configured prefix of version tags (`versions.tag_prefix`).
+    #[serde(skip)]
+    pub tag_prefix: Option<String>,
 }
 
 /// Resolves the range for this run (see the module docs).
@@ -64,6 +70,7 @@ pub async fn resolve(
     head_flag: Option<&str>,
 ) -> Result<Range, RangeError> {
     let ctx = &app.ctx;
+    let tag_prefix = app.config.tag_prefix().map(String::from);
     let pr = ctx.pull_request().filter(|_| ctx.is_change_request());
     let head_rev = match (head_flag, pr) {
         (Some(head), _) => head.to_string(),
@@ -97,6 +104,8 @@ pub async fn resolve(
             base: Some(base),
             head,
             source,
+            head_rev: head_flag.map(String::from),
+            tag_prefix,
         });
     }
 
@@ -108,20 +117,26 @@ pub async fn resolve(
                 id,
                 environment: "production".into(),
             },
+            head_rev: head_flag.map(String::from),
+            tag_prefix,
         });
     }
-    if let Some(tagged) = latest_tag(git, &head)? {
+    if let Some(tagged) = latest_tag(git, &head, tag_prefix.as_deref())? {
         let base = git.resolve(&tagged.tag)?;
         return Ok(Range {
             base: Some(base),
             head,
             source: BaseSource::Tag { tag: tagged.tag },
+            head_rev: head_flag.map(String::from),
+            tag_prefix,
         });
     }
     Ok(Range {
         base: None,
         head,
         source: BaseSource::WholeHistory,
+        head_rev: head_flag.map(String::from),
+        tag_prefix,
     })
 }
 
@@ -192,8 +207,15 @@ async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
     }
 }
 
-/// The highest version tag reachable from `head`.
-pub fn latest_tag(git: &Git, head: &str) -> Result<Option<TaggedVersion>, GitError> {
+/// The highest version tag reachable from `head` in the repository's tag family: the configured
+/// prefix, else the family with the most version tags ([`choose_family`]).
+pub fn latest_tag(
+    git: &Git,
+    head: &str,
+    prefix: Option<&str>,
+) -> Result<Option<TaggedVersion>, GitError> {
     let tags = git.run(["tag", "--merged", head])?;
-    Ok(TagScheme::default().latest(tags.lines().map(str::trim)))
+    let tags: Vec<&str> = tags.lines().map(str::trim).collect();
+    let family = choose_family([], prefix, tags.iter().copied());
+    Ok(family.latest(tags.iter().copied()))
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use shipline_commits::Section;
+use shipline_commits::{Basis, Bump, Section};
 use shipline_core::sha::short;
 
 use crate::range::BaseSource;
@@ -115,11 +115,19 @@ pub fn markdown(report: &Report) -> String {
             short(&report.head)
         );
     }
+    let nothing = report.version.decided_by == Basis::NothingToRelease;
     let version = match (&report.current_version, &report.next_version) {
         (Some(cur), Some(next)) => format!("{cur} → **{next}**"),
-        (None, Some(next)) => format!("**{next}** (first release)"),
-        (Some(cur), None) => format!("{cur} (nothing to release)"),
-        (None, None) => "no release".into(),
+        (None, Some(next)) => format!("**{next}** (first version tag)"),
+        (Some(cur), None) if nothing => format!("{cur} (nothing to release)"),
+        (Some(cur), None) => format!("{cur} → not stated"),
+        (None, None) if nothing => "no release".into(),
+        (None, None) => "no version tag; next not stated".into(),
+    };
+    let bump = match report.bump {
+        Some(Bump::None) | None if nothing => "none".to_string(),
+        Some(bump) => format!("{bump:?}").to_lowercase(),
+        None => "not stated".to_string(),
     };
     let basis = report
         .reasons
@@ -128,9 +136,9 @@ pub fn markdown(report: &Report) -> String {
         .map_or_else(|| "its riskiest change".to_string(), |r| cell(&r.message));
     let _ = writeln!(
         top,
-        "| | |\n|---|---|\n| Base | {since} |\n| Changes | {} in {range} |\n| Bump | {:?} |\n| Version | {version} |\n| Risk | {} · {:.0}/100: {basis} (a change's score is its percentile among the last {} changes) |\n",
+        "| | |\n|---|---|\n| Base | {since} |\n| Changes | {} in {range} |\n| Bump | {bump} |\n| Version | {version} |\n| How | {} |\n| Risk | {} · {:.0}/100: {basis} (a change's score is its percentile among the last {} changes) |\n",
         report.changes.len(),
-        report.bump,
+        cell(&report.version.explanation),
         badge(report.level),
         report.score,
         report.lookback
@@ -315,7 +323,6 @@ fn deps_section(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::model::Reason;
-    use shipline_commits::Bump;
     use shipline_core::config::RiskLevel;
 
     fn change(i: usize) -> Change {
@@ -348,9 +355,21 @@ mod tests {
             },
             score: 70.0,
             level: RiskLevel::High,
-            bump: Bump::Minor,
+            bump: Some(Bump::Minor),
             current_version: Some("1.0.0".into()),
             next_version: Some("1.1.0".into()),
+            version: shipline_commits::VersionDecision {
+                decided_by: Basis::ConventionalCommits,
+                tag_family: String::new(),
+                current: None,
+                next: None,
+                tag: Some("v1.1.0".into()),
+                bump: Some(Bump::Minor),
+                conventional_share: 1.0,
+                messages_measured: 3,
+                explanation: "next 1.1.0: minor from 1 `feat:` commit(s) (100% conventional)"
+                    .into(),
+            },
             changes: (0..n).map(change).collect(),
             reasons: Vec::new(),
             dependencies: Vec::new(),

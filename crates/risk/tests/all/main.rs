@@ -12,3 +12,4 @@ mod process;
 mod range;
 mod report;
 mod requests;
+mod version;
