@@ -115,6 +115,32 @@ impl TagScheme {
         Version::parse(rest).ok()
     }
 
+    /// The scheme (family) a version tag belongs to, whatever its prefix: `v1.2.3` and `1.2.3`
+    /// → no prefix, `grep-cli-0.1.10` → `grep-cli-`, `api/v2.0.0` → `api/`. The version starts
+    /// at the first digit that follows the start, a non-alphanumeric character, or a `v` that
+    /// itself follows one of those; `None` when no such place starts a semver version.
+    pub fn of_tag(tag: &str) -> Option<TagScheme> {
+        let tag = tag.strip_prefix("refs/tags/").unwrap_or(tag);
+        let bytes = tag.as_bytes();
+        let boundary = |i: usize| i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        for (i, b) in bytes.iter().enumerate() {
+            if !b.is_ascii_digit() {
+                continue;
+            }
+            let prefix_end = if boundary(i) {
+                i
+            } else if matches!(bytes[i - 1], b'v' | b'V') && boundary(i - 1) {
+                i - 1
+            } else {
+                continue;
+            };
+            if Version::parse(&tag[i..]).is_ok() {
+                return Some(TagScheme::with_prefix(&tag[..prefix_end]));
+            }
+        }
+        None
+    }
+
     /// The highest version by semver precedence among `tags`, with the tag that names it.
     ///
     /// Tags that are not versions are skipped. When two tags name the same version (`v1.2.0` and
@@ -161,6 +187,30 @@ pub struct TaggedVersion {
     pub tag: String,
     /// The version it names.
     pub version: Version,
+}
+
+impl TaggedVersion {
+    /// The tag's text before the version (`v`, `grep-cli-`, `api/v`), to spell the next tag of
+    /// the same family the same way.
+    pub fn spelled_prefix(&self) -> &str {
+        let tag = self.tag.strip_prefix("refs/tags/").unwrap_or(&self.tag);
+        tag.strip_suffix(self.version.to_string().as_str())
+            .unwrap_or("")
+    }
+}
+
+/// The bump that leads from one released version to another: the highest core component that
+/// moved (`13.0.0` → `14.0.0` major, `0.4.2` → `0.5.0` minor), none when the cores are equal.
+pub fn bump_between(from: &Version, to: &Version) -> Bump {
+    if to.major != from.major {
+        Bump::Major
+    } else if to.minor != from.minor {
+        Bump::Minor
+    } else if to.patch != from.patch {
+        Bump::Patch
+    } else {
+        Bump::None
+    }
 }
 
 /// Which kind of version to produce next.
@@ -412,6 +462,47 @@ mod tests {
         assert_eq!(next("1.2.3", Bump::Major), "2.0.0");
         assert_eq!(next("1.2.3", Bump::None), "");
         assert_eq!(next("1.2.3+build.5", Bump::Patch), "1.2.4");
+    }
+
+    fn family(tag: &str) -> Option<String> {
+        TagScheme::of_tag(tag).map(|s| s.prefix)
+    }
+
+    #[test]
+    fn tag_families() {
+        assert_eq!(family("14.1.0").as_deref(), Some(""));
+        assert_eq!(family("v8.7.1").as_deref(), Some(""));
+        assert_eq!(family("grep-cli-0.1.10").as_deref(), Some("grep-cli-"));
+        assert_eq!(family("api/v1.2.0").as_deref(), Some("api/"));
+        assert_eq!(
+            family("refs/tags/my_crate-v2.0.0-rc.1").as_deref(),
+            Some("my_crate-")
+        );
+        assert_eq!(family("release-2024"), None);
+        assert_eq!(family("x264-1.0.0").as_deref(), Some("x264-"));
+        assert_eq!(family("0.10"), None);
+        let scheme = TagScheme::of_tag("grep-cli-0.1.10").unwrap();
+        assert_eq!(
+            scheme.parse("grep-cli-0.1.10"),
+            Some(Version::new(0, 1, 10))
+        );
+        assert_eq!(scheme.parse("grep-0.2.13"), None);
+    }
+
+    #[test]
+    fn spelled_prefix_keeps_the_v() {
+        let tagged = |tag: &str| TagScheme::of_tag(tag).unwrap().latest([tag]).unwrap();
+        assert_eq!(tagged("v1.2.0").spelled_prefix(), "v");
+        assert_eq!(tagged("1.2.0").spelled_prefix(), "");
+        assert_eq!(tagged("api/v1.2.0").spelled_prefix(), "api/v");
+    }
+
+    #[test]
+    fn bump_between_releases() {
+        assert_eq!(bump_between(&v("13.0.0"), &v("14.0.0")), Bump::Major);
+        assert_eq!(bump_between(&v("0.4.2"), &v("0.5.0")), Bump::Minor);
+        assert_eq!(bump_between(&v("1.2.3"), &v("1.2.4")), Bump::Patch);
+        assert_eq!(bump_between(&v("1.3.0-rc.1"), &v("1.3.0")), Bump::None);
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct Cli {
     /// previous shipline-risk step.
     #[arg(long, env = "SHIPLINE_RISK_LEVEL", value_name = "LEVEL")]
     pub risk_level: Option<String>,
+    /// The version to release (`1.4.0`), for `release:` where the history states no bump (no
+    /// tag on the commit, no raised manifest version, no Conventional Commits).
+    #[arg(long, env = "SHIPLINE_RELEASE_VERSION", value_name = "VERSION")]
+    pub release_version: Option<String>,
     /// Report format on stdout.
     #[arg(long, env = "SHIPLINE_FORMAT", default_value = "markdown")]
     pub format: Format,
@@ -60,6 +64,7 @@ impl Cli {
             git_ref: self.git_ref.clone(),
             dry_run: self.dry_run,
             risk_level: self.risk_level.clone(),
+            release_version: self.release_version.clone(),
             format: self.format,
             revert_on_failure: self.revert_on_failure,
         }

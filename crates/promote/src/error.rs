@@ -123,12 +123,34 @@ pub enum ReleaseError {
     /// No next version can be computed.
     #[error(transparent)]
     Version(#[from] VersionError),
+    /// The history states no bump and no version was given.
+    #[error(
+        "cannot tag a release of {sha}: {explanation}; pass the version with --release-version \
+         (SHIPLINE_RELEASE_VERSION), raise the `version` in the manifest, or tag the commit"
+    )]
+    VersionNotStated {
+        /// The commit promoted.
+        sha: String,
+        /// Why the history states none.
+        explanation: String,
+    },
+    /// `--release-version` is not a semver version.
+    #[error(
+        "--release-version `{given}` is not a semver version: give it as MAJOR.MINOR.PATCH \
+         (`1.4.0`, `2.0.0-rc.1`), without the tag prefix"
+    )]
+    InvalidVersion {
+        /// The text given.
+        given: String,
+    },
 }
 
 impl Classify for ReleaseError {
     fn class(&self) -> Class {
         match self {
-            ReleaseError::NoToken { .. } => Class::Usage,
+            ReleaseError::NoToken { .. }
+            | ReleaseError::VersionNotStated { .. }
+            | ReleaseError::InvalidVersion { .. } => Class::Usage,
             ReleaseError::Git(e) => e.class(),
             ReleaseError::Forge(e) => e.class(),
             ReleaseError::Version(_) => Class::Failed,

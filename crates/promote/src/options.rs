@@ -38,6 +38,8 @@ pub struct PromoteOptions {
     pub dry_run: bool,
     /// The release's risk level as given (`--risk-level`).
     pub risk_level: Option<String>,
+    /// The version to release as given (`--release-version`).
+    pub release_version: Option<String>,
     /// Report format.
     pub format: Format,
     /// After a failed rollout, open a revert PR/MR (or, locally, a revert branch) for what the

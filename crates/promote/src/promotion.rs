@@ -43,7 +43,12 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
     let sha = git.resolve(&rev)?;
     let git_ref = ref_name(app, &git, options.git_ref.as_deref());
     let release_plan = match &env.release {
-        Some(config) => release::plan(&git, &sha, config)?,
+        Some(_) => release::plan(
+            &git,
+            &sha,
+            app.config.tag_prefix(),
+            options.release_version.as_deref(),
+        )?,
         None => None,
     };
     let version = match &release_plan {

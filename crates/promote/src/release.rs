@@ -1,6 +1,8 @@
 //! The release published after a successful promotion (`release:` in the environment): the
-//! next semver version from the conventional commits since the last version tag, the tag on the
-//! deployed commit, and optionally a GitHub or GitLab release with the change summary as notes.
+//! version decided from the history as shipline-risk decides it (a tag on the commit, an explicit
+//! `--release-version`, the manifest's raised version, Conventional Commits where they are used),
+//! the tag on the deployed commit, and optionally a GitHub or GitLab release with the change
+//! summary as notes.
 //!
 //! Versioning follows shipline-risk's rules (same bump, same next version), so the version the
 //! risk report announced for a pull request is the one tagged when it reaches the environment.
@@ -8,7 +10,10 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use shipline_commits::{Bump, ReleaseMode, TagScheme, next_version};
+use shipline_commits::{
+    Basis, Evidence, MANIFESTS, ManifestChange, TagScheme, Version, choose_family, decide,
+    manifest_speaks_for, manifest_version,
+};
 use shipline_commits::{CommitMessage, group_by_section};
 use shipline_core::config::ReleaseConfig;
 use shipline_core::forge::{Forge, NewRelease};
@@ -58,14 +63,21 @@ impl ReleaseResult {
 }
 
 /// The release for `sha`: `Ok(None)` when nothing that ships changed since the last version.
+///
+/// The version is decided as shipline-risk decides it ([`decide`]): a version tag already on the
+/// commit, `explicit` (`--release-version`), the manifest's raised `version`, breaking markers,
+/// or Conventional Commits where the repository follows them. When none of those states a
+/// version, nothing is guessed: the error says how to give one.
 pub fn plan(
     git: &Git,
     sha: &str,
-    config: &ReleaseConfig,
+    prefix: Option<&str>,
+    explicit: Option<&str>,
 ) -> Result<Option<ReleasePlan>, ReleaseError> {
-    let scheme = TagScheme::with_prefix(config.tag_prefix.clone());
+    let merged = lines(&git.run(["tag", "--merged", sha])?);
+    let family = choose_family([], prefix, merged.iter().map(String::as_str));
     let at_commit = lines(&git.run(["tag", "--points-at", sha])?);
-    if let Some(found) = scheme.latest(at_commit.iter().map(String::as_str)) {
+    if let Some(found) = family.latest(at_commit.iter().map(String::as_str)) {
         return Ok(Some(ReleasePlan {
             version: found.version.to_string(),
             tag: found.tag,
@@ -74,8 +86,17 @@ pub fn plan(
             notes: String::new(),
         }));
     }
-    let merged = lines(&git.run(["tag", "--merged", sha])?);
-    let latest = scheme.latest(merged.iter().map(String::as_str));
+    let explicit = explicit
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|given| {
+            let bare = given.strip_prefix(['v', 'V']).unwrap_or(given);
+            Version::parse(bare).map_err(|_| ReleaseError::InvalidVersion {
+                given: given.to_string(),
+            })
+        })
+        .transpose()?;
+    let latest = family.latest(merged.iter().map(String::as_str));
     let range = match &latest {
         Some(tagged) => format!("refs/tags/{}..{sha}", tagged.tag),
         None => sha.to_string(),
@@ -88,12 +109,39 @@ pub fn plan(
             Some((short.to_string(), CommitMessage::parse(message)))
         })
         .collect();
-    let bump = Bump::of_range(commits.iter().map(|(_, m)| m));
-    let current = latest.as_ref().map(|t| &t.version);
-    let Some(next) = next_version(current, bump, &ReleaseMode::Auto)? else {
+    let messages: Vec<CommitMessage> = commits.iter().map(|(_, m)| m.clone()).collect();
+    let recent = git.run(["log", "--no-merges", "-n200", "--format=%s%x1e", sha])?;
+    let lookback: Vec<CommitMessage> = recent
+        .split('\x1e')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(CommitMessage::parse)
+        .collect();
+    let base = latest.as_ref().map(|t| format!("refs/tags/{}", t.tag));
+    let manifest = manifest_change(git, base.as_deref(), sha, &family);
+    let decision = decide(&Evidence {
+        family: family.clone(),
+        head_tag: None,
+        current: latest.clone(),
+        range: &messages,
+        lookback: &lookback,
+        manifest,
+        explicit,
+    })?;
+    let (Some(next), Some(tag)) = (decision.next.clone(), decision.tag.clone()) else {
+        if decision.decided_by == Basis::NotStated {
+            return Err(ReleaseError::VersionNotStated {
+                sha: sha.to_string(),
+                explanation: decision.explanation,
+            });
+        }
         return Ok(None);
     };
-    let tag = format!("{}{next}", config.tag_prefix);
+    // With no version tag yet, a new family is spelled `v<version>` unless configured.
+    let tag = match (&latest, prefix) {
+        (None, None) => format!("v{next}"),
+        _ => tag,
+    };
     let mut notes = String::new();
     for group in group_by_section(&commits, |(_, m)| m.section()) {
         let _ = writeln!(notes, "### {}\n", group.section.title());
@@ -163,6 +211,32 @@ pub async fn publish(
         result.tagged = true;
     }
     Ok(result)
+}
+
+/// The root manifest's version at `sha` and at the previous tag, when one of this family states
+/// one at `sha`.
+fn manifest_change(
+    git: &Git,
+    base: Option<&str>,
+    sha: &str,
+    family: &TagScheme,
+) -> Option<ManifestChange> {
+    let read = |rev: &str, file: &str| {
+        let out = git.output(["show", &format!("{rev}:{file}")]).ok()?;
+        manifest_version(file, &String::from_utf8_lossy(&out.stdout))
+    };
+    MANIFESTS.iter().find_map(|file| {
+        let (name, to) = read(sha, file)?;
+        if !manifest_speaks_for(family, name.as_deref()) {
+            return None;
+        }
+        let from = base.and_then(|base| read(base, file)).map(|(_, v)| v);
+        Some(ManifestChange {
+            file: (*file).to_string(),
+            from,
+            to,
+        })
+    })
 }
 
 fn lines(text: &str) -> Vec<String> {

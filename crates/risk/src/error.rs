@@ -5,7 +5,7 @@
 //! ([`PublishError`]); [`Error`] is any of them, as the binary sees it. Each implements
 //! [`Classify`], so the binary picks the exit code without looking inside.
 //!
-//! Everything here exits 1 (`exit::FAILED`): a failure of git, the forge or the outputs, and
+//! Everything here exits 1 (`exit::FAILED`) except a reversed or unrelated range (2): a failure of git, the forge or the outputs, and
 //! also flags this tool refuses together, which are found only once the configuration has been
 //! read. Configuration and CI-context errors (2) come from start-up in `shipline_core`, and a
 //! release above `--fail-above` (3) is not an error: the report command returns that code itself.
@@ -50,14 +50,40 @@ pub enum RangeError {
         #[source]
         source: GitError,
     },
+    /// `--base` is newer than `--head`: the range holds nothing, though a release lies between.
+    #[error(
+        "--base `{base}` is a descendant of --head `{head}`: the range is reversed and would hold \
+         nothing; swap them (--base {head} --head {base})"
+    )]
+    Reversed {
+        /// `--base` as given.
+        base: String,
+        /// `--head` (or its default) as given.
+        head: String,
+    },
+    /// `--base` and `--head` share no history, so nothing between them is a release.
+    #[error(
+        "--base `{base}` and --head `{head}` have no common history (no merge base): pass a \
+         --base that is an ancestor of --head, such as the previous release tag"
+    )]
+    Unrelated {
+        /// `--base` as given.
+        base: String,
+        /// `--head` (or its default) as given.
+        head: String,
+    },
     /// git failed (a shallow clone that cannot be deepened, a tag that does not resolve, ...).
     #[error(transparent)]
     Git(#[from] GitError),
 }
 
+/// A reversed or unrelated range is a wrong call (2); git failing is a failure (1).
 impl Classify for RangeError {
     fn class(&self) -> Class {
-        Class::Failed
+        match self {
+            RangeError::Reversed { .. } | RangeError::Unrelated { .. } => Class::Usage,
+            _ => Class::Failed,
+        }
     }
 }
 

@@ -28,6 +28,7 @@ mod range;
 mod render;
 mod report;
 mod scan;
+mod versions;
 
 pub use cli::{Cli, Command, Format};
 pub use dispatch::execute;

@@ -82,11 +82,13 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> Result<u8, Error
     }
 }
 
-/// The `score`, `level`, `bump` and `next-version` outputs.
+/// The `score`, `level`, `bump` and `next-version` outputs; `bump` and `next-version` are empty
+/// when the evidence states no version.
 fn set_outputs(app: &App, report: &Report) -> Result<(), PublishError> {
     app.outputs.set("score", &format!("{:.0}", report.score))?;
     app.outputs.set("level", report.level.as_str())?;
-    app.outputs.set("bump", bump_name(report.bump))?;
+    app.outputs
+        .set("bump", report.bump.map(bump_name).unwrap_or(""))?;
     app.outputs
         .set("next-version", report.next_version.as_deref().unwrap_or(""))?;
     Ok(())

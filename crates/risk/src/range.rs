@@ -7,7 +7,7 @@
 //! setting to change), and unknown revisions name the flag they came from.
 
 use serde::Serialize;
-use shipline_commits::{TagScheme, TaggedVersion};
+use shipline_commits::{TaggedVersion, choose_family};
 use shipline_core::app::App;
 use shipline_core::git::{Git, GitError, shallow};
 
@@ -18,7 +18,12 @@ use crate::error::RangeError;
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum BaseSource {
     /// `--base`.
-    Flag,
+    Flag {
+        /// The revision as given.
+        rev: String,
+        /// Whether it names a tag.
+        tag: bool,
+    },
     /// The PR/MR's base.
     ChangeRequest {
         /// The PR/MR number.
@@ -28,6 +33,8 @@ pub enum BaseSource {
     Deployment {
         /// Its id in the ledger.
         id: String,
+        /// The environment it went to.
+        environment: String,
     },
     /// The latest version tag.
     Tag {
@@ -47,6 +54,12 @@ pub struct Range {
     pub head: String,
     /// Why this base.
     pub source: BaseSource,
+    /// `--head` as given, to read its tag family.
+    #[serde(skip)]
+    pub head_rev: Option<String>,
+    /// The configured prefix of version tags (`versions.tag_prefix`).
+    #[serde(skip)]
+    pub tag_prefix: Option<String>,
 }
 
 /// Resolves the range for this run (see the module docs).
@@ -57,14 +70,21 @@ pub async fn resolve(
     head_flag: Option<&str>,
 ) -> Result<Range, RangeError> {
     let ctx = &app.ctx;
+    let tag_prefix = app.config.tag_prefix().map(String::from);
     let pr = ctx.pull_request().filter(|_| ctx.is_change_request());
     let head_rev = match (head_flag, pr) {
         (Some(head), _) => head.to_string(),
         (None, Some(pr)) => pr.head_sha.clone(),
         (None, None) => "HEAD".to_string(),
     };
-    let (base_rev, source) = match (base_flag, pr) {
-        (Some(base), _) => (Some(base.to_string()), BaseSource::Flag),
+    let (base_rev, mut source) = match (base_flag, pr) {
+        (Some(base), _) => (
+            Some(base.to_string()),
+            BaseSource::Flag {
+                rev: base.to_string(),
+                tag: false,
+            },
+        ),
         (None, Some(pr)) => match pr.base_sha.clone().or_else(|| ctx.base_sha.clone()) {
             Some(base) => (Some(base), BaseSource::ChangeRequest { number: pr.number }),
             None => (None, BaseSource::WholeHistory),
@@ -75,10 +95,17 @@ pub async fn resolve(
     let head = resolve_flag(git, &head_rev, "--head")?;
     if let Some(base_rev) = base_rev {
         let base = resolve_flag(git, &base_rev, "--base")?;
+        if let BaseSource::Flag { tag, .. } = &mut source {
+            check_order(git, &base, &head, &base_rev, &head_rev)?;
+            let name = format!("refs/tags/{}", base_rev.trim_start_matches("refs/tags/"));
+            *tag = git.check(["show-ref", "--verify", "--quiet", &name])?;
+        }
         return Ok(Range {
             base: Some(base),
             head,
             source,
+            head_rev: head_flag.map(String::from),
+            tag_prefix,
         });
     }
 
@@ -86,21 +113,30 @@ pub async fn resolve(
         return Ok(Range {
             base: Some(sha),
             head,
-            source: BaseSource::Deployment { id },
+            source: BaseSource::Deployment {
+                id,
+                environment: "production".into(),
+            },
+            head_rev: head_flag.map(String::from),
+            tag_prefix,
         });
     }
-    if let Some(tagged) = latest_tag(git, &head)? {
+    if let Some(tagged) = latest_tag(git, &head, tag_prefix.as_deref())? {
         let base = git.resolve(&tagged.tag)?;
         return Ok(Range {
             base: Some(base),
             head,
             source: BaseSource::Tag { tag: tagged.tag },
+            head_rev: head_flag.map(String::from),
+            tag_prefix,
         });
     }
     Ok(Range {
         base: None,
         head,
         source: BaseSource::WholeHistory,
+        head_rev: head_flag.map(String::from),
+        tag_prefix,
     })
 }
 
@@ -110,6 +146,31 @@ fn resolve_flag(git: &Git, rev: &str, flag: &'static str) -> Result<String, Rang
         rev: rev.to_string(),
         source,
     })
+}
+
+/// Refuses a `--base` that is newer than the head or shares no history with it: either would
+/// report "nothing to ship" (or a meaningless range) and pass a `--fail-above` gate. A base that
+/// has only diverged from the head (a release branch) is a real range and is kept.
+fn check_order(
+    git: &Git,
+    base: &str,
+    head: &str,
+    base_rev: &str,
+    head_rev: &str,
+) -> Result<(), RangeError> {
+    if base == head || git.check(["merge-base", "--is-ancestor", base, head])? {
+        return Ok(());
+    }
+    let named = || (base_rev.to_string(), head_rev.to_string());
+    if git.check(["merge-base", "--is-ancestor", head, base])? {
+        let (base, head) = named();
+        return Err(RangeError::Reversed { base, head });
+    }
+    if !git.check(["merge-base", base, head])? {
+        let (base, head) = named();
+        return Err(RangeError::Unrelated { base, head });
+    }
+    Ok(())
 }
 
 /// The SHA and id of the last successful production deployment, when the ledger has one that
@@ -146,8 +207,15 @@ async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
     }
 }
 
-/// The highest version tag reachable from `head`.
-pub fn latest_tag(git: &Git, head: &str) -> Result<Option<TaggedVersion>, GitError> {
+/// The highest version tag reachable from `head` in the repository's tag family: the configured
+/// prefix, else the family with the most version tags ([`choose_family`]).
+pub fn latest_tag(
+    git: &Git,
+    head: &str,
+    prefix: Option<&str>,
+) -> Result<Option<TaggedVersion>, GitError> {
     let tags = git.run(["tag", "--merged", head])?;
-    Ok(TagScheme::default().latest(tags.lines().map(str::trim)))
+    let tags: Vec<&str> = tags.lines().map(str::trim).collect();
+    let family = choose_family([], prefix, tags.iter().copied());
+    Ok(family.latest(tags.iter().copied()))
 }

@@ -3,9 +3,10 @@
 
 use std::fmt::Write;
 
-use shipline_commits::{GroupBy, GroupKey, Section, group_by_key};
+use shipline_commits::{Basis, Bump, GroupBy, GroupKey, Section, group_by_key};
 use shipline_core::sha::short;
 
+use crate::range::BaseSource;
 use crate::report::{Change, Report};
 
 /// The hidden marker that identifies the sticky comment.
@@ -35,15 +36,55 @@ fn cell(text: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// Untrusted text for inside backticks: no backticks, no control characters.
+fn code(text: &str) -> String {
+    cell(&text.replace('`', "'"))
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// Where the range starts, in words: the first thing a reader needs to trust the rest.
+fn since(report: &Report) -> String {
+    let at = report
+        .base
+        .as_deref()
+        .map(|base| format!(" (`{}`)", short(base)))
+        .unwrap_or_default();
+    match &report.base_source {
+        BaseSource::Tag { tag } => format!("since tag `{}`{at}", code(tag)),
+        BaseSource::Flag { rev, tag } => {
+            let sha = report.base.as_deref().map(short).unwrap_or_default();
+            if *tag {
+                format!("since tag `{}` (`{sha}`, given with --base)", code(rev))
+            } else if short(rev) == sha || rev.starts_with(sha) {
+                format!("since `{sha}` (given with --base)")
+            } else {
+                format!("since `{}` (`{sha}`, given with --base)", code(rev))
+            }
+        }
+        BaseSource::Deployment { id, environment } => format!(
+            "since the {} deployment `{}`{at}",
+            code(environment),
+            code(id)
+        ),
+        BaseSource::ChangeRequest { number } => format!("since the base of #{number}{at}"),
+        BaseSource::WholeHistory => {
+            "whole history: no tag or deployment found; pass --base".to_string()
+        }
+    }
+}
+
 /// The summary of an empty range.
 pub fn nothing_to_ship(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}\n## shipline-risk: nothing to ship\n");
     let _ = writeln!(
         out,
-        "No commits between `{}` and `{}`.",
+        "No commits between `{}` and `{}`: nothing is new {}.",
         report.base.as_deref().map(short).unwrap_or("(root)"),
-        short(&report.head)
+        short(&report.head),
+        since(report)
     );
     out
 }
@@ -65,11 +106,28 @@ pub fn markdown(report: &Report) -> String {
         Some(base) => format!("`{}..{}`", short(base), short(&report.head)),
         None => format!("the whole history up to `{}`", short(&report.head)),
     };
+    let since = since(report);
+    if report.base.is_none() {
+        let _ = writeln!(
+            top,
+            "> ⚠️ **{since}**: all {} changes up to `{}` are counted as one release.\n",
+            report.changes.len(),
+            short(&report.head)
+        );
+    }
+    let nothing = report.version.decided_by == Basis::NothingToRelease;
     let version = match (&report.current_version, &report.next_version) {
         (Some(cur), Some(next)) => format!("{cur} → **{next}**"),
-        (None, Some(next)) => format!("**{next}** (first release)"),
-        (Some(cur), None) => format!("{cur} (nothing to release)"),
-        (None, None) => "no release".into(),
+        (None, Some(next)) => format!("**{next}** (first version tag)"),
+        (Some(cur), None) if nothing => format!("{cur} (nothing to release)"),
+        (Some(cur), None) => format!("{cur} → not stated"),
+        (None, None) if nothing => "no release".into(),
+        (None, None) => "no version tag; next not stated".into(),
+    };
+    let bump = match report.bump {
+        Some(Bump::None) | None if nothing => "none".to_string(),
+        Some(bump) => format!("{bump:?}").to_lowercase(),
+        None => "not stated".to_string(),
     };
     let basis = report
         .reasons
@@ -78,9 +136,9 @@ pub fn markdown(report: &Report) -> String {
         .map_or_else(|| "its riskiest change".to_string(), |r| cell(&r.message));
     let _ = writeln!(
         top,
-        "| | |\n|---|---|\n| Changes | {} in {range} |\n| Bump | {:?} |\n| Version | {version} |\n| Risk | {} · {:.0}/100: {basis} (a change's score is its percentile among the last {} changes) |\n",
+        "| | |\n|---|---|\n| Base | {since} |\n| Changes | {} in {range} |\n| Bump | {bump} |\n| Version | {version} |\n| How | {} |\n| Risk | {} · {:.0}/100: {basis} (a change's score is its percentile among the last {} changes) |\n",
         report.changes.len(),
-        report.bump,
+        cell(&report.version.explanation),
         badge(report.level),
         report.score,
         report.lookback
@@ -318,8 +376,6 @@ fn deps_section(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::model::Reason;
-    use crate::range::BaseSource;
-    use shipline_commits::Bump;
     use shipline_core::config::RiskLevel;
 
     fn change(i: usize) -> Change {
@@ -346,12 +402,27 @@ mod tests {
         Report {
             base: Some("a".repeat(40)),
             head: "b".repeat(40),
-            base_source: BaseSource::Flag,
+            base_source: BaseSource::Flag {
+                rev: "v1.0.0".into(),
+                tag: true,
+            },
             score: 70.0,
             level: RiskLevel::High,
-            bump: Bump::Minor,
+            bump: Some(Bump::Minor),
             current_version: Some("1.0.0".into()),
             next_version: Some("1.1.0".into()),
+            version: shipline_commits::VersionDecision {
+                decided_by: Basis::ConventionalCommits,
+                tag_family: String::new(),
+                current: None,
+                next: None,
+                tag: Some("v1.1.0".into()),
+                bump: Some(Bump::Minor),
+                conventional_share: 1.0,
+                messages_measured: 3,
+                explanation: "next 1.1.0: minor from 1 `feat:` commit(s) (100% conventional)"
+                    .into(),
+            },
             changes: (0..n).map(change).collect(),
             reasons: Vec::new(),
             dependencies: Vec::new(),

@@ -17,8 +17,9 @@ use crate::error::ReportError;
 use crate::model::{Reason, raw_score};
 use crate::range::{BaseSource, Range};
 use crate::scan::{Scanned, scan_each};
-use shipline_commits::{Bump, ReleaseMode, next_version};
-use shipline_commits::{CommitMessage, GroupKey, Grouping, component_of, fold_single_groups};
+use shipline_commits::{
+    Bump, CommitMessage, GroupKey, Grouping, VersionDecision, component_of, fold_single_groups,
+};
 use shipline_core::git::history::HistoryQuery;
 
 /// One change in the range.
@@ -64,12 +65,16 @@ pub struct Report {
     pub score: f64,
     /// Its level.
     pub level: RiskLevel,
-    /// The semver bump the commits ask for.
-    pub bump: Bump,
-    /// The latest version tag, if any.
+    /// The bump from `current_version` to `next_version`; `None` (JSON `null`) when the
+    /// evidence states none.
+    pub bump: Option<Bump>,
+    /// The version before the range (the tag family's latest at the base), if any.
     pub current_version: Option<String>,
-    /// The next version, `None` when nothing is to be released.
+    /// The release's version: the head's version tag, else the next version the evidence
+    /// states; `None` when not stated or nothing is to be released.
     pub next_version: Option<String>,
+    /// How the version was decided (tag family, basis, the one-line explanation).
+    pub version: VersionDecision,
     /// Non-merge commits, newest first.
     pub changes: Vec<Change>,
     /// What drove the release score, largest first.
@@ -235,28 +240,8 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         .filter(|s| !s.commit.is_merge())
         .map(|s| &s.message)
         .collect();
-    let bump = Bump::of_range(messages.iter().copied());
-    // A range from the latest tag already knows it (`git tag --merged` is slow with many tags).
-    let current = match &range.source {
-        BaseSource::Tag { tag } => {
-            shipline_commits::TagScheme::default()
-                .parse(tag)
-                .map(|version| shipline_commits::TaggedVersion {
-                    tag: tag.clone(),
-                    version,
-                })
-        }
-        _ => None,
-    };
-    let current = match current {
-        Some(current) => Some(current),
-        None => crate::range::latest_tag(git, &range.head)?,
-    };
-    let next = next_version(
-        current.as_ref().map(|t| &t.version),
-        bump,
-        &ReleaseMode::Auto,
-    )?;
+    let messages: Vec<CommitMessage> = messages.into_iter().cloned().collect();
+    let version = crate::versions::decide_version(git, range, &messages)?;
 
     // A PR/MR is compared with stretches of as many changes; anything else is a release.
     let releases =
@@ -273,9 +258,10 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         base_source: range.source.clone(),
         score,
         level: level_of(config, score),
-        bump,
-        current_version: current.map(|t| t.version.to_string()),
-        next_version: next.map(|v| v.to_string()),
+        bump: version.bump,
+        current_version: version.current.as_ref().map(|t| t.version.to_string()),
+        next_version: version.next.as_ref().map(|v| v.to_string()),
+        version,
         changes,
         reasons,
         dependencies,

@@ -118,12 +118,14 @@ impl Environment {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseConfig {
-    /// Create the version tag (`tag_prefix` + next version) on the deployed commit. Default true.
+    /// Create the version tag on the deployed commit (spelled as `versions.tag_prefix` says).
+    /// Default true.
     #[serde(default = "yes")]
     pub tag: bool,
-    /// Prefix of version tags. Default `v`.
-    #[serde(default = "default_tag_prefix")]
-    pub tag_prefix: String,
+    /// Deprecated: use the top-level `versions.tag_prefix`, which shipline-risk reads too. Still
+    /// read when it is the only prefix given; a different value there is an error.
+    #[serde(default)]
+    pub tag_prefix: Option<String>,
     /// Also publish a GitHub/GitLab release with the change summary as notes. Default false.
     #[serde(default)]
     pub publish: bool,
@@ -131,10 +133,6 @@ pub struct ReleaseConfig {
 
 fn yes() -> bool {
     true
-}
-
-fn default_tag_prefix() -> String {
-    "v".to_string()
 }
 
 /// The `environments:` map, in file order.

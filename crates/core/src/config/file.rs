@@ -9,6 +9,7 @@ use super::environment::{Environment, Environments};
 use super::error::ConfigError;
 use super::revert::RevertConfig;
 use super::risk::RiskConfig;
+use super::versions::VersionsConfig;
 
 /// The file names looked for at the repository root, in order of preference.
 pub const FILE_NAMES: [&str; 2] = [".shipline.yml", ".shipline.yaml"];
@@ -33,6 +34,10 @@ pub struct Config {
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<RevertConfig>")]
     pub revert: RevertConfig,
+    /// Version tags, as every tool reads and writes them.
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<VersionsConfig>")]
+    pub versions: VersionsConfig,
     #[serde(skip)]
     source: Option<PathBuf>,
 }
@@ -107,8 +112,49 @@ impl Config {
                 .map_err(|err| ConfigError::from_yaml(path, text, &err))?
         };
         config.environments.check(path)?;
+        config.check_tag_prefix(path)?;
         config.source = Some(path.to_path_buf());
         Ok(config)
+    }
+
+    /// The prefix of version tags, when configured: `versions.tag_prefix`, or the older
+    /// `environments.<env>.release.tag_prefix`, still read when it is the only one given.
+    pub fn tag_prefix(&self) -> Option<&str> {
+        self.versions.tag_prefix.as_deref().or_else(|| {
+            self.environments
+                .iter()
+                .find_map(|env| env.release.as_ref()?.tag_prefix.as_deref())
+        })
+    }
+
+    /// Both tools must read one prefix: an older per-environment `release.tag_prefix` that
+    /// disagrees with `versions.tag_prefix` or with another environment's is refused.
+    fn check_tag_prefix(&self, path: &Path) -> Result<(), ConfigError> {
+        let Some(prefix) = self.tag_prefix() else {
+            return Ok(());
+        };
+        for env in self.environments.iter() {
+            let Some(old) = env.release.as_ref().and_then(|r| r.tag_prefix.as_deref()) else {
+                continue;
+            };
+            if old != prefix {
+                return Err(ConfigError::invalid(
+                    path,
+                    serde_saphyr::Location::UNKNOWN,
+                    format!(
+                        "`environments.{}.release.tag_prefix` is `{old}` but the version tags' \
+                         prefix is `{prefix}`",
+                        env.name()
+                    ),
+                    Some(format!(
+                        "version tags have one prefix for every tool and environment: set \
+                         `versions: {{ tag_prefix: \"{prefix}\" }}` at the top level and remove \
+                         `tag_prefix` from the environments' `release:`"
+                    )),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The file this configuration came from (as named in errors), or `None` for the defaults.

@@ -1,5 +1,5 @@
 //! The `.shipline.yml` configuration: environments and their promotion gates and rollouts, risk
-//! scoring knobs, and revert policy.
+//! scoring knobs, revert policy, and how version tags are spelled.
 //!
 //! Every tool reads the same file through [`Config::load`], so a key means the same thing to all
 //! of them and a mistake is reported once, the same way, before anything runs: with the file,
@@ -25,6 +25,7 @@ mod risk;
 mod rollout;
 mod scalars;
 mod schema;
+mod versions;
 mod zone;
 
 pub use duration::{Duration, DurationError};
@@ -38,4 +39,5 @@ pub use risk::{RiskConfig, RiskLevel, RiskLevels, SensitivePath};
 pub use rollout::{Rollout, Steps};
 pub use scalars::{GlobPattern, HttpUrl, RegexPattern};
 pub use schema::{schema, schema_json};
+pub use versions::VersionsConfig;
 pub use zone::TimeZone;

@@ -464,3 +464,27 @@ fn serialised_config_reads_back_the_same() {
         serde_json::to_value(&again).unwrap()
     );
 }
+
+// Issue 14: risk and promote read one tag prefix; the older per-environment key still works
+// alone and is refused, with the fix, where it disagrees.
+#[test]
+fn one_tag_prefix_for_every_tool() {
+    assert_eq!(parse("risk: {}\n").unwrap().tag_prefix(), None);
+    let shared = parse("versions:\n  tag_prefix: api-\n").unwrap();
+    assert_eq!(shared.tag_prefix(), Some("api-"));
+    let old = parse("environments:\n  production:\n    release: { tag_prefix: app-v }\n").unwrap();
+    assert_eq!(old.tag_prefix(), Some("app-v"));
+    let err = parse(
+        "versions: { tag_prefix: api- }\nenvironments:\n  production:\n    release: { tag_prefix: v }\n",
+    )
+    .unwrap_err();
+    let text = format!("{err} {}", err.hint().unwrap_or_default());
+    assert!(
+        text.contains("environments.production.release.tag_prefix"),
+        "{text}"
+    );
+    assert!(
+        text.contains("versions: { tag_prefix: \"api-\" }"),
+        "{text}"
+    );
+}

@@ -129,3 +129,35 @@ fn publishing_without_a_token_fails_the_job_but_keeps_the_promotion() {
         "{text}"
     );
 }
+
+// Issue 14: release tagging guessed a patch for "area: subject" histories. With nothing that
+// states a version it now asks for one (exit 2), and tags the one given.
+#[test]
+fn no_stated_bump_needs_an_explicit_version() {
+    let setup = Setup::new("environments:\n  production:\n    release: { tag: true }\n");
+    setup.repo.tag("1.0.0");
+    for area in ["printer", "ignore", "searcher"] {
+        setup
+            .repo
+            .commit(&format!("{area}: rework"))
+            .file(format!("{area}.txt"), area)
+            .create();
+    }
+    setup.repo.push();
+    let refused = setup
+        .promote()
+        .args(["--to", "production", "--dry-run"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(err.contains("bump: not stated"), "{err}");
+    assert!(err.contains("--release-version"), "{err}");
+    let given = setup
+        .promote()
+        .args(["--to", "production", "--release-version", "2.0.0"])
+        .assert()
+        .code(0);
+    let out = given.get_output();
+    assert_eq!(output(&out.stderr, "tag").as_deref(), Some("2.0.0"));
+    assert_eq!(remote_tags(&setup), "2.0.0\n");
+}

@@ -7,12 +7,14 @@ use std::path::Path;
 use crate::helpers::{lines, risk};
 use shipline_testkit::repo::TestRepo;
 
-/// The `git log` runs a `shipline-risk` run made, as git traced them: (walks a range, args).
+/// The history reads (`git log --numstat`) a `shipline-risk` run made, as git traced them:
+/// (walks a range, args). Light reads of subjects only (the version's lookback) do not count.
 fn logs(trace: &Path) -> Vec<(bool, String)> {
     let text = std::fs::read_to_string(trace).unwrap_or_default();
     let _ = std::fs::remove_file(trace);
     text.lines()
         .filter_map(|l| l.split_once("trace: built-in: git log ").map(|(_, a)| a))
+        .filter(|args| args.contains("--numstat"))
         .map(|args| {
             (
                 args.split(' ').any(|a| a.starts_with('^')),

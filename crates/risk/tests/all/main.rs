@@ -16,3 +16,4 @@ mod process;
 mod range;
 mod report;
 mod requests;
+mod version;

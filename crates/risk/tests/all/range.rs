@@ -200,3 +200,112 @@ fn binary_files_and_non_utf8_paths() {
         3
     );
 }
+
+// Issue 14: `--base` newer than `--head` gave "nothing to ship", low, exit 0, which passed a
+// `--fail-above` gate.
+#[test]
+fn reversed_range_is_refused_with_exit_2() {
+    let repo = released_repo();
+    repo.commit("feat: after the release")
+        .file("src/new.rs", lines("pub fn n() {}\n", 10))
+        .create();
+    repo.tag("v1.1.0");
+    risk(repo.path())
+        .args([
+            "--base",
+            "v1.1.0",
+            "--head",
+            "v1.0.0",
+            "--fail-above",
+            "low",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--base `v1.1.0`"))
+        .stderr(predicate::str::contains("--head `v1.0.0`"))
+        .stderr(predicate::str::contains("--base v1.0.0 --head v1.1.0"));
+}
+
+// Issue 14: a base that shares no history with the head is not a release range.
+#[test]
+fn unrelated_range_is_refused_with_exit_2() {
+    let repo = released_repo();
+    let main = repo.head();
+    repo.run(["checkout", "-q", "--orphan", "pages"]);
+    repo.run(["rm", "-rfq", "."]);
+    repo.commit("docs: site")
+        .file("index.html", "<p>hi</p>\n")
+        .create();
+    risk(repo.path())
+        .args(["--base", "pages", "--head", &main])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no common history"))
+        .stderr(predicate::str::contains("--base `pages`"));
+}
+
+// Issue 14: an empty range says so in words rather than showing an empty report.
+#[test]
+fn base_equal_to_head_says_nothing_to_ship() {
+    let repo = released_repo();
+    risk(repo.path())
+        .args(["--base", "v1.0.0", "--head", "v1.0.0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to ship"));
+}
+
+// Issue 14: the Markdown never named where the range starts, so a reader could not tell a
+// release since the last tag from the whole history.
+#[test]
+fn base_is_named_in_the_first_table() {
+    let repo = released_repo();
+    repo.commit("fix: handle empty input")
+        .file("src/lib.rs", lines("pub fn a() { let _ = 1; }\n", 41))
+        .create();
+    let tagged = repo.rev("v1.0.0");
+    let out = risk(repo.path()).assert().success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        md.contains(&format!(
+            "| Base | since tag `v1.0.0` (`{}`) |",
+            &tagged[..7]
+        )),
+        "{md}"
+    );
+    let out = risk(repo.path())
+        .args(["--base", "v1.0.0"])
+        .assert()
+        .success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(md.contains("since tag `v1.0.0`"), "{md}");
+    assert!(md.contains("given with --base"), "{md}");
+    let out = risk(repo.path())
+        .args(["--base", "HEAD~1", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["base_source"]["kind"], "flag");
+    assert_eq!(json["base_source"]["rev"], "HEAD~1");
+    assert_eq!(json["base_source"]["tag"], false);
+}
+
+// Issue 14: with no tag or deployment the range silently became the whole history.
+#[test]
+fn whole_history_is_a_warning_line_not_a_detail() {
+    let repo = shipline_testkit::repo::TestRepo::new();
+    repo.commit("feat: start")
+        .file("src/main.rs", "fn main() {}\n")
+        .create();
+    let out = risk(repo.path()).assert().success();
+    let md = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let warning = md
+        .lines()
+        .find(|l| l.starts_with("> ⚠️"))
+        .unwrap_or_else(|| panic!("no warning line in {md}"));
+    assert!(
+        warning.contains("whole history: no tag or deployment found; pass --base"),
+        "{warning}"
+    );
+    assert!(md.contains("| Base | whole history"), "{md}");
+}
