@@ -10,7 +10,7 @@ use shipline_core::config::{RiskConfig, RiskLevel};
 use shipline_core::git::Git;
 use shipline_core::sha;
 
-use crate::aggregate;
+use crate::aggregate::{self, Area};
 use crate::calibrate::{self, Distribution, Window};
 use crate::deps::{self, ChangedFile, DependencyChange, LockFormat};
 use crate::error::ReportError;
@@ -49,6 +49,10 @@ pub struct Change {
     /// The summary section it is listed under.
     #[serde(skip)]
     pub section: shipline_commits::Section,
+    /// The files its risk is shared among, with lines changed: its code files when it changes
+    /// code, else all it changes (ignored paths left out).
+    #[serde(skip)]
+    pub files: Vec<(String, u64)>,
 }
 
 /// The whole report.
@@ -78,6 +82,11 @@ pub struct Report {
     pub dependencies: Vec<DependencyChange>,
     /// Changes compared against (size of the lookback window).
     pub lookback: usize,
+    /// The directories carrying the release's risk, largest share first.
+    pub areas: Vec<Area>,
+    /// The past releases the release was compared with, oldest first (empty when there were too
+    /// few to compare with).
+    pub past_releases: Vec<PastRelease>,
     /// The lookback window's raw scores, to score changes again when the forge adds signals.
     #[serde(skip)]
     pub distribution: Distribution,
@@ -87,6 +96,20 @@ pub struct Report {
     /// Where past releases end in `window`; `None` for a PR/MR's range.
     #[serde(skip)]
     pub release_ends: Option<Vec<usize>>,
+    /// The version tag at each of `release_ends`.
+    #[serde(skip)]
+    pub release_tags: Vec<String>,
+}
+
+/// A past release and its score, as the release under review was scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PastRelease {
+    /// The version tag it ends at.
+    pub tag: String,
+    /// Its number of changes (non-merge commits).
+    pub changes: usize,
+    /// Its score, 0–100.
+    pub score: f64,
 }
 
 /// What a release is compared with.
@@ -94,6 +117,15 @@ struct Past<'a> {
     window: &'a [f64],
     dist: &'a Distribution,
     releases: Option<&'a [usize]>,
+    tags: &'a [String],
+}
+
+/// The release's score, the reasons behind it and where its risk sits.
+struct Scored {
+    score: f64,
+    reasons: Vec<Reason>,
+    areas: Vec<Area>,
+    past_releases: Vec<PastRelease>,
 }
 
 /// The score of a raw value as a level.
@@ -116,6 +148,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
     let Window {
         raws,
         release_ends,
+        release_tags,
         mut tracker,
     } = match &range.base {
         Some(base) => calibrate::window(git, base, config)?,
@@ -207,6 +240,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
                 .collect(),
             raw,
             section: s.message.section(),
+            files: risk_files(&s.commit, config),
         });
     }
 
@@ -245,8 +279,14 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         window: &pool,
         dist: &dist,
         releases: releases.as_deref(),
+        tags: &release_tags,
     };
-    let (score, reasons) = release_score(&changes, &dependencies, &past, config);
+    let Scored {
+        score,
+        reasons,
+        areas,
+        past_releases,
+    } = release_score(&changes, &dependencies, &past, config);
     Ok(Report {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -260,9 +300,12 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         reasons,
         dependencies,
         lookback: dist.len(),
+        areas,
+        past_releases,
         distribution: dist,
         window: pool,
         release_ends: releases,
+        release_tags,
     })
 }
 
@@ -303,11 +346,14 @@ pub fn apply_forge(
         window: &report.window,
         dist: &report.distribution,
         releases: report.release_ends.as_deref(),
+        tags: &report.release_tags,
     };
-    let (score, reasons) = release_score(&report.changes, &report.dependencies, &past, config);
-    report.score = score;
-    report.level = level_of(config, score);
-    report.reasons = reasons;
+    let scored = release_score(&report.changes, &report.dependencies, &past, config);
+    report.score = scored.score;
+    report.level = level_of(config, scored.score);
+    report.reasons = scored.reasons;
+    report.areas = scored.areas;
+    report.past_releases = scored.past_releases;
 }
 
 /// The PR/MR number of every commit a numbered merge brought in, among `commits` (a range,
@@ -373,6 +419,68 @@ fn merged_sides(
     Ok(out)
 }
 
+/// The files a change's risk is shared among, with lines changed: its code files when it changes
+/// code (the score is about them), else every file it changes; ignored paths left out.
+fn risk_files(
+    commit: &shipline_core::git::history::Commit,
+    config: &RiskConfig,
+) -> Vec<(String, u64)> {
+    let files: Vec<(String, u64, bool)> = commit
+        .files
+        .iter()
+        .map(|f| {
+            let path = f.path.to_string_lossy().into_owned();
+            let code = crate::features::classify(&path) == crate::features::PathKind::Code;
+            (path, f.added + f.deleted, code)
+        })
+        .filter(|(path, _, _)| !config.is_ignored(path))
+        .collect();
+    let code = files.iter().any(|(_, lines, code)| *code && *lines > 0);
+    files
+        .into_iter()
+        .filter(|(_, _, is_code)| !code || *is_code)
+        .map(|(path, lines, _)| (path, lines))
+        .collect()
+}
+
+/// `items` joined with `sep`, at most `shown` of them, then "and N more" (with `noun`'s
+/// singular or plural after it, when given) for the rest: a list that is cut says so.
+pub fn list_with_more(
+    items: &[String],
+    shown: usize,
+    sep: &str,
+    noun: Option<(&str, &str)>,
+) -> String {
+    let mut out = items
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > shown {
+        let more = items.len() - shown;
+        let tail = match noun {
+            Some((one, many)) => format!("{more} more {}", if more == 1 { one } else { many }),
+            None => format!("{more} more"),
+        };
+        if shown == 0 {
+            out = tail;
+        } else {
+            out.push_str(&format!("{sep}and {tail}"));
+        }
+    }
+    out
+}
+
+/// `n` and the noun, singular or plural (`1 change`, `2 changes`).
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
     commit.files.iter().any(|f| {
         f.path
@@ -381,14 +489,15 @@ fn touches_lockfile(commit: &shipline_core::git::history::Commit) -> bool {
     })
 }
 
-/// The release's score ([`crate::aggregate`]): its changes' summed hazard against stretches of
-/// as many changes in the window, with the reasons that drove it.
+/// The release's score ([`crate::aggregate`]): its changes' summed hazard against past releases
+/// or stretches of as many changes in the window, with the reasons that drove it, the areas its
+/// risk sits in and the past releases it was compared with.
 fn release_score(
     changes: &[Change],
     deps: &[DependencyChange],
     past: &Past<'_>,
     config: &RiskConfig,
-) -> (f64, Vec<Reason>) {
+) -> Scored {
     let mut reasons = Vec::new();
     let high = f64::from(config.levels.high);
     let scores: Vec<f64> = changes.iter().map(|c| c.score).collect();
@@ -399,7 +508,12 @@ fn release_score(
         .enumerate()
         .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
     else {
-        return (0.0, reasons);
+        return Scored {
+            score: 0.0,
+            reasons,
+            areas: Vec::new(),
+            past_releases: Vec::new(),
+        };
     };
     let total: f64 = agg.hazards.iter().sum();
     let share = |h: f64| {
@@ -410,27 +524,70 @@ fn release_score(
         }
     };
     let k = changes.len();
+    let n = window.len();
+    let too_few = |count: usize| {
+        format!(
+            "too few past releases here to rank it against ({} in the last {n} changes, {} needed)",
+            count,
+            aggregate::MIN_RELEASES
+        )
+    };
+    let past_count = past
+        .releases
+        .map(|ends| ends.len().saturating_sub(1))
+        .unwrap_or(0);
     let compared = match agg.basis {
-        aggregate::Basis::PastReleases { count, median } => Some(format!(
-            "riskier than {:.0}% of this repository's releases, judged by the {count} between version tags in the last {} changes (typically {median} changes each; this one has {k})",
-            agg.score,
-            window.len()
-        )),
-        aggregate::Basis::Stretches { count, len } if len == k => Some(format!(
-            "riskier than {:.0}% of the {count} stretches of {k} consecutive change(s) among the {} compared with",
-            agg.score,
-            window.len()
-        )),
-        aggregate::Basis::Stretches { count, len } => Some(format!(
-            "its changes are on average riskier than in {:.0}% of the {count} stretches of {len} consecutive changes among the {} compared with",
-            agg.score,
-            window.len()
-        )),
-        aggregate::Basis::Approximation => Some(format!(
-            "riskier than {:.0}% of random sets of {k} change(s) from the {} compared with",
-            agg.score,
-            window.len()
-        )),
+        aggregate::Basis::PastReleases {
+            count,
+            median,
+            below,
+            ..
+        } => {
+            let rank = if below == count {
+                format!("riskier than all {count} past releases")
+            } else {
+                format!(
+                    "riskier than {:.0}% of the {count} past releases",
+                    agg.basis.riskier_than().unwrap_or(0.0)
+                )
+            };
+            Some(format!(
+                "{rank} in the last {n} changes here (typically {} each; this one has {k})",
+                count_of(median, "change", "changes"),
+            ))
+        }
+        aggregate::Basis::Stretches { count, len } => {
+            let against = if len == k {
+                format!(
+                    "riskier than {:.0}% of the {count} runs of {} in a row among the last {n} here",
+                    agg.score,
+                    count_of(k, "change", "changes")
+                )
+            } else {
+                format!(
+                    "its changes are on average riskier than those of {:.0}% of the {count} runs of {len} changes in a row among the last {n} here",
+                    agg.score
+                )
+            };
+            Some(match past.releases {
+                Some(_) => format!(
+                    "{}; compared with runs of changes instead: {against}",
+                    too_few(past_count)
+                ),
+                None => against,
+            })
+        }
+        aggregate::Basis::Approximation => {
+            let against = format!(
+                "riskier than an estimated {:.0}% of sets of {} drawn from the last {n} here",
+                agg.score,
+                count_of(k, "change", "changes")
+            );
+            Some(match past.releases {
+                Some(_) => format!("{}; {against}", too_few(past_count)),
+                None => against,
+            })
+        }
         aggregate::Basis::RiskiestChange => None,
     };
     if let Some(message) = compared {
@@ -440,13 +597,7 @@ fn release_score(
             weight: agg.score,
         });
     }
-    let why = top
-        .reasons
-        .iter()
-        .take(2)
-        .map(|r| r.message.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
+    let why: Vec<String> = top.reasons.iter().map(|r| r.message.clone()).collect();
     reasons.push(Reason {
         code: "riskiest_change".into(),
         message: format!(
@@ -457,7 +608,10 @@ fn release_score(
             if why.is_empty() {
                 ", with nothing in it that stands out".to_string()
             } else {
-                format!(": {why}")
+                format!(
+                    ": {}",
+                    list_with_more(&why, 2, "; ", Some(("reason", "reasons")))
+                )
             }
         ),
         weight: share(agg.hazards[top_index]),
@@ -466,34 +620,35 @@ fn release_score(
         .filter(|i| *i != top_index && changes[*i].score >= high)
         .collect();
     if !risky.is_empty() {
+        let at_or_above = risky.len() + usize::from(top.score >= high);
         reasons.push(Reason {
             code: "many_risky_changes".into(),
             message: format!(
-                "{} changes score {high:.0} or more; a stretch of {k} change(s) here has {:.1} on average",
-                risky.len() + usize::from(top.score >= high),
+                "{at_or_above} of the {k} changes score {high:.0} or more; about {:.0} would be usual for as many changes here",
                 agg.typical_high
             ),
             weight: share(risky.iter().map(|i| agg.hazards[*i]).sum()),
         });
     }
-    let majors: Vec<&DependencyChange> = deps.iter().filter(|d| d.major).collect();
+    let majors: Vec<String> = deps
+        .iter()
+        .filter(|d| d.major)
+        .map(|d| {
+            format!(
+                "{} {} → {}",
+                d.name,
+                d.from.as_deref().unwrap_or("?"),
+                d.to.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
     if !majors.is_empty() {
         reasons.push(Reason {
             code: "dependency_major".into(),
             message: format!(
-                "{} dependency(ies) cross a major version: {}",
-                majors.len(),
-                majors
-                    .iter()
-                    .take(5)
-                    .map(|d| format!(
-                        "{} {} → {}",
-                        d.name,
-                        d.from.as_deref().unwrap_or("?"),
-                        d.to.as_deref().unwrap_or("?")
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "{} across a major version: {}",
+                count_of(majors.len(), "dependency moves", "dependencies move"),
+                list_with_more(&majors, 5, ", ", None)
             ),
             // Counted in the changes that touch lockfiles (`dependency_major` there).
             weight: 0.0,
@@ -507,7 +662,26 @@ fn release_score(
             weight: 0.0,
         });
     }
-    (agg.score, reasons)
+    let files: Vec<(f64, Vec<(String, u64)>)> = changes
+        .iter()
+        .zip(&agg.hazards)
+        .map(|(c, h)| (*h, c.files.clone()))
+        .collect();
+    let past_releases = agg
+        .past
+        .iter()
+        .map(|p| PastRelease {
+            tag: past.tags.get(p.end).cloned().unwrap_or_default(),
+            changes: p.changes,
+            score: p.score,
+        })
+        .collect();
+    Scored {
+        score: agg.score,
+        reasons,
+        areas: aggregate::areas(&files),
+        past_releases,
+    }
 }
 
 /// A lockfile's path with its contents at the base and the head.

@@ -8,6 +8,7 @@ mod gitlab;
 mod helpers;
 mod history;
 mod large;
+mod layout;
 mod process;
 mod range;
 mod report;
