@@ -621,12 +621,17 @@ fn release_score(
         .collect();
     if !risky.is_empty() {
         let at_or_above = risky.len() + usize::from(top.score >= high);
+        let usual = if agg.typical_high < 0.5 {
+            "none would be usual for as many changes here".to_string()
+        } else {
+            format!(
+                "about {:.0} would be usual for as many changes here",
+                agg.typical_high
+            )
+        };
         reasons.push(Reason {
             code: "many_risky_changes".into(),
-            message: format!(
-                "{at_or_above} of the {k} changes score {high:.0} or more; about {:.0} would be usual for as many changes here",
-                agg.typical_high
-            ),
+            message: format!("{at_or_above} of the {k} changes score {high:.0} or more; {usual}"),
             weight: share(risky.iter().map(|i| agg.hazards[*i]).sum()),
         });
     }
