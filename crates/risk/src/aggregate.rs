@@ -20,6 +20,14 @@
 //!
 //! One very risky change still moves a small release a lot; a large release is high when it holds
 //! more risk than this repository's releases (or stretches) usually do, not merely for its size.
+//!
+//! The same hazards say where a release's risk sits ([`areas`]): each change's hazard is shared
+//! among the files it changes, and the files are grouped into the directories that carry most of
+//! it.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
 
 use crate::calibrate::Distribution;
 
@@ -42,6 +50,10 @@ pub enum Basis {
         count: usize,
         /// Their median number of changes.
         median: usize,
+        /// How many of them hold less risk (summed hazard) than this release.
+        below: usize,
+        /// How many hold exactly as much.
+        ties: usize,
     },
     /// Against this many stretches of `len` consecutive changes.
     Stretches {
@@ -67,6 +79,33 @@ pub struct Aggregate {
     pub hazards: Vec<f64>,
     /// Changes at or above `high` expected in a stretch of as many changes.
     pub typical_high: f64,
+    /// With [`Basis::PastReleases`], the past releases compared with, oldest first, each scored
+    /// on the same scale as this one; empty otherwise.
+    pub past: Vec<PastRelease>,
+}
+
+/// A past release of the lookback window, scored as a release under review would be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastRelease {
+    /// Its index among the window's release ends: it is the stretch that ends at that entry.
+    pub end: usize,
+    /// Its number of changes.
+    pub changes: usize,
+    /// Its score, 0–100.
+    pub score: f64,
+}
+
+impl Basis {
+    /// The share of past releases this one is riskier than (ties counted half), 0–100; `None`
+    /// unless compared with past releases.
+    pub fn riskier_than(&self) -> Option<f64> {
+        match *self {
+            Basis::PastReleases {
+                count, below, ties, ..
+            } if count > 0 => Some(100.0 * (below as f64 + ties as f64 / 2.0) / count as f64),
+            _ => None,
+        }
+    }
 }
 
 /// The hazard of a change at percentile `p` (0–1); capped at the 99th percentile so one change
@@ -94,40 +133,57 @@ pub fn release(
     } else {
         k as f64 * past.iter().filter(|p| **p * 100.0 >= high).count() as f64 / past.len() as f64
     };
-    let done = |score: f64, basis| Aggregate {
+    let done = |score: f64, basis, past: Vec<PastRelease>| Aggregate {
         score: round2(score.clamp(0.0, 100.0)),
         basis,
         hazards: hazards.clone(),
         typical_high,
+        past,
     };
     if k == 0 {
-        return done(0.0, Basis::RiskiestChange);
+        return done(0.0, Basis::RiskiestChange, Vec::new());
     }
     let total: f64 = hazards.iter().sum();
     let past: Vec<f64> = past.into_iter().map(hazard).collect();
     if let Some(ends) = releases {
-        let mut sums: Vec<(f64, usize)> = ends
+        // (summed hazard, changes, index of the end it stops at)
+        let sums: Vec<(f64, usize, usize)> = ends
             .windows(2)
-            .filter(|w| w[0] < w[1] && w[1] <= past.len())
-            .map(|w| (past[w[0]..w[1]].iter().sum(), w[1] - w[0]))
+            .enumerate()
+            .filter(|(_, w)| w[0] < w[1] && w[1] <= past.len())
+            .map(|(i, w)| (past[w[0]..w[1]].iter().sum(), w[1] - w[0], i + 1))
             .collect();
         if sums.len() >= MIN_RELEASES {
-            let logs: Vec<f64> = sums.iter().map(|(s, _)| s.max(FLOOR).ln()).collect();
+            let logs: Vec<f64> = sums.iter().map(|(s, _, _)| s.max(FLOOR).ln()).collect();
             let mean = logs.iter().sum::<f64>() / logs.len() as f64;
             let sd =
                 (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / logs.len() as f64).sqrt();
-            let z = total.max(FLOOR).ln() - mean;
-            let p = if sd > 0.0 {
-                normal_cdf(z / sd)
-            } else {
-                step(z)
+            let score_of = |sum: f64| {
+                let z = sum.max(FLOOR).ln() - mean;
+                100.0
+                    * if sd > 0.0 {
+                        normal_cdf(z / sd)
+                    } else {
+                        step(z)
+                    }
             };
-            sums.sort_by_key(|(_, n)| *n);
+            let scored: Vec<PastRelease> = sums
+                .iter()
+                .map(|(sum, changes, end)| PastRelease {
+                    end: *end,
+                    changes: *changes,
+                    score: round2(score_of(*sum)),
+                })
+                .collect();
+            let mut sizes: Vec<usize> = sums.iter().map(|(_, n, _)| *n).collect();
+            sizes.sort_unstable();
             let basis = Basis::PastReleases {
                 count: sums.len(),
-                median: sums[sums.len() / 2].1,
+                median: sizes[sizes.len() / 2],
+                below: sums.iter().filter(|(s, _, _)| *s < total).count(),
+                ties: sums.iter().filter(|(s, _, _)| *s == total).count(),
             };
-            return done(100.0 * p, basis);
+            return done(score_of(total), basis, scored);
         }
     }
     let n = past.len();
@@ -143,7 +199,7 @@ pub fn release(
         }
         let count = means.len();
         let score = Distribution::new(means).percentile(total / k as f64);
-        return done(score, Basis::Stretches { count, len });
+        return done(score, Basis::Stretches { count, len }, Vec::new());
     }
     if n >= 2 {
         let mean = past.iter().sum::<f64>() / n as f64;
@@ -155,12 +211,119 @@ pub fn release(
         } else {
             step(z)
         };
-        return done(100.0 * p, Basis::Approximation);
+        return done(100.0 * p, Basis::Approximation, Vec::new());
     }
     done(
         scores.iter().copied().fold(0.0, f64::max),
         Basis::RiskiestChange,
+        Vec::new(),
     )
+}
+
+/// A directory (or the files directly in one) and its share of a release's risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Area {
+    /// The directory, with a trailing `/` (`crates/core/`); with `files_only`, the directory
+    /// whose own files (not its subdirectories') are meant, `""` for the repository's top level.
+    pub path: String,
+    /// Only the files directly in `path`, its subdirectories being areas of their own.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub files_only: bool,
+    /// Percentage of the release's summed hazard, one decimal.
+    pub share: f64,
+}
+
+/// An area holding more than this share of the risk is split into its subdirectories, so the
+/// areas named are as narrow as the release's risk allows (`crates/` becomes `crates/core/`, ...).
+const SPLIT_ABOVE: f64 = 0.5;
+
+/// Where a release's risk sits: `files` gives, for each change, its hazard and the files it is
+/// shared among, each with a weight (lines changed). Returns every area with a share, largest
+/// first. Top-level directories are the first areas; while the largest holds more than half the
+/// risk, it is replaced by its subdirectories (and its own files), at most a few levels down.
+pub fn areas(files: &[(f64, Vec<(String, u64)>)]) -> Vec<Area> {
+    let mut weighted: Vec<(&str, f64)> = Vec::new();
+    for (hazard, paths) in files {
+        let total: u64 = paths.iter().map(|(_, w)| w + 1).sum();
+        if *hazard <= 0.0 || total == 0 {
+            continue;
+        }
+        for (path, w) in paths {
+            weighted.push((path.as_str(), hazard * (w + 1) as f64 / total as f64));
+        }
+    }
+    let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    // Directories replaced by what is in them; "" is the top level.
+    let mut split: HashSet<String> = HashSet::from([String::new()]);
+    let group = |split: &HashSet<String>| {
+        let mut by: BTreeMap<(String, bool), f64> = BTreeMap::new();
+        for (path, w) in &weighted {
+            *by.entry(area_of(path, split)).or_default() += w;
+        }
+        let mut list: Vec<((String, bool), f64)> = by.into_iter().collect();
+        list.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        list
+    };
+    let mut list = group(&split);
+    for _ in 0..8 {
+        let Some(((dir, files_only), w)) = list.first() else {
+            break;
+        };
+        if *files_only || w / total <= SPLIT_ABOVE {
+            break;
+        }
+        let mut deeper = split.clone();
+        deeper.insert(dir.trim_end_matches('/').to_string());
+        let next = group(&deeper);
+        // A directory whose risk all sits in one place inside it (its own files, or `src/`)
+        // says nothing more when split.
+        let parts = next
+            .iter()
+            .filter(|((d, _), w)| d.starts_with(dir.as_str()) && *w > 0.0)
+            .count();
+        if parts <= 1 {
+            break;
+        }
+        split = deeper;
+        list = next;
+    }
+    list.into_iter()
+        .map(|((path, files_only), w)| Area {
+            path,
+            files_only,
+            share: (1000.0 * w / total).round() / 10.0,
+        })
+        .collect()
+}
+
+/// The area of `path`: its outermost directory not split, or (`true`) the split directory it
+/// sits directly in.
+fn area_of(path: &str, split: &HashSet<String>) -> (String, bool) {
+    let mut prefix = String::new();
+    let parts: Vec<&str> = path.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            break;
+        }
+        let dir = if prefix.is_empty() {
+            (*part).to_string()
+        } else {
+            format!("{prefix}/{part}")
+        };
+        if !split.contains(&dir) {
+            return (format!("{dir}/"), false);
+        }
+        prefix = dir;
+    }
+    let shown = if prefix.is_empty() {
+        prefix
+    } else {
+        format!("{prefix}/")
+    };
+    (shown, true)
 }
 
 /// 1 above zero, 0 below, a half at zero: a comparison without spread.
@@ -247,13 +410,24 @@ mod tests {
         let ends: Vec<usize> = (1..=20).map(|i| i * 50).collect();
         let typical: Vec<f64> = (0..50).map(|i| f64::from(i) * 2.0 + 1.0).collect();
         let a = release(&typical, &raws, &dist, Some(&ends), 60.0);
-        assert_eq!(
-            a.basis,
-            Basis::PastReleases {
-                count: 19,
-                median: 50
-            }
+        assert!(
+            matches!(
+                a.basis,
+                Basis::PastReleases {
+                    count: 19,
+                    median: 50,
+                    ..
+                }
+            ),
+            "{:?}",
+            a.basis
         );
+        // Each past release is scored on the same scale, in order.
+        assert_eq!(a.past.len(), 19);
+        assert_eq!(a.past[0].end, 1);
+        assert!(a.past.iter().all(|p| p.changes == 50));
+        let riskier = a.basis.riskier_than().unwrap();
+        assert!(riskier > 0.0 && riskier < 100.0, "{riskier}");
         assert!(a.score > 20.0 && a.score < 80.0, "{}", a.score);
         // Ten times the usual release: far beyond every past one.
         let big: Vec<f64> = (0..500).map(|i| f64::from(i % 50) * 2.0 + 1.0).collect();
@@ -268,6 +442,81 @@ mod tests {
             "{:?}",
             few.basis
         );
+    }
+
+    #[test]
+    fn riskier_than_counts_the_past_releases_below() {
+        let (raws, dist) = window();
+        let ends: Vec<usize> = (1..=20).map(|i| i * 50).collect();
+        let big: Vec<f64> = vec![99.0; 500];
+        let a = release(&big, &raws, &dist, Some(&ends), 60.0);
+        assert!(
+            matches!(
+                a.basis,
+                Basis::PastReleases {
+                    count: 19,
+                    below: 19,
+                    ties: 0,
+                    ..
+                }
+            ),
+            "{:?}",
+            a.basis
+        );
+        assert_eq!(a.basis.riskier_than(), Some(100.0));
+        let calm = release(&[0.1; 5], &raws, &dist, Some(&ends), 60.0);
+        assert_eq!(calm.basis.riskier_than(), Some(0.0));
+        assert_eq!(Basis::Approximation.riskier_than(), None);
+    }
+
+    fn files(list: &[(&str, u64)]) -> Vec<(String, u64)> {
+        list.iter().map(|(p, w)| (p.to_string(), *w)).collect()
+    }
+
+    #[test]
+    fn areas_narrow_down_to_where_the_risk_is() {
+        let changes = vec![
+            (
+                3.0,
+                files(&[("crates/core/src/a.rs", 300), ("crates/core/src/b.rs", 100)]),
+            ),
+            (1.0, files(&[("crates/cli/src/main.rs", 50)])),
+            (0.5, files(&[("docs/guide.md", 40)])),
+            (0.0, files(&[("README.md", 1000)])),
+        ];
+        let areas = areas(&changes);
+        let names: Vec<(&str, bool)> = areas
+            .iter()
+            .map(|a| (a.path.as_str(), a.files_only))
+            .collect();
+        // `crates/` holds most of it and is split; `crates/core/` holds everything in `src/`
+        // and is not; a change with no hazard places nothing.
+        assert_eq!(
+            names,
+            vec![
+                ("crates/core/", false),
+                ("crates/cli/", false),
+                ("docs/", false)
+            ]
+        );
+        assert!((areas[0].share - 66.7).abs() < 0.1, "{areas:?}");
+        let total: f64 = areas.iter().map(|a| a.share).sum();
+        assert!((total - 100.0).abs() < 0.2);
+    }
+
+    #[test]
+    fn files_directly_in_a_split_directory_are_an_area() {
+        let changes = vec![
+            (2.0, files(&[("src/lib.rs", 100)])),
+            (1.0, files(&[("src/io/read.rs", 100)])),
+            (0.2, files(&[("build.rs", 10)])),
+        ];
+        let areas = areas(&changes);
+        assert_eq!(areas[0].path, "src/");
+        assert!(areas[0].files_only, "{areas:?}");
+        assert_eq!(areas[1].path, "src/io/");
+        assert_eq!((areas[2].path.as_str(), areas[2].files_only), ("", true));
+        assert!(super::areas(&[]).is_empty());
     }
 
     #[test]

@@ -8,9 +8,8 @@
 //! model version and the configuration that shapes features; a repeated run for the same base,
 //! whatever its head, reads one file and then only the range.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-
-use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use shipline_core::config::RiskConfig;
@@ -23,7 +22,7 @@ use crate::model::raw_score;
 use crate::scan::scan_each;
 
 /// Changes to the model or the cache's contents invalidate cached windows.
-pub const MODEL_VERSION: u32 = 2;
+pub const MODEL_VERSION: u32 = 3;
 
 /// Cached windows kept per repository; older ones are removed when a new one is written.
 const KEEP: usize = 16;
@@ -38,6 +37,8 @@ pub struct Window {
     /// Where past releases end in `raws`: after each version-tagged commit, the number of
     /// changes up to it. Consecutive entries bound one past release.
     pub release_ends: Vec<usize>,
+    /// The version tag at each of `release_ends` (one per entry), to name past releases.
+    pub release_tags: Vec<String>,
     /// Per-file and per-author state after the window, for the range's features to carry on.
     pub tracker: Tracker,
 }
@@ -56,35 +57,56 @@ pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, Repor
     let mut window = Window::default();
     let mut query = HistoryQuery::new(end);
     query.max_commits = Some(config.lookback as usize);
-    let (raws, ends) = (&mut window.raws, &mut window.release_ends);
+    let (raws, ends, tags) = (
+        &mut window.raws,
+        &mut window.release_ends,
+        &mut window.release_tags,
+    );
     scan_each(git, query, &mut window.tracker, config, |s| {
         if let Some(f) = &s.features {
             raws.push(raw_score(f).0);
         }
-        if tagged.contains(&s.commit.sha) && ends.last() != Some(&raws.len()) {
-            ends.push(raws.len());
+        if let Some(tag) = tagged.get(&s.commit.sha) {
+            if ends.last() == Some(&raws.len()) {
+                // Two tagged commits with no change between them: the later tag names it.
+                if let Some(last) = tags.last_mut() {
+                    last.clone_from(tag);
+                }
+            } else {
+                ends.push(raws.len());
+                tags.push(tag.clone());
+            }
         }
     })?;
     store(&cache, &window);
     Ok(window)
 }
 
-/// The commits that version tags (`1.2.3`, `v1.2`, ...) point at.
-fn version_tagged_commits(git: &Git) -> Result<HashSet<String>, ReportError> {
+/// The commits that version tags (`1.2.3`, `v1.2`, ...) point at, each with one such tag (the
+/// highest-sorting name, so the choice does not depend on git's order).
+fn version_tagged_commits(git: &Git) -> Result<HashMap<String, String>, ReportError> {
     let refs = git.run([
         "for-each-ref",
         "--format=%(objectname) %(*objectname) %(refname:short)",
         "refs/tags",
     ])?;
-    Ok(refs
-        .lines()
-        .filter_map(|line| {
-            let mut parts = line.split(' ');
-            let (object, peeled, name) = (parts.next()?, parts.next()?, parts.next()?);
-            shipline_commits::is_release_tag(name)
-                .then(|| if peeled.is_empty() { object } else { peeled }.to_string())
-        })
-        .collect())
+    let mut tagged: HashMap<String, String> = HashMap::new();
+    for line in refs.lines() {
+        let mut parts = line.split(' ');
+        let (Some(object), Some(peeled), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if !shipline_commits::is_release_tag(name) {
+            continue;
+        }
+        let sha = if peeled.is_empty() { object } else { peeled };
+        let entry = tagged.entry(sha.to_string()).or_default();
+        if name > entry.as_str() {
+            *entry = name.to_string();
+        }
+    }
+    Ok(tagged)
 }
 
 fn git_dir(git: &Git) -> Result<std::path::PathBuf, ReportError> {

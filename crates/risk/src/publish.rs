@@ -12,7 +12,7 @@ use shipline_core::git::Git;
 use crate::cli::{Cli, Format};
 use crate::error::{Error, FlagError, PublishError};
 use crate::range;
-use crate::render::{MARKER, markdown};
+use crate::render::{MARKER, SUMMARY_LIMIT, markdown, markdown_within};
 use crate::report::{Report, apply_forge, build};
 
 /// Builds and publishes the report; returns the exit code (3 when above `--fail-above`).
@@ -51,7 +51,9 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> Result<u8, Error
         _ => md.clone(),
     };
     if app.outputs.runtime() != Runtime::Local {
-        app.outputs.summary(&md).map_err(PublishError::from)?;
+        // The step summary holds far more than a comment: the full lists go there.
+        let summary = markdown_within(&report, SUMMARY_LIMIT);
+        app.outputs.summary(&summary).map_err(PublishError::from)?;
     }
     print_stdout(&text).map_err(PublishError::Stdout)?;
     set_outputs(app, &report)?;

@@ -10,7 +10,7 @@ use shipline_core::config::{RiskConfig, RiskLevel};
 use shipline_core::git::Git;
 use shipline_core::sha;
 
-use crate::aggregate;
+use crate::aggregate::{self, Area};
 use crate::calibrate::{self, Distribution, Window};
 use crate::deps::{self, DepFormat, DependencyChange};
 use crate::error::ReportError;
@@ -50,6 +50,10 @@ pub struct Change {
     pub raw: f64,
     /// The group it is listed under ([`Report::grouping`]): a section, an area or a component.
     pub group: GroupKey,
+    /// The files its risk is shared among, with lines changed: its code files when it changes
+    /// code, else all it changes (ignored paths left out).
+    #[serde(skip)]
+    pub files: Vec<(String, u64)>,
 }
 
 /// The whole report.
@@ -88,6 +92,11 @@ pub struct Report {
     /// Whether a forge said how the changes landed (PRs/MRs, reviews, checks). Without one, a
     /// change whose message names no PR/MR may still have come through one: nothing is claimed.
     pub forge_checked: bool,
+    /// The directories carrying the release's risk, largest share first.
+    pub areas: Vec<Area>,
+    /// The past releases the release was compared with, oldest first (empty when there were too
+    /// few to compare with).
+    pub past_releases: Vec<PastRelease>,
     /// The lookback window's raw scores, to score changes again when the forge adds signals.
     #[serde(skip)]
     pub distribution: Distribution,
@@ -97,6 +106,20 @@ pub struct Report {
     /// Where past releases end in `window`; `None` for a PR/MR's range.
     #[serde(skip)]
     pub release_ends: Option<Vec<usize>>,
+    /// The version tag at each of `release_ends`.
+    #[serde(skip)]
+    pub release_tags: Vec<String>,
+}
+
+/// A past release and its score, as the release under review was scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PastRelease {
+    /// The version tag it ends at.
+    pub tag: String,
+    /// Its number of changes (non-merge commits).
+    pub changes: usize,
+    /// Its score, 0–100.
+    pub score: f64,
 }
 
 /// What a release is compared with.
@@ -104,6 +127,15 @@ struct Past<'a> {
     window: &'a [f64],
     dist: &'a Distribution,
     releases: Option<&'a [usize]>,
+    tags: &'a [String],
+}
+
+/// The release's score, the reasons behind it and where its risk sits.
+struct Scored {
+    score: f64,
+    reasons: Vec<Reason>,
+    areas: Vec<Area>,
+    past_releases: Vec<PastRelease>,
 }
 
 /// The score of a raw value as a level.
@@ -126,6 +158,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
     let Window {
         raws,
         release_ends,
+        release_tags,
         mut tracker,
     } = match &range.base {
         Some(base) => calibrate::window(git, base, config)?,
@@ -226,6 +259,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
                 .collect(),
             raw,
             group: grouping.key(&s.message, component(&s.commit).as_deref()),
+            files: risk_files(&s.commit, config),
         });
     }
 
@@ -250,8 +284,14 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         window: &pool,
         dist: &dist,
         releases: releases.as_deref(),
+        tags: &release_tags,
     };
-    let (score, reasons) = release_score(&changes, &dependencies, &past, config, false);
+    let Scored {
+        score,
+        reasons,
+        areas,
+        past_releases,
+    } = release_score(&changes, &dependencies, &past, config, false);
     Ok(Report {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -268,9 +308,12 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         lookback: dist.len(),
         grouping,
         forge_checked: false,
+        areas,
+        past_releases,
         distribution: dist,
         window: pool,
         release_ends: releases,
+        release_tags,
     })
 }
 
@@ -312,13 +355,15 @@ pub fn apply_forge(
         window: &report.window,
         dist: &report.distribution,
         releases: report.release_ends.as_deref(),
+        tags: &report.release_tags,
     };
     report.forge_checked = true;
-    let (score, reasons) =
-        release_score(&report.changes, &report.dependencies, &past, config, true);
-    report.score = score;
-    report.level = level_of(config, score);
-    report.reasons = reasons;
+    let scored = release_score(&report.changes, &report.dependencies, &past, config, true);
+    report.score = scored.score;
+    report.level = level_of(config, scored.score);
+    report.reasons = scored.reasons;
+    report.areas = scored.areas;
+    report.past_releases = scored.past_releases;
 }
 
 /// The PR/MR number of every commit a numbered merge brought in, among `commits` (a range,
@@ -403,16 +448,79 @@ fn component(commit: &shipline_core::git::history::Commit) -> Option<String> {
     component_of(paths.iter().map(|(p, n)| (p.as_str(), *n)))
 }
 
-/// The release's score ([`crate::aggregate`]): its changes' summed hazard against stretches of
-/// as many changes in the window, with the reasons that drove it. `forge_checked`: a forge said
-/// which changes came without a PR/MR (without one, a message that names none proves nothing).
+/// The files a change's risk is shared among, with lines changed: its code files when it changes
+/// code (the score is about them), else every file it changes; ignored paths left out.
+fn risk_files(
+    commit: &shipline_core::git::history::Commit,
+    config: &RiskConfig,
+) -> Vec<(String, u64)> {
+    let files: Vec<(String, u64, bool)> = commit
+        .files
+        .iter()
+        .map(|f| {
+            let path = f.path.to_string_lossy().into_owned();
+            let code = crate::features::classify(&path) == crate::features::PathKind::Code;
+            (path, f.added + f.deleted, code)
+        })
+        .filter(|(path, _, _)| !config.is_ignored(path))
+        .collect();
+    let code = files.iter().any(|(_, lines, code)| *code && *lines > 0);
+    files
+        .into_iter()
+        .filter(|(_, _, is_code)| !code || *is_code)
+        .map(|(path, lines, _)| (path, lines))
+        .collect()
+}
+
+/// `items` joined with `sep`, at most `shown` of them, then "and N more" (with `noun`'s
+/// singular or plural after it, when given) for the rest: a list that is cut says so.
+pub fn list_with_more(
+    items: &[String],
+    shown: usize,
+    sep: &str,
+    noun: Option<(&str, &str)>,
+) -> String {
+    let mut out = items
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > shown {
+        let more = items.len() - shown;
+        let tail = match noun {
+            Some((one, many)) => format!("{more} more {}", if more == 1 { one } else { many }),
+            None => format!("{more} more"),
+        };
+        if shown == 0 {
+            out = tail;
+        } else {
+            out.push_str(&format!("{sep}and {tail}"));
+        }
+    }
+    out
+}
+
+/// `n` and the noun, singular or plural (`1 change`, `2 changes`).
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The release's score ([`crate::aggregate`]): its changes' summed hazard against past releases
+/// or stretches of as many changes in the window, with the reasons that drove it, the areas its
+/// risk sits in and the past releases it was compared with. `forge_checked`: a forge said which
+/// changes came without a PR/MR (without one, a message that names none proves nothing).
 fn release_score(
     changes: &[Change],
     deps: &[DependencyChange],
     past: &Past<'_>,
     config: &RiskConfig,
     forge_checked: bool,
-) -> (f64, Vec<Reason>) {
+) -> Scored {
     let mut reasons = Vec::new();
     let high = f64::from(config.levels.high);
     let scores: Vec<f64> = changes.iter().map(|c| c.score).collect();
@@ -423,7 +531,12 @@ fn release_score(
         .enumerate()
         .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
     else {
-        return (0.0, reasons);
+        return Scored {
+            score: 0.0,
+            reasons,
+            areas: Vec::new(),
+            past_releases: Vec::new(),
+        };
     };
     let total: f64 = agg.hazards.iter().sum();
     let share = |h: f64| {
@@ -434,27 +547,70 @@ fn release_score(
         }
     };
     let k = changes.len();
+    let n = window.len();
+    let too_few = |count: usize| {
+        format!(
+            "too few past releases here to rank it against ({} in the last {n} changes, {} needed)",
+            count,
+            aggregate::MIN_RELEASES
+        )
+    };
+    let past_count = past
+        .releases
+        .map(|ends| ends.len().saturating_sub(1))
+        .unwrap_or(0);
     let compared = match agg.basis {
-        aggregate::Basis::PastReleases { count, median } => Some(format!(
-            "riskier than {:.0}% of this repository's releases, judged by the {count} between version tags in the last {} changes (typically {median} changes each; this one has {k})",
-            agg.score,
-            window.len()
-        )),
-        aggregate::Basis::Stretches { count, len } if len == k => Some(format!(
-            "riskier than {:.0}% of the {count} stretches of {k} consecutive change(s) among the {} compared with",
-            agg.score,
-            window.len()
-        )),
-        aggregate::Basis::Stretches { count, len } => Some(format!(
-            "its changes are on average riskier than in {:.0}% of the {count} stretches of {len} consecutive changes among the {} compared with",
-            agg.score,
-            window.len()
-        )),
-        aggregate::Basis::Approximation => Some(format!(
-            "riskier than {:.0}% of random sets of {k} change(s) from the {} compared with",
-            agg.score,
-            window.len()
-        )),
+        aggregate::Basis::PastReleases {
+            count,
+            median,
+            below,
+            ..
+        } => {
+            let rank = if below == count {
+                format!("riskier than all {count} past releases")
+            } else {
+                format!(
+                    "riskier than {:.0}% of the {count} past releases",
+                    agg.basis.riskier_than().unwrap_or(0.0)
+                )
+            };
+            Some(format!(
+                "{rank} in the last {n} changes here (typically {} each; this one has {k})",
+                count_of(median, "change", "changes"),
+            ))
+        }
+        aggregate::Basis::Stretches { count, len } => {
+            let against = if len == k {
+                format!(
+                    "riskier than {:.0}% of the {count} runs of {} in a row among the last {n} here",
+                    agg.score,
+                    count_of(k, "change", "changes")
+                )
+            } else {
+                format!(
+                    "its changes are on average riskier than those of {:.0}% of the {count} runs of {len} changes in a row among the last {n} here",
+                    agg.score
+                )
+            };
+            Some(match past.releases {
+                Some(_) => format!(
+                    "{}; compared with runs of changes instead: {against}",
+                    too_few(past_count)
+                ),
+                None => against,
+            })
+        }
+        aggregate::Basis::Approximation => {
+            let against = format!(
+                "riskier than an estimated {:.0}% of sets of {} drawn from the last {n} here",
+                agg.score,
+                count_of(k, "change", "changes")
+            );
+            Some(match past.releases {
+                Some(_) => format!("{}; {against}", too_few(past_count)),
+                None => against,
+            })
+        }
         aggregate::Basis::RiskiestChange => None,
     };
     if let Some(message) = compared {
@@ -464,13 +620,7 @@ fn release_score(
             weight: agg.score,
         });
     }
-    let why = top
-        .reasons
-        .iter()
-        .take(2)
-        .map(|r| r.message.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
+    let why: Vec<String> = top.reasons.iter().map(|r| r.message.clone()).collect();
     reasons.push(Reason {
         code: "riskiest_change".into(),
         message: format!(
@@ -481,7 +631,10 @@ fn release_score(
             if why.is_empty() {
                 ", with nothing in it that stands out".to_string()
             } else {
-                format!(": {why}")
+                format!(
+                    ": {}",
+                    list_with_more(&why, 2, "; ", Some(("reason", "reasons")))
+                )
             }
         ),
         weight: share(agg.hazards[top_index]),
@@ -490,30 +643,30 @@ fn release_score(
         .filter(|i| *i != top_index && changes[*i].score >= high)
         .collect();
     if !risky.is_empty() {
+        let at_or_above = risky.len() + usize::from(top.score >= high);
+        let usual = if agg.typical_high < 0.5 {
+            "none would be usual for as many changes here".to_string()
+        } else {
+            format!(
+                "about {:.0} would be usual for as many changes here",
+                agg.typical_high
+            )
+        };
         reasons.push(Reason {
             code: "many_risky_changes".into(),
-            message: format!(
-                "{} changes score {high:.0} or more; a stretch of {k} change(s) here has {:.1} on average",
-                risky.len() + usize::from(top.score >= high),
-                agg.typical_high
-            ),
+            message: format!("{at_or_above} of the {k} changes score {high:.0} or more; {usual}"),
             weight: share(risky.iter().map(|i| agg.hazards[*i]).sum()),
         });
     }
     let majors = deps::major_moves(deps);
     if !majors.is_empty() {
-        let shown = majors.len().min(5);
-        let more = match majors.len() - shown {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
         reasons.push(Reason {
             code: "dependency_major".into(),
             message: match majors.len() {
                 1 => format!("a dependency crosses a major version: {}", majors[0]),
                 n => format!(
-                    "{n} dependencies cross a major version: {}{more}",
-                    majors[..shown].join(", ")
+                    "{n} dependencies cross a major version: {}",
+                    list_with_more(&majors, 5, ", ", None)
                 ),
             },
             // Counted in the changes that made each move (`dependency_major` there).
@@ -528,5 +681,24 @@ fn release_score(
             weight: 0.0,
         });
     }
-    (agg.score, reasons)
+    let files: Vec<(f64, Vec<(String, u64)>)> = changes
+        .iter()
+        .zip(&agg.hazards)
+        .map(|(c, h)| (*h, c.files.clone()))
+        .collect();
+    let past_releases = agg
+        .past
+        .iter()
+        .map(|p| PastRelease {
+            tag: past.tags.get(p.end).cloned().unwrap_or_default(),
+            changes: p.changes,
+            score: p.score,
+        })
+        .collect();
+    Scored {
+        score: agg.score,
+        reasons,
+        areas: aggregate::areas(&files),
+        past_releases,
+    }
 }

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use shipline_core::config::RiskConfig;
 use shipline_core::git::history::Commit;
 
-use paths::{PathKind, classify, is_migration};
+use paths::is_migration;
+pub(crate) use paths::{PathKind, classify};
 use shipline_commits::CommitMessage;
 
 /// Seconds in a day.

@@ -66,7 +66,7 @@ fn lookback_window_is_read_once_per_base() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
-    assert!(cached[0].starts_with("risk-v2-"), "{cached:?}");
+    assert!(cached[0].starts_with("risk-v3-"), "{cached:?}");
 
     let second = run(&repo, &trace);
     let second_logs = logs(&trace);

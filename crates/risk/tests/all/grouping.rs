@@ -80,7 +80,7 @@ fn area_subject_messages_are_grouped_by_area() {
     );
     assert!(md.contains("_Grouped by area: 63% of the messages start with one (`area: subject`), 25% with a type"), "{md}");
     assert!(!md.contains("Not conventional"), "{md}");
-    for heading in ["**ignore**", "**printer**", "**docs**", "**Other changes**"] {
+    for heading in ["**ignore (", "**printer (", "**docs (", "**Other changes ("] {
         assert!(md.contains(heading), "{heading} missing: {md}");
     }
     assert_eq!(group_of(&json, "ignore/types: add Seed7"), "ignore");

@@ -10,6 +10,7 @@ mod grouping;
 mod helpers;
 mod history;
 mod large;
+mod layout;
 mod manifest_props;
 mod manifests;
 mod process;

@@ -177,7 +177,8 @@ fn a_release_is_compared_with_the_past_releases() {
     assert_eq!(first["code"], "compared_with_history");
     let message = first["message"].as_str().unwrap();
     assert!(
-        message.contains("the 5 between version tags") && message.contains("typically 10 changes"),
+        message.contains("of the 5 past releases in the last")
+            && message.contains("typically 10 changes"),
         "{message}"
     );
     let score = usual["score"].as_f64().unwrap();
