@@ -10,7 +10,7 @@ version tag (no tag behind it: the whole history). It runs
 `shipline-risk [--base A] --head B --format json|markdown` in local mode (no GITHUB_*, GITLAB_*,
 CI or SHIPLINE_* variables) and, for release ranges, `--base B --head A` (must exit 2).
 
-Classes of false claims (issue 14), what is checked:
+Classes of false claims, what is checked:
   version     head at a release tag: next_version is that tag's version, current_version the
               base tag's, the bump the real one (0.x: minor or major for 0.y moves); the
               Markdown's Version and Bump rows say the same. Head not at a tag: a bump stated as
@@ -22,7 +22,7 @@ Classes of false claims (issue 14), what is checked:
               "docs, tests or configuration only" holds no code line; in JSON, the risk table and
               the top risks.
   pr          every PR number is named by the commit's message (`(#N)`, `Merge pull request #N`,
-              `See merge request g/p!N`, `PR #N`, `Auto merge of #N`) or by the merge that brought
+              `See merge request g/p!N`, `PR #N`, `Auto merge of #N`, `PR-URL: …/pull/N`) or by the merge that brought
               it in; no direct-push claim anywhere (local mode knows no review status).
   base        the first table names the base tag; the whole history is said there, with --base.
   comments    a change whose code files changed only in comments, doc comments, blank lines or
@@ -77,7 +77,7 @@ FORMAT = {
     "claims": {
         "code_lines": r"(?<![\w.])(?P<n>\d[\d,]*) lines?(?:\(s\))? of code(?: \(\+(?P<add>\d[\d,]*) [−-](?P<del>\d[\d,]*)\))?"
                       r"(?: in (?P<files>\d[\d,]*) files?(?:\(s\))?)?",
-        "non_code": r"(?P<n>\d[\d,]*) lines?(?:\(s\))? of docs, tests or configuration only",
+        "non_code": r"(?P<n>\d[\d,]*) lines?(?:\(s\))? of docs, (?:comments, )?tests or configuration only",
         "scattered": r"spread over (?P<n>\d[\d,]*) code files",
         "dep_majors": r"moves (?P<n>\d[\d,]*) dependenc(?:y|ies)(?:\(ies\))? across a major",
     },
@@ -93,7 +93,10 @@ FORMAT = {
     "other_changes": "Other changes",
     "not_conventional": "Not conventional",
     "whole_history": r"whole history",
-    "more": r"and (\d[\d,]*) more",
+    # A cut list's count; "and 2 more reasons" inside one entry is not a cut of the list.
+    "more": r"and (\d[\d,]*) more(?! reasons?\b)",
+    # The line that opens a cut list of the details.
+    "more_line": r"… and (\d[\d,]*) more, of lower risk",
     "majors_line": r"(?P<n>\d[\d,]*) dependenc(?:y|ies)(?:\(ies\))? cross(?:es)? a major version: (?P<list>.*)",
     "direct_push_text": (r"<summary>\s*Direct pushes",
                          r"\d[\d,]* changes?(?:\(s\))? (?:reached|landed|came|went|were pushed)[^.\n]*without an? (?:PR|MR)"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Self-test of risk-audit.py: a small git repository in a temp directory, a correct report of
-one of its releases, and that report made false one class at a time (issue 14). The audit must
+one of its releases, and that report made false one class at a time. The audit must
 pass the correct report and flag each false one under its class; a fake shipline-risk binary
 runs the whole audit of a range, the reversed range included. No network.
 
@@ -339,8 +339,11 @@ class Audit(unittest.TestCase):
         self.assertOnly("length", self.check(md=md))
         md = self.md.replace(f"- `{self.shas['docs'][:7]}` docs: say what an empty line gives — Ada\n", "")
         self.assertOnly("length", self.check(md=md))
-        md = self.md.replace(f"- `{self.shas['docs'][:7]}` docs: say what an empty line gives — Ada\n", "- … and 1 more\n")
+        md = self.md.replace(f"- `{self.shas['docs'][:7]}` docs: say what an empty line gives — Ada\n", "- _… and 1 more, of lower risk: `--format json` lists them all_\n")
         self.assertEqual(self.check(md=md), [])
+        # "and N more" inside an entry (its reasons) is no cut of the list.
+        md = self.md.replace(f"- `{self.shas['docs'][:7]}` docs: say what an empty line gives — Ada\n", "- and 1 more reason\n")
+        self.assertOnly("length", self.check(md=md))
         self.assertOnly("length", self.check(md=self.md + "x" * 70_000))
 
     def test_top_risks_twice_dangling_colon_and_averages(self):

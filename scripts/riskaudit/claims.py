@@ -1,6 +1,6 @@
 """Every claim of a shipline-risk report checked against git, by class of false claim.
 
-The classes (issue 14): `version` (1), `reasons` (2), `pr` (3), `base` (4), `comments` (5),
+The classes: `version` (1), `reasons` (2), `pr` (3), `base` (4), `comments` (5),
 `deps` (6), `length` (7), `top` (8), `grouping` (9), `reversed` (10), `duplicates`, and `run`
 (the tool failed or printed something unreadable). What the output looks like (JSON field
 names, Markdown labels, the wording of claims) comes in as `fmt`, defined at the top of
@@ -25,6 +25,8 @@ PR_FORMS = (
     ("subject", re.compile(r"^Auto merge of #(\d+)")),
     ("message", re.compile(r"See merge request \S*!(\d+)")),
     ("message", re.compile(r"\bPR #(\d+)")),
+    # The trailer Node.js-style landing tools write: `PR-URL: https://github.com/o/r/pull/N`.
+    ("message", re.compile(r"(?m)^PR-URL:\s*\S+/pull/(\d+)")),
 )
 KIND_WORDS = {"feat", "feature", "fix", "perf", "refactor", "docs", "doc", "test", "tests", "ci", "build", "chore",
               "style", "revert", "deps"}
@@ -68,6 +70,7 @@ class Facts:
         self.changes = [c for c in self.commits if not c.is_merge]
         self.counter = counter or LineCounter(repo)
         self._diffs = None
+        self._diffs_w = None
         self._lines = {}
         self._prs = None
 
@@ -83,9 +86,22 @@ class Facts:
             self._diffs = self.repo.diffs(self.base, self.head)
         return self._diffs
 
+    def diffs_w(self):
+        if self._diffs_w is None:
+            self._diffs_w = self.repo.diffs(self.base, self.head, ignore_space=True)
+        return self._diffs_w
+
     def lines(self, sha):
+        """The commit's code lines. The lower bounds also take git's own whitespace-blind diff
+        (`-w`), whose alignment can pair reindented lines across hunks."""
         if sha not in self._lines:
-            self._lines[sha] = self.counter.count(self.diffs().get(sha, []))
+            plain = self.counter.count(self.diffs().get(sha, []))
+            if plain.code_lines_raw:
+                blind = self.counter.count(self.diffs_w().get(sha, []))
+                plain.low_add = min(plain.low_add, blind.high_add)
+                plain.low_del = min(plain.low_del, blind.high_del)
+                plain.files_low = min(plain.files_low, blind.files_low)
+            self._lines[sha] = plain
         return self._lines[sha]
 
     def majors(self, sha):
@@ -361,7 +377,7 @@ class Check:
         listed = self.field(self.j, "dependencies", []) or []
         section = self.s.section(self.fmt["section_deps"])
         md_text = unescape(section[1]) if section else ""
-        md_cut = bool(section) and self.s.more(section[1]) > 0
+        md_cut = bool(section) and self.s.cut(section[1]) > 0
 
         def norm(name):
             return depfacts.pep503(name)
@@ -432,7 +448,7 @@ class Check:
         if section:
             shas = {self.facts.resolve(m.group(0)) for _, line in s.grouped_items(section[1])
                     for m in [SHA_RE.search(line)] if m} - {None}
-            more = s.more(section[1])
+            more = s.cut(section[1])
             count = re.search(r"\((\d[\d,]*)\)", section[0])
             if count and _num(count.group(1)) != len(changes):
                 self.flag("length", f"{section[0]!r} header says {count.group(1)}; the range has {len(changes)} changes")
@@ -443,14 +459,15 @@ class Check:
         if section:
             rows = {self.facts.resolve(m.group(0)) for r in table_rows(section[1].split("\n"))
                     for m in [SHA_RE.search(r[0]) if r else None] if m} - {None}
-            more = s.more(section[1])
+            more = s.cut(section[1])
             if len(rows) + more != len(changes):
                 self.flag("length", f"{section[0]!r} lists {len(rows)} of {len(changes)} changes"
                                     f"{f' and says {more} more' if more else ' and does not say how many more'}")
         section = s.section(fmt["section_deps"])
         if section:
-            rows = table_rows(section[1].split("\n")) or s.grouped_items(section[1])
-            more = s.more(section[1])
+            rows = [r for r in table_rows(section[1].split("\n")) if not (r and s.cut(r[0]))] \
+                or s.grouped_items(section[1])
+            more = s.cut(section[1])
             count = re.search(r"\((\d[\d,]*)\)", section[0])
             total = _num(count.group(1)) if count else len(deps_listed)
             if len(rows) + more != total:

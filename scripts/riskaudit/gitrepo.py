@@ -229,11 +229,12 @@ class Repo:
             commits.append(Commit(sha, parents.split(), author, int(ct), message.strip("\n")))
         return commits
 
-    def diffs(self, base, head, shas=None):
+    def diffs(self, base, head, shas=None, ignore_space=False):
         """{sha: [FileDiff]} for the non-merge commits of base..head (or only `shas`), each
-        against its parent, with renames found as shipline-risk finds them (`-M`)."""
+        against its parent, with renames found as shipline-risk finds them (`-M`); with
+        `ignore_space`, as `git diff -w` aligns them (whitespace-only edits are no change)."""
         args = ["log", "--no-merges", "-p", "-U0", "--full-index", "-M", "--no-color", "--no-ext-diff",
-                "--no-textconv", "--format=%x1e%H"]
+                "--no-textconv", "--format=%x1e%H"] + (["-w"] if ignore_space else [])
         if shas is not None:
             if not shas:
                 return {}

@@ -105,3 +105,8 @@ class Summary:
     def more(self, text):
         """The sum of the "and N more" counts in `text`."""
         return sum(int(n.replace(",", "")) for n in re.findall(self.fmt["more"], text))
+
+    def cut(self, section):
+        """How many entries a cut list says it leaves out: the "… and N more" lines that open
+        its groups, not the "and N more" inside one entry's reasons."""
+        return sum(int(n.replace(",", "")) for n in re.findall(self.fmt["more_line"], section))

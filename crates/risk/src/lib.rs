@@ -16,6 +16,7 @@
 mod aggregate;
 mod calibrate;
 mod cli;
+mod code_lines;
 pub mod deps;
 mod dispatch;
 mod error;

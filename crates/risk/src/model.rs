@@ -92,7 +92,7 @@ pub fn raw_score(f: &Features) -> (f64, Vec<Reason>) {
         if other > 0 {
             reasons.push(Reason::new(
                 "non_code_size",
-                format!("changes {other} line(s) of docs, tests or configuration only"),
+                format!("changes {other} line(s) of docs, comments, tests or configuration only"),
                 0.05 * ln1(other as f64),
             ));
         }

@@ -206,7 +206,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
     }
 
     let dependencies = deps::revisions::between(git, range.base.as_deref(), &range.head)?.changes;
-    // Each change's dependency moves come from its own diff, not from the release's (issue 14).
+    // Each change's dependency moves come from its own diff, not from the release's.
     let own_deps = deps::revisions::of_commits(git, commits.iter().map(|s| &s.commit))?;
 
     let grouping = Grouping::decide(

@@ -13,6 +13,7 @@ use shipline_core::config::RiskConfig;
 use shipline_core::git::history::{self, Commit, HistoryQuery};
 use shipline_core::git::{Git, GitError};
 
+use crate::code_lines::CodeLines;
 use crate::features::{Features, Tracker};
 use shipline_commits::CommitMessage;
 
@@ -51,6 +52,9 @@ pub fn scan_each(
     config: &RiskConfig,
     mut f: impl FnMut(Scanned),
 ) -> Result<(), GitError> {
+    // Comments, blank lines and whitespace-only edits are not code: the changed lines of
+    // each change are read first (or found in the cache).
+    let code = CodeLines::read(git, &query)?;
     // Oldest first, so each change's features are computed while git is still reading.
     query.reverse = true;
     history::for_each(git, &query, |mut commit| {
@@ -59,7 +63,8 @@ pub fn scan_each(
         let features = if commit.is_merge() {
             None
         } else {
-            Some(tracker.observe(&commit, &message, config))
+            let measured = code.get(&commit.sha);
+            Some(tracker.observe(&commit, &message, config, measured.as_ref()))
         };
         f(Scanned {
             commit,

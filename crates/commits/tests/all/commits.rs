@@ -162,7 +162,7 @@ fn serialises_types_as_strings() {
 
 #[test]
 fn kind_words_are_types_whatever_the_scope() {
-    // Issue 14: kind words with path scopes or other spellings landed in "Not conventional".
+    // Regression: kind words with path scopes or other spellings landed in "Not conventional".
     for (message, kind, scope) in [
         (
             "docs(ignore/types): list the R types",
@@ -232,7 +232,7 @@ fn grouped(messages: &[(&str, Option<&str>)]) -> (GroupBy, Vec<(String, Vec<Stri
 
 #[test]
 fn area_subject_repositories_are_grouped_by_area() {
-    // Issue 14: a ripgrep-style range put everything under "Other changes".
+    // Regression: a ripgrep-style range put everything under "Other changes".
     let (by, groups) = grouped(&[
         ("printer: fix a crash", None),
         ("ignore/types: add Seed7", None),

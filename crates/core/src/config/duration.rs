@@ -316,7 +316,7 @@ mod tests {
         ));
     }
 
-    /// Regression (issue 15): `100000000d` used to parse, then panicked in date arithmetic.
+    /// Regression: `100000000d` used to parse, then panicked in date arithmetic.
     #[test]
     fn refuses_durations_longer_than_ten_years() {
         assert_eq!("3650d".parse::<Duration>(), Ok(Duration::MAX));

@@ -465,7 +465,7 @@ fn serialised_config_reads_back_the_same() {
     );
 }
 
-// Issue 14: risk and promote read one tag prefix; the older per-environment key still works
+// Regression: risk and promote read one tag prefix; the older per-environment key still works
 // alone and is refused, with the fix, where it disagrees.
 #[test]
 fn one_tag_prefix_for_every_tool() {

@@ -108,7 +108,7 @@ fn bad_flags() {
         .code(2);
 }
 
-/// Regression (issue 15): `soak: 100000000d` passed the config check, then the soak gate
+/// Regression: `soak: 100000000d` passed the config check, then the soak gate
 /// panicked on the date arithmetic (exit 134).
 #[test]
 fn a_soak_longer_than_ten_years() {

@@ -130,7 +130,7 @@ fn publishing_without_a_token_fails_the_job_but_keeps_the_promotion() {
     );
 }
 
-// Issue 14: release tagging guessed a patch for "area: subject" histories. With nothing that
+// Regression: release tagging guessed a patch for "area: subject" histories. With nothing that
 // states a version it now asks for one (exit 2), and tags the one given.
 #[test]
 fn no_stated_bump_needs_an_explicit_version() {

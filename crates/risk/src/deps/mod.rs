@@ -392,20 +392,36 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
 /// The moves across a major version among `changes`, each once, as `name from → to` (the same
 /// move read from several files, as in a workspace, is one move).
 pub fn major_moves(changes: &[DependencyChange]) -> Vec<String> {
+    // A package moved in a lockfile and in a manifest elsewhere is one move: the lockfile's
+    // versions name it (PyPI names compare as normalised: `Foo_Bar` is `foo-bar`).
+    let mut majors: Vec<&DependencyChange> = changes.iter().filter(|c| c.major).collect();
+    majors.sort_by_key(|c| c.origin != Origin::Lockfile);
     let mut seen = HashSet::new();
-    changes
-        .iter()
-        .filter(|c| c.major)
+    let mut moves: Vec<(usize, String)> = majors
+        .into_iter()
+        .filter(|c| {
+            let name: String = c
+                .name
+                .to_ascii_lowercase()
+                .chars()
+                .map(|ch| if matches!(ch, '_' | '.') { '-' } else { ch })
+                .collect();
+            seen.insert((c.ecosystem, name))
+        })
         .map(|c| {
-            format!(
+            let at = changes.iter().position(|x| std::ptr::eq(x, c)).unwrap_or(0);
+            let text = format!(
                 "{} {} → {}",
                 c.name,
                 c.from.as_deref().unwrap_or("?"),
                 c.to.as_deref().unwrap_or("?")
-            )
+            );
+            (at, text)
         })
-        .filter(|m| seen.insert(m.clone()))
-        .collect()
+        .collect();
+    // In the order the changes came.
+    moves.sort();
+    moves.into_iter().map(|(_, text)| text).collect()
 }
 
 fn parent_dir(path: &str) -> &str {
@@ -447,6 +463,51 @@ fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn moved(name: &str, from: &str, to: &str, file: &str, origin: Origin) -> DependencyChange {
+        DependencyChange {
+            ecosystem: Ecosystem::Pypi,
+            name: name.into(),
+            from: Some(from.into()),
+            to: Some(to.into()),
+            kind: ChangeKind::Upgraded,
+            major: true,
+            file: file.into(),
+            origin,
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn a_package_moved_in_a_manifest_and_a_lockfile_is_one_move() {
+        let changes = [
+            moved(
+                "Werkzeug",
+                ">=2.3.7",
+                ">=3.0.0",
+                "pyproject.toml",
+                Origin::Manifest,
+            ),
+            moved(
+                "click",
+                "7.1",
+                "8.0",
+                "requirements/dev.txt",
+                Origin::Lockfile,
+            ),
+            moved(
+                "werkzeug",
+                "2.3.7",
+                "3.0.0",
+                "requirements/dev.txt",
+                Origin::Lockfile,
+            ),
+        ];
+        assert_eq!(
+            major_moves(&changes),
+            ["click 7.1 → 8.0", "werkzeug 2.3.7 → 3.0.0"]
+        );
+    }
 
     #[test]
     fn detect_formats() {

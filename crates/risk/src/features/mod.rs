@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use shipline_core::config::RiskConfig;
 use shipline_core::git::history::Commit;
 
+use crate::code_lines::Measured;
 use paths::is_migration;
 pub(crate) use paths::{PathKind, classify};
 use shipline_commits::CommitMessage;
@@ -155,12 +156,15 @@ impl Tracker {
     }
 
     /// The features of `commit` given everything observed so far, then records it. Commits must
-    /// come oldest first; `ignored` paths are left out entirely.
+    /// come oldest first; `ignored` paths are left out entirely. `code`: the commit's lines of
+    /// code per file of a lexed language ([`crate::code_lines`]), when measured; the rest of
+    /// those files' changed lines (comments, blank lines, whitespace) count as docs.
     pub fn observe(
         &mut self,
         commit: &Commit,
         message: &CommitMessage,
         config: &RiskConfig,
+        code: Option<&Measured>,
     ) -> Features {
         let ignored = |p: &str| config.is_ignored(p);
         let author = commit.author_email.to_ascii_lowercase();
@@ -219,9 +223,18 @@ impl Tracker {
             }
             match kind {
                 PathKind::Code => {
-                    f.code_la += change.added;
-                    f.code_ld += change.deleted;
-                    f.code_nf += 1;
+                    let (added, deleted) = match code {
+                        Some(measured) if crate::code_lines::syntax(path).is_some() => {
+                            measured.get(path.as_str()).copied().unwrap_or((0, 0))
+                        }
+                        _ => (change.added, change.deleted),
+                    };
+                    f.code_la += added;
+                    f.code_ld += deleted;
+                    if added + deleted > 0 {
+                        f.code_nf += 1;
+                    }
+                    f.doc_lines += lines.saturating_sub(added + deleted);
                 }
                 PathKind::Test => {
                     f.test_lines += lines;

@@ -1,5 +1,5 @@
 //! Which PR/MR each change came with, read from messages as real histories write them, and what
-//! the summary may claim about it with and without a forge (issue 14: "reached the branch
+//! the summary may claim about it with and without a forge ("reached the branch
 //! without a PR/MR" was said in local mode of changes whose messages name their PR).
 
 use serde_json::Value;

@@ -24,6 +24,17 @@ fn logs(trace: &Path) -> Vec<(bool, String)> {
         .collect()
 }
 
+/// The passes over changed lines (`git log -p`, comments told from code) a run made; the trace is
+/// left for [`logs`].
+fn patch_passes(trace: &Path) -> usize {
+    std::fs::read_to_string(trace)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once("trace: built-in: git log ").map(|(_, a)| a))
+        .filter(|args| args.split(' ').any(|a| a == "-p"))
+        .count()
+}
+
 fn run(repo: &TestRepo, trace: &Path) -> String {
     let out = risk(repo.path())
         .env("GIT_TRACE", trace)
@@ -58,17 +69,25 @@ fn lookback_window_is_read_once_per_base() {
     let trace = dir.path().join("trace");
 
     let first = run(&repo, &trace);
+    assert!(patch_passes(&trace) >= 1, "the changed lines are read once");
     let first_logs = logs(&trace);
     assert!(window_reads(&first_logs) >= 1, "{first_logs:?}");
     assert!(first_logs.iter().any(|(range, _)| *range));
-    let cached: Vec<String> = std::fs::read_dir(repo.path().join(".git/shipline"))
+    let mut cached: Vec<String> = std::fs::read_dir(repo.path().join(".git/shipline"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(cached.len(), 1, "{cached:?}");
-    assert!(cached[0].starts_with("risk-v3-"), "{cached:?}");
+    cached.sort();
+    assert_eq!(cached.len(), 2, "{cached:?}");
+    assert_eq!(cached[0], "code-lines-v2.json", "{cached:?}");
+    assert!(cached[1].starts_with("risk-v4-"), "{cached:?}");
 
     let second = run(&repo, &trace);
+    assert_eq!(
+        patch_passes(&trace),
+        0,
+        "every change's lines are in the cache"
+    );
     let second_logs = logs(&trace);
     assert_eq!(window_reads(&second_logs), 0, "{second_logs:?}");
     assert_eq!(second_logs.len(), 1, "only the range: {second_logs:?}");
@@ -82,6 +101,11 @@ fn lookback_window_is_read_once_per_base() {
         .file("src/new.rs", lines("pub fn n() {}\n", 30))
         .create();
     let third = run(&repo, &trace);
+    assert_eq!(
+        patch_passes(&trace),
+        1,
+        "only the new change's lines are read"
+    );
     assert_eq!(window_reads(&logs(&trace)), 0);
     let json: serde_json::Value = serde_json::from_str(&third).unwrap();
     assert_eq!(json["changes"].as_array().unwrap().len(), 6);

@@ -1,5 +1,5 @@
 //! How the summary groups a range's changes: by type where the messages name types, by area
-//! where they are "area: subject", by component otherwise (issue 14: an "area: subject"
+//! where they are "area: subject", by component otherwise (an "area: subject"
 //! repository got everything under "Other changes" and `ignore/types:` under "Not
 //! conventional").
 

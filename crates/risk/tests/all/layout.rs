@@ -1,4 +1,4 @@
-//! The Markdown summary's layout on releases of real sizes (issue 14): trimming keeps every
+//! The Markdown summary's layout on releases of real sizes: trimming keeps every
 //! section and says what it cut, the top fits one screen and names each change once, the release
 //! is ranked among past releases in words a release manager reads, and the chart of past releases
 //! is well-formed Mermaid.
@@ -88,7 +88,7 @@ fn top(md: &str) -> &str {
     &md[..md.find("<details>").expect("a folded section")]
 }
 
-/// Regression for issue 14: trimming to the comment limit dropped the dependency and direct-push
+/// Regression: trimming to the comment limit dropped the dependency and direct-push
 /// sections, and the top-risk line named 5 of 11 majors without saying so.
 #[test]
 fn a_300_change_release_keeps_every_section_within_one_comment() {
@@ -141,7 +141,7 @@ fn a_300_change_release_keeps_every_section_within_one_comment() {
     assert_eq!(json["dependencies"].as_array().unwrap().len(), 40);
 }
 
-/// Regression for issue 14: the top of a large release ran past one screen, listed the riskiest
+/// Regression: the top of a large release ran past one screen, listed the riskiest
 /// change twice and gave "a stretch of 337 change(s) here has 134.1 on average".
 #[test]
 fn the_top_of_a_300_change_release_is_readable_in_one_pass() {
@@ -190,7 +190,7 @@ fn the_top_of_a_300_change_release_is_readable_in_one_pass() {
     }
 }
 
-/// Regression for issue 14: the full lists belong in the step summary, which holds 1 MiB.
+/// Regression: the full lists belong in the step summary, which holds 1 MiB.
 #[test]
 fn the_step_summary_has_the_full_lists() {
     let repo = large_release(300);
@@ -212,7 +212,7 @@ fn the_step_summary_has_the_full_lists() {
     assert_eq!(summary.matches("\n| `").count(), 300, "every change scored");
 }
 
-/// Regression for issue 14: with too few past releases the summary still gave a percentage of
+/// Regression: with too few past releases the summary still gave a percentage of
 /// "this repository's releases".
 #[test]
 fn too_few_past_releases_are_said_instead_of_a_percentage() {
@@ -239,7 +239,7 @@ fn too_few_past_releases_are_said_instead_of_a_percentage() {
     assert!(!md.contains("```mermaid"), "no chart without past releases");
 }
 
-/// Regression for issue 14: a top change with no reasons ended in a dangling colon.
+/// Regression: a top change with no reasons ended in a dangling colon.
 #[test]
 fn a_change_with_no_reasons_ends_without_a_colon() {
     let repo = TestRepo::new();
@@ -255,7 +255,7 @@ fn a_change_with_no_reasons_ends_without_a_colon() {
     }
 }
 
-/// Regression for issue 14 (top risk areas): the summary did not say where a release's risk is.
+/// Regression (top risk areas): the summary did not say where a release's risk is.
 #[test]
 fn risk_areas_name_the_directories_carrying_the_risk() {
     let repo = TestRepo::new();

@@ -3,6 +3,7 @@
 mod attribution;
 mod cache;
 mod comment;
+mod comments;
 mod deps;
 mod exit;
 mod gitlab;

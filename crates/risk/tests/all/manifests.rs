@@ -1,5 +1,5 @@
 //! Manifest requirements and per-change dependency reasons, end to end through the binary
-//! (issue 14: release summaries that are true on real repositories).
+//! (release summaries that are true on real repositories).
 
 use serde_json::Value;
 
@@ -45,7 +45,7 @@ fn dependency<'a>(json: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no dependency {name} in {}", json["dependencies"]))
 }
 
-// Issue 14: every change touching a lockfile got "moves 11 dependency(ies) across a major
+// Regression: every change touching a lockfile got "moves 11 dependency(ies) across a major
 // version", the release's count, although each moved one version line.
 #[test]
 fn a_lockfile_change_is_blamed_only_for_its_own_major_moves() {
@@ -101,7 +101,7 @@ fn a_lockfile_change_is_blamed_only_for_its_own_major_moves() {
     );
 }
 
-// Issue 14: a library without Cargo.lock moved a dependency across a major in Cargo.toml,
+// Regression: a library without Cargo.lock moved a dependency across a major in Cargo.toml,
 // dropped another and raised `rust-version`; the summary had no dependency section at all.
 #[test]
 fn a_library_without_a_lockfile_reports_its_manifest() {
@@ -188,7 +188,7 @@ fn a_library_without_a_lockfile_reports_its_manifest() {
     assert!(md.contains("| old-dep | requirement removed | 0.3 |  | Cargo.toml |"));
 }
 
-// Issue 14: package.json and pyproject.toml requirements were not read.
+// Regression: package.json and pyproject.toml requirements were not read.
 #[test]
 fn package_json_and_pyproject_requirements_are_read() {
     let repo = released_repo();
@@ -254,7 +254,7 @@ fn package_json_and_pyproject_requirements_are_read() {
     );
 }
 
-// Issue 14: lockfiles are exact and win: a package both report is reported once.
+// Regression: lockfiles are exact and win: a package both report is reported once.
 #[test]
 fn a_lockfile_and_its_manifest_report_a_package_once() {
     let repo = released_repo();

@@ -201,7 +201,7 @@ fn binary_files_and_non_utf8_paths() {
     );
 }
 
-// Issue 14: `--base` newer than `--head` gave "nothing to ship", low, exit 0, which passed a
+// Regression: `--base` newer than `--head` gave "nothing to ship", low, exit 0, which passed a
 // `--fail-above` gate.
 #[test]
 fn reversed_range_is_refused_with_exit_2() {
@@ -226,7 +226,7 @@ fn reversed_range_is_refused_with_exit_2() {
         .stderr(predicate::str::contains("--base v1.0.0 --head v1.1.0"));
 }
 
-// Issue 14: a base that shares no history with the head is not a release range.
+// Regression: a base that shares no history with the head is not a release range.
 #[test]
 fn unrelated_range_is_refused_with_exit_2() {
     let repo = released_repo();
@@ -244,7 +244,7 @@ fn unrelated_range_is_refused_with_exit_2() {
         .stderr(predicate::str::contains("--base `pages`"));
 }
 
-// Issue 14: an empty range says so in words rather than showing an empty report.
+// Regression: an empty range says so in words rather than showing an empty report.
 #[test]
 fn base_equal_to_head_says_nothing_to_ship() {
     let repo = released_repo();
@@ -255,7 +255,7 @@ fn base_equal_to_head_says_nothing_to_ship() {
         .stdout(predicate::str::contains("nothing to ship"));
 }
 
-// Issue 14: the Markdown never named where the range starts, so a reader could not tell a
+// Regression: the Markdown never named where the range starts, so a reader could not tell a
 // release since the last tag from the whole history.
 #[test]
 fn base_is_named_in_the_first_table() {
@@ -290,7 +290,7 @@ fn base_is_named_in_the_first_table() {
     assert_eq!(json["base_source"]["tag"], false);
 }
 
-// Issue 14: with no tag or deployment the range silently became the whole history.
+// Regression: with no tag or deployment the range silently became the whole history.
 #[test]
 fn whole_history_is_a_warning_line_not_a_detail() {
     let repo = shipline_testkit::repo::TestRepo::new();

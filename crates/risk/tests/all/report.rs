@@ -131,7 +131,13 @@ fn repeated_runs_use_the_cache() {
         .assert()
         .success();
     let git_dir = repo.path().join(".git").join("shipline");
-    let cached: Vec<_> = std::fs::read_dir(&git_dir).unwrap().collect();
+    let cached: Vec<_> = std::fs::read_dir(&git_dir)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("risk-")
+        })
+        .collect();
     assert_eq!(cached.len(), 1);
     let second = risk(repo.path())
         .args(["--format", "json"])

@@ -1,5 +1,5 @@
 //! The version and bump a report states, on repositories built the way real projects tag and
-//! write messages (issue 14: every claim true or saying what it doesn't know).
+//! write messages (every claim true or saying what it doesn't know).
 
 use crate::helpers::{lines, risk};
 use shipline_testkit::repo::TestRepo;
@@ -24,7 +24,7 @@ fn area_subject_repo() -> TestRepo {
     repo
 }
 
-// Issue 14: `--base 13.0.0 --head 14.0.0` said "Version 14.0.0 → 14.0.1, Bump Patch" although
+// Regression: `--base 13.0.0 --head 14.0.0` said "Version 14.0.0 → 14.0.1, Bump Patch" although
 // 14.0.0 is the release and the move from 13.0.0 was major.
 #[test]
 fn tag_at_head_is_the_version_with_the_real_bump() {
@@ -51,7 +51,7 @@ fn tag_at_head_is_the_version_with_the_real_bump() {
     );
 }
 
-// Issue 14: "area: subject" repositories got "Patch" stated as fact.
+// Regression: "area: subject" repositories got "Patch" stated as fact.
 #[test]
 fn area_subject_messages_state_no_bump() {
     let repo = area_subject_repo();
@@ -73,7 +73,7 @@ fn area_subject_messages_state_no_bump() {
     );
 }
 
-// Issue 14: prefixed tags (`name-1.39.0`, as multi-crate workspaces tag) read as no tag at all:
+// Regression: prefixed tags (`name-1.39.0`, as multi-crate workspaces tag) read as no tag at all:
 // "0.1.0 (first release)".
 #[test]
 fn prefixed_tags_are_recognised() {
@@ -121,7 +121,7 @@ fn json_bump(out: &assert_cmd::assert::Assert) -> (String, String) {
     )
 }
 
-// Issue 14: the risk tool always used the default tag scheme; the prefix is configured once
+// Regression: the risk tool always used the default tag scheme; the prefix is configured once
 // (`versions.tag_prefix`) for risk and promote.
 #[test]
 fn configured_prefix_picks_the_family() {
@@ -146,7 +146,7 @@ fn configured_prefix_picks_the_family() {
     assert_eq!(json["version"]["tag"], "api-v1.2.1");
 }
 
-// Issue 14: a manifest's own version raised in the range is evidence of the next version.
+// Regression: a manifest's own version raised in the range is evidence of the next version.
 #[test]
 fn a_raised_manifest_version_is_the_next_version() {
     let repo = area_subject_repo();

@@ -116,7 +116,7 @@ fn a_bad_window_is_a_usage_error() {
         .args(["metrics", "--since", "forever"])
         .assert()
         .code(2);
-    // Regression (issue 15): a window this long panicked on `now - window` (exit 134).
+    // Regression: a window this long panicked on `now - window` (exit 134).
     local(repo.path())
         .args(["metrics", "--since", "100000000d"])
         .assert()

@@ -113,7 +113,7 @@ fn show_of_an_unknown_environment_is_a_usage_error() {
         .stderr(predicates::str::contains("unknown environment `qa`"));
 }
 
-/// Regression (issue 15): ordering environments upstream-first was cubic in their number
+/// Regression: ordering environments upstream-first was cubic in their number
 /// (4,000 took 30-40 s). Ten thousand in a chain written downstream-first, the worst order for
 /// the old search, must come out upstream-first; `cargo bench -p shipline-core --bench
 /// environments` times it against twice as many.
