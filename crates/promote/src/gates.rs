@@ -305,7 +305,7 @@ async fn required_checks(inputs: &GateInputs<'_>) -> Gate {
                 "required_checks",
                 GateStatus::Fail,
                 format!(
-                    "{names} cannot be checked without a forge token: give the job GITHUB_TOKEN (with `checks: read`, `statuses: read`) or GITLAB_TOKEN / CI_JOB_TOKEN"
+                    "{names} cannot be checked without a forge token: give the job GITHUB_TOKEN (with `checks: read`, `statuses: read`), or on GitLab GITLAB_TOKEN (a project access token with the `read_api` scope; CI_JOB_TOKEN cannot read commit statuses or pipelines)"
                 ),
             )
         };

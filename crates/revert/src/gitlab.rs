@@ -28,9 +28,9 @@ pub(crate) enum ServerRevert {
     },
 }
 
-/// Checks the newest revert against the default branch, creates `branch` at the default branch's
-/// tip, then dry-runs and commits each revert onto it, newest first. A refusal deletes the branch
-/// again.
+/// Checks the newest revert against the default branch (where the token may push there),
+/// creates `branch` at the default branch's tip, then dry-runs and commits each revert onto it,
+/// newest first. A refusal deletes the branch again.
 pub(crate) async fn revert_on_server(
     repo: &Repo<'_>,
     gl: &GitLab,
@@ -38,14 +38,21 @@ pub(crate) async fn revert_on_server(
     branch: &str,
 ) -> Result<ServerRevert, RevertError> {
     let tip = repo.git.resolve(&repo.base_rev)?;
-    if let Some(first) = culprit.commits.first()
-        && let CommitRevert::Refused(message) =
-            gl.revert_commit(&first.sha, &repo.base, true).await?
-    {
-        return Ok(ServerRevert::Refused {
-            sha: first.sha.clone(),
-            message,
-        });
+    // The check on the default branch spares a branch (and the pipeline its creation starts)
+    // for a revert that would not apply. GitLab wants push access to the branch even for a dry
+    // run, which a Developer lacks on a protected default branch: then the dry runs on the new
+    // branch below are the check.
+    if let Some(first) = culprit.commits.first() {
+        match gl.revert_commit(&first.sha, &repo.base, true).await {
+            Ok(CommitRevert::Refused(message)) => {
+                return Ok(ServerRevert::Refused {
+                    sha: first.sha.clone(),
+                    message,
+                });
+            }
+            Ok(_) | Err(ForgeError::Forbidden { .. }) => {}
+            Err(err) => return Err(err.into()),
+        }
     }
     match gl.create_branch(branch, &tip).await {
         Ok(()) => {}

@@ -2,7 +2,9 @@
 //! compare link without a token, the issue for a conflict, and the reply to a `/revert` comment.
 
 use shipline_core::app::App;
-use shipline_core::forge::{Forge, ForgeKind, NewIssue, NewPullRequest, PrState, PullRequest};
+use shipline_core::forge::{
+    AutoMerge, Forge, ForgeKind, NewIssue, NewPullRequest, PrState, PullRequest,
+};
 use shipline_core::sha::{UNIQUE, prefix};
 
 use crate::apply;
@@ -94,7 +96,16 @@ pub(crate) async fn open_pr(
     reviewers.dedup();
     if !reviewers.is_empty() {
         match forge.request_reviewers(pr.number, &reviewers).await {
-            Ok(()) => report.reviewers = reviewers,
+            Ok(kept) => {
+                let dropped: Vec<&String> =
+                    reviewers.iter().filter(|r| !kept.contains(r)).collect();
+                if !dropped.is_empty() {
+                    report
+                        .warnings
+                        .push(dropped_reviewers(forge.kind(), &dropped));
+                }
+                report.reviewers = kept;
+            }
             Err(e) => report
                 .warnings
                 .push(format!("reviewers not requested: {e}")),
@@ -104,13 +115,32 @@ pub(crate) async fn open_pr(
     // allow it (or the token may not), the PR still stands and waits for a person.
     if config.auto_merge {
         match forge.enable_auto_merge(&pr).await {
-            Ok(()) => report.auto_merge = true,
+            Ok(AutoMerge::Enabled) => report.auto_merge = true,
+            Ok(AutoMerge::Merged) => report.merged = true,
+            Ok(AutoMerge::Blocked(why)) => report.warnings.push(format!(
+                "auto-merge not enabled (`revert.auto_merge: true`): {why}"
+            )),
             Err(e) => report.warnings.push(format!(
                 "auto-merge not enabled (`revert.auto_merge: true`): {e}; merge the PR by hand or allow auto-merge in the repository settings"
             )),
         }
     }
     Ok(report)
+}
+
+/// Why reviewers asked for are not on the PR/MR: GitLab answers 200 and keeps fewer.
+fn dropped_reviewers(forge: ForgeKind, dropped: &[&String]) -> String {
+    let names = dropped
+        .iter()
+        .map(|d| format!("`{d}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match forge {
+        ForgeKind::GitLab => format!(
+            "GitLab did not keep {names} as reviewer(s): the Free tier keeps one reviewer per merge request, and users who cannot see the project are dropped; add them by hand or give them access to the project"
+        ),
+        ForgeKind::GitHub => format!("{names} not kept as reviewer(s)"),
+    }
 }
 
 /// The open PR from `branch` into `base`, read through the forge's list of PRs by head branch

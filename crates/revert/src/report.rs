@@ -55,10 +55,13 @@ pub struct Report {
     pub conflicts: Vec<String>,
     /// Labels put on the PR.
     pub labels: Vec<String>,
-    /// Reviewers requested.
+    /// Reviewers requested and kept by the forge.
     pub reviewers: Vec<String>,
     /// Auto-merge was enabled on the opened PR (`revert.auto_merge: true`).
     pub auto_merge: bool,
+    /// Asked to merge by itself, the PR/MR was merged at once: its checks had passed already
+    /// (GitLab).
+    pub merged: bool,
     /// Things that went wrong without stopping the run (a reviewer that could not be asked).
     pub warnings: Vec<String>,
 }
@@ -81,6 +84,7 @@ impl Report {
             labels: Vec::new(),
             reviewers: Vec::new(),
             auto_merge: false,
+            merged: false,
             warnings: Vec::new(),
         }
     }
@@ -131,7 +135,9 @@ impl Report {
                 self.pr_number.unwrap_or_default(),
                 self.pr_url.as_deref().unwrap_or(""),
                 self.branch.as_deref().unwrap_or(""),
-                if self.auto_merge {
+                if self.merged {
+                    "; its checks had passed, so it was merged at once"
+                } else if self.auto_merge {
                     "; it merges by itself once its checks pass"
                 } else {
                     ""

@@ -120,7 +120,13 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
             head_sha: head_sha.clone(),
             from_fork,
             merged: false,
-            draft: vars.flag("CI_MERGE_REQUEST_DRAFT"),
+            // GitLab before 17.10 has no CI_MERGE_REQUEST_DRAFT: the title tells then.
+            draft: match vars.get("CI_MERGE_REQUEST_DRAFT") {
+                Some(_) => vars.flag("CI_MERGE_REQUEST_DRAFT"),
+                None => crate::forge::gitlab::is_draft_title(
+                    vars.get("CI_MERGE_REQUEST_TITLE").unwrap_or_default(),
+                ),
+            },
         };
         // Branch pipelines with an open MR also carry CI_MERGE_REQUEST_IID on some setups; only
         // an MR pipeline takes its range from the MR.

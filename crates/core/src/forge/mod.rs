@@ -166,11 +166,12 @@ impl Forge {
     }
 
     /// Turns on auto-merge for an open PR/MR: GitHub's `enablePullRequestAutoMerge` (needs the
-    /// PR's node id, which GitHub sends with every PR), GitLab's merge with `auto_merge`.
-    pub async fn enable_auto_merge(&self, pr: &PullRequest) -> Result<(), ForgeError> {
+    /// PR's node id, which GitHub sends with every PR), GitLab's merge with `auto_merge`, which
+    /// merges at once when the pipeline has passed already.
+    pub async fn enable_auto_merge(&self, pr: &PullRequest) -> Result<AutoMerge, ForgeError> {
         match self {
             Forge::GitHub(f) => match pr.node_id.as_deref() {
-                Some(id) => f.enable_auto_merge(id).await,
+                Some(id) => f.enable_auto_merge(id).await.map(|()| AutoMerge::Enabled),
                 None => Err(ForgeError::Config(format!(
                     "pull request #{} came without a node id, so auto-merge cannot be enabled; enable it on the pull request page",
                     pr.number
@@ -215,12 +216,24 @@ impl Forge {
         dispatch!(self.remove_label(number, label))
     }
 
-    /// Asks users to review a PR/MR.
-    pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {
+    /// Asks users to review a PR/MR and returns those the forge kept as reviewers. GitHub keeps
+    /// all of them or answers with an error; GitLab may keep fewer and still answer 200 (one
+    /// reviewer on the Free tier; users who cannot see the project are dropped).
+    pub async fn request_reviewers(
+        &self,
+        number: u64,
+        users: &[String],
+    ) -> Result<Vec<String>, ForgeError> {
         if users.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        dispatch!(self.request_reviewers(number, users))
+        match self {
+            Forge::GitHub(f) => f
+                .request_reviewers(number, users)
+                .await
+                .map(|()| users.to_vec()),
+            Forge::GitLab(f) => f.request_reviewers(number, users).await,
+        }
     }
 
     /// The PRs/MRs that contain each commit, in as few requests as the forge allows (GitHub: one

@@ -156,6 +156,19 @@ pub enum ReviewDecision {
     ReviewRequired,
 }
 
+/// What asking a forge to merge a PR/MR by itself ended with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoMerge {
+    /// It merges by itself once its checks pass.
+    Enabled,
+    /// Its checks had passed already, so the forge merged it at once.
+    Merged,
+    /// The forge will not merge it yet, for the reason given (approvals missing, say); it stays
+    /// open for a person.
+    Blocked(String),
+}
+
 /// What to open as a new pull/merge request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPullRequest {

@@ -392,6 +392,27 @@ fn gitlab_merge_request_pipeline() {
     assert!(!mr.from_fork);
 }
 
+/// `CI_MERGE_REQUEST_DRAFT` exists only from GitLab 17.10: before, the title's `Draft:` prefix
+/// says whether the merge request is a draft; where the variable is set, it decides.
+#[test]
+fn gitlab_draft_from_the_variable_or_else_the_title() {
+    let draft = |flag: Option<&str>, title: &str| {
+        let mut vars = gitlab_vars(GitLabPipeline::MergeRequest);
+        vars.remove("CI_MERGE_REQUEST_DRAFT");
+        if let Some(flag) = flag {
+            vars.insert("CI_MERGE_REQUEST_DRAFT".into(), flag.into());
+        }
+        vars.insert("CI_MERGE_REQUEST_TITLE".into(), title.into());
+        let ctx = CiContext::from_vars(&vars, Path::new("/")).unwrap();
+        ctx.pull_request().unwrap().draft
+    };
+    assert!(draft(None, "Draft: Add a login form"));
+    assert!(draft(None, "[Draft] Add a login form"));
+    assert!(!draft(None, "Add a login form"));
+    assert!(draft(Some("true"), "Add a login form"));
+    assert!(!draft(Some("false"), "Draft: Add a login form"));
+}
+
 #[test]
 fn gitlab_merged_results_pipeline_uses_the_source_branch_head() {
     let mut vars = gitlab_vars(GitLabPipeline::MergeRequest);

@@ -710,10 +710,20 @@ async fn merge_request_operations() {
         .add_labels(opened.number, &["revert".into(), "urgent".into()])
         .await
         .unwrap();
-    forge
+    // carol cannot see the project: GitLab answers 200 and drops her; the answer says so.
+    let kept = forge
         .request_reviewers(opened.number, &["alice".into(), "@carol".into()])
         .await
         .unwrap();
+    assert_eq!(kept, ["alice"]);
+    fake.state()
+        .gitlab
+        .set_member(PROJECT, "carol", access::REPORTER);
+    let kept = forge
+        .request_reviewers(opened.number, &["alice".into(), "@carol".into()])
+        .await
+        .unwrap();
+    assert_eq!(kept, ["alice", "carol"]);
     {
         let state = fake.state();
         let project = state.gitlab.project(PROJECT).unwrap();
@@ -738,9 +748,9 @@ async fn checks_permissions_issues_tags_and_releases() {
         let mut state = fake.state();
         let gl = &mut state.gitlab;
         gl.set_repo(PROJECT, repo.path());
+        gl.add_pipeline(PROJECT, &head, "main", "running");
         gl.add_status(PROJECT, &head, "test", "success");
         gl.add_status(PROJECT, &head, "lint", "failed");
-        gl.add_pipeline(PROJECT, &head, "main", "running");
         gl.set_member(PROJECT, "reporter", access::REPORTER);
         gl.add_user("outsider");
     }
@@ -860,4 +870,81 @@ fn bare_repo_with_tag(bare: &std::path::Path) -> String {
         &["clone", "-q", "--bare", ".", bare.to_str().unwrap()],
     );
     head
+}
+
+fn deployment_to(environment: &str) -> NewDeployment {
+    NewDeployment {
+        sha: None,
+        git_ref: sha(3),
+        environment: environment.into(),
+        description: String::new(),
+        payload: serde_json::Value::Null,
+        transient_environment: false,
+        production_environment: false,
+        required_contexts: vec![],
+    }
+}
+
+/// A job token GitLab refuses on an endpoint it may call is refused for the job's user or
+/// project (a protected environment, a missing allowlist entry), not for being a job token: the
+/// message names that cause and does not send the user off to create another token.
+#[tokio::test]
+async fn job_token_refusals_on_its_own_endpoints_name_the_real_cause() {
+    let fake = fake();
+    fake.state()
+        .gitlab
+        .project_mut(PROJECT)
+        .protected_environments
+        .insert("production".into(), access::MAINTAINER);
+    let forge = connect_with(config(&fake, JOB_TOKEN, "CI_JOB_TOKEN"), None);
+
+    // alice, who started the job, is a Developer: production is for Maintainers.
+    let err = forge
+        .create_deployment(&deployment_to("production"))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.status(), Some(403), "{text}");
+    assert!(text.contains("protected environment"), "{text}");
+    assert!(!text.contains("cannot call this endpoint"), "{text}");
+    // Another environment is fine.
+    forge
+        .create_deployment(&deployment_to("staging"))
+        .await
+        .unwrap();
+
+    // A job of another project, not on this project's allowlist: GitLab hides the project.
+    let other = {
+        let mut state = fake.state();
+        state.gitlab.add_project("other/project");
+        state
+            .gitlab
+            .add_job_token("glcbt-other", "other/project", 5151, "alice");
+        state.gitlab.project("other/project").unwrap().id
+    };
+    let forge = connect_with(config(&fake, "glcbt-other", "CI_JOB_TOKEN"), None);
+    let err = forge
+        .create_deployment(&deployment_to("staging"))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.status(), Some(404), "{text}");
+    assert!(text.contains("allowlist"), "{text}");
+    fake.state()
+        .gitlab
+        .project_mut(PROJECT)
+        .job_token_allowlist
+        .insert(other);
+    forge
+        .create_deployment(&deployment_to("staging"))
+        .await
+        .unwrap();
+
+    // What the job token may not call still says to create GITLAB_TOKEN.
+    let err = forge.pull_request(1).await.unwrap_err();
+    assert!(
+        err.to_string().contains("cannot call this endpoint"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("GITLAB_TOKEN"), "{err}");
 }

@@ -202,3 +202,52 @@ async fn a_project_the_token_cannot_see_is_an_error_that_says_so() {
         "{err}"
     );
 }
+
+/// GitLab's GraphQL API has no squash commit: a squashed merge request merged by fast-forward
+/// (no merge commit) is read once more over REST for `squash_commit_sha`, and one GitLab names no
+/// commit for is reported with what landed unknown, never as its source head.
+#[tokio::test]
+async fn a_squash_commit_comes_from_rest_or_is_unknown() {
+    let fake = fake();
+    {
+        let mut state = fake.state();
+        let project = state.gitlab.project_mut(PROJECT);
+        let squashed = project.merge_request_mut(4).unwrap();
+        squashed.merge_commit_sha = None;
+        squashed.squash = true;
+        squashed.squash_commit_sha = Some(sha(9004));
+        // A fast-forward without squashing: the rebased head is what landed.
+        project.merge_request_mut(5).unwrap().merge_commit_sha = None;
+    }
+    let forge = connect(&fake, TOKEN, "GITLAB_TOKEN");
+    let changes: Vec<CommitRef> = [4u32, 5, 6]
+        .iter()
+        .map(|n| CommitRef {
+            sha: sha(7000 + n),
+            number: Some(u64::from(*n)),
+        })
+        .collect();
+    let found = forge.pull_requests_for_changes(&changes).await.unwrap();
+    let landed = |n: u32| found[&sha(7000 + n)][0].merge_commit_sha.clone();
+    assert_eq!(landed(4), Some(sha(9004)), "the squash commit, from REST");
+    assert_eq!(landed(5), Some(sha(5)), "fast-forwarded head");
+    assert_eq!(landed(6), Some(sha(5006)), "the merge commit");
+    let rest = fake.requests_to("GET", "/api/v4/projects/*/merge_requests/*");
+    assert_eq!(rest.len(), 1, "only the squashed one is read again");
+    assert!(
+        rest[0].path.ends_with("/merge_requests/4"),
+        "{}",
+        rest[0].path
+    );
+
+    // A squashed merge request whose squash commit GitLab does not name: unknown.
+    fake.state()
+        .gitlab
+        .project_mut(PROJECT)
+        .merge_request_mut(4)
+        .unwrap()
+        .squash_commit_sha = None;
+    let found = gitlab(&forge).merge_requests_by_iid(&[4]).await.unwrap();
+    assert_eq!(found[&4].state, PrState::Merged);
+    assert_eq!(found[&4].merge_commit_sha, None);
+}

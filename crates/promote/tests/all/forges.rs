@@ -175,12 +175,13 @@ fn gitlab_pipeline_green_promotes_and_deploy_freeze_blocks() {
         state
             .gitlab
             .add_deployment(&project, "staging", &setup.sha, "main", "success", None);
-        state
-            .gitlab
-            .add_status(&project, &setup.sha, "build", "success");
+        // The pipeline first: GitLab files each job's status under its pipeline.
         state
             .gitlab
             .add_pipeline(&project, &setup.sha, "main", "success");
+        state
+            .gitlab
+            .add_status(&project, &setup.sha, "build", "success");
     }
     // A deploy freeze set up in GitLab blocks first.
     vars.insert("CI_DEPLOY_FREEZE".into(), "true".into());
@@ -214,4 +215,88 @@ fn gitlab_pipeline_green_promotes_and_deploy_freeze_blocks() {
     assert_eq!(statuses, ["success"]);
     let report = std::fs::read_to_string(setup.scratch_path("report.md")).unwrap();
     assert!(report.contains("| required_checks | ✅ pass |"), "{report}");
+}
+
+/// A job that failed in an older pipeline for the same SHA and passed in a re-run: GitLab
+/// still lists the old failure among the commit's statuses, but only the newest pipeline says
+/// what the checks are now.
+#[test]
+fn gitlab_required_checks_read_the_newest_pipeline_only() {
+    let forge = FakeForge::start();
+    let (setup, _service) = Setup::with_service(config);
+    let (vars, project) = gitlab(&setup, &forge);
+    {
+        let mut state = forge.state();
+        let gl = &mut state.gitlab;
+        gl.add_deployment(&project, "staging", &setup.sha, "main", "success", None);
+        let old = gl.add_pipeline(&project, &setup.sha, "main", "failed");
+        gl.add_pipeline_status(&project, &setup.sha, Some(old), "build", "success");
+        gl.add_pipeline_status(&project, &setup.sha, Some(old), "test", "failed");
+        let new = gl.add_pipeline(&project, &setup.sha, "main", "success");
+        gl.add_pipeline_status(&project, &setup.sha, Some(new), "build", "success");
+        gl.add_pipeline_status(&project, &setup.sha, Some(new), "test", "success");
+    }
+    setup
+        .promote()
+        .envs(&vars)
+        .args(["--to", "production"])
+        .assert()
+        .code(0);
+    let report = std::fs::read_to_string(setup.scratch_path("report.md")).unwrap();
+    assert!(
+        report.contains("| required_checks | ✅ pass | `build` success, `test` success |"),
+        "{report}"
+    );
+
+    // A newer pipeline whose `test` fails turns the gate red again.
+    {
+        let mut state = forge.state();
+        let gl = &mut state.gitlab;
+        let newest = gl.add_pipeline(&project, &setup.sha, "main", "failed");
+        gl.add_pipeline_status(&project, &setup.sha, Some(newest), "build", "success");
+        gl.add_pipeline_status(&project, &setup.sha, Some(newest), "test", "failed");
+    }
+    setup
+        .promote()
+        .envs(&vars)
+        .args(["--to", "production"])
+        .assert()
+        .code(3);
+    let report = std::fs::read_to_string(setup.scratch_path("report.md")).unwrap();
+    assert!(report.contains("`test` failed"), "{report}");
+}
+
+/// `CI_JOB_TOKEN` cannot read commit statuses or pipelines: the gate says which token to
+/// create instead, and sends nothing GitLab would refuse.
+#[test]
+fn gitlab_required_checks_with_the_job_token_name_the_token_to_create() {
+    let forge = FakeForge::start();
+    let (setup, _service) = Setup::with_service(config);
+    let (mut vars, project) = gitlab(&setup, &forge);
+    vars.remove("GITLAB_TOKEN");
+    vars.insert("CI_JOB_TOKEN".into(), "glcbt-promote-job-token".into());
+    {
+        let mut state = forge.state();
+        let gl = &mut state.gitlab;
+        gl.add_job_token("glcbt-promote-job-token", &project, 77, "promote-bot");
+        gl.add_deployment(&project, "staging", &setup.sha, "main", "success", None);
+    }
+    let out = setup
+        .promote()
+        .envs(&vars)
+        .args(["--to", "production", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let report = std::fs::read_to_string(setup.scratch_path("report.md")).unwrap();
+    assert!(report.contains("GITLAB_TOKEN"), "{report}");
+    assert!(
+        !report.contains("or GITLAB_TOKEN / CI_JOB_TOKEN"),
+        "the job token is not offered as a fix: {report}"
+    );
+    assert!(
+        forge
+            .requests_to("GET", "/api/v4/projects/*/repository/commits/*/statuses")
+            .is_empty()
+    );
 }

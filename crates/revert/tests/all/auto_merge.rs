@@ -1,13 +1,14 @@
 //! `revert.auto_merge: true`: the opened revert PR/MR is set to merge by itself; a forge that
 //! refuses makes a warning, not a failed revert.
 
+use shipline_testkit::forge::gitlab::access;
 use shipline_testkit::openapi::assert_github_conformance;
 use shipline_testkit::repo::{MergeStyle, TestRepo};
 
 use crate::gitlab::{fake_gitlab, run_gitlab};
 use crate::helpers::*;
 
-fn with_auto_merge(repo: &TestRepo) {
+pub(crate) fn with_auto_merge(repo: &TestRepo) {
     std::fs::write(
         repo.path().join(".shipline.yml"),
         "revert:\n  labels: [revert]\n  auto_merge: true\n",
@@ -112,6 +113,14 @@ fn gitlab_auto_merge_sets_the_mr_to_merge_when_the_pipeline_succeeds() {
         .create();
     repo.push();
     let (forge, id) = fake_gitlab(&repo);
+    {
+        // Pushes start a pipeline that is still running when the MR asks to merge; Developers
+        // may merge into `main`.
+        let mut st = forge.state();
+        let project = st.gitlab.project_mut(REPO);
+        project.ci_on_push = Some("running".into());
+        project.protected_branches.get_mut("main").unwrap().merge = access::DEVELOPER;
+    }
 
     let out = run_gitlab(
         &repo,
@@ -124,6 +133,7 @@ fn gitlab_auto_merge_sets_the_mr_to_merge_when_the_pipeline_succeeds() {
     let report = json(&out);
     assert_eq!(report["status"], "opened", "{report}");
     assert_eq!(report["auto_merge"], true, "{report}");
+    assert_eq!(report["merged"], false, "{report}");
     let merges = forge.requests_to("PUT", "/api/v4/projects/*/merge_requests/*/merge");
     assert_eq!(merges.len(), 1);
     let body = merges[0].json().unwrap();

@@ -6,6 +6,7 @@ mod github;
 mod gitlab;
 mod gitlab_landings;
 mod gitlab_note;
+mod gitlab_roles;
 mod helpers;
 mod local;
 mod race;

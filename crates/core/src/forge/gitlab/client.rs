@@ -57,6 +57,21 @@ pub fn job_token_allows(route: &str) -> bool {
 /// What to do instead of using `CI_JOB_TOKEN` where GitLab refuses it.
 pub const JOB_TOKEN_HINT: &str = "CI_JOB_TOKEN cannot call this endpoint (GitLab allows it only for deployments, environments and releases); create a project access token with the `api` scope and at least the Developer role (Settings > Access tokens), and store it as a masked CI/CD variable named GITLAB_TOKEN (Settings > CI/CD > Variables)";
 
+/// Why GitLab refuses `CI_JOB_TOKEN` on an endpoint it lets the job token call: not the kind
+/// of token, but the job's user or project. The token acts with the role of the user who started
+/// the pipeline, and reaches another project only through that project's allowlist.
+fn job_token_refusal(route: &str) -> String {
+    let path = route.split_once(' ').map_or(route, |(_, p)| p);
+    let cause = if path.contains("/releases") {
+        "the user who started the pipeline may not create this release: a protected tag (Settings > Repository > Protected tags) allows only the roles it names"
+    } else {
+        "the user who started the pipeline may not deploy here: a protected environment (Settings > CI/CD > Protected environments) allows only the roles and users it names, and approvals may be required"
+    };
+    format!(
+        "GitLab lets CI_JOB_TOKEN call this endpoint, so the refusal is about the job, not the token: {cause}; for a project other than the job's own, also add the job's project to that project's job token allowlist (Settings > CI/CD > Job token permissions)"
+    )
+}
+
 /// One request: the route template is what errors name, the path is what is sent.
 #[derive(Debug, Clone)]
 pub(crate) struct Req {
@@ -442,7 +457,11 @@ impl Client {
                 let mut message = format!("{message}; this call needs {}", req.needs);
                 if self.kind == TokenKind::Job {
                     message.push_str("; ");
-                    message.push_str(JOB_TOKEN_HINT);
+                    if job_token_allows(&req.route) {
+                        message.push_str(&job_token_refusal(&req.route));
+                    } else {
+                        message.push_str(JOB_TOKEN_HINT);
+                    }
                 } else {
                     message.push_str(&format!(
                         " on the project and a token with the `api` scope in {}",
@@ -455,6 +474,12 @@ impl Client {
                     permission: None,
                 }
             }
+            404 if self.kind == TokenKind::Job => ForgeError::NotFound {
+                route,
+                message: format!(
+                    "{message} (check the project path; GitLab hides a project from CI_JOB_TOKEN of another project unless that project's job token allowlist, Settings > CI/CD > Job token permissions, names the job's project)"
+                ),
+            },
             404 => ForgeError::NotFound {
                 route,
                 message: format!(
@@ -476,6 +501,7 @@ impl Client {
                 "no token was sent; set GITLAB_TOKEN to a project access token with the `api` scope ({} needs one)",
                 req.route
             ),
+            (TokenKind::Job, _) if job_token_allows(&req.route) => "CI_JOB_TOKEN is valid only while its job runs: call shipline from the job's own script, not from a later job or outside GitLab CI".to_string(),
             (TokenKind::Job, _) => JOB_TOKEN_HINT.to_string(),
             (TokenKind::Access, source) => format!(
                 "replace the token in {} with a valid project access token with the `api` scope",

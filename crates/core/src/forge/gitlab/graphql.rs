@@ -7,6 +7,11 @@
 //! well under GitLab's complexity limit. The endpoint is `CI_API_GRAPHQL_URL` (next to the REST
 //! base otherwise); the `PRIVATE-TOKEN` header authenticates it like REST. The CI job token
 //! cannot call it.
+//!
+//! GraphQL has no squash commit for a merge request: a squashed merge request merged by
+//! fast-forward (no merge commit) is read once more over REST, whose `squash_commit_sha` is what
+//! landed; without one, what landed is unknown (`None`), never the source head, which is not on
+//! the target branch.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +31,7 @@ const MERGE_REQUESTS: &str = "query($fullPath: ID!, $iids: [String!], $first: In
   project(fullPath: $fullPath) {
     mergeRequests(iids: $iids, first: $first) {
       nodes {
-        iid title state draft sourceBranch targetBranch diffHeadSha mergeCommitSha mergedAt webUrl
+        iid title state draft squash sourceBranch targetBranch diffHeadSha mergeCommitSha mergedAt webUrl
         author { username }
         mergeUser { username }
         approvedBy { nodes { username } }
@@ -83,6 +88,9 @@ struct MergeRequestNode {
     state: String,
     #[serde(default)]
     draft: bool,
+    /// Whether the merge request is (or was, once merged) squashed.
+    #[serde(default)]
+    squash: Option<bool>,
     source_branch: String,
     target_branch: String,
     diff_head_sha: Option<String>,
@@ -96,12 +104,22 @@ struct MergeRequestNode {
 }
 
 impl MergeRequestNode {
+    /// Whether it landed as a squash commit GraphQL cannot name: merged without a merge commit,
+    /// and squashed (or not said).
+    fn squash_unknown(&self) -> bool {
+        self.state == "merged" && self.merge_commit_sha.is_none() && self.squash != Some(false)
+    }
+
     fn into_pull_request(self) -> Option<PullRequest> {
-        let (state, merge_commit_sha) = landing(
+        let squashed = self.squash_unknown();
+        let (state, mut merge_commit_sha) = landing(
             &self.state,
             self.merge_commit_sha,
             self.diff_head_sha.as_deref(),
         );
+        if squashed {
+            merge_commit_sha = None;
+        }
         Some(PullRequest {
             number: self.iid.parse().ok()?,
             title: self.title,
@@ -132,12 +150,14 @@ impl MergeRequestNode {
 
 impl GitLab {
     /// Merge requests by IID with their approvals and head pipeline: one GraphQL query per 100
-    /// IIDs. IIDs GitLab does not know are missing from the map.
+    /// IIDs, plus one REST read per squashed merge request merged without a merge commit (for
+    /// its squash commit). IIDs GitLab does not know are missing from the map.
     pub async fn merge_requests_by_iid(
         &self,
         iids: &[u64],
     ) -> Result<BTreeMap<u64, PullRequest>, ForgeError> {
         let mut out = BTreeMap::new();
+        let mut squash_lookups = Vec::new();
         let mut iids = iids.to_vec();
         iids.sort_unstable();
         iids.dedup();
@@ -162,9 +182,19 @@ impl GitLab {
                 });
             };
             for node in project.merge_requests.nodes {
+                let squashed = node.squash_unknown();
                 if let Some(pr) = node.into_pull_request() {
+                    if squashed {
+                        squash_lookups.push(pr.number);
+                    }
                     out.insert(pr.number, pr);
                 }
+            }
+        }
+        for iid in squash_lookups {
+            let landed = self.merge_request(iid).await?.squash_commit_sha;
+            if let Some(pr) = out.get_mut(&iid) {
+                pr.merge_commit_sha = landed;
             }
         }
         Ok(out)

@@ -10,7 +10,7 @@ use super::client::{Req, encode_segment};
 use super::project::GitLab;
 use super::types::{MergeRequest, User, UserRef};
 use crate::forge::error::ForgeError;
-use crate::forge::types::{CommitRef, NewPullRequest, PrState, PullRequest};
+use crate::forge::types::{AutoMerge, CommitRef, NewPullRequest, PrState, PullRequest};
 
 /// Concurrent `GET /repository/commits/:sha/merge_requests` requests: enough to hide latency,
 /// few enough to stay clear of GitLab's rate limits.
@@ -39,19 +39,46 @@ impl GitLab {
     /// (`PUT /projects/:id/merge_requests/:iid/merge` with `auto_merge`, and the older
     /// `merge_when_pipeline_succeeds` for GitLab before 17.11). `sha` (when known) must still be
     /// the source branch's head, so nothing pushed since is merged unseen.
-    pub async fn enable_auto_merge(&self, iid: u64, sha: &str) -> Result<(), ForgeError> {
+    ///
+    /// GitLab decides by the head pipeline: a running one sets the merge request to merge later;
+    /// one that passed already makes GitLab merge at once ([`AutoMerge::Merged`]), or refuse
+    /// with 422 while approvals or other merge checks are missing ([`AutoMerge::Blocked`]).
+    /// A 401 here is not a bad token (the same token just opened the merge request) but a user
+    /// who may not merge into the target branch.
+    pub async fn enable_auto_merge(&self, iid: u64, sha: &str) -> Result<AutoMerge, ForgeError> {
         let mut body = json!({ "auto_merge": true, "merge_when_pipeline_succeeds": true });
         if !sha.is_empty() {
             body["sha"] = json!(sha);
         }
+        let route = "/projects/:id/merge_requests/:iid/merge";
         let req = Req::put(
-            "/projects/:id/merge_requests/:iid/merge",
+            route,
             format!("{}/merge_requests/{iid}/merge", self.project()),
             body,
         )
         .needs(MR_WRITE_NEEDS);
-        let _: serde_json::Value = self.client.json(&req).await?;
-        Ok(())
+        match self.client.json::<MergeRequest>(&req).await {
+            Ok(mr) if mr.state == "merged" => Ok(AutoMerge::Merged),
+            Ok(_) => Ok(AutoMerge::Enabled),
+            Err(ForgeError::Invalid {
+                status: 422,
+                message,
+                ..
+            }) => Ok(AutoMerge::Blocked(format!(
+                "GitLab will not merge !{iid} yet ({message}): its pipeline has passed, so it would merge at once, but a merge check such as the required approvals is not met; approve it, then merge"
+            ))),
+            Err(ForgeError::Invalid { status: 405, .. }) => Ok(AutoMerge::Blocked(format!(
+                "GitLab cannot set !{iid} to merge by itself: it has no running pipeline to wait for and cannot be merged now (a failed pipeline, or no pipeline while the project requires one); merge it by hand"
+            ))),
+            Err(ForgeError::Unauthorized { .. }) => Err(ForgeError::Forbidden {
+                route: format!("PUT {route}"),
+                message: format!(
+                    "GitLab answered 401: the token's user may not merge !{iid} into its target branch (a protected branch allows merges only to the roles it names); give the token a role allowed to merge (Settings > Repository > Protected branches), or merge by hand"
+                ),
+                permission: None,
+            }),
+            Err(other) => Err(other),
+        }
     }
 
     /// One merge request by IID.
@@ -130,8 +157,15 @@ impl GitLab {
     }
 
     /// Adds reviewers by username: each is looked up (`GET /users?username=`), then the merge
-    /// request's reviewer list is replaced by the old one plus the new ids.
-    pub async fn request_reviewers(&self, number: u64, users: &[String]) -> Result<(), ForgeError> {
+    /// request's reviewer list is replaced by the old one plus the new ids. GitLab answers 200
+    /// even when it keeps fewer (one on the Free tier; users who cannot see the project are
+    /// dropped), so the merge request it answers with says who was kept: those of `users` are
+    /// returned, in the order asked.
+    pub async fn request_reviewers(
+        &self,
+        number: u64,
+        users: &[String],
+    ) -> Result<Vec<String>, ForgeError> {
         let mut ids = Vec::new();
         for username in users {
             match self.user_by_username(username).await? {
@@ -148,9 +182,9 @@ impl GitLab {
         }
         let mr = self.merge_request(number).await?;
         let mut reviewer_ids: Vec<u64> = mr.reviewers.iter().map(|u: &UserRef| u.id).collect();
-        for id in ids {
-            if !reviewer_ids.contains(&id) {
-                reviewer_ids.push(id);
+        for id in &ids {
+            if !reviewer_ids.contains(id) {
+                reviewer_ids.push(*id);
             }
         }
         let req = Req::put(
@@ -159,7 +193,13 @@ impl GitLab {
             json!({ "reviewer_ids": reviewer_ids }),
         )
         .needs(MR_WRITE_NEEDS);
-        self.client.send(&req).await.map(|_| ())
+        let updated: MergeRequest = self.client.json(&req).await?;
+        Ok(users
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| updated.reviewers.iter().any(|r| r.id == **id))
+            .map(|(name, _)| name.trim_start_matches('@').to_string())
+            .collect())
     }
 
     pub(super) async fn user_by_username(

@@ -46,4 +46,4 @@ pub use landing::Landed;
 pub use members::is_bot_username;
 pub use notes::MergeRequestNote;
 pub use project::GitLab;
-pub use types::{deployment_state, gitlab_status, permission_for};
+pub use types::{deployment_state, gitlab_status, is_draft_title, permission_for};

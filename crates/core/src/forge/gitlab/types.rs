@@ -24,6 +24,17 @@ pub(crate) fn landing(
     }
 }
 
+/// Whether a merge request title marks it a draft, as GitLab reads titles: `Draft:`,
+/// `[Draft]`, `(Draft)` or `Draft - ` at the start, in any case. Where GitLab gives no draft
+/// flag (`CI_MERGE_REQUEST_DRAFT` exists only from GitLab 17.10), the title says it.
+pub fn is_draft_title(title: &str) -> bool {
+    let title = title.trim_start().to_ascii_lowercase();
+    ["draft:", "[draft]", "(draft)", "draft - "]
+        .iter()
+        .any(|prefix| title.starts_with(prefix))
+        || title.trim_end() == "draft"
+}
+
 /// A user as embedded in other objects (`author`, `user`, `merged_by`).
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct UserRef {
@@ -75,6 +86,9 @@ pub(crate) struct MergeRequest {
     pub merge_commit_sha: Option<String>,
     #[serde(default)]
     pub squash_commit_sha: Option<String>,
+    /// Squashed on merge.
+    #[serde(default)]
+    pub squash: bool,
     #[serde(default)]
     pub merged_by: Option<UserRef>,
     #[serde(default)]
@@ -90,11 +104,18 @@ pub(crate) struct MergeRequest {
 
 impl MergeRequest {
     pub fn into_pull_request(self) -> PullRequest {
-        let (state, merge_commit_sha) = landing(
+        // A squashed merge request that names no commit did not land as its source head: what
+        // landed is unknown.
+        let unknown =
+            self.squash && self.merge_commit_sha.is_none() && self.squash_commit_sha.is_none();
+        let (state, mut merge_commit_sha) = landing(
             &self.state,
             self.merge_commit_sha.or(self.squash_commit_sha),
             self.sha.as_deref(),
         );
+        if unknown {
+            merge_commit_sha = None;
+        }
         PullRequest {
             number: self.iid,
             title: self.title,
@@ -218,6 +239,9 @@ impl GlDeployment {
 /// `GET /projects/:id/repository/commits/:sha/statuses` items.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct CommitStatus {
+    /// The pipeline the status belongs to (sent since GitLab 16.4).
+    #[serde(default)]
+    pub pipeline_id: Option<u64>,
     pub name: String,
     /// `pending`, `running`, `success`, `failed`, `canceled`, `skipped`, `manual`, ...
     pub status: String,
@@ -392,6 +416,23 @@ mod tests {
         }
         assert_eq!(gitlab_status(DeploymentState::Error), "failed");
         assert_eq!(gitlab_status(DeploymentState::Inactive), "canceled");
+    }
+
+    #[test]
+    fn draft_titles() {
+        for draft in [
+            "Draft: x",
+            "draft:x",
+            "[Draft] x",
+            "(DRAFT) x",
+            "Draft - x",
+            "Draft",
+        ] {
+            assert!(is_draft_title(draft), "{draft}");
+        }
+        for ready in ["Add drafts", "Drafting: x", "x Draft:", ""] {
+            assert!(!is_draft_title(ready), "{ready}");
+        }
     }
 
     #[test]

@@ -3,6 +3,11 @@
 //! `POST /repository/commits/:sha/revert` with `dry_run` (GitLab answers `{"dry_run":"success"}`
 //! without committing) and the `400` with `error_code` GitLab sends when a revert conflicts or
 //! changes nothing.
+//!
+//! Writes to a branch need push access to it (GitLab's `authorize_push_to_branch!`, which the
+//! revert API runs before looking at `dry_run`): a protected branch refuses roles below its push
+//! level with 403. A push made here starts a pipeline when the project has CI configured
+//! ([`super::Project::ci_on_push`]).
 
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
@@ -16,7 +21,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::access;
-use super::route::{JobTokenAccess, Need, authorize, body_json, error, or_respond};
+use super::route::{JobTokenAccess, Need, authorize, body_json, error, or_respond, role_of};
 use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;
@@ -77,9 +82,19 @@ fn project_repo(
     project: &str,
     min_role: Option<u32>,
 ) -> Result<(PathBuf, String), Response> {
+    project_repo_pushing(call, project, min_role, None)
+}
+
+/// Like [`project_repo`], and refuses (403) a caller who may not push to `branch`.
+fn project_repo_pushing(
+    call: &Call,
+    project: &str,
+    min_role: Option<u32>,
+    branch: Option<&str>,
+) -> Result<(PathBuf, String), Response> {
     let state = call.state();
     let gl = &state.gitlab;
-    let (index, _) = authorize(
+    let (index, caller) = authorize(
         gl,
         &call.headers,
         project,
@@ -89,6 +104,14 @@ fn project_repo(
         },
     )?;
     let p = &gl.projects[index];
+    if let Some(branch) = branch
+        && !p.can_push(branch, role_of(gl, index, caller))
+    {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "403 Forbidden - You are not allowed to push into this branch",
+        ));
+    }
     let repo = p.repo.clone().ok_or_else(|| {
         error(
             StatusCode::NOT_FOUND,
@@ -98,8 +121,22 @@ fn project_repo(
     Ok((repo, p.default_branch.clone()))
 }
 
+/// Starts the pipeline GitLab runs for a push of `sha` to `branch`, when the project has CI.
+fn pipeline_for_push(call: &Call, project: &str, branch: &str, sha: &str) {
+    let mut state = call.state();
+    let gl = &mut state.gitlab;
+    let Some(status) = gl.project(project).and_then(|p| p.ci_on_push.clone()) else {
+        return;
+    };
+    let key = gl
+        .project(project)
+        .map(|p| p.id.to_string())
+        .unwrap_or_default();
+    gl.add_pipeline(&key, sha, branch, &status);
+}
+
 async fn create_branch(Path(project): Path<String>, Query(q): Q, call: Call) -> Response {
-    let (repo, _) = or_respond!(project_repo(&call, &project, Some(access::DEVELOPER)));
+    or_respond!(project_repo(&call, &project, Some(access::DEVELOPER)));
     let body: Value = body_json(&call.body).unwrap_or(Value::Null);
     let field = |k: &str| {
         q.get(k)
@@ -112,6 +149,12 @@ async fn create_branch(Path(project): Path<String>, Query(q): Q, call: Call) -> 
             "400 (Bad request) \"branch\" not given",
         );
     };
+    let (repo, _) = or_respond!(project_repo_pushing(
+        &call,
+        &project,
+        Some(access::DEVELOPER),
+        Some(&branch)
+    ));
     if git(
         &repo,
         &[
@@ -137,6 +180,7 @@ async fn create_branch(Path(project): Path<String>, Query(q): Q, call: Call) -> 
     ) {
         return error(StatusCode::BAD_REQUEST, &e);
     }
+    pipeline_for_push(&call, &project, &branch, &sha);
     (
         StatusCode::CREATED,
         axum::Json(branch_json(&branch, &sha, false)),
@@ -178,7 +222,7 @@ async fn delete_branch(Path((project, branch)): Path<(String, String)>, call: Ca
 }
 
 async fn revert(Path((project, sha)): Path<(String, String)>, call: Call) -> Response {
-    let (repo, _) = or_respond!(project_repo(&call, &project, Some(access::DEVELOPER)));
+    or_respond!(project_repo(&call, &project, Some(access::DEVELOPER)));
     let body: Value = or_respond!(body_json(&call.body));
     let Some(branch) = body.get("branch").and_then(Value::as_str) else {
         return error(
@@ -186,6 +230,12 @@ async fn revert(Path((project, sha)): Path<(String, String)>, call: Call) -> Res
             "400 (Bad request) \"branch\" not given",
         );
     };
+    let (repo, _) = or_respond!(project_repo_pushing(
+        &call,
+        &project,
+        Some(access::DEVELOPER),
+        Some(branch)
+    ));
     let dry_run = body
         .get("dry_run")
         .and_then(Value::as_bool)
@@ -276,6 +326,7 @@ async fn revert(Path((project, sha)): Path<(String, String)>, call: Call) -> Res
     ) {
         return error(StatusCode::CONFLICT, &e);
     }
+    pipeline_for_push(&call, &project, branch, &new_head);
     let message = git(&repo, &["log", "-1", "--format=%B", &new_head]).unwrap_or_default();
     let title = message.lines().next().unwrap_or_default().to_string();
     (

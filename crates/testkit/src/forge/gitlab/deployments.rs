@@ -13,7 +13,8 @@ use chrono::Utc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::route::{Need, bad_request, error, paginate, time};
+use super::route::Caller;
+use super::route::{Need, bad_request, error, paginate, role_of, time};
 use super::{Deployment, GitLabState, access};
 use crate::forge::{Call, Shared};
 
@@ -103,6 +104,15 @@ fn deployment_json(state: &GitLabState, index: usize, d: &Deployment, base: &str
 }
 
 /// GitLab's deployment state machine: whether `from` may move to `to`.
+/// Whether the caller may deploy to `environment`: a protected environment admits only the
+/// roles it names (whatever the token, a job token acting as its user included).
+fn may_deploy(gl: &GitLabState, index: usize, caller: Caller, environment: &str) -> bool {
+    gl.projects[index]
+        .protected_environments
+        .get(environment)
+        .is_none_or(|least| role_of(gl, index, caller) >= *least)
+}
+
 fn transition_allowed(from: &str, to: &str) -> bool {
     match to {
         "running" => from == "created",
@@ -179,6 +189,9 @@ async fn create(Path(project): Path<String>, call: Call) -> Response {
             if !["running", "success", "failed", "canceled"].contains(&status.as_str()) {
                 return bad_request("status does not have a valid value");
             }
+            if !may_deploy(gl, index, caller, &environment) {
+                return error(StatusCode::FORBIDDEN, "403 Forbidden");
+            }
             let id = gl.next();
             let mut next_id = gl.next_id;
             let p = &mut gl.projects[index];
@@ -210,12 +223,26 @@ async fn create(Path(project): Path<String>, call: Call) -> Response {
 }
 
 async fn update(Path((project, id)): Path<(String, u64)>, call: Call) -> Response {
-    call.project_json(&project, Need::job_role(access::DEVELOPER), |gl, index, _, body| {
+    call.project_json(&project, Need::job_role(access::DEVELOPER), |gl, index, caller, body| {
         let Some(status) = body.get("status").and_then(Value::as_str) else {
             return bad_request("status is missing");
         };
         if !["running", "success", "failed", "canceled"].contains(&status) {
             return bad_request("status does not have a valid value");
+        }
+        let environment = gl.projects[index]
+            .deployments
+            .iter()
+            .find(|d| d.id == id)
+            .and_then(|d| {
+                let p = &gl.projects[index];
+                p.environments.iter().find(|e| e.id == d.environment_id)
+            })
+            .map(|e| e.name.clone());
+        if let Some(environment) = environment
+            && !may_deploy(gl, index, caller, &environment)
+        {
+            return error(StatusCode::FORBIDDEN, "403 Forbidden");
         }
         let Some(d) = gl.projects[index]
             .deployments

@@ -155,6 +155,8 @@ fn mr_node(
             "draft",
             json!(mr.title.starts_with("Draft:") || mr.title.starts_with("[Draft]")),
         ),
+        // GitLab's GraphQL API has `squash` but no squash commit.
+        ("squash", json!(mr.squash || mr.squash_commit_sha.is_some())),
         ("sourceBranch", json!(mr.source_branch)),
         ("targetBranch", json!(mr.target_branch)),
         ("diffHeadSha", json!(mr.sha)),

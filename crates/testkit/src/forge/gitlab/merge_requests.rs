@@ -11,8 +11,9 @@ use chrono::Utc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::route::{Need, bad_request, error, paginate, time};
-use super::{GitLabState, MergeRequest, Note, access};
+use super::repository::{git, resolve};
+use super::route::{Need, bad_request, error, paginate, role_of, time};
+use super::{GitLabState, MergeRequest, Note, Project, access};
 use crate::forge::{Call, Shared};
 
 type Q = Query<HashMap<String, String>>;
@@ -46,8 +47,17 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         )
 }
 
+/// The head of an open merge request's source branch: GitLab follows pushes to it.
+fn current_sha(project: &Project, mr: &MergeRequest) -> String {
+    if mr.state != "opened" || project.repo.is_none() {
+        return mr.sha.clone();
+    }
+    resolve(project, &format!("refs/heads/{}", mr.source_branch)).unwrap_or_else(|| mr.sha.clone())
+}
+
 pub(super) fn mr_json(state: &GitLabState, index: usize, mr: &MergeRequest, base: &str) -> Value {
     let project = &state.projects[index];
+    let sha = current_sha(project, mr);
     let draft = mr.title.starts_with("Draft:") || mr.title.starts_with("[Draft]");
     let merged_by = mr.merged_by.map(|u| state.user(u));
     let references = json!({
@@ -93,7 +103,7 @@ pub(super) fn mr_json(state: &GitLabState, index: usize, mr: &MergeRequest, base
         "merge_when_pipeline_succeeds": mr.auto_merge,
         "merge_status": "can_be_merged",
         "detailed_merge_status": "mergeable",
-        "sha": mr.sha,
+        "sha": sha,
         "merge_commit_sha": mr.merge_commit_sha,
         "squash_commit_sha": mr.squash_commit_sha,
         "discussion_locked": null,
@@ -109,7 +119,7 @@ pub(super) fn mr_json(state: &GitLabState, index: usize, mr: &MergeRequest, base
         project.path_with_namespace, mr.iid
     ));
     value["time_stats"] = time_stats;
-    value["squash"] = json!(false);
+    value["squash"] = json!(mr.squash || mr.squash_commit_sha.is_some());
     value["task_completion_status"] = json!({ "count": 0, "completed_count": 0 });
     value
 }
@@ -226,6 +236,7 @@ async fn create_mr(Path(project): Path<String>, call: Call) -> Response {
             let p = &mut gl.projects[index];
             let now = Utc::now();
             let iid = p.merge_requests.len() as u64 + 1;
+            let sha = resolve(p, &format!("refs/heads/{source}")).unwrap_or_default();
             let mr = MergeRequest {
                 id,
                 iid,
@@ -235,10 +246,11 @@ async fn create_mr(Path(project): Path<String>, call: Call) -> Response {
                 author_id: author,
                 source_branch: source,
                 target_branch: target,
-                sha: String::new(),
+                sha,
                 commits: Vec::new(),
                 merge_commit_sha: None,
                 squash_commit_sha: None,
+                squash: false,
                 merged_by: None,
                 merged_at: None,
                 labels: Vec::new(),
@@ -257,39 +269,136 @@ async fn create_mr(Path(project): Path<String>, call: Call) -> Response {
     )
 }
 
-/// `PUT .../merge`: only the auto-merge form (`auto_merge` or the older
-/// `merge_when_pipeline_succeeds`); the fake does not merge on the spot and answers 405 as
-/// GitLab does for a merge request it will not merge. A `sha` other than the source head is
-/// refused with 409, as on GitLab.
+/// `PUT .../merge`, as GitLab's API decides it: a caller who may not merge into the target
+/// branch gets 401; a `sha` other than the source head 409. Asked to merge automatically
+/// (`auto_merge`, or the older `merge_when_pipeline_succeeds`), a merge request whose head
+/// pipeline is still running is set to merge later; one whose pipeline passed is merged at
+/// once, unless approvals are missing (422 `Branch cannot be merged`); without a pipeline, or
+/// with a failed one, there is nothing to wait for and nothing to merge (405).
 async fn merge_mr(Path((project, iid)): Path<(String, u64)>, call: Call) -> Response {
     call.project_json(
         &project,
         Need::role(access::DEVELOPER),
-        |gl, index, _, body| {
-            let p = &mut gl.projects[index];
-            let Some(mr) = p.merge_requests.iter_mut().find(|m| m.iid == iid) else {
+        |gl, index, caller, body| {
+            let role = role_of(gl, index, caller);
+            let p = &gl.projects[index];
+            let Some(mr) = p.merge_request(iid) else {
                 return error(StatusCode::NOT_FOUND, "404 Not found");
             };
-            let flag = |key: &str| body.get(key).and_then(Value::as_bool) == Some(true);
-            if mr.state != "opened" || !(flag("auto_merge") || flag("merge_when_pipeline_succeeds"))
-            {
+            if mr.state != "opened" {
                 return error(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed");
             }
+            if !p.can_merge(&mr.target_branch, role) {
+                return error(StatusCode::UNAUTHORIZED, "401 Unauthorized");
+            }
+            let head = current_sha(p, mr);
             if let Some(sha) = body.get("sha").and_then(Value::as_str)
-                && !mr.sha.is_empty()
-                && sha != mr.sha
+                && !head.is_empty()
+                && sha != head
             {
                 return error(
                     StatusCode::CONFLICT,
                     "SHA does not match HEAD of source branch",
                 );
             }
-            mr.auto_merge = true;
-            mr.updated_at = Utc::now();
+            let flag = |key: &str| body.get(key).and_then(Value::as_bool) == Some(true);
+            let automatic = flag("auto_merge") || flag("merge_when_pipeline_succeeds");
+            let pipeline = p.newest_pipeline(&head).map(|pl| pl.status.as_str());
+            let active = matches!(
+                pipeline,
+                Some("created" | "waiting_for_resource" | "preparing" | "pending" | "running")
+            );
+            let passed = pipeline == Some("success");
+            let approved = p.approvals.get(&iid).map_or(0, Vec::len) >= p.approvals_required;
+            let (target, source) = (mr.target_branch.clone(), mr.source_branch.clone());
+            let title = mr.title.clone();
+            if automatic && active {
+                let mr = gl.projects[index]
+                    .merge_request_mut(iid)
+                    .expect("found above");
+                mr.auto_merge = true;
+                mr.sha = head;
+                mr.updated_at = Utc::now();
+                let mr = mr.clone();
+                return axum::Json(mr_json(gl, index, &mr, &call.base)).into_response();
+            }
+            // Merged now: asked to wait for a pipeline that has passed, or asked to merge now
+            // with no pipeline or a passed one.
+            let mergeable_now = if automatic {
+                passed
+            } else {
+                pipeline.is_none_or(|s| s == "success")
+            };
+            if !mergeable_now {
+                return error(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed");
+            }
+            if !approved {
+                return error(StatusCode::UNPROCESSABLE_ENTITY, "Branch cannot be merged");
+            }
+            let merge_commit = match merge_in_repo(p, &target, &source, &title) {
+                Ok(sha) => sha,
+                Err(message) => return error(StatusCode::NOT_ACCEPTABLE, &message),
+            };
+            let now = Utc::now();
+            let mr = gl.projects[index]
+                .merge_request_mut(iid)
+                .expect("found above");
+            mr.state = "merged".into();
+            mr.sha = head;
+            mr.merge_commit_sha = merge_commit;
+            mr.merged_by = caller.user_id();
+            mr.merged_at = Some(now);
+            mr.updated_at = now;
             let mr = mr.clone();
             axum::Json(mr_json(gl, index, &mr, &call.base)).into_response()
         },
     )
+}
+
+/// Merges `source` into `target` with a merge commit in the backing repository, as GitLab's
+/// default merge method does; `None` for a project without one.
+fn merge_in_repo(
+    p: &Project,
+    target: &str,
+    source: &str,
+    title: &str,
+) -> Result<Option<String>, String> {
+    let Some(repo) = &p.repo else {
+        return Ok(None);
+    };
+    let conflict = || "Branch cannot be merged".to_string();
+    let tip = git(repo, &["rev-parse", &format!("refs/heads/{target}")]).ok_or_else(conflict)?;
+    let head = git(repo, &["rev-parse", &format!("refs/heads/{source}")]).ok_or_else(conflict)?;
+    let tree = git(repo, &["merge-tree", "--write-tree", &tip, &head]).ok_or_else(conflict)?;
+    let message = format!("Merge branch '{source}' into '{target}'\n\n{title}");
+    let commit = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo)
+        .args([
+            "commit-tree",
+            &tree,
+            "-p",
+            &tip,
+            "-p",
+            &head,
+            "-m",
+            &message,
+        ])
+        .env("GIT_AUTHOR_NAME", "GitLab")
+        .env("GIT_AUTHOR_EMAIL", "gitlab@example.com")
+        .env("GIT_COMMITTER_NAME", "GitLab")
+        .env("GIT_COMMITTER_EMAIL", "gitlab@example.com")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .ok_or_else(conflict)?;
+    git(
+        repo,
+        &["update-ref", &format!("refs/heads/{target}"), &commit, &tip],
+    )
+    .ok_or_else(conflict)?;
+    Ok(Some(commit))
 }
 
 async fn update_mr(Path((project, iid)): Path<(String, u64)>, call: Call) -> Response {
@@ -298,6 +407,8 @@ async fn update_mr(Path((project, iid)): Path<(String, u64)>, call: Call) -> Res
         Need::role(access::DEVELOPER),
         |gl, index, _, body| {
             let p = &mut gl.projects[index];
+            let (free_tier, public) = (p.free_tier, p.public);
+            let members: Vec<u64> = p.members.keys().copied().collect();
             let Some(pos) = p.merge_requests.iter().position(|m| m.iid == iid) else {
                 return error(StatusCode::NOT_FOUND, "404 Not found");
             };
@@ -337,7 +448,15 @@ async fn update_mr(Path((project, iid)): Path<(String, u64)>, call: Call) -> Res
                     new_labels.extend(mr.labels.clone());
                 }
                 if let Some(ids) = body.get("reviewer_ids").and_then(Value::as_array) {
-                    mr.reviewers = ids.iter().filter_map(Value::as_u64).collect();
+                    // GitLab keeps one reviewer on the Free tier and silently drops users who
+                    // cannot see the merge request; the answer is 200 either way.
+                    let limit = if free_tier { 1 } else { usize::MAX };
+                    mr.reviewers = ids
+                        .iter()
+                        .filter_map(Value::as_u64)
+                        .take(limit)
+                        .filter(|id| public || members.contains(id))
+                        .collect();
                 }
                 if let Some(title) = body.get("title").and_then(Value::as_str) {
                     mr.title = title.to_string();

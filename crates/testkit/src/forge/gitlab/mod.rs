@@ -9,7 +9,16 @@
 //!
 //! Tokens follow GitLab's model: `PRIVATE-TOKEN` carries an access token tied to a user;
 //! `JOB-TOKEN` carries a CI/CD job token, which is refused (403) outside deployments,
-//! environments and releases. Lists paginate with GitLab's headers (`x-page`, `x-per-page`,
+//! environments and releases, acts with the role of the user who started the job (so a
+//! protected environment can refuse it), and reaches another project only when that project's
+//! job token allowlist names the job's project (else the project is hidden: 404).
+//!
+//! Roles matter where GitLab checks them: protected branches (the default branch is protected
+//! for Maintainers, so a Developer's token may neither push there, revert onto it, even as a
+//! dry run, nor merge into it: 403 and 401), protected environments, reviewers (the Free tier
+//! keeps one; users who cannot see the project are dropped without an error), and merges (a
+//! merge request whose pipeline has finished merges at once, or is refused with 422 while
+//! approvals are missing; a running pipeline sets it to merge later). Lists paginate with GitLab's headers (`x-page`, `x-per-page`,
 //! `x-next-page`, `x-prev-page`, `x-total`, `x-total-pages`, `Link`).
 
 // Handlers answer errors as ready-made responses; boxing them would only add noise.
@@ -33,7 +42,7 @@ use super::Shared;
 
 pub use state::{
     CommitStatus, Deployment, Environment, GitLabState, Issue, JobToken, MergeRequest,
-    NewMergeRequest, Note, Pipeline, Project, Release, Tag, User,
+    NewMergeRequest, Note, Pipeline, Project, ProtectedBranch, Release, Tag, User,
 };
 
 /// GitLab's role numbers.

@@ -1,5 +1,9 @@
 //! The rest of a project: commits (from the backing git repository), commit statuses,
 //! pipelines, tags, releases, issues and members.
+//!
+//! Commit statuses belong to pipelines, as on GitLab: the list for a SHA holds the statuses of
+//! every pipeline that ran for it (a failed job of an older pipeline stays listed after a
+//! passing re-run in a new one), each with its `pipeline_id`, and `pipeline_id=` narrows it.
 
 use std::collections::HashMap;
 use std::path::Path as FsPath;
@@ -43,7 +47,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v4/projects/{project}/releases/{tag}", get(release))
 }
 
-fn git(repo: &FsPath, args: &[&str]) -> Option<String> {
+pub(super) fn git(repo: &FsPath, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new("git")
         .arg("--git-dir")
         .arg(repo)
@@ -86,7 +90,7 @@ fn project_tags(p: &Project) -> Vec<Tag> {
 }
 
 /// Resolves a ref (SHA, branch, tag) to a commit SHA.
-fn resolve(p: &Project, reference: &str) -> Option<String> {
+pub(super) fn resolve(p: &Project, reference: &str) -> Option<String> {
     if let Some(repo) = &p.repo {
         return git(
             repo,
@@ -142,9 +146,14 @@ async fn statuses(
             .statuses
             .iter()
             .filter(|s| s.sha == sha)
+            .filter(|s| {
+                q.get("pipeline_id")
+                    .is_none_or(|id| s.pipeline_id.is_some_and(|p| p.to_string() == *id))
+            })
             .map(|s| {
                 json!({
                     "id": s.id,
+                    "pipeline_id": s.pipeline_id,
                     "sha": s.sha,
                     "ref": p.default_branch,
                     "status": s.status,

@@ -17,8 +17,8 @@ use crate::forge::Call;
 pub(crate) enum Caller {
     /// An access token's user.
     User(u64),
-    /// A job token.
-    Job { user_id: u64 },
+    /// A job token of a job in project `project_id`.
+    Job { user_id: u64, project_id: u64 },
     /// No token.
     Anonymous,
 }
@@ -108,6 +108,7 @@ pub(crate) fn authorize(
         match state.job_tokens.get(token) {
             Some(job) => Caller::Job {
                 user_id: job.user_id,
+                project_id: job.project_id,
             },
             None => return Err(error(StatusCode::UNAUTHORIZED, "401 Unauthorized")),
         }
@@ -120,6 +121,13 @@ pub(crate) fn authorize(
         .position(|p| p.path_with_namespace == project_key || p.id.to_string() == project_key)
         .ok_or_else(|| error(StatusCode::NOT_FOUND, "404 Project Not Found"))?;
     let project = &state.projects[index];
+    if let Caller::Job { project_id, .. } = caller
+        && project_id != project.id
+        && !project.job_token_allowlist.contains(&project_id)
+    {
+        // Not on the allowlist: GitLab hides the project from the job token.
+        return Err(error(StatusCode::NOT_FOUND, "404 Project Not Found"));
+    }
     if matches!(caller, Caller::Job { .. }) && job == JobTokenAccess::Refused {
         return Err(error(StatusCode::FORBIDDEN, "403 Forbidden"));
     }
@@ -144,6 +152,14 @@ pub(crate) fn authorize(
         }
     }
     Ok((index, caller))
+}
+
+/// The caller's role on project `index` (0: none).
+pub(crate) fn role_of(state: &GitLabState, index: usize, caller: Caller) -> u32 {
+    caller
+        .user_id()
+        .and_then(|u| state.projects[index].members.get(&u).copied())
+        .unwrap_or(0)
 }
 
 /// The steps every project route takes before its own work, in GitLab's order: the token

@@ -73,6 +73,8 @@ pub struct MergeRequest {
     pub merge_commit_sha: Option<String>,
     /// Squash commit, when squashed.
     pub squash_commit_sha: Option<String>,
+    /// Squashed on merge (also when GitLab names no squash commit).
+    pub squash: bool,
     /// Who merged.
     pub merged_by: Option<u64>,
     /// When merged.
@@ -136,6 +138,8 @@ pub struct Deployment {
 pub struct CommitStatus {
     /// Id.
     pub id: u64,
+    /// The pipeline it belongs to (GitLab files every status under a pipeline).
+    pub pipeline_id: Option<u64>,
     /// Commit.
     pub sha: String,
     /// Name (job name or context).
@@ -208,6 +212,15 @@ pub struct Release {
     pub created_at: DateTime<Utc>,
 }
 
+/// Who may push to and merge into a protected branch (least role for each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtectedBranch {
+    /// Least role allowed to push (GitLab's default: Maintainer).
+    pub push: u32,
+    /// Least role allowed to merge (GitLab's default: Maintainer).
+    pub merge: u32,
+}
+
 /// A project and everything in it.
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -245,6 +258,21 @@ pub struct Project {
     pub releases: Vec<Release>,
     /// Who approved each merge request (by IID), in order.
     pub approvals: BTreeMap<u64, Vec<u64>>,
+    /// Approvals a merge request needs before it can be merged (approval rules).
+    pub approvals_required: usize,
+    /// Protected branches by name. GitLab protects the default branch when a project is made,
+    /// with pushes and merges for Maintainers.
+    pub protected_branches: BTreeMap<String, ProtectedBranch>,
+    /// The Free tier: a merge request keeps one reviewer (Premium keeps several).
+    pub free_tier: bool,
+    /// The status of the pipeline GitLab starts for a push (a branch created, a commit made
+    /// through the API); `None`: the project has no CI configuration and pushes start none.
+    pub ci_on_push: Option<String>,
+    /// Protected environments by name, with the least role allowed to deploy to each.
+    pub protected_environments: BTreeMap<String, u32>,
+    /// Projects whose CI/CD job tokens may call this project (the job token allowlist). A
+    /// job's own project is always allowed.
+    pub job_token_allowlist: BTreeSet<u64>,
 }
 
 impl Project {
@@ -264,6 +292,26 @@ impl Project {
             .iter()
             .filter(|n| n.mr_iid == iid && !n.system)
             .collect()
+    }
+
+    /// Whether `role` may push to `branch` (unprotected branches: Developers and up).
+    pub fn can_push(&self, branch: &str, role: u32) -> bool {
+        let least = self.protected_branches.get(branch).map_or(30, |p| p.push);
+        role >= least
+    }
+
+    /// Whether `role` may merge into `branch` (unprotected branches: Developers and up).
+    pub fn can_merge(&self, branch: &str, role: u32) -> bool {
+        let least = self.protected_branches.get(branch).map_or(30, |p| p.merge);
+        role >= least
+    }
+
+    /// The newest pipeline for `sha`.
+    pub fn newest_pipeline(&self, sha: &str) -> Option<&Pipeline> {
+        self.pipelines
+            .iter()
+            .filter(|p| p.sha == sha)
+            .max_by_key(|p| p.id)
     }
 
     /// An environment by name.
@@ -329,10 +377,18 @@ impl GitLabState {
     pub fn add_project(&mut self, path: &str) -> u64 {
         // Ids like GitLab's: large, and unlike any IID.
         let id = 1000 + self.projects.len() as u64 + 1;
+        let maintainer = super::access::MAINTAINER;
         self.projects.push(Project {
             id,
             path_with_namespace: path.to_string(),
             default_branch: "main".into(),
+            protected_branches: BTreeMap::from([(
+                "main".to_string(),
+                ProtectedBranch {
+                    push: maintainer,
+                    merge: maintainer,
+                },
+            )]),
             ..Project::default()
         });
         id
@@ -424,6 +480,7 @@ impl GitLabState {
             commits,
             merge_commit_sha: new.merged_as,
             squash_commit_sha: None,
+            squash: false,
             merged_by: merged.then_some(author),
             merged_at: merged.then_some(now),
             labels: Vec::new(),
@@ -497,11 +554,26 @@ impl GitLabState {
         id
     }
 
-    /// Adds a commit status.
+    /// Adds a commit status, filed (as GitLab does without a `pipeline_id`) under the newest
+    /// pipeline for the commit, if there is one.
     pub fn add_status(&mut self, project: &str, sha: &str, name: &str, status: &str) {
+        let pipeline = self.project_mut(project).newest_pipeline(sha).map(|p| p.id);
+        self.add_pipeline_status(project, sha, pipeline, name, status);
+    }
+
+    /// Adds a commit status (a job) to pipeline `pipeline_id`.
+    pub fn add_pipeline_status(
+        &mut self,
+        project: &str,
+        sha: &str,
+        pipeline_id: Option<u64>,
+        name: &str,
+        status: &str,
+    ) {
         let id = self.next();
         self.project_mut(project).statuses.push(CommitStatus {
             id,
+            pipeline_id,
             sha: sha.to_string(),
             name: name.to_string(),
             status: status.to_string(),
