@@ -142,7 +142,7 @@ pub(crate) fn duration_at_least<'de, D: Deserializer<'de>>(
     if value < min {
         return Err(de::Error::custom(invalid(
             format_args!("`{key}: {value}` is shorter than {min}"),
-            format_args!("use at least `{min}`, e.g. `{key}: 30s`"),
+            format_args!("use at least `{min}`; `30s` suits most services"),
         )));
     }
     Ok(value)

@@ -37,7 +37,7 @@ pub struct Rollout {
     /// How long each step is watched before the next. Default `0s` (health checks run once).
     #[serde(default)]
     pub bake: Duration,
-    /// Time between health check rounds during the bake. At least `1s`. Default `30s`.
+    /// Time between health check rounds during the bake. At least `10ms`. Default `30s`.
     #[serde(default = "default_interval", deserialize_with = "interval")]
     pub interval: Duration,
     /// Checks run during each bake; all must pass.
@@ -61,7 +61,7 @@ pub struct Rollout {
 }
 
 /// The shortest `interval`: shorter ones turn a bake into a busy loop against the service.
-pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
 /// The most rounds `failure_limit` and `inconclusive_limit` count to.
 const MAX_ROUNDS: u64 = 1000;
 

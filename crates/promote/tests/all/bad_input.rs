@@ -135,7 +135,7 @@ fn health_interval_below_one_second() {
     rejected(
         "environments:\n  production:\n    rollout:\n      command: printf 'x' >> {log}/deploy.log\n      bake: 2s\n      interval: 0s\n",
         &["--to", "production"],
-        "`interval: 0s` is shorter than 1s",
+        "`interval: 0s` is shorter than 10ms",
     );
 }
 

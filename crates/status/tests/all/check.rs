@@ -195,8 +195,8 @@ fn interval_below_one_second_is_refused() {
     refused_at(
         "environments:\n  production:\n    rollout:\n      command: ./deploy.sh\n      interval: 0s\n",
         "5:17",
-        "`interval: 0s` is shorter than 1s",
-        "use at least `1s`",
+        "`interval: 0s` is shorter than 10ms",
+        "use at least `10ms`",
     );
 }
 
