@@ -41,6 +41,7 @@ pub struct Cli {
     #[arg(long, env = "SHIPLINE_REVERT_ON_FAILURE")]
     pub revert_on_failure: bool,
     /// The configuration file (default: `.shipline.yml` at the repository root).
+    /// `shipline-status check` checks it on its own and lists every problem.
     #[arg(long, env = "SHIPLINE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// The checkout to work in (default: the current directory).

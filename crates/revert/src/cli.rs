@@ -48,6 +48,7 @@ pub struct Cli {
     #[arg(long, env = "SHIPLINE_REPO")]
     pub repo: Option<std::path::PathBuf>,
     /// The configuration file (default: .shipline.yml at the repository root).
+    /// `shipline-status check` checks it on its own and lists every problem.
     #[arg(long, env = "SHIPLINE_CONFIG")]
     pub config: Option<std::path::PathBuf>,
 }

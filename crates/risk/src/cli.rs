@@ -29,6 +29,7 @@ pub struct Cli {
     #[arg(long, env = "SHIPLINE_FAIL_ABOVE", value_parser = parse_level)]
     pub fail_above: Option<RiskLevel>,
     /// `.shipline.yml` to use (default: the one at the repository root, if any).
+    /// `shipline-status check` checks it on its own and lists every problem.
     #[arg(long, env = "SHIPLINE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// The checkout to read (default: the current directory).

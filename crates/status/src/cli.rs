@@ -1,12 +1,15 @@
 //! The command line: flags (each also read from `SHIPLINE_<FLAG>`) and what each command does
 //! with the ledger, the outputs and stdout.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use shipline_core::app::{self, App, AppOptions, Backend};
+use shipline_core::config::CheckReport;
 use shipline_core::context::Runtime;
 use shipline_core::exit;
+use shipline_core::git::Git;
 use shipline_core::ledger::DeploymentRecord;
 use shipline_core::sha;
 
@@ -123,6 +126,10 @@ pub enum Command {
         #[arg(long, env = "SHIPLINE_FORMAT", value_enum, default_value = "markdown")]
         format: Format,
     },
+    /// Check `.shipline.yml` (or `--config PATH`) on its own, as every shipline tool reads
+    /// it: prints "ok" and a summary, or every problem found as `file:line:column: problem;
+    /// fix` (exit 2). Needs no CI context, forge or token.
+    Check,
     /// Mark every live deployment of an environment inactive (it was torn down).
     Deactivate {
         /// Environment torn down.
@@ -142,9 +149,84 @@ impl Cli {
     }
 }
 
+/// Runs `check` when that is the command, before (and instead of) the start-up every other
+/// command needs: the check must work where the CI context or the configuration itself is
+/// broken. Returns the exit code, or `None` for the other commands.
+pub fn run_check(cli: &Cli) -> Option<ExitCode> {
+    if !matches!(cli.command, Command::Check) {
+        return None;
+    }
+    let start = match &cli.repo {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    // `.shipline.yml` sits at the top of the checkout, as the tools look for it.
+    let root = Git::discover(&start).map_or(start, |git| git.dir().to_path_buf());
+    let annotate = std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true");
+    Some(ExitCode::from(print_check(
+        &root,
+        cli.config.as_deref(),
+        annotate,
+    )))
+}
+
+/// Prints the check of the configuration for `root` and returns the exit code: the summary
+/// on stdout (0), or each problem on its own line of stdout and a count on stderr (2). In
+/// GitHub Actions each problem also becomes an error annotation on the file.
+fn print_check(root: &Path, config: Option<&Path>, annotate: bool) -> u8 {
+    let mut out = String::new();
+    let code = match shipline_core::config::check(root, config) {
+        CheckReport::Ok(summary) => {
+            out.push_str(&summary);
+            out.push('\n');
+            exit::OK
+        }
+        CheckReport::Problems(problems) => {
+            for problem in &problems {
+                out.push_str(&problem.to_string());
+                out.push('\n');
+                if let (true, Some(at)) = (annotate, problem.location()) {
+                    let text = problem.to_string();
+                    let message = text
+                        .strip_prefix(&format!("{at}: "))
+                        .unwrap_or(&text)
+                        .replace('%', "%25")
+                        .replace('\n', "%0A");
+                    out.push_str(&format!(
+                        "::error file={},line={},col={}::{message}\n",
+                        at.path.display(),
+                        at.line,
+                        at.column
+                    ));
+                }
+            }
+            eprintln!(
+                "{} problem{} in the configuration; fix {} and run the check again",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                if problems.len() == 1 { "it" } else { "them" }
+            );
+            exit::USAGE
+        }
+    };
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = app::print_stdout(&out);
+    code
+}
+
 /// Runs one command; the exit code on success.
 pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
     match command {
+        // The binary runs `check` before start-up ([`run_check`]); here the configuration has
+        // loaded already, so this reports on the same file.
+        Command::Check => Ok(print_check(
+            &app.ctx.workspace,
+            app.config
+                .source()
+                .map(|path| app::resolve_in(&app.ctx.workspace, path))
+                .as_deref(),
+            app.ctx.runtime == Runtime::GitHubActions,
+        )),
         Command::Start {
             environment,
             git_ref,

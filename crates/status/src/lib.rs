@@ -21,7 +21,7 @@ mod metrics;
 mod range;
 mod show;
 
-pub use cli::{Cli, Command, Format, run};
+pub use cli::{Cli, Command, Format, run, run_check};
 pub use deploy::{FinishRequest, Outcome, StartRequest, deactivate, finish, start};
 pub use error::StatusError;
 pub use metrics::{EnvironmentMetrics, MetricsReport, Spread};

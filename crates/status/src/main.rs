@@ -8,6 +8,9 @@ use shipline_status::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(code) = shipline_status::run_check(&cli) {
+        return code;
+    }
     app::main(cli.options(), async |app| {
         Ok(shipline_status::run(app, &cli.command).await?)
     })

@@ -17,12 +17,14 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_saphyr::{Location, Spanned};
 
+use super::bounds;
 use super::duration::Duration;
-use super::error::{ConfigError, closest};
+use super::error::{ConfigError, MAX_REPORTED, closest, invalid};
 use super::freeze::{FreezeWindow, FrozenUntil};
 use super::risk::RiskLevel;
 use super::rollout::Rollout;
 use super::scalars::{GlobPattern, HttpUrl};
+use crate::ledger::{ENVIRONMENT_NAME_RULE, check_environment_name};
 
 /// One deployment environment.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -30,6 +32,9 @@ use super::scalars::{GlobPattern, HttpUrl};
 pub struct Environment {
     #[serde(skip)]
     name: String,
+    /// Where the name is written, for the checks across environments.
+    #[serde(skip)]
+    name_at: Option<Location>,
     /// Where the environment is reachable; shown in deployments and status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<HttpUrl>,
@@ -46,8 +51,12 @@ pub struct Environment {
     /// Periods in which promotion is blocked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub freeze: Vec<FreezeWindow>,
-    /// Check (status/check run) names that must be green on the commit.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Check (status/check run) names that must be green on the commit; none empty.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "required_checks"
+    )]
     pub required_checks: Vec<String>,
     /// Branches or tags that may be promoted here (globs such as `main` or `v*`). Default: any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -124,7 +133,7 @@ pub struct ReleaseConfig {
     pub tag: bool,
     /// Deprecated: use the top-level `versions.tag_prefix`, which shipline-risk reads too. Still
     /// read when it is the only prefix given; a different value there is an error.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tag_prefix")]
     pub tag_prefix: Option<String>,
     /// Also publish a GitHub/GitLab release with the change summary as notes. Default false.
     #[serde(default)]
@@ -133,6 +142,51 @@ pub struct ReleaseConfig {
 
 fn yes() -> bool {
     true
+}
+
+fn required_checks<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    bounds::word_list(
+        deserializer,
+        "required_checks",
+        "the name of a status check or check run (such as `build`)",
+        false,
+    )
+}
+
+fn tag_prefix<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let Some(prefix) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    check_tag_prefix(&prefix).map_err(de::Error::custom)?;
+    Ok(Some(prefix))
+}
+
+/// Refuses a tag prefix git could not put in a tag name.
+pub(crate) fn check_tag_prefix(prefix: &str) -> Result<(), String> {
+    let bad = prefix.chars().find(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')
+    });
+    let problem = match bad {
+        Some(c) if c.is_whitespace() || c.is_control() => Some(format!(
+            "contains whitespace or a control character ({})",
+            c.escape_debug()
+        )),
+        Some(c) => Some(format!("contains `{c}`, which git refuses in tag names")),
+        None if prefix.contains("..") => {
+            Some("contains `..`, which git refuses in tag names".into())
+        }
+        None if prefix.starts_with('/') || prefix.starts_with('-') || prefix.starts_with('.') => {
+            Some("starts with a character git refuses at the start of a tag name".into())
+        }
+        None => None,
+    };
+    match problem {
+        Some(problem) => Err(invalid(
+            format_args!("`tag_prefix: {}` {problem}", prefix.escape_debug()),
+            "write the text every version tag starts with, e.g. `v`, `my-crate-` or `api/`",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The `environments:` map, in file order.
@@ -219,12 +273,19 @@ impl Environments {
     }
 
     /// Checks the `after:` graph: every name known, no environment after itself, no cycle.
-    pub(crate) fn check(&self, path: &Path) -> Result<(), ConfigError> {
+    /// Every problem found goes into `errors`; a cycle is looked for only when every name is
+    /// known.
+    pub(crate) fn check(&self, path: &Path, errors: &mut Vec<ConfigError>) {
+        let before = errors.len();
+        self.check_names(path, errors);
         for env in &self.entries {
             for upstream in &env.after {
+                if errors.len() >= MAX_REPORTED {
+                    return;
+                }
                 let name = upstream.value.as_str();
                 if name == env.name {
-                    return Err(ConfigError::invalid(
+                    errors.push(ConfigError::invalid(
                         path,
                         upstream.referenced,
                         format!("environment `{name}` lists itself in `after:`"),
@@ -233,6 +294,7 @@ impl Environments {
                                 .into(),
                         ),
                     ));
+                    continue;
                 }
                 if !self.index.contains_key(name) {
                     let names = self.names();
@@ -244,7 +306,7 @@ impl Environments {
                         ),
                         None => format!("define `{name}` under `environments:` or remove it"),
                     };
-                    return Err(ConfigError::invalid(
+                    errors.push(ConfigError::invalid(
                         path,
                         upstream.referenced,
                         format!(
@@ -256,6 +318,9 @@ impl Environments {
                 }
             }
         }
+        if errors.len() > before {
+            return;
+        }
         if let Some(cycle) = self.find_cycle() {
             let first = &self.entries[cycle[0]];
             let second = &self.entries[cycle[1 % cycle.len()]].name;
@@ -266,14 +331,46 @@ impl Environments {
                 .map_or(Location::UNKNOWN, |up| up.referenced);
             let mut chain: Vec<&str> = cycle.iter().map(|&i| self.entries[i].name()).collect();
             chain.push(first.name());
-            return Err(ConfigError::invalid(
+            errors.push(ConfigError::invalid(
                 path,
                 location,
                 format!("`after:` forms a cycle: {}", chain.join(" → ")),
                 Some("`after:` must point upstream only; remove one of these entries".into()),
             ));
         }
-        Ok(())
+    }
+
+    /// Every name follows the one rule of the ledger and the tools, and no two differ only in
+    /// case (GitHub and the ledger would take them for one environment).
+    fn check_names(&self, path: &Path, errors: &mut Vec<ConfigError>) {
+        let mut folded: HashMap<String, &str> = HashMap::with_capacity(self.len());
+        for env in &self.entries {
+            let at = env.name_at.unwrap_or(Location::UNKNOWN);
+            if let Err(reason) = check_environment_name(&env.name) {
+                errors.push(ConfigError::invalid(
+                    path,
+                    at,
+                    format!("environment name `{}` {reason}", env.name.escape_debug()),
+                    Some(ENVIRONMENT_NAME_RULE.to_string()),
+                ));
+                continue;
+            }
+            if let Some(first) = folded.insert(env.name.to_ascii_lowercase(), &env.name) {
+                errors.push(ConfigError::invalid(
+                    path,
+                    at,
+                    format!(
+                        "environment `{}` differs from `{first}` only in case",
+                        env.name
+                    ),
+                    Some(
+                        "GitHub and the deployment ledger ignore case in environment names: \
+                         merge the two entries or rename one"
+                            .into(),
+                    ),
+                ));
+            }
+        }
     }
 
     /// A cycle in the `after:` graph as entry indices, each naming the next in its `after:`,
@@ -339,11 +436,12 @@ impl<'de> Deserialize<'de> for Environments {
                 self,
                 mut map: A,
             ) -> Result<Environments, A::Error> {
-                let mut entries = Vec::new();
+                let mut entries: Vec<Environment> = Vec::new();
                 while let Some(name) = map.next_key::<Spanned<String>>()? {
                     // `staging:` with nothing under it is an environment with all defaults.
                     let mut env = map.next_value::<Option<Environment>>()?.unwrap_or_default();
                     env.name = name.value;
+                    env.name_at = Some(name.referenced);
                     entries.push(env);
                 }
                 Ok(Environments::from_entries(entries))

@@ -155,74 +155,277 @@ impl ConfigError {
         }
     }
 
-    /// Turns a serde-saphyr error into ours: its location, its message without the snippet and
-    /// the "at line" suffix, and a hint (a spelling suggestion for unknown keys and values).
+    /// Adds `more` to the hint (or makes it the hint).
+    pub(crate) fn add_hint(&mut self, more: &str) {
+        if let ConfigError::Invalid { hint, .. } = self {
+            *hint = Some(match hint.take() {
+                Some(hint) => format!("{hint}; {more}"),
+                None => more.to_string(),
+            });
+        }
+    }
+
+    /// Turns a serde-saphyr error into ours: its location, and a message and hint in our words
+    /// for every kind of error it raises. Messages raised by our own checks (which carry the
+    /// hint separator) pass through; the parser's own wording never reaches the user.
     pub(crate) fn from_yaml(path: &Path, text: &str, err: &serde_saphyr::Error) -> Self {
         let location = err.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
         let mut inner = err.without_snippet();
         while let serde_saphyr::Error::AliasError { error, .. } = inner {
             inner = error.without_snippet();
         }
-        let (message, hint) = match inner {
-            serde_saphyr::Error::SerdeUnknownField {
-                field, expected, ..
-            } => unknown_name("field", field, expected),
-            serde_saphyr::Error::SerdeUnknownVariant {
-                variant, expected, ..
-            } => unknown_name("value", variant, expected),
-            serde_saphyr::Error::SerdeMissingField { field, .. } => (
-                format!("missing field `{field}`"),
-                Some(format!("add `{field}:` here")),
-            ),
-            serde_saphyr::Error::DuplicateMappingKey { key, .. } => (
-                match key {
-                    Some(key) => format!("duplicate key `{key}`"),
-                    None => "duplicate key".to_string(),
-                },
-                Some(
-                    "each key may appear once in a mapping; remove or merge the repeated one"
-                        .into(),
-                ),
-            ),
-            serde_saphyr::Error::InvalidScalar { ty, .. } => {
-                let found = scalar_at(text, location)
-                    .map(|value| format!(" `{value}`"))
-                    .unwrap_or_default();
-                (
-                    format!("expected {}, found{found}", describe_type(ty)),
-                    Some(type_hint(ty).to_string()),
-                )
+        let (message, hint) = yaml_message(inner, text, location);
+        let mut location = SourceLocation::new(path, location);
+        if let serde_saphyr::Error::MultipleDocuments { .. } = inner {
+            // The parser points past the separator; the separator is what to remove.
+            let before = usize::try_from(location.line).unwrap_or(0);
+            let lines: Vec<&str> = text.lines().take(before).collect();
+            if let Some(at) = lines
+                .iter()
+                .rposition(|line| line.starts_with("---") || line.starts_with("..."))
+            {
+                location.line = at as u64 + 1;
+                location.column = 1;
             }
-            serde_saphyr::Error::Unexpected { expected, .. } => {
-                let (what, example) = match *expected {
-                    "mapping start" => (
-                        "a mapping",
-                        "`key: value` lines indented under the key, or `{ key: value }`",
-                    ),
-                    "sequence start" => ("a list", "`[a, b]`, or one `- item` line per entry"),
-                    _ => (
-                        *expected,
-                        "see docs/configuration.md for the form this setting takes",
-                    ),
-                };
-                (
-                    format!("expected {what} here"),
-                    Some(format!("write {example}")),
-                )
-            }
-            other => {
-                let text = DefaultMessageFormatter.format_message(other).into_owned();
-                match text.split_once(HINT_SEPARATOR) {
-                    Some((message, hint)) => (message.to_string(), Some(hint.to_string())),
-                    None => (text, None),
-                }
-            }
-        };
-        ConfigError::Invalid {
-            location: SourceLocation::new(path, location),
-            message,
-            hint,
         }
+        ConfigError::Invalid {
+            location,
+            message,
+            hint: Some(hint),
+        }
+    }
+}
+
+/// The most problems one check reports: past this many, the rest are usually the same mistake.
+pub const MAX_REPORTED: usize = 50;
+
+const SEE_DOCS: &str = "compare with the examples in docs/configuration.md";
+
+/// Message and hint for one serde-saphyr error, in our words.
+fn yaml_message(
+    err: &serde_saphyr::Error,
+    text: &str,
+    location: serde_saphyr::Location,
+) -> (String, String) {
+    use serde_saphyr::Error as E;
+    let pair = |message: &str, hint: &str| (message.to_string(), hint.to_string());
+    match err {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => unknown_name("field", field, expected),
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => unknown_name("value", variant, expected),
+        E::SerdeMissingField { field, .. } => (
+            format!("missing field `{field}`"),
+            format!("add `{field}:` here"),
+        ),
+        E::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(key) => format!("duplicate key `{key}`"),
+                None => "duplicate key".to_string(),
+            },
+            "each key may appear once in a mapping; remove or merge the repeated one".into(),
+        ),
+        E::InvalidScalar { ty, .. } => {
+            let found = scalar_at(text, location)
+                .map(|value| format!(" `{value}`"))
+                .unwrap_or_default();
+            (
+                format!("expected {}, found{found}", describe_type(ty)),
+                type_hint(ty).to_string(),
+            )
+        }
+        E::InvalidBooleanStrict { .. } => pair(
+            "expected `true` or `false` here",
+            "write `true` or `false` (unquoted)",
+        ),
+        E::Unexpected { expected, .. } => {
+            let (what, example) = match *expected {
+                "mapping start" => (
+                    "a mapping",
+                    "`key: value` lines indented under the key, or `{ key: value }`",
+                ),
+                "sequence start" => ("a list", "`[a, b]`, or one `- item` line per entry"),
+                _ => ("a different kind of value", SEE_DOCS),
+            };
+            (format!("expected {what} here"), format!("write {example}"))
+        }
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        }
+        | E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => (
+            format!(
+                "expected {} here, found {}",
+                friendly_expected(expected),
+                friendly_found(unexpected)
+            ),
+            "write the value in the form docs/configuration.md gives for this key".into(),
+        ),
+        E::SerdeInvalidLength { len, expected, .. } => (
+            format!(
+                "found {len} entries, expected {}",
+                friendly_expected(expected)
+            ),
+            SEE_DOCS.into(),
+        ),
+        E::NullIntoString { .. } | E::InvalidCharNull { .. } => pair(
+            "this key has no value",
+            "write the value after the colon (quote it if it is meant to be empty text), or \
+             remove the key",
+        ),
+        E::MultipleDocuments { .. } => pair(
+            "the file holds more than one YAML document (a `---` or `...` line starts another)",
+            "a configuration is one document: remove the separator line and merge the parts, \
+             or delete the second part",
+        ),
+        E::Budget { .. }
+        | E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => pair(
+            "the file is too large or too repetitive for a configuration: too many aliases \
+             (`*name`) per anchor (`&name`), or values nested too deeply",
+            "write the repeated values out, or use fewer aliases and less nesting",
+        ),
+        E::UnknownAnchor { .. } => pair(
+            "an alias (`*name`) refers to an anchor (`&name`) that is not defined before it",
+            "define the anchor first, or write the value out",
+        ),
+        E::MergeValueNotMapOrSeqOfMaps { .. } | E::MergeKeyNotAllowed { .. } => pair(
+            "a merge key (`<<`) must merge a mapping or a list of mappings",
+            "point `<<: *name` at an anchored mapping, or write the keys out",
+        ),
+        E::Eof { .. } => pair(
+            "the file ends in the middle of a value",
+            "close the open quote, `[` or `{`, or finish the last entry",
+        ),
+        E::InvalidUtf8Input | E::BinaryNotUtf8 { .. } | E::IOError { .. } => pair(
+            "the file is not UTF-8 text",
+            "save it as UTF-8 (any text editor can)",
+        ),
+        E::IndentationError {
+            required, actual, ..
+        } => (
+            format!("this line is indented by {actual} spaces where {required} are needed"),
+            "indent the keys of one mapping by the same number of spaces".into(),
+        ),
+        E::QuotingRequired { .. } => pair(
+            "this value must be quoted",
+            "put the value in double quotes",
+        ),
+        E::UnsupportedTag { .. }
+        | E::TaggedScalarCannotDeserializeIntoString { .. }
+        | E::TaggedStructFieldName { .. }
+        | E::TaggedEnumMismatch { .. }
+        | E::InvalidBinaryBase64 { .. }
+        | E::BytesNotSupportedMissingBinaryTag { .. } => pair(
+            "YAML tags (`!name`, `!!type`) are not used in this file",
+            "remove the tag and write the plain value",
+        ),
+        E::NonFiniteFloat { .. } => pair(
+            "`.nan` and `.inf` are not numbers this file takes",
+            "write a plain number such as `0.5`",
+        ),
+        E::ExternalMessage { msg, .. } => syntax_message(msg),
+        E::Message { msg, .. } => match msg.split_once(HINT_SEPARATOR) {
+            Some((message, hint)) => (message.to_string(), hint.to_string()),
+            None => pair("this value cannot be read here", SEE_DOCS),
+        },
+        _ => syntax_message(&DefaultMessageFormatter.format_message(err)),
+    }
+}
+
+/// A YAML syntax error from the scanner, recognised by what it is about.
+fn syntax_message(parser_text: &str) -> (String, String) {
+    let text = parser_text.to_ascii_lowercase();
+    let (message, hint) = if text.contains("tab") {
+        (
+            "a tab is used for indentation or inside a plain value",
+            "YAML indents with spaces only: replace the tab with spaces (and quote a value \
+             that must contain a tab)",
+        )
+    } else if text.contains("quote") {
+        (
+            "a quoted value is not closed",
+            "close the quote; inside double quotes write `\\\"` for a quote, inside single \
+             quotes `''`",
+        )
+    } else if text.contains("flow") || text.contains("']'") || text.contains("'}'") {
+        (
+            "a `[...]` list or `{...}` mapping is not closed, or has a stray `,`",
+            "close every `[` with `]` and every `{` with `}`, separating entries with `, `",
+        )
+    } else if text.contains("anchor") || text.contains("alias") {
+        (
+            "an anchor (`&name`) or alias (`*name`) is malformed",
+            "write `&name` before a value and `*name` where it repeats, or write values out",
+        )
+    } else if text.contains("control") || text.contains("printable") || text.contains("bom") {
+        (
+            "the file contains a control character",
+            "remove it; write it in double quotes as an escape (`\\t`, `\\u0007`) if it is meant",
+        )
+    } else {
+        (
+            "this line is not valid YAML: the indentation does not match the lines around it, \
+             or a value holds `: `, ` #` or starts with a character YAML reserves",
+            "indent the keys of one mapping by the same number of spaces, and quote values \
+             that contain `: ` or start with `[`, `{`, `*`, `&`, `!`, `|`, `>`, `%`, `@` or a \
+             backquote",
+        )
+    };
+    (message.to_string(), hint.to_string())
+}
+
+/// serde's name for what was expected, in our words.
+fn friendly_expected(expected: &str) -> String {
+    let lower = expected.to_ascii_lowercase();
+    if lower.starts_with("struct ") || lower.contains("map") {
+        "a mapping (`key: value` lines)".into()
+    } else if lower.contains("sequence") || lower.contains("list") || lower.contains("vec") {
+        "a list".into()
+    } else if lower.contains("string") || lower == "text" {
+        "text".into()
+    } else if lower.contains("bool") {
+        "`true` or `false`".into()
+    } else if lower.starts_with('u') || lower.starts_with('i') && lower[1..].parse::<u8>().is_ok() {
+        "a whole number".into()
+    } else if lower.starts_with('f') && lower[1..].parse::<u8>().is_ok() {
+        "a number".into()
+    } else if expected.contains('`') || expected.contains(' ') {
+        // Our own visitors describe themselves in words already.
+        expected.to_string()
+    } else {
+        "a different kind of value".into()
+    }
+}
+
+/// serde's description of what was found, in our words.
+fn friendly_found(found: &str) -> String {
+    let lower = found.to_ascii_lowercase();
+    if lower.starts_with("map") {
+        "a mapping".into()
+    } else if lower.starts_with("sequence") {
+        "a list".into()
+    } else if lower.starts_with("unit") || lower.starts_with("null") || lower.starts_with("none") {
+        "nothing".into()
+    } else if ["string", "integer", "floating", "boolean", "char"]
+        .iter()
+        .any(|kind| lower.starts_with(kind))
+    {
+        // `string "x"`, `integer `5``: keep the value, drop serde's type words.
+        let value = found.split_once(' ').map_or(found, |(_, value)| value);
+        let value = value.strip_prefix("point ").unwrap_or(value);
+        format!("`{}`", value.trim_matches(|c| c == '"' || c == '`'))
+    } else {
+        "a different kind of value".into()
     }
 }
 
@@ -244,7 +447,7 @@ fn scalar_at(text: &str, location: serde_saphyr::Location) -> Option<&str> {
 
 fn describe_type(ty: &str) -> &'static str {
     match ty {
-        "bool" => "`true` or `false`",
+        "bool" | "boolean" => "`true` or `false`",
         "f32" | "f64" => "a number",
         "u8" => "a whole number from 0 to 255",
         "u16" => "a whole number from 0 to 65535",
@@ -257,7 +460,7 @@ fn describe_type(ty: &str) -> &'static str {
 
 fn type_hint(ty: &str) -> &'static str {
     match ty {
-        "bool" => "write `true` or `false` (unquoted)",
+        "bool" | "boolean" => "write `true` or `false` (unquoted)",
         "f32" | "f64" => "write a plain number such as `0.5` (unquoted)",
         "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "write digits only, e.g. `2`",
         _ => "see docs/configuration.md for the form this setting takes",
@@ -265,7 +468,7 @@ fn type_hint(ty: &str) -> &'static str {
 }
 
 /// Message and hint for an unknown key or enum value: list what is allowed, suggest the closest.
-fn unknown_name(kind: &str, got: &str, expected: &[&str]) -> (String, Option<String>) {
+fn unknown_name(kind: &str, got: &str, expected: &[&str]) -> (String, String) {
     let listed = expected
         .iter()
         .map(|name| format!("`{name}`"))
@@ -276,7 +479,11 @@ fn unknown_name(kind: &str, got: &str, expected: &[&str]) -> (String, Option<Str
     } else {
         format!("unknown {kind} `{got}`, expected one of {listed}")
     };
-    let hint = closest(got, expected.iter().copied()).map(|name| format!("did you mean `{name}`?"));
+    let hint = match closest(got, expected.iter().copied()) {
+        Some(name) => format!("did you mean `{name}`?"),
+        None if expected.is_empty() => "remove it".to_string(),
+        None => "use one of the names listed".to_string(),
+    };
     (message, hint)
 }
 

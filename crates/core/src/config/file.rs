@@ -6,13 +6,23 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::environment::{Environment, Environments};
-use super::error::ConfigError;
+use super::error::{ConfigError, SourceLocation};
 use super::revert::RevertConfig;
 use super::risk::RiskConfig;
 use super::versions::VersionsConfig;
 
 /// The file names looked for at the repository root, in order of preference.
 pub const FILE_NAMES: [&str; 2] = [".shipline.yml", ".shipline.yaml"];
+
+/// A configuration file found by [`Config::find`].
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The file as errors name it: relative to the repository root when found there, else as
+    /// given with `--config`.
+    pub shown: PathBuf,
+    /// Its text.
+    pub text: String,
+}
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -42,6 +52,41 @@ pub struct Config {
     source: Option<PathBuf>,
 }
 
+/// The text of the configuration file at `path` (`shown` names it in errors).
+fn read(path: &Path, shown: &Path) -> Result<String, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ConfigError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|err| {
+        let before = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = String::from_utf8_lossy(
+            &before[before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |at| at + 1)..],
+        )
+        .chars()
+        .count()
+            + 1;
+        ConfigError::Invalid {
+            location: SourceLocation {
+                path: shown.to_path_buf(),
+                line: line as u64,
+                column: column as u64,
+            },
+            message: "the file is not UTF-8 text".into(),
+            hint: Some("save it as UTF-8 (any text editor can)".into()),
+        }
+    })
+}
+
 /// A section written with nothing under it (`risk:`) configures nothing, like one left out.
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -59,38 +104,35 @@ impl Config {
     /// `.shipline.yml` or `.shipline.yaml` at the root is read, and if neither exists the
     /// defaults apply. Both existing is an error, since only one would be honoured.
     pub fn load(repo_root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        match Config::find(repo_root, explicit)? {
+            Some(found) => Config::parse(&found.text, &found.shown),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// The configuration file [`Config::load`] would read and its text, or `None` when there is
+    /// none and the defaults apply.
+    pub fn find(repo_root: &Path, explicit: Option<&Path>) -> Result<Option<Found>, ConfigError> {
         if let Some(path) = explicit {
-            let text = match std::fs::read_to_string(path) {
-                Ok(text) => text,
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(ConfigError::NotFound {
-                        path: path.to_path_buf(),
-                    });
-                }
-                Err(source) => {
-                    return Err(ConfigError::Read {
-                        path: path.to_path_buf(),
-                        source,
-                    });
-                }
-            };
-            return Config::parse(&text, path);
+            let text = read(path, path)?;
+            return Ok(Some(Found {
+                shown: path.to_path_buf(),
+                text,
+            }));
         }
         let present: Vec<&str> = FILE_NAMES
             .into_iter()
             .filter(|name| repo_root.join(name).is_file())
             .collect();
         match present.as_slice() {
-            [] => Ok(Config::default()),
+            [] => Ok(None),
             [name] => {
-                let text = std::fs::read_to_string(repo_root.join(name)).map_err(|source| {
-                    ConfigError::Read {
-                        path: repo_root.join(name),
-                        source,
-                    }
-                })?;
                 // Named relative to the repository root, as CI annotations expect.
-                Config::parse(&text, Path::new(name))
+                let text = read(&repo_root.join(name), Path::new(name))?;
+                Ok(Some(Found {
+                    shown: PathBuf::from(name),
+                    text,
+                }))
             }
             [first, second, ..] => Err(ConfigError::Ambiguous {
                 first: repo_root.join(first),
@@ -99,8 +141,27 @@ impl Config {
         }
     }
 
-    /// Parses and checks configuration text; `path` names it in errors.
+    /// Parses and checks configuration text; `path` names it in errors. The first problem
+    /// is the error; when there are more, its hint says how many and how to list them.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::parse_all(text, path).map_err(|mut errors| {
+            let more = errors.len() - 1;
+            let mut first = errors.swap_remove(0);
+            if more > 0 {
+                first.add_hint(&format!(
+                    "{more} more problem{} in this file: `shipline-status check` lists them all",
+                    if more == 1 { "" } else { "s" }
+                ));
+            }
+            first
+        })
+    }
+
+    /// Parses and checks configuration text and returns every problem found, in file order
+    /// (never an empty list). The parser stops at the first value it cannot read; the checks
+    /// across the file (`after:` names and cycles, the tag prefix) report every finding, up to
+    /// [`MAX_REPORTED`](super::MAX_REPORTED).
+    pub fn parse_all(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>> {
         // An empty file, or one with only comments, is a file that configures nothing.
         let blank = text
             .lines()
@@ -109,10 +170,17 @@ impl Config {
             Config::default()
         } else {
             serde_saphyr::from_str::<Config>(text)
-                .map_err(|err| ConfigError::from_yaml(path, text, &err))?
+                .map_err(|err| vec![ConfigError::from_yaml(path, text, &err)])?
         };
-        config.environments.check(path)?;
-        config.check_tag_prefix(path)?;
+        let mut errors = Vec::new();
+        config.environments.check(path, &mut errors);
+        if let Err(err) = config.check_tag_prefix(path) {
+            errors.push(err);
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|err| err.location().map(|at| (at.line, at.column)));
+            return Err(errors);
+        }
         config.source = Some(path.to_path_buf());
         Ok(config)
     }

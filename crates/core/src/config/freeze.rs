@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone as _, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -28,6 +28,73 @@ pub struct CronExpr {
     cron: Cron,
 }
 
+/// How far ahead an expression must fire to be accepted.
+const HORIZON_YEARS: i32 = 8;
+
+fn parser() -> CronParser {
+    CronParser::builder()
+        .seconds(Seconds::Disallowed)
+        .year(Year::Disallowed)
+        .build()
+}
+
+fn fires_within_horizon(cron: &Cron) -> bool {
+    let from = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single();
+    let Some(from) = from else { return false };
+    let until = Utc
+        .with_ymd_and_hms(2000 + HORIZON_YEARS, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(from);
+    cron.find_next_occurrence(&from, true)
+        .is_ok_and(|next| next < until)
+}
+
+const FIELD_NAMES: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+const FIELD_RANGES: [&str; 5] = ["0-59", "0-23", "1-31", "1-12 or JAN-DEC", "0-7 or SUN-SAT"];
+
+/// The fields of a five-field expression that, replaced by `*`, make `good` hold.
+fn culprits(text: &str, good: impl Fn(&Cron) -> bool) -> Vec<usize> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Vec::new();
+    }
+    (0..5)
+        .filter(|&at| fields[at] != "*")
+        .filter(|&at| {
+            let mut loosened = fields.clone();
+            loosened[at] = "*";
+            parser()
+                .parse(&loosened.join(" "))
+                .is_ok_and(|cron| good(&cron))
+        })
+        .collect()
+}
+
+/// croner's complaint about an expression, in our words, naming the field at fault.
+fn describe(err: &croner::errors::CronError, text: &str) -> String {
+    use croner::errors::CronError as C;
+    if matches!(err, C::EmptyPattern) {
+        return "is empty".to_string();
+    }
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let named: Vec<String> = culprits(text, |_| true)
+        .into_iter()
+        .map(|at| {
+            format!(
+                "{} `{}` (write {}, a range `a-b`, a list `a,b` or a step `*/n`)",
+                FIELD_NAMES[at], fields[at], FIELD_RANGES[at]
+            )
+        })
+        .collect();
+    if named.is_empty() {
+        "is not a cron expression: a field holds something other than numbers, ranges \
+         `a-b`, lists `a,b`, steps `*/n` or names such as `MON` and `JAN`"
+            .to_string()
+    } else {
+        format!("has an invalid {}", named.join(" and an invalid "))
+    }
+}
+
 const CRON_HINT: &str = "write five fields: minute hour day-of-month month day-of-week, \
                          e.g. `0 18 * * FRI` for Fridays at 18:00";
 
@@ -39,16 +106,41 @@ impl CronExpr {
         if !trimmed.starts_with('@') && fields != 5 {
             return Err(format!("has {fields} fields, expected 5"));
         }
-        let cron = CronParser::builder()
-            .seconds(Seconds::Disallowed)
-            .year(Year::Disallowed)
-            .build()
+        let cron = parser()
             .parse(trimmed)
-            .map_err(|err| err.to_string())?;
-        Ok(Self {
+            .map_err(|err| describe(&err, trimmed))?;
+        let expr = Self {
             text: trimmed.to_string(),
             cron,
-        })
+        };
+        if expr.fires_within_horizon() {
+            return Ok(expr);
+        }
+        Err(expr.never_fires())
+    }
+
+    /// Whether the expression has an occurrence within [`HORIZON_YEARS`] of a fixed date. A
+    /// fixed date keeps the answer the same on every run; eight years cover every leap day and
+    /// every weekday a date can fall on.
+    fn fires_within_horizon(&self) -> bool {
+        fires_within_horizon(&self.cron)
+    }
+
+    /// Why an expression that never fires does not: the fields that rule every time out.
+    fn never_fires(&self) -> String {
+        let fields: Vec<&str> = self.text.split_whitespace().collect();
+        let named: Vec<String> = culprits(&self.text, fires_within_horizon)
+            .into_iter()
+            .map(|at| format!("{} `{}`", FIELD_NAMES[at], fields[at]))
+            .collect();
+        if named.is_empty() {
+            format!("never fires (checked over {HORIZON_YEARS} years)")
+        } else {
+            format!(
+                "never fires: no date has {} (checked over {HORIZON_YEARS} years)",
+                named.join(" together with ")
+            )
+        }
     }
 
     /// The expression as written.
@@ -89,9 +181,15 @@ impl<'de> Deserialize<'de> for CronExpr {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         CronExpr::parse(&text).map_err(|reason| {
+            let hint = if reason.starts_with("never fires") {
+                "pick days that exist in the months given (February has 28 or 29 days; April, \
+                 June, September and November 30), or `L` for a month's last day"
+            } else {
+                CRON_HINT
+            };
             serde::de::Error::custom(invalid(
                 format_args!("invalid cron expression `{text}`: {reason}"),
-                CRON_HINT,
+                hint,
             ))
         })
     }
@@ -170,5 +268,22 @@ mod tests {
         );
         assert!(CronExpr::parse("61 18 * * FRI").is_err());
         assert!(CronExpr::parse("0 18 * * FRIDAY").is_err());
+    }
+
+    #[test]
+    fn cron_that_never_fires_names_the_fields() {
+        let reason = CronExpr::parse("0 0 30 2 *").unwrap_err();
+        assert_eq!(
+            reason,
+            "never fires: no date has day-of-month `30` together with month `2` (checked over 8 years)"
+        );
+        assert!(
+            CronExpr::parse("0 0 29 2 *").is_ok(),
+            "leap days come every 4 years"
+        );
+        assert!(CronExpr::parse("0 0 31 4,6 *").is_err());
+        let reason = CronExpr::parse("61 18 * * FRI").unwrap_err();
+        assert!(reason.contains("minute `61`"), "{reason}");
+        assert!(!reason.contains("Component"), "{reason}");
     }
 }

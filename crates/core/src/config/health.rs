@@ -6,8 +6,9 @@
 //! two kinds in one entry, or options that belong to another kind; both are refused at load
 //! with the line of the entry.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
+use super::bounds;
 use super::duration::Duration;
 use super::error::invalid;
 use super::scalars::{HttpUrl, RegexPattern};
@@ -74,13 +75,23 @@ pub struct PrometheusCheck {
     pub name: Option<String>,
     /// The Prometheus server, e.g. `http://prometheus:9090`.
     pub url: HttpUrl,
-    /// The PromQL query; it should return one sample.
+    /// The PromQL query; it should return one sample. Must not be empty.
+    #[serde(deserialize_with = "query")]
+    #[schemars(length(min = 1))]
     pub query: String,
-    /// Healthy while the value is at most this.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Healthy while the value is at most this (a finite number).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "finite"
+    )]
     pub max: Option<f64>,
-    /// Healthy while the value is at least this.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Healthy while the value is at least this (a finite number).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "finite"
+    )]
     pub min: Option<f64>,
     /// Query timeout; a timeout or an empty result is inconclusive.
     #[serde(skip, default = "default_timeout")]
@@ -107,6 +118,58 @@ fn default_command_timeout() -> Duration {
     Duration::from_secs(60)
 }
 
+fn query<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    bounds::words(
+        deserializer,
+        "query",
+        "a PromQL query that returns one sample, e.g. `sum(rate(http_errors_total[5m]))`",
+    )
+}
+
+fn name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    bounds::optional_words(deserializer, "name", "the label to report the check under")
+}
+
+fn body_contains<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    bounds::optional_words(
+        deserializer,
+        "body_contains",
+        "the text the body must contain",
+    )
+}
+
+fn expect_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u16>, D::Error> {
+    let status = bounds::optional_number(deserializer, "expect_status", 100, 599)?;
+    Ok(status.map(|status| u16::try_from(status).unwrap_or(u16::MAX)))
+}
+
+fn max_latency_ms<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    bounds::optional_number(deserializer, "max_latency_ms", 1, 600_000)
+}
+
+fn timeout<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    bounds::optional_duration_within(
+        deserializer,
+        "timeout",
+        Duration::from_millis(100),
+        Duration::from_secs(3600),
+    )
+}
+
+/// A bound of a Prometheus check: a number that compares (not `.nan` or `.inf`).
+fn finite<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    let Some(bound) = Option::<f64>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if !bound.is_finite() {
+        return Err(serde::de::Error::custom(invalid(
+            format_args!("prometheus bound `{bound}` is not a finite number"),
+            "write a plain number such as `0.5`; no value compares with NaN or infinity",
+        )));
+    }
+    Ok(Some(bound))
+}
+
 /// The YAML shape of a health check: every key of every kind, checked and sorted into
 /// [`HealthCheck`] by `TryFrom`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -123,7 +186,12 @@ fn default_command_timeout() -> Duration {
 )]
 pub(crate) struct HealthCheckSpec {
     /// Label in reports. Default: the URL, query or command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "name"
+    )]
+    #[schemars(length(min = 1))]
     name: Option<String>,
     /// Probe this URL with GET.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,22 +202,40 @@ pub(crate) struct HealthCheckSpec {
     /// Run this command; exit status 0 is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     command: Option<String>,
-    /// (http) The status that means healthy. Default 200.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (http) The status that means healthy, 100–599. Default 200.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "expect_status"
+    )]
     #[schemars(range(min = 100, max = 599))]
     expect_status: Option<u16>,
-    /// (http) Responses slower than this many milliseconds fail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (http) Responses slower than this many milliseconds (1–600000) fail.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "max_latency_ms"
+    )]
+    #[schemars(range(min = 1, max = 600_000))]
     max_latency_ms: Option<u64>,
-    /// (http) The body must contain this text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (http) The body must contain this text (not empty).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "body_contains"
+    )]
+    #[schemars(length(min = 1))]
     body_contains: Option<String>,
     /// (http) The body must match this regular expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body_regex: Option<RegexPattern>,
-    /// How long one evaluation may take; running out is inconclusive. Default 10s for http and
-    /// prometheus, 1m for command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How long one evaluation may take, `100ms`–`1h`; running out is inconclusive. Default
+    /// 10s for http and prometheus, 1m for command.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "timeout"
+    )]
     timeout: Option<Duration>,
 }
 

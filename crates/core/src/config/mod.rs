@@ -14,6 +14,8 @@
 //! after parsing and use the locations serde-saphyr records for each `after:` entry
 //! ([`serde_saphyr::Spanned`]).
 
+mod bounds;
+mod check;
 mod duration;
 mod environment;
 mod error;
@@ -28,10 +30,11 @@ mod schema;
 mod versions;
 mod zone;
 
+pub use check::{CheckReport, check};
 pub use duration::{Duration, DurationError};
 pub use environment::{Environment, Environments, ReleaseConfig};
-pub use error::{ConfigError, SourceLocation};
-pub use file::{Config, FILE_NAMES};
+pub use error::{ConfigError, MAX_REPORTED, SourceLocation};
+pub use file::{Config, FILE_NAMES, Found};
 pub use freeze::{CronExpr, FreezeWindow, FrozenUntil};
 pub use health::{CommandCheck, HealthCheck, HttpCheck, PrometheusCheck};
 pub use revert::{RevertConfig, RevertTrigger};

@@ -1,8 +1,9 @@
 //! What the risk tool is told about this repository: paths that are risky to touch, where the
 //! levels start on the 0–100 scale, how much history to compare against, what to ignore.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
+use super::bounds;
 use super::error::invalid;
 use super::scalars::GlobPattern;
 
@@ -16,9 +17,9 @@ pub struct RiskConfig {
     /// Scores at which each level starts. Default 30 / 60 / 85.
     #[serde(default)]
     pub levels: RiskLevels,
-    /// How many past commits the scores are relative to. Default 1000.
-    #[serde(default = "default_lookback")]
-    #[schemars(range(min = 1))]
+    /// How many past commits the scores are relative to: 1–1000000. Default 1000.
+    #[serde(default = "default_lookback", deserialize_with = "lookback")]
+    #[schemars(range(min = 1, max = 1_000_000))]
     pub lookback: u32,
     /// Paths left out of the analysis (generated code, vendored files, lockfiles you trust).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -38,6 +39,54 @@ impl Default for RiskConfig {
 
 fn default_lookback() -> u32 {
     1000
+}
+
+fn lookback<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let commits = bounds::number(deserializer, "lookback", 1, 1_000_000)?;
+    Ok(u32::try_from(commits).unwrap_or(u32::MAX))
+}
+
+fn weight<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
+    let points = bounds::number(deserializer, "weight", 0, 100)?;
+    Ok(u8::try_from(points).unwrap_or(u8::MAX))
+}
+
+fn reason<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    bounds::words(
+        deserializer,
+        "reason",
+        "the reason in plain words, e.g. `reason: database migration`",
+    )
+}
+
+fn paths<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<GlobPattern>, D::Error> {
+    let paths = Vec::<GlobPattern>::deserialize(deserializer)?;
+    if paths.is_empty() {
+        return Err(serde::de::Error::custom(invalid(
+            "`paths` is empty",
+            "list at least one glob, e.g. `paths: [\"migrations/**\"]`",
+        )));
+    }
+    Ok(paths)
+}
+
+fn threshold<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    key: &'static str,
+) -> Result<Option<u64>, D::Error> {
+    bounds::optional_number(deserializer, key, 0, 100)
+}
+
+fn medium<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    threshold(deserializer, "medium")
+}
+
+fn high<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    threshold(deserializer, "high")
+}
+
+fn critical<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    threshold(deserializer, "critical")
 }
 
 impl RiskConfig {
@@ -61,13 +110,17 @@ impl RiskConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SensitivePath {
-    /// Globs of the paths, e.g. `migrations/**`.
+    /// Globs of the paths, e.g. `migrations/**`. At least one.
+    #[serde(deserialize_with = "paths")]
     #[schemars(length(min = 1))]
     pub paths: Vec<GlobPattern>,
     /// Points added to a change touching them (0–100).
-    #[schemars(range(max = 100))]
+    #[serde(deserialize_with = "weight")]
+    #[schemars(range(min = 0, max = 100))]
     pub weight: u8,
-    /// Why they are risky, in plain words (shown as the reason).
+    /// Why they are risky, in plain words (shown as the reason). Must not be empty.
+    #[serde(deserialize_with = "reason")]
+    #[schemars(length(min = 1))]
     pub reason: String,
 }
 
@@ -161,16 +214,28 @@ impl RiskLevels {
 )]
 pub(crate) struct LevelsSpec {
     /// Lowest medium score. Default 30.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(max = 100))]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "medium"
+    )]
+    #[schemars(range(min = 0, max = 100))]
     medium: Option<u64>,
     /// Lowest high score. Default 60.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(max = 100))]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "high"
+    )]
+    #[schemars(range(min = 0, max = 100))]
     high: Option<u64>,
     /// Lowest critical score. Default 85.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(max = 100))]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "critical"
+    )]
+    #[schemars(range(min = 0, max = 100))]
     critical: Option<u64>,
 }
 
@@ -184,7 +249,7 @@ impl TryFrom<LevelsSpec> for RiskLevels {
                 None => Ok(default),
                 Some(value) if value <= 100 => Ok(value as u8),
                 Some(value) => Err(invalid(
-                    format_args!("risk level `{name}: {value}` is outside 0..=100"),
+                    format_args!("risk level `{name}: {value}` is outside 0–100"),
                     "scores run from 0 to 100",
                 )),
             }

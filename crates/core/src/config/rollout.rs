@@ -7,6 +7,7 @@ use std::fmt;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, de};
 
+use super::bounds;
 use super::duration::Duration;
 use super::error::{invalid, plain};
 use super::health::HealthCheck;
@@ -17,10 +18,18 @@ use super::health::HealthCheck;
 pub struct Rollout {
     /// Deploys one step. Runs through the shell with `SHIPLINE_ENVIRONMENT`, `SHIPLINE_SHA`,
     /// `SHIPLINE_VERSION`, `SHIPLINE_STEP` and `SHIPLINE_WEIGHT` (the step's percentage) set.
+    /// Must not be empty.
+    #[serde(deserialize_with = "command")]
+    #[schemars(length(min = 1))]
     pub command: String,
     /// Undoes the rollout when a step fails; gets the same variables. Without it a failed
-    /// rollout is only reported and marked failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// rollout is only reported and marked failed. Must not be empty when given.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "rollback"
+    )]
+    #[schemars(length(min = 1))]
     pub rollback: Option<String>,
     /// Traffic percentages, increasing, ending at 100. Default `[100]` (all at once).
     #[serde(default)]
@@ -28,23 +37,33 @@ pub struct Rollout {
     /// How long each step is watched before the next. Default `0s` (health checks run once).
     #[serde(default)]
     pub bake: Duration,
-    /// Time between health check rounds during the bake. Default `30s`.
-    #[serde(default = "default_interval")]
+    /// Time between health check rounds during the bake. At least `10ms`. Default `30s`.
+    #[serde(default = "default_interval", deserialize_with = "interval")]
     pub interval: Duration,
     /// Checks run during each bake; all must pass.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health: Vec<HealthCheck>,
-    /// Failed health check rounds that fail the step (and roll back). At least 1. Default 1.
-    #[serde(default = "default_failure_limit", deserialize_with = "positive_limit")]
-    #[schemars(range(min = 1))]
+    /// Failed health check rounds that fail the step (and roll back). 1–1000. Default 1.
+    #[serde(default = "default_failure_limit", deserialize_with = "failure_limit")]
+    #[schemars(range(min = 1, max = 1000))]
     pub failure_limit: u32,
-    /// Inconclusive rounds (timeouts, no data) tolerated per step; one more fails it. Default 3.
-    #[serde(default = "default_inconclusive_limit")]
+    /// Inconclusive rounds (timeouts, no data) tolerated per step; one more fails it. 0–1000.
+    /// Default 3.
+    #[serde(
+        default = "default_inconclusive_limit",
+        deserialize_with = "inconclusive_limit"
+    )]
+    #[schemars(range(min = 0, max = 1000))]
     pub inconclusive_limit: u32,
     /// Run the checks and report, but never roll back (to trial new checks). Default false.
     #[serde(default)]
     pub observe_only: bool,
 }
+
+/// The shortest `interval`: shorter ones turn a bake into a busy loop against the service.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+/// The most rounds `failure_limit` and `inconclusive_limit` count to.
+const MAX_ROUNDS: u64 = 1000;
 
 fn default_interval() -> Duration {
     Duration::from_secs(30)
@@ -58,15 +77,34 @@ fn default_inconclusive_limit() -> u32 {
     3
 }
 
-fn positive_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
-    let limit = u32::deserialize(deserializer)?;
-    if limit == 0 {
-        return Err(de::Error::custom(invalid(
-            "`failure_limit: 0` would fail every step before any check ran",
-            "use 1 to roll back on the first failed round, or more to tolerate flaky checks",
-        )));
-    }
-    Ok(limit)
+fn command<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    bounds::words(
+        deserializer,
+        "command",
+        "the command line that deploys one step, e.g. `./deploy.sh`",
+    )
+}
+
+fn rollback<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    bounds::optional_words(
+        deserializer,
+        "rollback",
+        "the command line that undoes the rollout, e.g. `./rollback.sh`",
+    )
+}
+
+fn interval<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    bounds::duration_at_least(deserializer, "interval", MIN_INTERVAL)
+}
+
+fn failure_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let limit = bounds::number(deserializer, "failure_limit", 1, MAX_ROUNDS)?;
+    Ok(u32::try_from(limit).unwrap_or(u32::MAX))
+}
+
+fn inconclusive_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let limit = bounds::number(deserializer, "inconclusive_limit", 0, MAX_ROUNDS)?;
+    Ok(u32::try_from(limit).unwrap_or(u32::MAX))
 }
 
 /// Traffic weights in percent, strictly increasing, each in 1..=100, ending at 100.
@@ -99,7 +137,7 @@ impl Default for Steps {
 fn check_step(previous: u8, weight: u64) -> Result<u8, String> {
     if !(1..=100).contains(&weight) {
         return Err(invalid(
-            format_args!("rollout step {weight} is outside 1..=100"),
+            format_args!("rollout step {weight} is outside 1–100"),
             "steps are traffic percentages, e.g. `[10, 50, 100]`",
         ));
     }
@@ -144,7 +182,7 @@ impl<'de> Deserialize<'de> for Steps {
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Steps, A::Error> {
                 let mut weights = Vec::new();
                 let mut previous = 0;
-                while let Some(weight) = seq.next_element::<u64>()? {
+                while let Some(StepWeight(weight)) = seq.next_element()? {
                     previous = check_step(previous, weight).map_err(de::Error::custom)?;
                     weights.push(previous);
                 }
@@ -154,6 +192,15 @@ impl<'de> Deserialize<'de> for Steps {
         }
 
         deserializer.deserialize_seq(Visitor)
+    }
+}
+
+/// One entry of `steps`, read with the range in the message whatever was written.
+struct StepWeight(u64);
+
+impl<'de> Deserialize<'de> for StepWeight {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        bounds::number(deserializer, "steps", 1, 100).map(StepWeight)
     }
 }
 

@@ -70,6 +70,13 @@ impl Serialize for GlobPattern {
 impl<'de> Deserialize<'de> for GlobPattern {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
+        if text.trim().is_empty() {
+            return Err(serde::de::Error::custom(invalid(
+                "a glob is empty",
+                "write the paths or refs to match, e.g. `migrations/**` or `main`, or remove \
+                 the empty entry",
+            )));
+        }
         GlobPattern::new(&text).map_err(|err| {
             let kind = err.kind().to_string();
             serde::de::Error::custom(invalid(
@@ -177,7 +184,21 @@ pub struct HttpUrl(url::Url);
 impl HttpUrl {
     /// Parses and checks the scheme.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let url = url::Url::parse(text).map_err(|err| err.to_string())?;
+        let url = url::Url::parse(text).map_err(|err| {
+            match err {
+                url::ParseError::RelativeUrlWithoutBase => "it has no scheme (`https://`)",
+                url::ParseError::EmptyHost => "it has no host",
+                url::ParseError::InvalidPort => "its port is not a number from 0 to 65535",
+                url::ParseError::InvalidIpv4Address | url::ParseError::InvalidIpv6Address => {
+                    "its IP address is malformed"
+                }
+                url::ParseError::InvalidDomainCharacter | url::ParseError::IdnaError => {
+                    "its host name has characters a host name cannot have"
+                }
+                _ => "it is not a URL",
+            }
+            .to_string()
+        })?;
         match url.scheme() {
             "http" | "https" => Ok(Self(url)),
             other => Err(format!("scheme `{other}` is not http or https")),

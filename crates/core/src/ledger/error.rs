@@ -1,6 +1,6 @@
 //! What can go wrong reading or writing the ledger, whichever backend holds it.
 
-use super::names::{MAX_ENVIRONMENT_LEN, NOTES_REF};
+use super::names::{ENVIRONMENT_NAME_RULE, NOTES_REF};
 use crate::forge::{DeploymentState, ForgeError};
 use crate::git::GitError;
 
@@ -8,9 +8,7 @@ use crate::git::GitError;
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// An environment name outside the accepted set.
-    #[error(
-        "invalid environment name `{name}`: {reason}; use ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most {MAX_ENVIRONMENT_LEN} characters (e.g. `production`, `staging-eu`, `review_42`)"
-    )]
+    #[error("invalid environment name `{name}`: {reason}; {ENVIRONMENT_NAME_RULE}")]
     InvalidEnvironment {
         /// The name as given (control characters escaped).
         name: String,

@@ -15,10 +15,12 @@
 //!   the forge's UI and in its environment pages.
 //!
 //! # Rules every backend enforces
-//! - Environment names ([`validate_environment`]): ASCII letters, digits, `.`, `_` and `-`,
-//!   starting with a letter or digit, at most 64 characters. That is the intersection of what
-//!   GitHub and GitLab accept that is also safe unescaped in ids, file names, URLs, dotenv keys
-//!   and shell commands. GitHub compares names case-insensitively, so lookups here do too.
+//! - Environment names ([`validate_environment`], one rule with the configuration:
+//!   [`check_environment_name`]): ASCII letters, digits, `.`, `_`, `-` and `/`, each part between
+//!   slashes starting with a letter or digit, at most 64 characters, no `..`. That is what GitHub
+//!   and GitLab both accept (GitLab files `review/app` in a folder) that is also safe unescaped
+//!   in URLs, dotenv values and shell commands; in git-ledger ids a slash is written `+`.
+//!   GitHub compares names case-insensitively, so lookups here do too.
 //! - State order ([`check_transition`]): `queued → in_progress | error | inactive`,
 //!   `in_progress → success | failure | error | inactive`, a final state only to `inactive`.
 //!   Repeating the current state is allowed: a non-final one records a refresh (a re-run job
@@ -37,7 +39,9 @@ use crate::forge::Forge;
 use crate::git::Git;
 
 pub use error::LedgerError;
-pub use names::{MAX_ENVIRONMENT_LEN, NOTES_REF, REMOTE_NOTES_REF};
+pub use names::{
+    ENVIRONMENT_NAME_RULE, MAX_ENVIRONMENT_LEN, NOTES_REF, REMOTE_NOTES_REF, check_environment_name,
+};
 pub use record::{DeploymentRecord, FoldedRecords, SkippedLine, Transition};
 pub use request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
 pub use rules::{TransitionEffect, check_transition, same_environment, validate_environment};

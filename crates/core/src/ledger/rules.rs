@@ -7,40 +7,17 @@ use chrono::{DateTime, Utc};
 use crate::forge::DeploymentState;
 
 use super::error::LedgerError;
-use super::names::MAX_ENVIRONMENT_LEN;
+use super::names::{check_environment_name, id_segment};
 use super::record::DeploymentRecord;
 use super::request::{KnownDeployment, NewDeploymentRecord};
 
-/// Checks an environment name against the accepted set (see the module docs for why this set).
+/// Checks an environment name against the one rule every tool shares
+/// ([`check_environment_name`]).
 pub fn validate_environment(name: &str) -> Result<(), LedgerError> {
-    let fail = |reason: &str| {
-        Err(LedgerError::InvalidEnvironment {
-            name: name.escape_debug().to_string(),
-            reason: reason.to_string(),
-        })
-    };
-    let Some(first) = name.chars().next() else {
-        return fail("it is empty");
-    };
-    if name.len() > MAX_ENVIRONMENT_LEN {
-        return fail(&format!("it is {} characters long", name.len()));
-    }
-    if !first.is_ascii_alphanumeric() {
-        return fail(&format!("it starts with `{}`", first.escape_debug()));
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        let what = match bad {
-            ' ' => "a space".to_string(),
-            '/' => "a slash (GitLab would file it in an environment folder)".to_string(),
-            c if c.is_control() => format!("a control character ({})", c.escape_debug()),
-            c => format!("`{c}`"),
-        };
-        return fail(&format!("it contains {what}"));
-    }
-    Ok(())
+    check_environment_name(name).map_err(|reason| LedgerError::InvalidEnvironment {
+        name: name.escape_debug().to_string(),
+        reason: format!("it {reason}"),
+    })
 }
 
 /// Whether two environment names are the same environment (GitHub ignores case).
@@ -105,7 +82,8 @@ pub fn check_transition(
 pub(crate) fn new_id(environment: &str, sha: &str, at: DateTime<Utc>) -> String {
     let short: String = sha.chars().take(7).collect();
     format!(
-        "{environment}-{short}-{}-{:04x}",
+        "{}-{short}-{}-{:04x}",
+        id_segment(environment),
         at.timestamp(),
         fastrand::u16(..)
     )
@@ -158,16 +136,18 @@ mod tests {
             "v1.2",
             "A",
             "9lives",
+            "review/app",
         ] {
             assert!(validate_environment(ok).is_ok(), "{ok}");
         }
         let cases = [
             ("", "empty"),
             ("prod uction", "a space"),
-            ("review/x", "a slash"),
             ("a\tb", "control character"),
             ("-lead", "starts with `-`"),
             (".hidden", "starts with `.`"),
+            ("/review", "starts with a slash"),
+            ("review/../x", "`..`"),
             ("caf\u{e9}", "`\u{e9}`"),
             ("x$y", "`$`"),
         ];
@@ -176,7 +156,7 @@ mod tests {
             assert!(err.contains(why), "{name:?}: {err}");
             assert!(err.contains("e.g. `production`"), "{err}");
         }
-        let long = "e".repeat(MAX_ENVIRONMENT_LEN + 1);
+        let long = "e".repeat(super::super::MAX_ENVIRONMENT_LEN + 1);
         assert!(validate_environment(&long).is_err());
         assert!(validate_environment(&long[1..]).is_ok());
         assert!(same_environment("Production", "production"));
@@ -270,6 +250,8 @@ mod tests {
         let (head, rand) = id.rsplit_once('-').unwrap();
         assert_eq!(head, "production-0123456-1714557600");
         assert_eq!(rand.len(), 4);
+        let id = new_id("review/app", "0123456789abcdef", at);
+        assert!(id.starts_with("review+app-0123456-1714557600-"), "{id}");
         assert!(rand.chars().all(|c| c.is_ascii_hexdigit()));
     }
 

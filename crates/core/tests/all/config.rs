@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use shipline_core::config::{Config, ConfigError, Duration, HealthCheck, RevertTrigger, RiskLevel};
 
 mod freeze;
+mod properties;
 mod schema;
 
 fn fixture_dir() -> PathBuf {
@@ -149,7 +150,7 @@ const BROKEN: &[(&str, &str, &str, &str)] = &[
     (
         "wrong_type.yml",
         "5:22",
-        "expected a whole number from 0 to 4294967295, found `twice`",
+        "`failure_limit` must be a whole number from 1 to 1000, not the text `twice`",
         "write digits only",
     ),
     (
@@ -227,13 +228,13 @@ const BROKEN: &[(&str, &str, &str, &str)] = &[
     (
         "failure_limit_zero.yml",
         "5:22",
-        "`failure_limit: 0` would fail every step",
-        "use 1 to roll back on the first failed round",
+        "`failure_limit: 0` is outside 1–1000",
+        "use a whole number from 1 to 1000",
     ),
     (
         "bad_url.yml",
         "6:17",
-        "invalid URL `example.com/healthz`: relative URL without a base",
+        "invalid URL `example.com/healthz`: it has no scheme",
         "absolute URL with its scheme",
     ),
     (

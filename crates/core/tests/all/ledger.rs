@@ -438,7 +438,15 @@ async fn out_of_order_transitions_are_rejected() {
 async fn invalid_environment_names_are_rejected() {
     let (dir, shas) = repo(1);
     let ledger = Ledger::git(Git::new(dir.path()), None);
-    for name in ["prod uction", "review/42", "bad\nname", "", "-x", "ünicode"] {
+    for name in [
+        "prod uction",
+        "/review/42",
+        "review/../x",
+        "bad\nname",
+        "",
+        "-x",
+        "ünicode",
+    ] {
         let err = ledger
             .start(&start_request(name, &shas[0]))
             .await

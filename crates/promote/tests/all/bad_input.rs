@@ -118,3 +118,32 @@ fn a_soak_longer_than_ten_years() {
         "duration `100000000d` is longer than 3650d",
     );
 }
+
+/// An empty rollout command used to run nothing and record a production success.
+#[test]
+fn empty_rollout_command() {
+    rejected(
+        "environments:\n  production:\n    rollout:\n      command: \"\"\n",
+        &["--to", "production"],
+        ".shipline.yml:4:16: `command` is empty; give the command line that deploys one step",
+    );
+}
+
+/// `interval: 0s` turned a 2-second bake into thousands of health check rounds.
+#[test]
+fn health_interval_below_one_second() {
+    rejected(
+        "environments:\n  production:\n    rollout:\n      command: printf 'x' >> {log}/deploy.log\n      bake: 2s\n      interval: 0s\n",
+        &["--to", "production"],
+        "`interval: 0s` is shorter than 10ms",
+    );
+}
+
+#[test]
+fn invalid_environment_name_even_in_a_dry_run() {
+    rejected(
+        "environments:\n  \"\":\n  production:\n",
+        &["--to", "", "--dry-run"],
+        "environment name `` is empty",
+    );
+}

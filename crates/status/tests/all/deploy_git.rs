@@ -131,7 +131,7 @@ fn bad_input_exits_2_and_writes_nothing() {
         ),
         (vec!["start", "--env", "my env"], "contains a space"),
         (
-            vec!["start", "--env", "team/staging"],
+            vec!["start", "--env", "team//staging"],
             "invalid environment name",
         ),
         (
@@ -238,4 +238,48 @@ fn an_origin_that_refuses_the_ledger_push_is_an_error_with_the_fix_and_records_n
         .code(2)
         .stderr(contains("no remote `upstream`"))
         .stderr(contains("`none`"));
+}
+
+/// Environment names with slashes (GitLab environment folders, monorepo components) are one
+/// rule with the configuration: recorded, found again by `finish` and shown, with the id kept
+/// to one path segment.
+#[test]
+fn a_review_app_in_an_environment_folder_round_trips() {
+    let repo = repo();
+    std::fs::write(
+        repo.path().join(".shipline.yml"),
+        "environments:\n  review/app:\n    transient: true\n  production:\n",
+    )
+    .unwrap();
+    let id = start(&repo, "review/app", None);
+    assert!(id.starts_with("review+app-"), "{id}");
+    assert!(!id.contains('/'), "{id}");
+    local(repo.path())
+        .args(["finish", "--env", "review/app", "--state", "success"])
+        .assert()
+        .success()
+        .stdout(contains(format!("Deployment {id} of")))
+        .stdout(contains("to **review/app**: success"));
+    let lines = remote_lines(&repo, &repo.head());
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].contains("\"environment\":\"review/app\""),
+        "{lines:?}"
+    );
+    let shown = local(repo.path())
+        .args(["show", "--env", "review/app", "--format", "json"])
+        .assert()
+        .success();
+    let shown: serde_json::Value = serde_json::from_slice(&shown.get_output().stdout).unwrap();
+    let text = shown.to_string();
+    assert!(text.contains("\"review/app\""), "{text}");
+    assert!(text.contains(&id), "{text}");
+    // The flags refuse what the configuration refuses.
+    for bad in ["/review", "review/../prod", "review//app", ""] {
+        local(repo.path())
+            .args(["start", "--env", bad])
+            .assert()
+            .code(2)
+            .stderr(contains("invalid environment name"));
+    }
 }

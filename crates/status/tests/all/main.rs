@@ -1,6 +1,7 @@
 //! Integration tests of the `shipline-status` binary against real git repositories and the
 //! fake forge.
 
+mod check;
 mod comment;
 mod deploy_git;
 mod deploy_github;
