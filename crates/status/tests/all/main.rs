@@ -2,9 +2,11 @@
 //! fake forge.
 
 mod comment;
+mod concurrency;
 mod deploy_git;
 mod deploy_github;
 mod deploy_gitlab;
 mod helpers;
 mod metrics;
 mod show;
+mod stale;
