@@ -16,6 +16,7 @@ use crate::context::{CiContext, ContextError, Runtime};
 use crate::exit::{Class, Classify, Failure};
 use crate::forge::{Forge, ForgeConfig, ForgeError, ForgeKind};
 use crate::git::{Git, GitError};
+use crate::ledger::notes::{NotesLedger, Notice, OnRefusal};
 use crate::ledger::{Ledger, LedgerError};
 use crate::output::{OutputError, Outputs, Redactor};
 
@@ -250,18 +251,30 @@ impl App {
 
     /// The git notes ledger, shared through the remote `SHIPLINE_LEDGER_REMOTE` names (`none`:
     /// this clone only), by default through `origin` when it exists.
-    fn git_ledger(&self) -> Result<Ledger, AppError> {
+    ///
+    /// A push the remote refuses fails the write in CI, where jobs share records only through
+    /// the remote; outside CI the record stays in this clone and a warning says so once.
+    pub fn git_ledger(&self) -> Result<Ledger, AppError> {
         let git = self.git()?;
-        match self.var("SHIPLINE_LEDGER_REMOTE").map(str::trim) {
-            None => Ok(Ledger::git_default(git)?),
-            Some("none") => Ok(Ledger::git(git, None)),
-            Some(name) if git.remote_url(name)?.is_some() => {
-                Ok(Ledger::git(git, Some(name.to_string())))
+        let remote = match self.var("SHIPLINE_LEDGER_REMOTE").map(str::trim) {
+            None => git.remote_url("origin")?.map(|_| "origin".to_string()),
+            Some("none") => None,
+            Some(name) if git.remote_url(name)?.is_some() => Some(name.to_string()),
+            Some(name) => {
+                return Err(AppError::Invalid(format!(
+                    "SHIPLINE_LEDGER_REMOTE={name}: this clone has no remote `{name}` (`git remote -v` lists them); name one, or set `none` to keep the ledger in this clone only"
+                )));
             }
-            Some(name) => Err(AppError::Invalid(format!(
-                "SHIPLINE_LEDGER_REMOTE={name}: this clone has no remote `{name}` (`git remote -v` lists them); name one, or set `none` to keep the ledger in this clone only"
-            ))),
+        };
+        let mut notes = NotesLedger::new(git, remote);
+        if self.ctx.runtime == Runtime::Local {
+            let redactor = self.outputs.redactor();
+            notes = notes.on_refusal(OnRefusal::KeepLocal(Notice::new(move |message| {
+                let line = redactor.redact(&format!("warning: {message}")).into_owned();
+                let _ = writeln!(std::io::stderr(), "{line}");
+            })));
         }
+        Ok(Ledger::Git(notes))
     }
 
     /// The ledger backend: `--backend`, else the forge of the CI system we run in (GitHub Actions →

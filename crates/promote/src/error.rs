@@ -64,6 +64,20 @@ pub enum PromoteError {
     /// The ledger could not be read or written.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The rollout ran, and its outcome could not be recorded in the ledger.
+    #[error(
+        "the rollout to `{environment}` ended ({state}) but the ledger did not record it, so deployment {deployment_id} still shows as in progress: {source}; record it by hand with `shipline-status finish --env {environment} --deployment {deployment_id} --state {state}`"
+    )]
+    NotRecorded {
+        /// The environment promoted to.
+        environment: String,
+        /// The deployment started for the rollout.
+        deployment_id: String,
+        /// The state the ledger should have recorded.
+        state: &'static str,
+        /// Why it did not.
+        source: Box<LedgerError>,
+    },
     /// An output, the job summary or a log line could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -92,6 +106,8 @@ impl Classify for PromoteError {
             PromoteError::Config(e) => e.class(),
             PromoteError::Git(e) => e.class(),
             PromoteError::Ledger(e) => e.class(),
+            // Something was deployed (or rolled back): whatever the ledger said, the job failed.
+            PromoteError::NotRecorded { .. } => Class::Failed,
             PromoteError::Output(e) => e.class(),
             PromoteError::Release(e) => e.class(),
             PromoteError::HealthClient(_) | PromoteError::Report(_) | PromoteError::Stdout(_) => {

@@ -10,7 +10,7 @@ use shipline_core::context::Runtime;
 use shipline_core::exit::{self, one_line};
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
-use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
+use shipline_core::ledger::{Ledger, LedgerError, NewDeploymentRecord, TransitionRequest};
 use shipline_core::output::{OutputError, Outputs};
 use shipline_core::sha::{UNIQUE, prefix};
 
@@ -102,6 +102,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         promoted: false,
         deployment_id: None,
         revert: None,
+        ledger_error: None,
     };
     let outputs = &app.outputs;
     outputs.set("decision", decision_word(decision))?;
@@ -122,7 +123,17 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         publish(app, &report, env, options.format)?;
         return Ok(exit::OK);
     }
-    let mut code = promote(app, &ledger, env, &mut report, options.revert_on_failure).await?;
+    // Whatever happens from here on, the outputs and the report go out before the exit.
+    let (mut code, unrecorded) =
+        match promote(app, &ledger, env, &mut report, options.revert_on_failure).await {
+            Ok(done) => done,
+            Err(err) => {
+                outputs.set("promoted", "false")?;
+                outputs.set("reason", &one_line(&err))?;
+                publish(app, &report, env, options.format)?;
+                return Err(err);
+            }
+        };
     if report.promoted
         && let (Some(config), Some(planned)) = (&env.release, report.release.take())
     {
@@ -155,7 +166,10 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         report.release = Some(result);
     }
     publish(app, &report, env, options.format)?;
-    Ok(code)
+    match unrecorded {
+        Some(err) => Err(err),
+        None => Ok(code),
+    }
 }
 
 fn decision_word(decision: Decision) -> &'static str {
@@ -166,21 +180,23 @@ fn decision_word(decision: Decision) -> &'static str {
     }
 }
 
-/// Rolls out (when configured), records the outcome and sets the outputs.
+/// Rolls out (when configured), records the outcome and sets the outputs. Returns the exit
+/// code and, when the rollout ran but its outcome could not be recorded, that error: the
+/// outputs, the hand-over to revert and the report do not depend on the ledger write.
 async fn promote(
     app: &App,
     ledger: &Ledger,
     env: &Environment,
     report: &mut Report,
     revert_on_failure: bool,
-) -> Result<u8, PromoteError> {
+) -> Result<(u8, Option<PromoteError>), PromoteError> {
     let outputs = &app.outputs;
     let Some(rollout) = &env.rollout else {
         // Nothing to deploy here: the job that follows deploys and records it.
         outputs.set("promoted", "true")?;
         outputs.set("version", &report.version)?;
         report.promoted = true;
-        return Ok(exit::OK);
+        return Ok((exit::OK, None));
     };
     // Listen before the first step so a cancellation at any point is ours to handle.
     let (trigger, cancel) = Cancel::new();
@@ -254,23 +270,31 @@ async fn promote(
     };
     listener.abort();
     let run_url = app.ctx.run_url.clone();
+    let mut unrecorded = None;
     let code = match failure {
         None => {
             let mut done = TransitionRequest::new(DeploymentState::Success);
             done.description = "promoted by shipline-promote".into();
             done.log_url = run_url;
-            ledger.transition(&started.id, &done).await?;
-            // GitLab treats the newest successful deployment as the environment's current one
-            // by itself; cancelling the superseded ones would rewrite their history there and
-            // take away GitLab's own rollback to them.
-            if ledger.backend_name() != "gitlab" {
-                ledger
-                    .deactivate_previous(env.name(), Some(&started.id))
-                    .await?;
+            let recorded = async {
+                ledger.transition(&started.id, &done).await?;
+                // GitLab treats the newest successful deployment as the environment's current
+                // one by itself; cancelling the superseded ones would rewrite their history
+                // there and take away GitLab's own rollback to them.
+                if ledger.backend_name() != "gitlab" {
+                    ledger
+                        .deactivate_previous(env.name(), Some(&started.id))
+                        .await?;
+                }
+                Ok::<_, LedgerError>(())
             }
+            .await;
             outputs.set("promoted", "true")?;
             outputs.set("version", &report.version)?;
             report.promoted = true;
+            if let Err(err) = recorded {
+                unrecorded = Some(not_recorded(outputs, env, &started.id, "success", err)?);
+            }
             exit::OK
         }
         Some((step, weight, reason)) => {
@@ -284,11 +308,14 @@ async fn promote(
                 ));
             }
             failed.log_url = run_url;
-            ledger.transition(&started.id, &failed).await?;
+            let recorded = ledger.transition(&started.id, &failed).await;
             outputs.set("promoted", "false")?;
             outputs.set("rolled-back", if rolled_back { "true" } else { "false" })?;
             outputs.set("failed-step", &step.to_string())?;
             outputs.set("reason", &reason)?;
+            if let Err(err) = recorded {
+                unrecorded = Some(not_recorded(outputs, env, &started.id, "failure", err)?);
+            }
             if revert_on_failure {
                 let failure = handover::Failure {
                     environment: env.name(),
@@ -311,7 +338,26 @@ async fn promote(
         steps,
         rollback,
     });
-    Ok(code)
+    report.ledger_error = unrecorded.as_ref().map(|e| one_line(e));
+    Ok((code, unrecorded))
+}
+
+/// The error for an outcome the ledger did not take, with the `ledger-error` output set.
+fn not_recorded(
+    outputs: &Outputs,
+    env: &Environment,
+    id: &str,
+    state: &'static str,
+    err: LedgerError,
+) -> Result<PromoteError, OutputError> {
+    let err = PromoteError::NotRecorded {
+        environment: env.name().to_string(),
+        deployment_id: id.to_string(),
+        state,
+        source: Box::new(err),
+    };
+    outputs.set("ledger-error", &one_line(&err))?;
+    Ok(err)
 }
 
 /// Sets the `revert-*` outputs that have a value, and warns when no revert was made.

@@ -111,6 +111,8 @@ pub struct Report {
     /// The hand-over to shipline-revert after a failed rollout (`--revert-on-failure`);
     /// `null` when it did not run.
     pub revert: Option<RevertHandover>,
+    /// Why the rollout's outcome is missing from the ledger (`null`: recorded, or no rollout).
+    pub ledger_error: Option<String>,
 }
 
 /// The Markdown rendering.
@@ -281,8 +283,18 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
         };
         let _ = writeln!(out, "Revert of {range}: {what}, {state}.\n");
     }
-    if let Some(id) = &report.deployment_id {
-        let _ = writeln!(out, "Deployment `{id}` recorded in the ledger.");
+    match (&report.deployment_id, &report.ledger_error) {
+        (Some(id), Some(error)) => {
+            let _ = writeln!(
+                out,
+                "⚠️ Deployment `{id}` was started in the ledger, but its outcome was not recorded: {}",
+                cell(error)
+            );
+        }
+        (Some(id), None) => {
+            let _ = writeln!(out, "Deployment `{id}` recorded in the ledger.");
+        }
+        (None, _) => {}
     }
     out
 }

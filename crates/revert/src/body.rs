@@ -30,8 +30,8 @@ pub enum Why {
     Deployment {
         /// Environment.
         environment: String,
-        /// Deployment id.
-        id: u64,
+        /// Deployment id, as the ledger prints it.
+        id: String,
         /// `failure` or `error`.
         state: String,
         /// Log or target URL.

@@ -26,9 +26,10 @@ pub struct Cli {
     /// Revert the first-parent commits in A..B, newest first.
     #[arg(long, env = "SHIPLINE_RANGE", value_parser = Target::parse_range)]
     pub range: Option<Target>,
-    /// Revert what this deployment added since the last good deployment of its environment.
+    /// Revert what this deployment added since the last good deployment of its environment
+    /// (the id `shipline-status start` printed, on any ledger backend).
     #[arg(long, env = "SHIPLINE_DEPLOYMENT")]
-    pub deployment: Option<u64>,
+    pub deployment: Option<String>,
     /// Why (goes into the pull request description).
     #[arg(long, env = "SHIPLINE_REASON")]
     pub reason: Option<String>,
@@ -70,7 +71,7 @@ impl Cli {
             .clone()
             .or(self.sha.clone().map(Target::Sha))
             .or(self.pr.map(Target::Pr))
-            .or(self.deployment.map(Target::Deployment));
+            .or(self.deployment.clone().map(Target::Deployment));
         Options {
             target,
             reason: self.reason.clone(),

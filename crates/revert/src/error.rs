@@ -6,6 +6,7 @@ use shipline_core::app::AppError;
 use shipline_core::exit::{Class, Classify};
 use shipline_core::forge::ForgeError;
 use shipline_core::git::GitError;
+use shipline_core::ledger::LedgerError;
 use shipline_core::output::OutputError;
 
 /// Why a revert could not be made.
@@ -20,6 +21,9 @@ pub enum RevertError {
     /// A forge call failed.
     #[error(transparent)]
     Forge(#[from] ForgeError),
+    /// The ledger could not be read, or has no such deployment.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
     /// The outputs or the job summary could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -75,6 +79,7 @@ impl Classify for RevertError {
             RevertError::App(e) => e.class(),
             RevertError::Git(e) => e.class(),
             RevertError::Forge(e) => e.class(),
+            RevertError::Ledger(e) => e.class(),
             RevertError::Output(e) => e.class(),
             RevertError::Stdout(_)
             | RevertError::Refused(_)

@@ -12,6 +12,7 @@ use shipline_core::forge::{
     DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, PrState, PullRequest,
 };
 use shipline_core::git::Git;
+use shipline_core::ledger::{LedgerError, ListQuery};
 use shipline_core::sha::{UNIQUE, prefix};
 
 use crate::apply::{self, Applied, Pushed};
@@ -429,52 +430,121 @@ async fn find_culprit(repo: &Repo<'_>, target: &Target) -> Result<Found, RevertE
                 )?;
             Ok(Found::commits(c))
         }
-        Target::Deployment(id) => {
-            let Some(forge) = &repo.forge else {
-                return Err(RevertError::Refused(
-                    "--deployment reads the deployment from the forge: set GITHUB_TOKEN".into(),
-                ));
-            };
-            let deployment = forge.deployment(*id).await?;
-            let sha = git.resolve(&deployment.sha)?;
-            culprit::ensure_on_base(git, &sha, &repo.base_rev, &repo.base)?;
-            let filter = DeploymentFilter {
-                environment: Some(deployment.environment.clone()),
-                ..DeploymentFilter::default()
-            };
-            let good = forge
-                .list_deployments(&filter)
-                .await?
-                .into_iter()
-                .filter(|d| d.id != deployment.id && d.created_at <= deployment.created_at)
-                .filter(|d| {
-                    d.latest
-                        .as_ref()
-                        .is_some_and(|s| s.state == DeploymentState::Success)
-                })
-                .find(|d| {
-                    d.sha != sha
-                        && git
-                            .check(["merge-base", "--is-ancestor", &d.sha, &sha])
-                            .unwrap_or(false)
-                });
-            let mut found = Found::commits(match good {
-                Some(good) => culprit::for_range(git, &good.sha, &sha, &repo.base_rev, &repo.base)?,
-                None => culprit::for_commit(git, &sha)?,
-            });
-            found.failed_deployment = deployment
-                .latest
-                .as_ref()
-                .filter(|s| matches!(s.state, DeploymentState::Failure | DeploymentState::Error))
-                .map(|s| Why::Deployment {
-                    environment: deployment.environment.clone(),
-                    id: deployment.id,
-                    state: s.state.to_string(),
-                    url: s.log_url.clone(),
-                });
-            Ok(found)
-        }
+        Target::Deployment(id) => deployment_culprit(repo, id).await,
     }
+}
+
+/// A deployment as the ledger that printed its id has it: a number is the forge's deployment
+/// (GitHub, GitLab), anything else the git notes ledger's id (`staging-ce78641-…`).
+struct Deployed {
+    id: String,
+    environment: String,
+    sha: String,
+    /// The deployment's state now.
+    state: DeploymentState,
+    log_url: Option<String>,
+    /// Earlier successful deployments of the environment, newest first.
+    good: Vec<String>,
+}
+
+async fn read_deployment(repo: &Repo<'_>, id: &str) -> Result<Deployed, RevertError> {
+    if let Ok(number) = id.trim().parse::<u64>() {
+        let Some(forge) = &repo.forge else {
+            return Err(RevertError::Refused(format!(
+                "--deployment {number} is a forge deployment id, read from the forge: set GITHUB_TOKEN or GITLAB_TOKEN"
+            )));
+        };
+        let deployment = forge.deployment(number).await.map_err(|err| {
+            if err.status() == Some(404) {
+                RevertError::Ledger(LedgerError::NotFound {
+                    id: id.to_string(),
+                    backend: "forge",
+                    hint: format!(
+                        "{err}; check the id (`shipline-status show`), or pass the id `shipline-status start` printed"
+                    ),
+                })
+            } else {
+                err.into()
+            }
+        })?;
+        let filter = DeploymentFilter {
+            environment: Some(deployment.environment.clone()),
+            ..DeploymentFilter::default()
+        };
+        let good = forge
+            .list_deployments(&filter)
+            .await?
+            .into_iter()
+            .filter(|d| d.id != deployment.id && d.created_at <= deployment.created_at)
+            .filter(|d| {
+                d.latest
+                    .as_ref()
+                    .is_some_and(|s| s.state == DeploymentState::Success)
+            })
+            .map(|d| d.sha)
+            .collect();
+        let latest = deployment.latest.as_ref();
+        return Ok(Deployed {
+            id: deployment.id.to_string(),
+            environment: deployment.environment.clone(),
+            sha: deployment.sha.clone(),
+            state: latest.map_or(DeploymentState::Queued, |s| s.state),
+            log_url: latest.and_then(|s| s.log_url.clone()),
+            good,
+        });
+    }
+    let ledger = repo.app.git_ledger()?;
+    let deployment = ledger.get(id.trim()).await?;
+    let query = ListQuery {
+        environment: Some(deployment.environment.clone()),
+        ..ListQuery::default()
+    };
+    let good = ledger
+        .list(&query)
+        .await?
+        .into_iter()
+        .filter(|d| d.id != deployment.id && d.created_at <= deployment.created_at)
+        .filter(|d| d.succeeded_at().is_some())
+        .map(|d| d.sha)
+        .collect();
+    Ok(Deployed {
+        id: deployment.id,
+        environment: deployment.environment,
+        sha: deployment.sha,
+        state: deployment.state,
+        log_url: deployment.log_url,
+        good,
+    })
+}
+
+/// What a deployment added since the last good deployment of its environment before it.
+async fn deployment_culprit(repo: &Repo<'_>, id: &str) -> Result<Found, RevertError> {
+    let git = &repo.git;
+    let deployment = read_deployment(repo, id).await?;
+    let sha = git.resolve(&deployment.sha)?;
+    culprit::ensure_on_base(git, &sha, &repo.base_rev, &repo.base)?;
+    let good = deployment.good.iter().find(|good| {
+        **good != sha
+            && git
+                .check(["merge-base", "--is-ancestor", good.as_str(), &sha])
+                .unwrap_or(false)
+    });
+    let mut found = Found::commits(match good {
+        Some(good) => culprit::for_range(git, good, &sha, &repo.base_rev, &repo.base)?,
+        None => culprit::for_commit(git, &sha)?,
+    });
+    if matches!(
+        deployment.state,
+        DeploymentState::Failure | DeploymentState::Error
+    ) {
+        found.failed_deployment = Some(Why::Deployment {
+            environment: deployment.environment,
+            id: deployment.id,
+            state: deployment.state.to_string(),
+            url: deployment.log_url,
+        });
+    }
+    Ok(found)
 }
 
 /// Revert branches pushed today (UTC), as seen on `origin`: the daily cap's count, read with git

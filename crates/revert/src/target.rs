@@ -14,8 +14,9 @@ pub enum Target {
         /// Newest commit to revert.
         to: String,
     },
-    /// What a deployment added since the last good deployment of its environment.
-    Deployment(u64),
+    /// What a deployment added since the last good deployment of its environment: the id the
+    /// ledger printed (a forge's number, or a git notes ledger id).
+    Deployment(String),
 }
 
 impl Target {

@@ -100,10 +100,10 @@ pub fn from_event(ctx: &CiContext, config: &RevertConfig, default_branch: &str) 
                 );
             }
             FromEvent::Revert {
-                target: Target::Deployment(d.deployment_id),
+                target: Target::Deployment(d.deployment_id.to_string()),
                 why: Why::Deployment {
                     environment: d.environment.clone(),
-                    id: d.deployment_id,
+                    id: d.deployment_id.to_string(),
                     state: d.state.clone(),
                     url: d.log_url.clone().or_else(|| d.target_url.clone()),
                 },

@@ -244,8 +244,10 @@ pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
                 description: description.clone(),
             };
             let record = deploy::start(app, &ledger, &request).await?;
-            set_outputs(app, &record)?;
+            // The deployment is recorded: its id goes out first, whatever happens to the
+            // outputs file after.
             app::print_stdout(&format!("{}\n", record.id))?;
+            set_outputs(app, &record)?;
             Ok(exit::OK)
         }
         Command::Finish {

@@ -14,6 +14,7 @@ use shipline_core::ledger::{
     DeploymentRecord, KnownDeployment, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
     TransitionRequest, validate_environment,
 };
+use shipline_core::sha;
 
 use crate::error::StatusError;
 
@@ -193,8 +194,18 @@ pub async fn start(
         transient: configured.is_some_and(|e| e.transient),
         state: DeploymentState::InProgress,
     };
-    match ledger.start(&new).await {
-        Ok(record) => Ok(record),
+    let stale_after = app.config.stale_after().as_chrono();
+    let started = match ledger.start_closing_stale(&new, stale_after).await {
+        Ok((record, closed)) => {
+            for stale in closed {
+                app.outputs.log().info(&format!(
+                    "deployment {} ({}) had stayed open past stale_after: closed as error",
+                    stale.id,
+                    sha::short(&stale.sha),
+                ));
+            }
+            Ok(record)
+        }
         // The create may have happened with its answer lost: the forge does not deduplicate
         // creates, so look for it (by this run's id) before reporting a failure.
         Err(LedgerError::Forge(err)) if err.outcome_unknown() && new.run_id.is_some() => {
@@ -205,7 +216,8 @@ pub async fn start(
             }
         }
         Err(err) => Err(err.into()),
-    }
+    }?;
+    Ok(started)
 }
 
 /// A deployment this run already made: one that never got its first status (the run stopped
@@ -308,7 +320,13 @@ pub async fn finish(
                 .map(|(sha, _)| sha),
         },
     };
-    let mut record = ledger.transition_known(&id, &known, &transition).await?;
+    // GitHub's `auto_inactive` skips production environments, so those are retired here.
+    let retire = match ledger.backend_name() {
+        "git" => true,
+        "github" => is_production(app, &request.environment),
+        _ => false,
+    };
+    let (mut record, retired) = ledger.finish(&id, &known, &transition, retire).await?;
     if let Some(found) = found {
         // The payload's fields (version, run, actor) came with the lookup.
         record.version = record.version.or(found.version);
@@ -324,19 +342,6 @@ pub async fn finish(
         }
         record.created_at = record.created_at.min(found.created_at);
     }
-    // GitHub's `auto_inactive` skips production environments, so those are retired here.
-    let retire = match ledger.backend_name() {
-        "git" => true,
-        "github" => is_production(app, &request.environment),
-        _ => false,
-    };
-    let retired = if state == DeploymentState::Success && retire {
-        ledger
-            .deactivate_previous(&record.environment, Some(&record.id))
-            .await?
-    } else {
-        Vec::new()
-    };
     Ok((record, retired))
 }
 

@@ -51,6 +51,7 @@ impl MetricsReport {
         only: Option<&str>,
     ) -> Result<Self, StatusError> {
         let until = Utc::now();
+        let stale_after = app.config.stale_after().as_chrono();
         let since = until - window;
         let query = ListQuery {
             environment: only.map(str::to_string),
@@ -75,7 +76,14 @@ impl MetricsReport {
                 .is_some_and(|e| e.transient);
             let mut mine: Vec<&DeploymentRecord> = records
                 .iter()
-                .filter(|r| r.environment == name && !r.transient)
+                // A stale deployment, open or closed as superseded, ended without an outcome:
+                // it is neither a deployment nor a failed change.
+                .filter(|r| {
+                    r.environment == name
+                        && !r.transient
+                        && !r.was_superseded()
+                        && !r.is_stale(until, stale_after)
+                })
                 .collect();
             if transient || mine.is_empty() {
                 continue;

@@ -85,6 +85,12 @@ impl ShowReport {
                 None => ("nothing".into(), "—".into(), "—".into(), "—".into()),
             };
             let latest = match &env.latest {
+                Some(l) if l.stale => format!(
+                    "⚠️ stale: {} since {} (`{}`)",
+                    l.state,
+                    l.at.format("%Y-%m-%d %H:%M UTC"),
+                    short(&l.sha)
+                ),
                 Some(l) => format!("{} (`{}`)", l.state, short(&l.sha)),
                 None => "no deployments".into(),
             };
@@ -156,6 +162,9 @@ pub struct Latest {
     pub state: DeploymentState,
     /// When it reached that state.
     pub at: DateTime<Utc>,
+    /// Open (queued or in progress) for longer than `stale_after`: its job most likely died; the
+    /// next `start` in the environment closes it as `error`.
+    pub stale: bool,
 }
 
 /// Commits upstream has that this environment does not.
@@ -244,6 +253,7 @@ fn environment_status(
             sha: r.sha.clone(),
             state: r.state,
             at: r.updated_at,
+            stale: r.is_stale(Utc::now(), app.config.stale_after().as_chrono()),
         }),
         running: here,
         waiting,

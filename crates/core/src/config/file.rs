@@ -24,6 +24,9 @@ pub struct Found {
     pub text: String,
 }
 
+/// How long a deployment may stay open before it counts as stale, unless `stale_after` says.
+pub const DEFAULT_STALE_AFTER: super::Duration = super::Duration::from_secs(6 * 3600);
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +51,11 @@ pub struct Config {
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<VersionsConfig>")]
     pub versions: VersionsConfig,
+    /// How long a deployment may stay in progress (or queued) before it counts as stale: shown
+    /// as stale by `shipline-status show`, closed as `error` by the next `start` in its
+    /// environment, left out of the metrics. Default `6h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after: Option<super::Duration>,
     #[serde(skip)]
     source: Option<PathBuf>,
 }
@@ -183,6 +191,11 @@ impl Config {
         }
         config.source = Some(path.to_path_buf());
         Ok(config)
+    }
+
+    /// `stale_after`, or its default of six hours.
+    pub fn stale_after(&self) -> super::Duration {
+        self.stale_after.unwrap_or(DEFAULT_STALE_AFTER)
     }
 
     /// The prefix of version tags, when configured: `versions.tag_prefix`, or the older

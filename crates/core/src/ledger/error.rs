@@ -59,13 +59,16 @@ pub enum LedgerError {
     },
     /// Other writers kept winning the race for the ref.
     #[error(
-        "git ledger: {target} kept changing under this write ({attempts} attempts); another job is writing the ledger at the same time: re-run this job"
+        "git ledger: {target} kept changing under this write ({attempts} attempts){}; other jobs are writing the ledger at the same time: re-run this job, or run fewer ledger writers at once",
+        last_words(.last)
     )]
     Contended {
         /// The ref (or remote) contended for.
         target: String,
         /// How many attempts were made.
         attempts: u32,
+        /// git's words on the last lost race (may be empty).
+        last: String,
     },
     /// A forge call failed.
     #[error("forge ledger: {0}")]
@@ -85,4 +88,12 @@ pub enum LedgerError {
     /// The blocking part of an operation could not run to completion.
     #[error("ledger task failed: {0}")]
     Task(String),
+}
+
+/// `; last: <git's words>` when there are any.
+fn last_words(last: &str) -> String {
+    match last.lines().map(str::trim).rfind(|l| !l.is_empty()) {
+        Some(line) => format!("; last: {line}"),
+        None => String::new(),
+    }
 }

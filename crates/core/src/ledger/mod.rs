@@ -46,7 +46,7 @@ pub use record::{DeploymentRecord, FoldedRecords, SkippedLine, Transition};
 pub use request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
 pub use rules::{TransitionEffect, check_transition, same_environment, validate_environment};
 
-use rules::check_known;
+use crate::forge::DeploymentState;
 
 /// The ledger, over one of its backends.
 #[derive(Debug, Clone)]
@@ -136,13 +136,59 @@ impl Ledger {
         match self {
             Ledger::Git(l) => {
                 let (id, known, request) = (id.to_string(), known.clone(), request.clone());
-                blocking!(l, |l| {
-                    let record = l.get(&id)?;
-                    check_known(&id, &record.environment, &known)?;
-                    l.transition(&id, &request)
-                })
+                blocking!(l, |l| l.finish(&id, Some(&known), &request, false))
+                    .map(|(record, _)| record)
             }
             Ledger::Forge(f) => f.transition_known(id, known, request).await,
+        }
+    }
+
+    /// [`Ledger::transition_known`], and when the deployment succeeded, the live deployments of
+    /// its environment it supersedes marked inactive ([`Ledger::deactivate_previous`]), unless
+    /// `retire` is false. On the git ledger all of it is one write, so parallel jobs finishing
+    /// at once cannot retire each other's newer deployments. Returns the record and the
+    /// deployments retired.
+    pub async fn finish(
+        &self,
+        id: &str,
+        known: &KnownDeployment,
+        request: &TransitionRequest,
+        retire: bool,
+    ) -> Result<(DeploymentRecord, Vec<DeploymentRecord>), LedgerError> {
+        validate_environment(&known.environment)?;
+        match self {
+            Ledger::Git(l) => {
+                let (id, known, request) = (id.to_string(), known.clone(), request.clone());
+                blocking!(l, |l| l.finish(&id, Some(&known), &request, retire))
+            }
+            Ledger::Forge(_) => {
+                let record = self.transition_known(id, known, request).await?;
+                let retired = if retire && record.state == DeploymentState::Success {
+                    self.deactivate_previous(&record.environment, Some(&record.id))
+                        .await?
+                } else {
+                    Vec::new()
+                };
+                Ok((record, retired))
+            }
+        }
+    }
+
+    /// [`Ledger::start`], and on the git ledger, in the same write, the deployments of the
+    /// environment left open (queued or in progress) for longer than `stale_after` closed as
+    /// `error`, the reason in their history ([`record::superseded_description`]). Forge
+    /// ledgers only start. Returns the new record and the deployments closed.
+    pub async fn start_closing_stale(
+        &self,
+        new: &NewDeploymentRecord,
+        stale_after: chrono::TimeDelta,
+    ) -> Result<(DeploymentRecord, Vec<DeploymentRecord>), LedgerError> {
+        match self {
+            Ledger::Git(l) => {
+                let new = new.clone();
+                blocking!(l, |l| l.start_closing_stale(&new, Some(stale_after)))
+            }
+            Ledger::Forge(f) => Ok((f.start(new).await?, Vec::new())),
         }
     }
 
@@ -217,7 +263,8 @@ impl Ledger {
     }
 
     /// Marks every live (`success`) deployment of `environment` other than `keep_id` inactive;
-    /// returns the deployments changed. `keep_id: None` deactivates them all (the environment
+    /// returns the deployments changed. On the git ledger only those that succeeded before
+    /// `keep_id` did: of parallel jobs finishing in any order, the last success stays live. `keep_id: None` deactivates them all (the environment
     /// was torn down).
     pub async fn deactivate_previous(
         &self,

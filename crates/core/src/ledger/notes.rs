@@ -6,10 +6,14 @@
 //!
 //! Writing: read the notes, validate, append the line, write a notes commit, and move the ref
 //! with a compare-and-swap (a lost race is retried from a fresh read). With a remote, the
-//! remote's notes are fetched and union-merged first, and the result is pushed; a rejected push
-//! (someone else pushed first) fetches, merges and pushes again, with backoff, a bounded number
-//! of times. Because the log is append-only and merged as a union of lines, every event of every
-//! writer ends up recorded exactly once.
+//! remote's notes are fetched and union-merged first, and the new notes commit is pushed before
+//! the local ref moves: the remote's fast-forward check is the compare-and-swap, so a record is
+//! either on the remote and reported, or nowhere. A push that lost a race (someone else pushed
+//! first, or held the remote ref's lock) and a fetch that raced another process of the same
+//! clone are retried from a fresh fetch, with exponential backoff and jitter, a bounded number
+//! of times; a push the remote refuses (no access, a protected ref, a hook) is not retried. Because
+//! the log is append-only and merged as a union of lines, every event of every writer ends up
+//! recorded exactly once.
 //!
 //! Reading: fetch and merge (with a remote), then three git processes whatever the number of
 //! notes: `for-each-ref`, `ls-tree -r`, `cat-file --batch`.
@@ -19,17 +23,26 @@
 //! merge comes back from the other.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::forge::DeploymentState;
 use crate::git::Git;
 
 use super::error::LedgerError;
-use super::names::NOTES_REF;
+use super::names::{NOTES_REF, REMOTE_NOTES_REF};
 use super::record::{self, DeploymentRecord, Event, EventKind, FoldedRecords};
-use super::request::{ListQuery, NewDeploymentRecord, TransitionRequest};
-use super::rules::{TransitionEffect, check_new, check_transition, new_id, same_environment};
-use super::store::{Notes, Pushed, Store, Swap};
+use super::request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
+use super::rules::{
+    TransitionEffect, check_known, check_new, check_transition, new_id, same_environment,
+};
+use super::store::{Fetched, Notes, Pushed, Store, Swap};
+
+/// The file in the git directory that serialises the ledger writers of one clone.
+const WRITE_LOCK: &str = "shipline-ledger.lock";
 
 /// How hard to try when other writers race this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,12 +56,52 @@ pub struct Contention {
 }
 
 impl Default for Contention {
+    /// Enough for dozens of parallel jobs writing through one remote: about a minute of
+    /// backoff at most before giving up. Every lost race costs a fetch, a merge and a push, so
+    /// under heavy contention spreading the writers out wins more than retrying sooner.
     fn default() -> Self {
         Self {
-            attempts: 12,
+            attempts: 40,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_secs(2),
         }
+    }
+}
+
+/// What a write does when the remote refuses its push (no access, a protected ref, a hook).
+#[derive(Clone, Default)]
+pub enum OnRefusal {
+    /// Fail, and leave the record nowhere (CI: jobs share records only through the remote).
+    #[default]
+    Fail,
+    /// Keep the record in this clone and say so once, through the sink (outside CI).
+    KeepLocal(Notice),
+}
+
+/// Where a [`OnRefusal::KeepLocal`] ledger says that it kept a record to itself; said once
+/// per ledger (and its clones).
+#[derive(Clone)]
+pub struct Notice {
+    sink: Arc<dyn Fn(&str) + Send + Sync>,
+    told: Arc<AtomicBool>,
+}
+
+impl Notice {
+    /// Messages go to `sink`.
+    pub fn new(sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        Self {
+            sink: Arc::new(sink),
+            told: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+impl std::fmt::Debug for OnRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OnRefusal::Fail => "Fail",
+            OnRefusal::KeepLocal(_) => "KeepLocal",
+        })
     }
 }
 
@@ -70,6 +123,7 @@ pub struct NotesLedger {
     git: Git,
     remote: Option<String>,
     contention: Contention,
+    on_refusal: OnRefusal,
 }
 
 /// The events one write appends, per annotated commit, and what the write returns.
@@ -85,7 +139,14 @@ impl NotesLedger {
             git,
             remote,
             contention: Contention::default(),
+            on_refusal: OnRefusal::default(),
         }
+    }
+
+    /// Replaces what a write does when the remote refuses its push.
+    pub fn on_refusal(mut self, on_refusal: OnRefusal) -> Self {
+        self.on_refusal = on_refusal;
+        self
     }
 
     /// Replaces the retry policy for racing writers.
@@ -106,9 +167,8 @@ impl NotesLedger {
     /// Every record (newest first) and every line that could not be read, after syncing with
     /// the remote. Unreadable lines are also logged as warnings by the other read methods.
     pub fn snapshot(&self) -> Result<FoldedRecords, LedgerError> {
-        self.sync()?;
-        let (local, _) = self.store().refs()?;
-        let notes = self.store().read(local)?;
+        let commit = self.sync()?;
+        let notes = self.store().read(commit)?;
         Ok(fold_notes(&notes))
     }
 
@@ -120,6 +180,16 @@ impl NotesLedger {
 
     /// See [`super::Ledger::start`].
     pub fn start(&self, new: &NewDeploymentRecord) -> Result<DeploymentRecord, LedgerError> {
+        self.start_closing_stale(new, None)
+            .map(|(record, _)| record)
+    }
+
+    /// See [`super::Ledger::start_closing_stale`]: the start and the closing in one write.
+    pub fn start_closing_stale(
+        &self,
+        new: &NewDeploymentRecord,
+        stale_after: Option<TimeDelta>,
+    ) -> Result<(DeploymentRecord, Vec<DeploymentRecord>), LedgerError> {
         check_new(new)?;
         let sha = self.git.resolve(&new.sha)?;
         let git_ref = if new.git_ref.trim().is_empty() {
@@ -127,7 +197,7 @@ impl NotesLedger {
         } else {
             new.git_ref.clone()
         };
-        self.write("start", |_| {
+        let ((id, closed), records) = self.write("start", |records| {
             let at = record::next_event_time(None);
             let event = Event {
                 v: record::EVENT_VERSION,
@@ -148,12 +218,32 @@ impl NotesLedger {
                 transient: Some(new.transient),
             };
             let id = event.id.clone();
+            let mut appends = vec![event];
+            if let Some(after) = stale_after {
+                for stale in records.iter().filter(|r| {
+                    same_environment(&r.environment, &new.environment) && r.is_stale(at, after)
+                }) {
+                    let request = TransitionRequest {
+                        description: record::superseded_description(stale, after, &id),
+                        by: non_empty(&new.creator),
+                        log_url: new.log_url.clone(),
+                        ..TransitionRequest::new(DeploymentState::Error)
+                    };
+                    appends.push(state_event(stale, &request));
+                }
+            }
+            let closed: Vec<String> = appends[1..].iter().map(|e| e.id.clone()).collect();
             Ok(Plan {
-                appends: vec![event],
-                result: id,
+                appends,
+                result: (id, closed),
             })
-        })
-        .and_then(|(id, records)| find(records, &id, self))
+        })?;
+        let closed = records
+            .iter()
+            .filter(|r| closed.contains(&r.id))
+            .cloned()
+            .collect();
+        Ok((find(records, &id, self)?, closed))
     }
 
     /// See [`super::Ledger::transition`].
@@ -162,18 +252,59 @@ impl NotesLedger {
         id: &str,
         request: &TransitionRequest,
     ) -> Result<DeploymentRecord, LedgerError> {
-        self.write("state", |records| {
+        self.finish(id, None, request, false)
+            .map(|(record, _)| record)
+    }
+
+    /// See [`super::Ledger::finish`]: the check against `known`, the move and, for a success
+    /// with `retire`, the retiring of the deployments it supersedes, in one write.
+    pub fn finish(
+        &self,
+        id: &str,
+        known: Option<&KnownDeployment>,
+        request: &TransitionRequest,
+        retire: bool,
+    ) -> Result<(DeploymentRecord, Vec<DeploymentRecord>), LedgerError> {
+        let (retired, records) = self.write("state", |records| {
             let current = find_in(records, id).ok_or_else(|| self.not_found(id))?;
-            let appends = match check_transition(current, request.state)? {
+            if let Some(known) = known {
+                check_known(id, &current.environment, known)?;
+            }
+            let mut appends = match check_transition(current, request.state)? {
                 TransitionEffect::Unchanged => vec![],
                 TransitionEffect::Record => vec![state_event(current, request)],
             };
+            let succeeded = appends
+                .first()
+                .filter(|e| e.state == DeploymentState::Success)
+                .map(|e| e.at)
+                .or_else(|| current.succeeded_at().filter(|_| current.is_live()));
+            if let (true, Some(kept)) = (retire, succeeded) {
+                let retiring = TransitionRequest {
+                    description: format!("superseded by {id}"),
+                    ..TransitionRequest::new(DeploymentState::Inactive)
+                };
+                appends.extend(
+                    retired_by(records, &current.environment, id, kept)
+                        .map(|r| state_event(r, &retiring)),
+                );
+            }
+            let retired: Vec<String> = appends
+                .iter()
+                .filter(|e| e.id != id)
+                .map(|e| e.id.clone())
+                .collect();
             Ok(Plan {
                 appends,
-                result: (),
+                result: retired,
             })
-        })
-        .and_then(|((), records)| find(records, id, self))
+        })?;
+        let changed = records
+            .iter()
+            .filter(|r| retired.contains(&r.id))
+            .cloned()
+            .collect();
+        Ok((find(records, id, self)?, changed))
     }
 
     /// See [`super::Ledger::get`].
@@ -227,12 +358,16 @@ impl NotesLedger {
                 description: description.clone(),
                 ..TransitionRequest::new(DeploymentState::Inactive)
             };
+            let kept_success = keep_id
+                .and_then(|keep| find_in(records, keep))
+                .and_then(DeploymentRecord::succeeded_at);
             let appends: Vec<Event> = records
                 .iter()
                 .filter(|r| {
                     same_environment(&r.environment, environment)
                         && r.is_live()
                         && Some(r.id.as_str()) != keep_id
+                        && succeeded_before(r, kept_success)
                 })
                 .map(|r| state_event(r, &request))
                 .collect();
@@ -248,109 +383,185 @@ impl NotesLedger {
             .collect())
     }
 
-    /// The write protocol (module docs): sync, then plan against a fresh read and swap the ref
-    /// until the swap wins, then push until the push is accepted. Returns the plan's result and
-    /// the records as written.
+    /// The write protocol (module docs). Without a remote: plan against a fresh read and swap
+    /// the local ref until the swap wins. With a remote: fetch and merge, plan, and push the new
+    /// notes commit itself (fast-forward only) until the remote takes it; only then does the
+    /// local ref move, so no other process can publish a record this call did not finish
+    /// publishing. Returns the plan's result and the records as written.
     fn write<T>(
         &self,
         what: &str,
         mut plan: impl FnMut(&[DeploymentRecord]) -> Result<Plan<T>, LedgerError>,
     ) -> Result<(T, Vec<DeploymentRecord>), LedgerError> {
-        self.sync()?;
+        let _lock = self.lock_writes()?;
         let store = self.store();
-        let mut attempt = 0;
-        let (result, records, written, before) = loop {
-            let (local, _) = store.refs()?;
-            let mut notes = store.read(local)?;
+        let mut last_race = String::new();
+        for attempt in 0..self.contention.attempts {
+            if attempt > 0 {
+                self.contention.pause(attempt - 1);
+            }
+            let (local, base) = match &self.remote {
+                Some(remote) => {
+                    self.fetch(&store, remote)?;
+                    let (local, fetched) = store.refs()?;
+                    let base = self.merged(&store, local.clone(), fetched)?;
+                    (local, base)
+                }
+                None => {
+                    let (local, _) = store.refs()?;
+                    (local.clone(), local)
+                }
+            };
+            let mut notes = store.read(base.clone())?;
             let folded = fold_notes(&notes);
             warn_skipped(&folded);
             let Plan { appends, result } = plan(&folded.records)?;
             if appends.is_empty() {
                 return Ok((result, folded.records));
             }
-            let message = format!("shipline: {what} {}", appends[0].id);
-            let mut by_commit: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for event in &appends {
-                by_commit
-                    .entry(event.sha.to_ascii_lowercase())
-                    .or_default()
-                    .push(event.to_line());
-            }
-            for (commit, lines) in by_commit {
-                let text = notes.texts.entry(commit.clone()).or_default();
-                if !text.is_empty() && !text.ends_with('\n') {
-                    text.push('\n');
+            let new = self.append(&store, &mut notes, &appends, what)?;
+            let records = fold_notes(&notes).records;
+            let Some(remote) = &self.remote else {
+                match store.swap(&new, local.as_deref())? {
+                    Swap::Done => return Ok((result, records)),
+                    Swap::Lost => continue,
                 }
-                for line in lines {
-                    text.push_str(&line);
-                    text.push('\n');
+            };
+            match store.push(remote, &new)? {
+                Pushed::Done => {}
+                Pushed::Raced(why) => {
+                    tracing::debug!(remote, attempt, why, "ledger push raced; merging again");
+                    last_race = why;
+                    continue;
                 }
-                let blob = store.write_blob(text)?;
-                notes.blobs.insert(commit, blob);
-            }
-            let parents: Vec<&str> = notes.commit.as_deref().into_iter().collect();
-            let new = store.commit(&notes.blobs, &parents, &message)?;
-            match store.swap(&new, notes.commit.as_deref())? {
-                Swap::Done => break (result, fold_notes(&notes).records, new, notes.commit),
-                Swap::Lost if attempt + 1 < self.contention.attempts => {
-                    attempt += 1;
-                    self.contention.pause(attempt);
-                }
-                Swap::Lost => {
-                    return Err(LedgerError::Contended {
-                        target: NOTES_REF.to_string(),
-                        attempts: self.contention.attempts,
-                    });
-                }
-            }
-        };
-        if let Err(err) = self.publish() {
-            // Nothing half-done: the record the remote refused is taken back out of the local
-            // notes, unless a merge has built on it meanwhile.
-            let _ = store.swap_back(&written, before.as_deref());
-            return Err(err);
-        }
-        Ok((result, records))
-    }
-
-    /// Pushes the local notes; a rejected push fetches, merges and tries again.
-    fn publish(&self) -> Result<(), LedgerError> {
-        let Some(remote) = &self.remote else {
-            return Ok(());
-        };
-        let store = self.store();
-        for attempt in 0..self.contention.attempts {
-            match store.push(remote)? {
-                Pushed::Done => return Ok(()),
-                Pushed::Rejected(why) => {
-                    tracing::debug!(remote, attempt, why, "ledger push rejected; merging");
-                    let seen = store.refs()?.1;
-                    self.sync()?;
-                    // Someone else's push moves the remote ref (or holds its lock for a
-                    // moment); a refusal with the ref where it was is the remote's own (a
-                    // protected ref, a hook), and retrying cannot change it.
-                    if store.refs()?.1 == seen && !why.contains("lock") {
-                        return Err(store.push_refused(remote, why));
+                Pushed::Refused(why) => {
+                    // The answer may be lost while the remote took the push: look before
+                    // calling it refused.
+                    if !self.landed(&store, remote, &new) {
+                        self.refused(remote, why)?;
                     }
-                    self.contention.pause(attempt);
                 }
             }
+            // Published (or, outside CI, kept in this clone): the record exists, so the call
+            // reports it even if this clone's ref cannot follow; the next read merges it.
+            if let Err(err) = self.integrate(&store, &new) {
+                tracing::debug!(%err, "ledger written; the local notes ref did not follow");
+            }
+            return Ok((result, records));
         }
         Err(LedgerError::Contended {
-            target: format!("{NOTES_REF} on `{remote}`"),
+            target: match &self.remote {
+                Some(remote) => format!("{NOTES_REF} on `{remote}`"),
+                None => NOTES_REF.to_string(),
+            },
             attempts: self.contention.attempts,
+            last: last_race,
         })
     }
 
-    /// Fetches the remote's notes and merges them into the local ref (no-op without a remote).
-    fn sync(&self) -> Result<(), LedgerError> {
-        let Some(remote) = &self.remote else {
-            return Ok(());
+    /// Takes this clone's write lock (released when the file is dropped, or the process dies).
+    /// Parallel jobs in one clone then queue instead of racing each other for the refs and the
+    /// remote, which spends no processes on lost races; writers in other clones still race
+    /// through the remote, as the write protocol allows.
+    fn lock_writes(&self) -> Result<std::fs::File, LedgerError> {
+        let common = self.git.run(["rev-parse", "--git-common-dir"])?;
+        let path = self.git.dir().join(common.trim()).join(WRITE_LOCK);
+        let failed = |e: std::io::Error| {
+            LedgerError::Task(format!(
+                "cannot take the ledger's write lock {}: {e}; check that the checkout is writable",
+                path.display()
+            ))
         };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(failed)?;
+        file.lock().map_err(failed)?;
+        Ok(file)
+    }
+
+    /// Appends `appends` to `notes` (each to the note of its commit) and writes the notes commit
+    /// on top of `notes.commit`; returns it.
+    fn append(
+        &self,
+        store: &Store<'_>,
+        notes: &mut Notes,
+        appends: &[Event],
+        what: &str,
+    ) -> Result<String, LedgerError> {
+        let message = format!("shipline: {what} {}", appends[0].id);
+        let mut by_commit: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for event in appends {
+            by_commit
+                .entry(event.sha.to_ascii_lowercase())
+                .or_default()
+                .push(event.to_line());
+        }
+        for (commit, lines) in by_commit {
+            let text = notes.texts.entry(commit.clone()).or_default();
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            for line in lines {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            let blob = store.write_blob(text)?;
+            notes.blobs.insert(commit, blob);
+        }
+        let parents: Vec<&str> = notes.commit.as_deref().into_iter().collect();
+        let new = store.commit(&notes.blobs, &parents, &message)?;
+        notes.commit = Some(new.clone());
+        Ok(new)
+    }
+
+    /// Whether the remote has `commit` after all (a push whose answer was lost).
+    fn landed(&self, store: &Store<'_>, remote: &str, commit: &str) -> bool {
+        if !matches!(store.fetch(remote), Ok(Fetched::Done)) {
+            return false;
+        }
+        match store.refs() {
+            Ok((_, Some(fetched))) => store.is_ancestor(commit, &fetched).unwrap_or(false),
+            _ => false,
+        }
+    }
+
+    /// A push the remote refused: in CI an error (jobs share records only through the remote);
+    /// outside CI the record stays in this clone, and the caller hears so once.
+    fn refused(&self, remote: &str, why: String) -> Result<(), LedgerError> {
         let store = self.store();
-        store.fetch(remote)?;
+        match &self.on_refusal {
+            OnRefusal::Fail => Err(store.push_refused(remote, why)),
+            OnRefusal::KeepLocal(notice) => {
+                if !notice.told.swap(true, Ordering::SeqCst) {
+                    let why = gist(&why);
+                    (notice.sink)(&format!(
+                        "`{remote}` did not take the ledger push ({why}): the deployment is recorded in this clone only ({NOTES_REF}); other clones will not see it until a push succeeds. Set SHIPLINE_LEDGER_REMOTE=none to stop trying, or give this clone push access"
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes the local ref include `commit`: moved forward to it, or merged with it when other
+    /// writers of this clone moved the ref meanwhile.
+    fn integrate(&self, store: &Store<'_>, commit: &str) -> Result<(), LedgerError> {
         for attempt in 0..self.contention.attempts {
-            if let Swap::Done = self.merge_once(&store)? {
+            let (local, _) = store.refs()?;
+            let target = match &local {
+                Some(local) if store.is_ancestor(commit, local)? => return Ok(()),
+                Some(local) if !store.is_ancestor(local, commit)? => {
+                    match self.merged(store, Some(local.clone()), Some(commit.to_string()))? {
+                        Some(merged) => merged,
+                        None => return Ok(()),
+                    }
+                }
+                _ => commit.to_string(),
+            };
+            if let Swap::Done = store.swap(&target, local.as_deref())? {
                 return Ok(());
             }
             self.contention.pause(attempt);
@@ -358,27 +569,65 @@ impl NotesLedger {
         Err(LedgerError::Contended {
             target: NOTES_REF.to_string(),
             attempts: self.contention.attempts,
+            last: String::new(),
         })
     }
 
-    /// One attempt at merging the fetched remote notes into the local ref.
-    fn merge_once(&self, store: &Store<'_>) -> Result<Swap, LedgerError> {
-        let (local, remote) = store.refs()?;
-        let Some(remote) = remote else {
-            return Ok(Swap::Done);
+    /// Fetches the remote's notes, again after a race with another process of this clone.
+    fn fetch(&self, store: &Store<'_>, remote: &str) -> Result<(), LedgerError> {
+        for attempt in 0..self.contention.attempts {
+            if let Fetched::Done = store.fetch(remote)? {
+                return Ok(());
+            }
+            self.contention.pause(attempt);
+        }
+        Err(LedgerError::Contended {
+            target: format!("{REMOTE_NOTES_REF} (fetching from `{remote}`)"),
+            attempts: self.contention.attempts,
+            last: String::new(),
+        })
+    }
+
+    /// Fetches and merges the remote's notes (no-op without a remote) and returns the notes
+    /// commit to read. The local ref is moved to it when no other process of this clone moves
+    /// it at the same time; a reader does not wait for that.
+    fn sync(&self) -> Result<Option<String>, LedgerError> {
+        let store = self.store();
+        let Some(remote) = &self.remote else {
+            return Ok(store.refs()?.0);
         };
-        let Some(local) = local else {
-            return store.swap(&remote, None);
+        self.fetch(&store, remote)?;
+        let (local, fetched) = store.refs()?;
+        let merged = self.merged(&store, local.clone(), fetched)?;
+        if merged != local
+            && let Some(merged) = &merged
+        {
+            self.integrate(&store, merged).ok();
+        }
+        Ok(merged)
+    }
+
+    /// The notes commit that holds both `local` and `remote`: one of them when it already
+    /// holds the other, else a new union merge of the two (not referenced by any ref yet).
+    fn merged(
+        &self,
+        store: &Store<'_>,
+        local: Option<String>,
+        remote: Option<String>,
+    ) -> Result<Option<String>, LedgerError> {
+        let (local, remote) = match (local, remote) {
+            (None, other) | (other, None) => return Ok(other),
+            (Some(local), Some(remote)) => (local, remote),
         };
         if local == remote {
-            return Ok(Swap::Done);
+            return Ok(Some(local));
         }
         let base = store.merge_base(&local, &remote)?;
         if base.as_deref() == Some(remote.as_str()) {
-            return Ok(Swap::Done);
+            return Ok(Some(local));
         }
         if base.as_deref() == Some(local.as_str()) {
-            return store.swap(&remote, Some(&local));
+            return Ok(Some(remote));
         }
         let ours = store.read(Some(local.clone()))?;
         let theirs = store.read(Some(remote.clone()))?;
@@ -398,8 +647,7 @@ impl NotesLedger {
             }
         }
         let message = format!("shipline: merge {remote}");
-        let merged = store.commit(&blobs, &[&local, &remote], &message)?;
-        store.swap(&merged, Some(&local))
+        Ok(Some(store.commit(&blobs, &[&local, &remote], &message)?))
     }
 
     fn not_found(&self, id: &str) -> LedgerError {
@@ -416,6 +664,48 @@ impl NotesLedger {
             },
         }
     }
+}
+
+/// The lines of git's push output that say why: the remote's own words and the refusal,
+/// without git's "failed to push some refs" and hints.
+fn gist(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with("hint:")
+                && !l.contains("failed to push some refs")
+                && !l.starts_with("To ")
+        })
+        .collect();
+    if lines.is_empty() {
+        stderr.trim().to_string()
+    } else {
+        lines.join("; ")
+    }
+}
+
+/// Parallel jobs finish in any order: a deployment that succeeded after the one kept is newer
+/// than it and stays live (its own finish retires the kept one). `None`: no kept success to
+/// compare with, so every live deployment goes.
+fn succeeded_before(record: &DeploymentRecord, kept: Option<DateTime<Utc>>) -> bool {
+    kept.is_none_or(|kept| record.succeeded_at().is_some_and(|at| at <= kept))
+}
+
+/// The live deployments of `environment` other than `id` that succeeded before `kept`.
+fn retired_by<'a>(
+    records: &'a [DeploymentRecord],
+    environment: &'a str,
+    id: &'a str,
+    kept: DateTime<Utc>,
+) -> impl Iterator<Item = &'a DeploymentRecord> + 'a {
+    records.iter().filter(move |r| {
+        same_environment(&r.environment, environment)
+            && r.is_live()
+            && r.id != id
+            && succeeded_before(r, Some(kept))
+    })
 }
 
 /// Lines of `ours`, then the lines of `theirs` not already there; every line newline-ended.

@@ -91,6 +91,44 @@ impl DeploymentRecord {
     pub fn is_live(&self) -> bool {
         self.state == DeploymentState::Success
     }
+
+    /// Still open (queued or in progress) with no change for longer than `after` at `now`: the
+    /// job that started it most likely died without finishing it.
+    pub fn is_stale(&self, now: DateTime<Utc>, after: Duration) -> bool {
+        !self.state.is_final() && now - self.updated_at > after
+    }
+
+    /// Closed as `error` by a later start because it had gone stale ([`STALE_SUPERSEDED`]): it
+    /// ended without an outcome.
+    pub fn was_superseded(&self) -> bool {
+        self.history.iter().any(|t| {
+            t.state == DeploymentState::Error && t.description.starts_with(STALE_SUPERSEDED)
+        })
+    }
+}
+
+/// How the description of a stale deployment closed by a later start begins.
+pub const STALE_SUPERSEDED: &str = "superseded:";
+
+/// What a stale deployment closed by the start of `by` records as the reason.
+pub fn superseded_description(stale: &DeploymentRecord, after: Duration, by: &str) -> String {
+    format!(
+        "{STALE_SUPERSEDED} {} since {} (longer than stale_after, {}); closed by the start of {by}",
+        stale.state,
+        stale.updated_at.format("%Y-%m-%d %H:%M UTC"),
+        human(after)
+    )
+}
+
+/// `6h`, `90m`, `2d`: the largest unit that divides the span.
+fn human(span: Duration) -> String {
+    let secs = span.num_seconds();
+    match secs {
+        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 /// The version of the event line format this code writes.

@@ -44,7 +44,18 @@ pub(crate) enum Swap {
 /// Outcome of a push.
 pub(crate) enum Pushed {
     Done,
-    Rejected(String),
+    /// Another writer moved the remote ref first (or held its lock): fetch, merge, retry.
+    Raced(String),
+    /// The remote will not take it (no access, a protected ref, a hook, no connection):
+    /// retrying cannot help. git's own words.
+    Refused(String),
+}
+
+/// Outcome of a fetch.
+pub(crate) enum Fetched {
+    Done,
+    /// Another process of this clone updated the fetched ref at the same moment.
+    Raced,
 }
 
 pub(crate) struct Store<'a> {
@@ -215,24 +226,6 @@ impl Store<'_> {
         }
     }
 
-    /// Moves the local ref from `written` back to `before` (deletes it when there was none),
-    /// only if it still points at `written`.
-    pub fn swap_back(&self, written: &str, before: Option<&str>) -> Result<(), LedgerError> {
-        let args = match before {
-            Some(before) => vec![
-                "update-ref",
-                "-m",
-                "shipline ledger: undo",
-                NOTES_REF,
-                before,
-                written,
-            ],
-            None => vec!["update-ref", "-d", NOTES_REF, written],
-        };
-        self.git.output(args)?;
-        Ok(())
-    }
-
     /// The merge base of two commits, if they share history.
     pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, LedgerError> {
         match self.git.output(["merge-base", a, b]) {
@@ -244,8 +237,25 @@ impl Store<'_> {
         }
     }
 
+    /// Whether `ancestor` is `descendant` or in its history.
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, LedgerError> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        match self
+            .git
+            .output(["merge-base", "--is-ancestor", ancestor, descendant])
+        {
+            Ok(_) => Ok(true),
+            Err(GitError::Command { code: Some(1), .. }) => Ok(false),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     /// Fetches the remote's notes into [`REMOTE_NOTES_REF`]. A remote without notes is fine.
-    pub fn fetch(&self, remote: &str) -> Result<(), LedgerError> {
+    /// Two processes of one clone fetching at once race for that ref's lock; the loser is told
+    /// [`Fetched::Raced`] rather than an error about the remote.
+    pub fn fetch(&self, remote: &str) -> Result<Fetched, LedgerError> {
         let refspec = format!("+{NOTES_REF}:{REMOTE_NOTES_REF}");
         let args = [
             "fetch",
@@ -257,11 +267,15 @@ impl Store<'_> {
             refspec.as_str(),
         ];
         match self.git.output(args) {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(Fetched::Done),
             Err(GitError::Command { stderr, .. })
                 if stderr.contains("couldn't find remote ref") =>
             {
-                Ok(())
+                Ok(Fetched::Done)
+            }
+            Err(GitError::Command { stderr, .. }) if is_local_lock_race(&stderr) => {
+                tracing::debug!(remote, stderr, "ledger fetch raced another process");
+                Ok(Fetched::Raced)
             }
             Err(GitError::Command { stderr, .. }) => Err(LedgerError::Remote {
                 operation: "fetch from",
@@ -273,29 +287,20 @@ impl Store<'_> {
         }
     }
 
-    /// Pushes the local notes ref (fast-forward only).
-    pub fn push(&self, remote: &str) -> Result<Pushed, LedgerError> {
-        let refspec = format!("{NOTES_REF}:{NOTES_REF}");
+    /// Pushes notes commit `commit` to the remote's notes ref, fast-forward only: the remote
+    /// takes it only if it builds on what the remote has, so a record is published whole or
+    /// not at all.
+    pub fn push(&self, remote: &str, commit: &str) -> Result<Pushed, LedgerError> {
+        let refspec = format!("{commit}:{NOTES_REF}");
         match self
             .git
-            .output(["push", "--no-verify", remote, refspec.as_str()])
+            .output(["push", "--quiet", "--no-verify", remote, refspec.as_str()])
         {
             Ok(_) => Ok(Pushed::Done),
-            Err(GitError::Command { stderr, .. }) => {
-                // A refused ref (someone pushed first, or the remote could not lock the ref)
-                // is retried; the same exit code also covers no access, which is not.
-                if stderr.contains("[rejected]")
-                    || stderr.contains("[remote rejected]")
-                    || stderr.contains("fetch first")
-                    || stderr.contains("non-fast-forward")
-                    || stderr.contains("failed to lock")
-                    || stderr.contains("cannot lock ref")
-                {
-                    Ok(Pushed::Rejected(stderr))
-                } else {
-                    Err(self.push_refused(remote, stderr))
-                }
+            Err(GitError::Command { stderr, .. }) if is_push_race(&stderr) => {
+                Ok(Pushed::Raced(stderr))
             }
+            Err(GitError::Command { stderr, .. }) => Ok(Pushed::Refused(stderr)),
             Err(err) => Err(err.into()),
         }
     }
@@ -349,6 +354,32 @@ impl Store<'_> {
     }
 }
 
+/// A ref of this clone that another process was updating at the same moment: git names the
+/// lock (`cannot lock ref …: is at X but expected Y`, `Unable to create '….lock': File exists`).
+fn is_local_lock_race(stderr: &str) -> bool {
+    stderr.contains("cannot lock ref")
+        || stderr.contains("but expected")
+        || (stderr.contains(".lock") && stderr.contains("File exists"))
+}
+
+/// A push that lost a race: the client saw the remote ref move (`[rejected] … (fetch first)`,
+/// `(non-fast-forward)`, `(stale info)`), or the remote lost the compare-and-swap on the ref
+/// or its lock to another push (`[remote rejected] … (cannot lock ref …)`, `(failed to update
+/// ref)`, `incorrect old value`). A hook's or a protection's refusal is `[remote rejected]`
+/// with another reason, and no access fails before any ref is named: those are refusals.
+fn is_push_race(stderr: &str) -> bool {
+    let rejected = stderr.contains("[rejected]")
+        && (stderr.contains("fetch first")
+            || stderr.contains("non-fast-forward")
+            || stderr.contains("stale info"));
+    let lost_lock = stderr.contains("[remote rejected]")
+        && (stderr.contains("lock")
+            || stderr.contains("failed to update ref")
+            || stderr.contains("but expected")
+            || stderr.contains("incorrect old value"));
+    rejected || lost_lock
+}
+
 fn fetch_hint(remote: &str) -> String {
     format!(
         "check that `{remote}` is reachable with the job's credentials (GitHub Actions: keep `persist-credentials` on actions/checkout; GitLab: the job token may read), or run without a remote"
@@ -357,6 +388,39 @@ fn fetch_hint(remote: &str) -> String {
 
 fn push_hint(remote: &str) -> String {
     format!(
-        "the ledger is pushed to `{remote}` as {NOTES_REF}: give the job push access (GitHub Actions: `permissions: contents: write`; GitLab: a project access token with write_repository, since CI_JOB_TOKEN cannot push), or use `--backend github|gitlab`; to try shipline in a clone you cannot push from, set SHIPLINE_LEDGER_REMOTE=none"
+        "the ledger is pushed to `{remote}` as {NOTES_REF}, and CI jobs share their records only through it: give the job push access (GitHub Actions: `permissions: contents: write`; GitLab: a project access token with write_repository, since CI_JOB_TOKEN cannot push), point SHIPLINE_LEDGER_REMOTE at a remote the job can push to, or use `--backend github|gitlab`"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn races_are_told_apart_from_refusals() {
+        let races = [
+            " ! [rejected]        abc -> refs/notes/shipline (fetch first)",
+            " ! [rejected]        abc -> refs/notes/shipline (non-fast-forward)",
+            " ! [remote rejected] abc -> refs/notes/shipline (cannot lock ref 'refs/notes/shipline': is at 1 but expected 2)",
+            " ! [remote rejected] abc -> refs/notes/shipline (failed to update ref)",
+        ];
+        for race in races {
+            assert!(is_push_race(race), "{race}");
+        }
+        let refusals = [
+            " ! [remote rejected] abc -> refs/notes/shipline (pre-receive hook declined)",
+            " ! [remote rejected] abc -> refs/notes/shipline (protected ref)",
+            "remote: Permission to o/r.git denied to bot.\nfatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 403",
+            "fatal: Could not read from remote repository.",
+        ];
+        for refusal in refusals {
+            assert!(!is_push_race(refusal), "{refusal}");
+        }
+        assert!(is_local_lock_race(
+            "error: cannot lock ref 'refs/notes/shipline-remote': is at 1 but expected 2"
+        ));
+        assert!(!is_local_lock_race(
+            "fatal: 'nowhere' does not appear to be a git repository"
+        ));
+    }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use shipline_testkit::fixtures::GitHubEnv;
-use shipline_testkit::forge::FakeForge;
+use shipline_testkit::forge::{FakeForge, Fault, FaultKind};
 use shipline_testkit::openapi::assert_github_conformance;
 use shipline_testkit::outputs::read_github_output;
 
@@ -282,4 +282,95 @@ fn github_failed_rollout_opens_one_revert_pr_and_a_rerun_finds_it() {
         .count();
     assert_eq!(count, 1);
     assert_github_conformance(&forge);
+}
+
+/// The ledger write after a failed rollout fails (GitHub answers 502 to every try of the
+/// failure status): the outputs, the hand-over to revert and the report still happen, and the
+/// job fails with 1 naming the deployment to finish by hand. Once, none of them did.
+#[test]
+fn a_failed_status_write_after_a_failed_rollout_still_writes_outputs_reverts_and_reports() {
+    let BadRelease {
+        setup,
+        _service,
+        good,
+        bad,
+    } = bad_release();
+    let forge = FakeForge::start();
+    let mut env = GitHubEnv::for_webhook("workflow_dispatch");
+    env.set("GITHUB_API_URL", &forge.github_api_url())
+        .set("GITHUB_GRAPHQL_URL", &forge.github_graphql_url())
+        .set("GITHUB_TOKEN", TOKEN)
+        .set("GITHUB_WORKSPACE", &setup.repo.path().display().to_string())
+        .set("GITHUB_SHA", &bad)
+        .set("SHIPLINE_REVERT_ON_FAILURE", "true");
+    let repo = env.vars()["GITHUB_REPOSITORY"].clone();
+    {
+        let mut state = forge.state();
+        let gh = &mut state.github;
+        gh.add_repo(&repo).git_dir = Some(setup.repo.bare_path().to_path_buf());
+        let production = gh.add_deployment(&repo, &good, "production");
+        gh.add_deployment_status(&repo, production, "success");
+        let staging = gh.add_deployment(&repo, &bad, "staging");
+        gh.add_deployment_status(&repo, staging, "success");
+    }
+    // The rollout's own `in_progress` status goes through; every later status write fails.
+    forge.inject(
+        Fault::on(
+            "POST",
+            "/api/v3/repos/*/*/deployments/*/statuses",
+            FaultKind::Status(502),
+        )
+        .skipping(1)
+        .times(usize::MAX),
+    );
+
+    let run = setup
+        .promote()
+        .envs(env.vars())
+        .args(["--to", "production"])
+        .assert()
+        .code(1);
+    let out = run.get_output();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let outputs = read_github_output(&env.output_file());
+    assert_eq!(outputs.get("promoted").map(String::as_str), Some("false"));
+    assert_eq!(outputs.get("rolled-back").map(String::as_str), Some("true"));
+    assert_eq!(outputs.get("failed-step").map(String::as_str), Some("2"));
+    assert!(
+        outputs["reason"].contains("healthz: status 500"),
+        "{outputs:?}"
+    );
+    let id = outputs["deployment-id"].clone();
+    assert!(outputs["ledger-error"].contains("502"), "{outputs:?}");
+    // The hand-over ran.
+    let branch = format!("shipline/revert-{}", &bad[..12]);
+    assert_eq!(outputs.get("revert-branch"), Some(&branch));
+    // The report went out, and says what the ledger misses.
+    assert!(stdout.contains("rollout failed"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "Deployment `{id}` was started in the ledger, but its outcome was not recorded"
+        )),
+        "{stdout}"
+    );
+    let summary = std::fs::read_to_string(env.summary_file()).unwrap();
+    assert!(summary.contains("rollout failed"), "{summary}");
+    // One error line with the fix.
+    assert!(
+        stderr.contains(&format!(
+            "shipline-status finish --env production --deployment {id} --state failure"
+        )),
+        "{stderr}"
+    );
+    let statuses: Vec<String> = forge.state().github.repos[&repo]
+        .deployments
+        .iter()
+        .find(|d| d.id.to_string() == id)
+        .unwrap()
+        .statuses
+        .iter()
+        .map(|s| s.state.clone())
+        .collect();
+    assert_eq!(statuses, ["in_progress"], "the failure status never landed");
 }

@@ -313,3 +313,71 @@ fn local_mode_prints_the_pr_text_and_the_compare_url() {
     );
     assert!(origin_has(&repo, &branch));
 }
+
+/// `--deployment` takes the ids the git notes ledger prints (`production-ce78641-…`), not only
+/// forge numbers: what the failed deployment added since the last good one is reverted. An id
+/// the ledger does not know is a usage error naming it. Once, both said "invalid digit found in
+/// string".
+#[test]
+fn a_git_ledger_deployment_id_reverts_what_it_added_since_the_last_good_deployment() {
+    use shipline_core::forge::DeploymentState;
+    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
+
+    let repo = base_repo();
+    let rt = shipline_core::app::runtime().unwrap();
+    let ledger = Ledger::git_default(repo.git()).unwrap();
+    let deploy = |state: DeploymentState| {
+        rt.block_on(async {
+            let started = ledger
+                .start(&NewDeploymentRecord {
+                    environment: "production".into(),
+                    sha: repo.head(),
+                    ..NewDeploymentRecord::default()
+                })
+                .await
+                .unwrap();
+            ledger
+                .transition(&started.id, &TransitionRequest::new(state))
+                .await
+                .unwrap();
+            started.id
+        })
+    };
+    let good = repo.head();
+    deploy(DeploymentState::Success);
+    repo.commit("feat: gadgets")
+        .file("gadgets.txt", "g\n")
+        .create();
+    repo.commit("fix: widgets")
+        .file("README.md", "widgets, fixed\n")
+        .create();
+    repo.push();
+    let bad = repo.head();
+    let failed = deploy(DeploymentState::Failure);
+    assert!(failed.starts_with("production-"), "{failed}");
+
+    let out = run_local(&repo, &["--deployment", &failed, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let branch = format!("shipline/revert-{}", &bad[..12]);
+    assert_eq!(report["status"], "local", "{report}");
+    assert_eq!(report["branch"], branch.as_str());
+    let body = report["body"].as_str().unwrap();
+    assert!(
+        body.contains(&format!(
+            "Deployment {failed} to `production` ended in `failure`"
+        )),
+        "{body}"
+    );
+    assert_eq!(messages(&repo, &format!("main..{branch}")).len(), 2);
+    assert_tree_restored(&repo, &good, &branch, &["gadgets.txt", "README.md"]);
+
+    let out = run_local(&repo, &["--deployment", "nosuch"]);
+    assert_code(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no deployment `nosuch` in the git ledger"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("invalid digit"), "{stderr}");
+}

@@ -185,8 +185,11 @@ fn bad_input_exits_2_and_writes_nothing() {
     assert_eq!(lines.len(), 1, "only the production start: {lines:#?}");
 }
 
+/// A push the remote refuses (a hook here, as a protected ref or missing access would): in CI,
+/// where jobs share records only through the remote, the job fails with the remote's words and
+/// the fix, and nothing is recorded; locally the record stays in this clone, said once.
 #[test]
-fn an_origin_that_refuses_the_ledger_push_is_an_error_with_the_fix_and_records_nothing() {
+fn an_origin_that_refuses_the_ledger_push_fails_in_ci_and_keeps_the_record_local_outside() {
     let repo = repo();
     let hook = repo.bare_path().join("hooks/pre-receive");
     std::fs::write(
@@ -195,24 +198,56 @@ fn an_origin_that_refuses_the_ledger_push_is_an_error_with_the_fix_and_records_n
     )
     .unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    local(repo.path())
-        .args(["start", "--env", "staging"])
+    let mut ci = shipline_testkit::fixtures::GitHubEnv::for_webhook("push");
+    ci.set("GITHUB_WORKSPACE", &repo.path().display().to_string())
+        .set("GITHUB_SHA", &repo.head());
+    crate::helpers::status()
+        .envs(ci.vars())
+        .args([
+            "--backend",
+            "git",
+            "start",
+            "--env",
+            "staging",
+            "--ref",
+            "HEAD",
+        ])
         .assert()
         .code(1)
         .stdout("")
         .stderr(contains("refs/notes/* are protected"))
         .stderr(contains("give the job push access"))
-        .stderr(contains("SHIPLINE_LEDGER_REMOTE=none"));
+        .stderr(contains("SHIPLINE_LEDGER_REMOTE"));
     assert_eq!(
         repo.run(["for-each-ref", "refs/notes/shipline"]),
         "",
-        "no local record of a deployment the ledger does not have"
+        "no local record of a deployment the shared ledger does not have"
     );
+
+    let out = local(repo.path())
+        .args(["start", "--env", "staging"])
+        .assert()
+        .success();
+    let id = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let id = id.trim();
+    assert!(id.starts_with("staging-"), "{id}");
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches("warning:").count(), 1, "said once: {stderr}");
+    assert!(stderr.contains("refs/notes/* are protected"), "{stderr}");
+    assert!(stderr.contains("recorded in this clone only"), "{stderr}");
+    assert!(stderr.contains("SHIPLINE_LEDGER_REMOTE=none"), "{stderr}");
+    assert_eq!(remote_lines(&repo, &repo.head()), Vec::<String>::new());
+    // Finishing it works the same way, and the record is there to read.
     local(repo.path())
-        .args(["show"])
+        .args(["finish", "--env", "staging", "--deployment", id])
+        .args(["--state", "success"])
+        .assert()
+        .success();
+    local(repo.path())
+        .args(["show", "--format", "json"])
         .assert()
         .success()
-        .stdout(contains("No deployments recorded yet"));
+        .stdout(contains(id));
 
     // SHIPLINE_LEDGER_REMOTE=none keeps the ledger in this clone: recorded, nothing pushed.
     let id = local(repo.path())

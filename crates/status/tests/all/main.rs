@@ -3,9 +3,11 @@
 
 mod check;
 mod comment;
+mod concurrency;
 mod deploy_git;
 mod deploy_github;
 mod deploy_gitlab;
 mod helpers;
 mod metrics;
 mod show;
+mod stale;

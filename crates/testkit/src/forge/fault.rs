@@ -51,6 +51,8 @@ pub struct Fault {
     pub phase: Phase,
     /// How many matching requests it applies to.
     pub times: usize,
+    /// How many matching requests pass untouched before it applies.
+    pub skip: usize,
 }
 
 impl Fault {
@@ -62,7 +64,15 @@ impl Fault {
             kind,
             phase: Phase::Before,
             times: 1,
+            skip: 0,
         }
+    }
+
+    /// Lets the first `skip` matching requests through untouched (the second status of a
+    /// deployment, say, not the first).
+    pub fn skipping(mut self, skip: usize) -> Self {
+        self.skip = skip;
+        self
     }
 
     /// Applies after the handler ran.

@@ -97,6 +97,10 @@ impl Shared {
         let fault = faults
             .iter_mut()
             .find(|f| f.phase == phase && f.matches(method, path))?;
+        if fault.skip > 0 {
+            fault.skip -= 1;
+            return None;
+        }
         fault.times -= 1;
         Some(fault.kind.clone())
     }
