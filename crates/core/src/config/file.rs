@@ -67,10 +67,10 @@ impl Config {
                         path: path.to_path_buf(),
                     });
                 }
-                Err(source) => {
+                Err(cause) => {
                     return Err(ConfigError::Read {
                         path: path.to_path_buf(),
-                        source,
+                        cause,
                     });
                 }
             };
@@ -83,10 +83,10 @@ impl Config {
         match present.as_slice() {
             [] => Ok(Config::default()),
             [name] => {
-                let text = std::fs::read_to_string(repo_root.join(name)).map_err(|source| {
+                let text = std::fs::read_to_string(repo_root.join(name)).map_err(|cause| {
                     ConfigError::Read {
                         path: repo_root.join(name),
-                        source,
+                        cause,
                     }
                 })?;
                 // Named relative to the repository root, as CI annotations expect.
