@@ -26,7 +26,9 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         "run shipline in a job script, where the runner sets the predefined variables",
     )?;
     let repo = vars.repo("CI_PROJECT_PATH", path, true)?;
-    let workspace = vars.workspace("CI_PROJECT_DIR", cwd)?;
+    let workspace = vars
+        .get("CI_PROJECT_DIR")
+        .map_or_else(|| cwd.to_path_buf(), std::path::PathBuf::from);
     let before = vars.sha("CI_COMMIT_BEFORE_SHA")?;
     let server_url = vars
         .owned("CI_SERVER_URL")
