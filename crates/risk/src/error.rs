@@ -46,7 +46,7 @@ pub enum RangeError {
     Revision {
         /// Where the revision came from: `--base`, `--head`, or the variable or payload field
         /// of the CI event that named it.
-        from: String,
+        from: Box<str>,
         /// The revision as given.
         rev: String,
         /// What git said.

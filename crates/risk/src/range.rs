@@ -170,7 +170,7 @@ fn resolve_flag(git: &Git, rev: &str, from: String) -> Result<String, RangeError
         // No revision resolves in an empty repository: that, not the flag, is the news.
         GitError::NoCommits { .. } => RangeError::Git(source),
         source => RangeError::Revision {
-            from,
+            from: from.into_boxed_str(),
             rev: rev.to_string(),
             source,
         },

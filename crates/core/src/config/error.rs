@@ -316,6 +316,20 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// Why a configuration file could not be read, and the fix.
+fn read_problem(cause: &std::io::Error) -> String {
+    match cause.kind() {
+        std::io::ErrorKind::InvalidData => {
+            "the configuration file is not UTF-8 text: save it as UTF-8".to_string()
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "cannot read the configuration file: permission denied; check its permissions"
+                .to_string()
+        }
+        _ => format!("cannot read the configuration file: {cause}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,19 +366,5 @@ mod tests {
             ..location
         };
         assert_eq!(unknown.to_string(), ".shipline.yml");
-    }
-}
-
-/// Why a configuration file could not be read, and the fix.
-fn read_problem(cause: &std::io::Error) -> String {
-    match cause.kind() {
-        std::io::ErrorKind::InvalidData => {
-            "the configuration file is not UTF-8 text: save it as UTF-8".to_string()
-        }
-        std::io::ErrorKind::PermissionDenied => {
-            "cannot read the configuration file: permission denied; check its permissions"
-                .to_string()
-        }
-        _ => format!("cannot read the configuration file: {cause}"),
     }
 }
