@@ -115,6 +115,41 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
+/// The process environment as the tools read it.
+fn process_vars() -> BTreeMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// Parses a tool's command line, or prints clap's message (an error, `--help`, `--version`)
+/// and returns the code to exit with: 2 for a bad flag or value, 0 for help. The message is
+/// scrubbed first: a token passed where a value belongs (`--since $GITHUB_TOKEN`) is masked
+/// like anywhere else.
+pub fn parse<C: clap::Parser>() -> Result<C, ExitCode> {
+    match C::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(err) => {
+            let redactor = Redactor::from_vars(&process_vars());
+            let text = redactor.redact(&err.render().to_string()).into_owned();
+            // Nothing is left to report a failed write to.
+            let _ = if err.use_stderr() {
+                let mut stderr = std::io::stderr().lock();
+                stderr
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stderr.flush())
+            } else {
+                print_stdout(&text)
+            };
+            let code = match err.exit_code() {
+                0 => crate::exit::OK,
+                _ => crate::exit::USAGE,
+            };
+            Err(ExitCode::from(code))
+        }
+    }
+}
+
 /// The life of a tool's process once its flags are parsed: start up ([`App::init`]), run `body`
 /// on the [`runtime`], and leave through [`crate::exit::finish`], the one exit path. The four
 /// binaries' `main` functions are this call and their flags.
@@ -122,9 +157,10 @@ pub fn main<F>(options: AppOptions, body: F) -> ExitCode
 where
     F: AsyncFnOnce(&App) -> Result<u8, Failure>,
 {
-    let app = match App::init(options) {
+    let vars = process_vars();
+    let app = match App::with_vars(options, vars.clone(), crate::output::Console::std()) {
         Ok(app) => app,
-        Err(err) => return crate::exit::finish(Err(err.into()), &Redactor::default()),
+        Err(err) => return crate::exit::finish(Err(err.into()), &Redactor::from_vars(&vars)),
     };
     let redactor = app.outputs.redactor();
     let result = runtime().and_then(|rt| rt.block_on(body(&app)));
@@ -148,7 +184,7 @@ pub struct App {
 impl App {
     /// Detects everything from the process environment.
     pub fn init(options: AppOptions) -> Result<Self, AppError> {
-        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        let vars = process_vars();
         Self::with_vars(options, vars, crate::output::Console::std())
     }
 

@@ -5,6 +5,11 @@
 //! share: it prints the error chain on one line to stderr, scrubbed of every secret the
 //! redactor knows, and returns the code. Changing the table means changing [`Class::code`]
 //! and nothing else.
+//!
+//! [`TABLE`] is the same table as users read it: one row per kind of failure, its code and the
+//! tools it can happen in. The README carries it as [`markdown`] renders it (a test fails when
+//! the two drift) and each binary's `--help` ends with [`help`]; the whole-pipeline tests run
+//! every row through every tool it names.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -50,6 +55,175 @@ impl Class {
     }
 }
 
+/// A tool, as the exit-code table names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// `shipline-risk`.
+    Risk,
+    /// `shipline-status`.
+    Status,
+    /// `shipline-promote`.
+    Promote,
+    /// `shipline-revert`.
+    Revert,
+}
+
+impl Tool {
+    /// Every tool, in the order the table lists them.
+    pub const ALL: [Tool; 4] = [Tool::Risk, Tool::Status, Tool::Promote, Tool::Revert];
+
+    /// The binary's name.
+    pub const fn binary(self) -> &'static str {
+        match self {
+            Tool::Risk => "shipline-risk",
+            Tool::Status => "shipline-status",
+            Tool::Promote => "shipline-promote",
+            Tool::Revert => "shipline-revert",
+        }
+    }
+
+    /// The short name the table uses (`risk`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Tool::Risk => "risk",
+            Tool::Status => "status",
+            Tool::Promote => "promote",
+            Tool::Revert => "revert",
+        }
+    }
+}
+
+/// One row of the exit-code table: a kind of failure, its class and where it can happen.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    /// The kind of failure, in a few words (the key the tests look cases up by).
+    pub what: &'static str,
+    /// An example or the details, for people.
+    pub example: &'static str,
+    /// Its class, which gives the code.
+    pub class: Class,
+    /// The tools it can happen in.
+    pub tools: &'static [Tool],
+}
+
+const ALL: &[Tool] = &Tool::ALL;
+
+/// The exit-code table every tool documents, one row per kind of failure. A run that did its
+/// job exits 0.
+pub const TABLE: &[Row] = &[
+    Row {
+        what: "bad flag or value",
+        example: "an unknown flag, a missing or unusable value (`--since soon`), flags that do not go together (`risk history --format json`)",
+        class: Class::Usage,
+        tools: ALL,
+    },
+    Row {
+        what: "not a git repository",
+        example: "run outside a checkout, or `--repo` names a directory that is not one",
+        class: Class::Usage,
+        tools: ALL,
+    },
+    Row {
+        what: "empty repository",
+        example: "the checkout has no commits yet",
+        class: Class::Usage,
+        tools: ALL,
+    },
+    Row {
+        what: "unknown revision",
+        example: "`risk --base`, `status start --ref`, `promote --ref`, `revert --sha` naming no commit of the checkout",
+        class: Class::Usage,
+        tools: ALL,
+    },
+    Row {
+        what: "reversed range",
+        example: "`--base` newer than `--head`, or the two without common history",
+        class: Class::Usage,
+        tools: &[Tool::Risk],
+    },
+    Row {
+        what: "bad config",
+        example: "`.shipline.yml` invalid, or the file `--config` names missing",
+        class: Class::Usage,
+        tools: ALL,
+    },
+    Row {
+        what: "unknown environment",
+        example: "an environment `.shipline.yml` does not list",
+        class: Class::Usage,
+        tools: &[Tool::Status, Tool::Promote],
+    },
+    Row {
+        what: "bad CI context",
+        example: "`GITHUB_REPOSITORY` not `owner/name`, a SHA variable not a SHA, both `GITHUB_ACTIONS` and `GITLAB_CI` set, `$GITHUB_OUTPUT` in a directory that does not exist",
+        class: Class::Usage,
+        tools: ALL,
+    },
+    Row {
+        what: "forge refused",
+        example: "the token is refused (401, 403) or the forge fails",
+        class: Class::Failed,
+        tools: &[Tool::Status, Tool::Revert],
+    },
+    Row {
+        what: "rollout failed",
+        example: "a rollout step or health check failed and was rolled back",
+        class: Class::Failed,
+        tools: &[Tool::Promote],
+    },
+    Row {
+        what: "gate blocked",
+        example: "a promotion gate refused, or the release is above `risk --fail-above`",
+        class: Class::Blocked,
+        tools: &[Tool::Risk, Tool::Promote],
+    },
+    Row {
+        what: "revert refused",
+        example: "the commit is not on the default branch, or `/revert` came from someone without write access",
+        class: Class::Blocked,
+        tools: &[Tool::Revert],
+    },
+];
+
+/// The tools column of a row: `all`, or the short names.
+fn tools_cell(tools: &[Tool]) -> String {
+    if tools == ALL {
+        "all".to_string()
+    } else {
+        tools
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// [`TABLE`] as the Markdown table the README carries.
+pub fn markdown() -> String {
+    let mut out = String::from("| error | code | tools | for example |\n|---|---|---|---|\n");
+    for row in TABLE {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            row.what,
+            row.class.code(),
+            tools_cell(row.tools),
+            row.example
+        ));
+    }
+    out
+}
+
+/// The exit codes of one tool, for the end of its `--help`.
+pub fn help(tool: Tool) -> String {
+    let mut out = String::from(
+        "Exit codes: 0 ok, 1 failed, 2 usage, input or configuration error, 3 blocked or refused.\n",
+    );
+    for row in TABLE.iter().filter(|row| row.tools.contains(&tool)) {
+        out.push_str(&format!("  {}  {}\n", row.class.code(), row.what));
+    }
+    out
+}
+
 /// An error that knows its [`Class`]. Every library error type implements it, so the binaries
 /// need no downcasting to pick an exit code.
 pub trait Classify {
@@ -84,9 +258,17 @@ impl Classify for ForgeError {
     }
 }
 
+/// A revision that names no commit, a directory that is no repository and a repository
+/// without commits are the caller's input; git failing otherwise is a failure.
 impl Classify for GitError {
     fn class(&self) -> Class {
-        Class::Failed
+        match self {
+            GitError::UnknownRevision { .. }
+            | GitError::NotARepository(_)
+            | GitError::NoCommits { .. }
+            | GitError::NoDirectory { .. } => Class::Usage,
+            _ => Class::Failed,
+        }
     }
 }
 
@@ -267,6 +449,24 @@ mod tests {
         assert_eq!(failure.class().code(), USAGE);
         assert_eq!(Class::Failed.code(), FAILED);
         assert_eq!(Class::Blocked.code(), BLOCKED);
+    }
+
+    #[test]
+    fn the_readme_carries_the_table() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&markdown()),
+            "the exit-code table in README.md differs from exit::TABLE; paste this in:\n{}",
+            markdown()
+        );
+    }
+
+    #[test]
+    fn help_lists_only_the_rows_of_the_tool() {
+        let revert = help(Tool::Revert);
+        assert!(revert.contains("3  revert refused"), "{revert}");
+        assert!(!revert.contains("rollout failed"), "{revert}");
+        assert!(help(Tool::Promote).contains("1  rollout failed"));
     }
 
     #[test]

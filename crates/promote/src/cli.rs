@@ -10,10 +10,13 @@ use crate::options::{Format, PromoteOptions};
 use crate::promotion::run;
 
 /// Promote a commit to an environment: check its gates, roll it out step by step while health
-/// checks watch, roll back on failure. Exit codes: 0 promoted, 1 rollout failed (rolled back),
-/// 2 usage or configuration, 3 blocked by a gate.
+/// checks watch, roll back on failure.
 #[derive(Debug, Parser)]
-#[command(name = "shipline-promote", version)]
+#[command(
+    name = "shipline-promote",
+    version,
+    after_help = shipline_core::exit::help(shipline_core::exit::Tool::Promote)
+)]
 pub struct Cli {
     /// The environment to promote to (a key under `environments:`).
     #[arg(long, env = "SHIPLINE_TO", value_name = "ENV")]

@@ -2,11 +2,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use shipline_core::app;
 use shipline_promote::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match app::parse::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     app::main(cli.app_options(), async |app| Ok(cli.run(app).await?))
 }

@@ -13,7 +13,8 @@ use crate::target::Target;
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about = "Revert a bad change: a branch with the revert commits and one pull request"
+    about = "Revert a bad change: a branch with the revert commits and one pull request",
+    after_help = shipline_core::exit::help(shipline_core::exit::Tool::Revert)
 )]
 #[command(group(ArgGroup::new("target").args(["sha", "pr", "range", "deployment"])))]
 pub struct Cli {

@@ -30,6 +30,15 @@ pub enum RevertError {
     /// The report could not be printed.
     #[error(transparent)]
     Stdout(std::io::Error),
+    /// A revision given with a flag (`--sha`, `--range`) names no commit of the checkout.
+    #[error("{flag}")]
+    Revision {
+        /// The flag.
+        flag: &'static str,
+        /// What git said.
+        #[source]
+        source: GitError,
+    },
     /// The request was refused before anything was created (bad input, missing permission).
     #[error("{0}")]
     Refused(String),
@@ -77,7 +86,7 @@ impl Classify for RevertError {
     fn class(&self) -> Class {
         match self {
             RevertError::App(e) => e.class(),
-            RevertError::Git(e) => e.class(),
+            RevertError::Git(e) | RevertError::Revision { source: e, .. } => e.class(),
             RevertError::Forge(e) => e.class(),
             RevertError::Ledger(e) => e.class(),
             RevertError::Output(e) => e.class(),

@@ -11,7 +11,7 @@ use shipline_core::forge::gitlab::Landed;
 use shipline_core::forge::{
     DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, PrState, PullRequest,
 };
-use shipline_core::git::Git;
+use shipline_core::git::{Git, GitError};
 use shipline_core::ledger::{LedgerError, ListQuery};
 use shipline_core::sha::{UNIQUE, prefix};
 
@@ -46,6 +46,12 @@ pub struct Options {
 /// reports.
 pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
     let git = app.git()?;
+    if !git.has_commits()? {
+        return Err(GitError::NoCommits {
+            dir: git.dir().display().to_string(),
+        }
+        .into());
+    }
     let forge = match connect(app) {
         Err(RevertError::Refused(why)) => return Ok(Report::refused(why)),
         other => other?,
@@ -359,9 +365,10 @@ async fn find_culprit(repo: &Repo<'_>, target: &Target) -> Result<Found, RevertE
     let git = &repo.git;
     match target {
         Target::Sha(sha) => {
-            let sha = git
-                .resolve(sha)
-                .map_err(|e| RevertError::Refused(format!("--sha: {e}")))?;
+            let sha = git.resolve(sha).map_err(|source| RevertError::Revision {
+                flag: "--sha",
+                source,
+            })?;
             culprit::ensure_on_base(git, &sha, &repo.base_rev, &repo.base)?;
             Ok(Found::commits(culprit::for_commit(git, &sha)?))
         }
@@ -424,7 +431,10 @@ async fn find_culprit(repo: &Repo<'_>, target: &Target) -> Result<Found, RevertE
             let c =
                 culprit::for_range(git, from, to, &repo.base_rev, &repo.base).map_err(
                     |e| match e {
-                        RevertError::Git(g) => RevertError::Refused(format!("--range: {g}")),
+                        RevertError::Git(source) => RevertError::Revision {
+                            flag: "--range",
+                            source,
+                        },
                         other => other,
                     },
                 )?;

@@ -7,7 +7,12 @@ use shipline_core::config::RiskLevel;
 
 /// What is about to ship and how risky it is.
 #[derive(Debug, Parser)]
-#[command(name = "shipline-risk", version, about)]
+#[command(
+    name = "shipline-risk",
+    version,
+    about,
+    after_help = shipline_core::exit::help(shipline_core::exit::Tool::Risk)
+)]
 pub struct Cli {
     /// Start of the range (exclusive). Default: the PR/MR base, else the last successful
     /// production deployment, else the latest version tag, else the whole history.

@@ -5,10 +5,12 @@
 //! ([`PublishError`]); [`Error`] is any of them, as the binary sees it. Each implements
 //! [`Classify`], so the binary picks the exit code without looking inside.
 //!
-//! Everything here exits 1 (`exit::FAILED`) except a reversed or unrelated range (2): a failure of git, the forge or the outputs, and
-//! also flags this tool refuses together, which are found only once the configuration has been
-//! read. Configuration and CI-context errors (2) come from start-up in `shipline_core`, and a
-//! release above `--fail-above` (3) is not an error: the report command returns that code itself.
+//! The caller's mistakes exit 2 (`exit::USAGE`): flags this tool refuses together (found only
+//! once the configuration has been read), `--comment` or `--label` where they cannot work, a
+//! revision that names no commit, a reversed or unrelated range. A failure of git, the forge or
+//! the outputs exits 1. Configuration and CI-context errors (2) come from start-up in
+//! `shipline_core`, and a release above `--fail-above` (3) is not an error: the report command
+//! returns that code itself.
 //! The texts are what users see, so they name the flag, revision, PR/MR or label, and the fix.
 
 use shipline_commits::VersionError;
@@ -32,7 +34,7 @@ pub enum FlagError {
 
 impl Classify for FlagError {
     fn class(&self) -> Class {
-        Class::Failed
+        Class::Usage
     }
 }
 
@@ -40,10 +42,11 @@ impl Classify for FlagError {
 #[derive(Debug, thiserror::Error)]
 pub enum RangeError {
     /// A revision given by a flag (or by the event, for the flag's default) is unknown here.
-    #[error("resolving {flag} `{rev}`")]
+    #[error("resolving {from} `{rev}`")]
     Revision {
-        /// The flag it stands for: `--base` or `--head`.
-        flag: &'static str,
+        /// Where the revision came from: `--base`, `--head`, or the variable or payload field
+        /// of the CI event that named it.
+        from: Box<str>,
         /// The revision as given.
         rev: String,
         /// What git said.
@@ -77,12 +80,13 @@ pub enum RangeError {
     Git(#[from] GitError),
 }
 
-/// A reversed or unrelated range is a wrong call (2); git failing is a failure (1).
+/// A reversed or unrelated range is a wrong call (2), and so is a revision that names no
+/// commit; git failing is a failure (1).
 impl Classify for RangeError {
     fn class(&self) -> Class {
         match self {
             RangeError::Reversed { .. } | RangeError::Unrelated { .. } => Class::Usage,
-            _ => Class::Failed,
+            RangeError::Revision { source, .. } | RangeError::Git(source) => source.class(),
         }
     }
 }
@@ -106,7 +110,10 @@ pub enum ReportError {
 
 impl Classify for ReportError {
     fn class(&self) -> Class {
-        Class::Failed
+        match self {
+            ReportError::Git(e) => e.class(),
+            _ => Class::Failed,
+        }
     }
 }
 
@@ -198,11 +205,13 @@ fn token_fix(forge: Option<ForgeKind>) -> &'static str {
     }
 }
 
-/// Outputs are written once the report exists, so a missing output file fails the run (1) like
-/// any other write, rather than counting as a setting error.
+/// `--comment` or `--label` where they cannot work is a wrong call (2). Outputs are written
+/// once the report exists, so an output file that cannot be written fails the run (1) like any
+/// other write.
 impl Classify for PublishError {
     fn class(&self) -> Class {
         match self {
+            PublishError::NotAChangeRequest { .. } | PublishError::NoToken { .. } => Class::Usage,
             PublishError::Forge(e) => e.class(),
             _ => Class::Failed,
         }

@@ -3,12 +3,14 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use shipline_core::app::{self, AppOptions};
 use shipline_risk::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match app::parse::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let options = AppOptions {
         repo: cli.repo.clone(),
         config: cli.config.clone(),

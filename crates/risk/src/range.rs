@@ -9,6 +9,7 @@
 use serde::Serialize;
 use shipline_commits::{TaggedVersion, choose_family};
 use shipline_core::app::App;
+use shipline_core::context::Runtime;
 use shipline_core::git::{Git, GitError, shallow};
 
 use crate::error::RangeError;
@@ -92,9 +93,17 @@ pub async fn resolve(
         (None, None) => (None, BaseSource::WholeHistory),
     };
     shallow::ensure_range(git, base_rev.as_deref(), &head_rev)?;
-    let head = resolve_flag(git, &head_rev, "--head")?;
+    let head_from = match (head_flag, pr) {
+        (None, Some(pr)) => event_source(app, pr.number, "head"),
+        _ => "--head".to_string(),
+    };
+    let head = resolve_flag(git, &head_rev, head_from)?;
     if let Some(base_rev) = base_rev {
-        let base = resolve_flag(git, &base_rev, "--base")?;
+        let base_from = match (&source, pr) {
+            (BaseSource::ChangeRequest { .. }, Some(pr)) => event_source(app, pr.number, "base"),
+            _ => "--base".to_string(),
+        };
+        let base = resolve_flag(git, &base_rev, base_from)?;
         if let BaseSource::Flag { tag, .. } = &mut source {
             check_order(git, &base, &head, &base_rev, &head_rev)?;
             let name = format!("refs/tags/{}", base_rev.trim_start_matches("refs/tags/"));
@@ -140,11 +149,31 @@ pub async fn resolve(
     })
 }
 
-fn resolve_flag(git: &Git, rev: &str, flag: &'static str) -> Result<String, RangeError> {
-    git.resolve(rev).map_err(|source| RangeError::Revision {
-        flag,
-        rev: rev.to_string(),
-        source,
+/// Where the CI event named the `end` (`base` or `head`) of change request `number`: the
+/// payload field on GitHub, the predefined variables on GitLab.
+fn event_source(app: &App, number: u64, end: &str) -> String {
+    match (app.ctx.runtime, end) {
+        (Runtime::GitLabCi, "base") => {
+            format!("CI_MERGE_REQUEST_DIFF_BASE_SHA (the base of !{number})")
+        }
+        (Runtime::GitLabCi, _) => {
+            format!("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA (the head of !{number})")
+        }
+        (_, end) => format!(
+            "`pull_request.{end}.sha` in the event payload at GITHUB_EVENT_PATH (the {end} of #{number})"
+        ),
+    }
+}
+
+fn resolve_flag(git: &Git, rev: &str, from: String) -> Result<String, RangeError> {
+    git.resolve(rev).map_err(|source| match source {
+        // No revision resolves in an empty repository: that, not the flag, is the news.
+        GitError::NoCommits { .. } => RangeError::Git(source),
+        source => RangeError::Revision {
+            from: from.into_boxed_str(),
+            rev: rev.to_string(),
+            source,
+        },
     })
 }
 

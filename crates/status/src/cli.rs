@@ -21,7 +21,12 @@ use crate::show::ShowReport;
 
 /// Records deployments in the ledger and reports what runs where.
 #[derive(Debug, Parser)]
-#[command(name = "shipline-status", version, about)]
+#[command(
+    name = "shipline-status",
+    version,
+    about,
+    after_help = shipline_core::exit::help(shipline_core::exit::Tool::Status)
+)]
 pub struct Cli {
     /// The checkout to work in (default: the current directory).
     #[arg(long, global = true, env = "SHIPLINE_REPO")]

@@ -10,6 +10,7 @@
 use shipline_core::app::App;
 use shipline_core::context::Runtime;
 use shipline_core::forge::DeploymentState;
+use shipline_core::git::GitError;
 use shipline_core::ledger::{
     DeploymentRecord, KnownDeployment, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
     TransitionRequest, validate_environment,
@@ -102,10 +103,12 @@ fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), StatusEr
     match git_ref.map(str::trim).filter(|r| !r.is_empty()) {
         Some(rev) => {
             let name = if is_sha(rev) { "" } else { rev };
-            if let Ok(git) = app.git()
-                && let Ok(sha) = git.resolve(rev)
-            {
-                return Ok((sha, name.to_string()));
+            if let Ok(git) = app.git() {
+                match git.resolve(rev) {
+                    Ok(sha) => return Ok((sha, name.to_string())),
+                    Err(err @ GitError::NoCommits { .. }) => return Err(err.into()),
+                    Err(_) => {}
+                }
             }
             if is_sha(rev) {
                 return Ok((rev.to_ascii_lowercase(), String::new()));
@@ -116,7 +119,18 @@ fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), StatusEr
             })
         }
         None => {
-            let sha = app.ctx.head_sha.clone().ok_or(StatusError::NoCommit)?;
+            let Some(sha) = app.ctx.head_sha.clone() else {
+                // A checkout without commits is a checkout: say what it lacks.
+                if let Ok(git) = app.git()
+                    && !git.has_commits()?
+                {
+                    return Err(GitError::NoCommits {
+                        dir: git.dir().display().to_string(),
+                    }
+                    .into());
+                }
+                return Err(StatusError::NoCommit);
+            };
             let name = app
                 .ctx
                 .tag

@@ -2,12 +2,14 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use shipline_core::app;
 use shipline_status::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match app::parse::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     if let Some(code) = shipline_status::run_check(&cli) {
         return code;
     }

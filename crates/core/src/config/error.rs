@@ -64,13 +64,12 @@ impl fmt::Display for SourceLocation {
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file exists but could not be read.
-    #[error("{}: cannot read the configuration file: {source}; check its permissions", path.display())]
+    #[error("{}: {}", path.display(), read_problem(cause))]
     Read {
         /// The file that failed.
         path: PathBuf,
-        /// The I/O failure.
-        #[source]
-        source: std::io::Error,
+        /// The I/O failure (told in our words, so not a source of the chain).
+        cause: std::io::Error,
     },
 
     /// A path given explicitly (`--config` / `SHIPLINE_CONFIG`) does not exist.
@@ -522,6 +521,20 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
+}
+
+/// Why a configuration file could not be read, and the fix.
+fn read_problem(cause: &std::io::Error) -> String {
+    match cause.kind() {
+        std::io::ErrorKind::InvalidData => {
+            "the configuration file is not UTF-8 text: save it as UTF-8".to_string()
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "cannot read the configuration file: permission denied; check its permissions"
+                .to_string()
+        }
+        _ => format!("cannot read the configuration file: {cause}"),
+    }
 }
 
 #[cfg(test)]

@@ -62,13 +62,13 @@ pub struct Config {
 
 /// The text of the configuration file at `path` (`shown` names it in errors).
 fn read(path: &Path, shown: &Path) -> Result<String, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+    let bytes = std::fs::read(path).map_err(|cause| match cause.kind() {
         std::io::ErrorKind::NotFound => ConfigError::NotFound {
             path: path.to_path_buf(),
         },
         _ => ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         },
     })?;
     String::from_utf8(bytes).map_err(|err| {

@@ -19,6 +19,11 @@ pub enum ContextError {
         /// What to do.
         hint: &'static str,
     },
+    /// Both GitHub Actions and GitLab CI say they are running this job.
+    #[error(
+        "GITHUB_ACTIONS and GITLAB_CI are both set to `true`, so it is unclear which CI runs this job: unset the one that does not apply"
+    )]
+    TwoRuntimes,
     /// A variable has a value shipline cannot use.
     #[error(transparent)]
     InvalidVar(#[from] InvalidVar),

@@ -24,13 +24,9 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         RT,
         "run shipline in a workflow step, or set GITHUB_REPOSITORY=owner/repo",
     )?;
-    let repo = RepoId::parse(full_name).ok_or_else(|| {
-        ContextError::InvalidVar(InvalidVar {
-            var: "GITHUB_REPOSITORY",
-            value: full_name.to_string(),
-            expected: "`owner/repo`",
-        })
-    })?;
+    let repo = vars.repo("GITHUB_REPOSITORY", full_name, false)?;
+    let head_sha = vars.sha("GITHUB_SHA")?;
+    let workspace = vars.workspace("GITHUB_WORKSPACE", cwd)?;
     let event_name = vars.require(
         "GITHUB_EVENT_NAME",
         RT,
@@ -72,7 +68,7 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         graphql_url: Some(graphql_url),
         event: event.clone(),
         base_sha: None,
-        head_sha: vars.owned("GITHUB_SHA"),
+        head_sha,
         number: None,
         actor: vars
             .owned("GITHUB_ACTOR")
@@ -82,9 +78,7 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         branch,
         tag,
         run_url,
-        workspace: vars
-            .get("GITHUB_WORKSPACE")
-            .map_or_else(|| cwd.to_path_buf(), PathBuf::from),
+        workspace,
         details: EventDetails::None,
     };
 

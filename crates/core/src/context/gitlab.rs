@@ -7,14 +7,14 @@
 //! pipelines, where `CI_COMMIT_SHA` is a merge commit and the source branch head is in
 //! `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::ci_context::CiContext;
 use super::error::ContextError;
 use super::event::*;
 use super::runtime::Runtime;
 use super::vars::Vars;
-use crate::forge::{ForgeKind, RepoId};
+use crate::forge::ForgeKind;
 use crate::variable::InvalidVar;
 
 const RT: Runtime = Runtime::GitLabCi;
@@ -25,13 +25,11 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         RT,
         "run shipline in a job script, where the runner sets the predefined variables",
     )?;
-    let repo = RepoId::parse(path).ok_or_else(|| {
-        ContextError::InvalidVar(InvalidVar {
-            var: "CI_PROJECT_PATH",
-            value: path.to_string(),
-            expected: "`group/project` (nested groups allowed)",
-        })
-    })?;
+    let repo = vars.repo("CI_PROJECT_PATH", path, true)?;
+    let workspace = vars
+        .get("CI_PROJECT_DIR")
+        .map_or_else(|| cwd.to_path_buf(), std::path::PathBuf::from);
+    let before = vars.sha("CI_COMMIT_BEFORE_SHA")?;
     let server_url = vars
         .owned("CI_SERVER_URL")
         .map(|u| u.trim_end_matches('/').to_string());
@@ -42,7 +40,7 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
     let graphql_url = vars
         .owned("CI_API_GRAPHQL_URL")
         .or_else(|| server_url.as_ref().map(|s| format!("{s}/api/graphql")));
-    let head = vars.owned("CI_COMMIT_SHA");
+    let head = vars.sha("CI_COMMIT_SHA")?;
     let tag = vars.owned("CI_COMMIT_TAG");
     let event = vars.get("CI_PIPELINE_SOURCE").map_or_else(
         || EventKind::Other("unknown".into()),
@@ -62,7 +60,7 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         api_url,
         graphql_url,
         event,
-        base_sha: vars.sha("CI_COMMIT_BEFORE_SHA"),
+        base_sha: before,
         head_sha: head.clone(),
         number: None,
         actor: vars.owned("GITLAB_USER_LOGIN"),
@@ -73,9 +71,7 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
         run_url: vars
             .owned("CI_PIPELINE_URL")
             .or_else(|| vars.owned("CI_JOB_URL")),
-        workspace: vars
-            .get("CI_PROJECT_DIR")
-            .map_or_else(|| cwd.to_path_buf(), PathBuf::from),
+        workspace,
         details: EventDetails::None,
     };
 
@@ -88,14 +84,14 @@ pub(super) fn detect(vars: &Vars<'_>, cwd: &Path) -> Result<CiContext, ContextEr
             })
         })?;
         let head_sha = vars
-            .sha("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA")
+            .sha("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA")?
             .or(head)
             .ok_or(ContextError::MissingVar {
                 var: "CI_COMMIT_SHA",
                 runtime: RT,
                 hint: "run shipline in a job script, where the runner sets it",
             })?;
-        let base_sha = vars.sha("CI_MERGE_REQUEST_DIFF_BASE_SHA");
+        let base_sha = vars.sha("CI_MERGE_REQUEST_DIFF_BASE_SHA")?;
         let head_ref = vars
             .owned("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
             .or_else(|| vars.owned("CI_COMMIT_REF_NAME"))

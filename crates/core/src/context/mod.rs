@@ -41,7 +41,9 @@ impl CiContext {
     /// Detects the context from `vars` (as the environment would hold them) and `cwd`.
     pub fn from_vars(vars: &BTreeMap<String, String>, cwd: &Path) -> Result<Self, ContextError> {
         let vars = Vars(vars);
-        if vars.flag("GITHUB_ACTIONS") {
+        if vars.flag("GITHUB_ACTIONS") && vars.flag("GITLAB_CI") {
+            Err(ContextError::TwoRuntimes)
+        } else if vars.flag("GITHUB_ACTIONS") {
             github::detect(&vars, cwd)
         } else if vars.flag("GITLAB_CI") {
             gitlab::detect(&vars, cwd)

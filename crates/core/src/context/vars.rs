@@ -2,10 +2,11 @@
 //! required variables, SHAs with git's all-zeros "no commit", refs split into branch or tag.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::error::ContextError;
 use super::runtime::Runtime;
-use crate::forge::ForgeKind;
+use crate::forge::{ForgeKind, RepoId};
 use crate::variable::InvalidVar;
 
 /// The SHA git and the forges use for "no commit" (a new branch's `before`).
@@ -42,10 +43,70 @@ impl Vars<'_> {
         })
     }
 
-    /// A SHA variable, with the all-zeros "no commit" value mapped to `None`.
-    pub(crate) fn sha(&self, key: &str) -> Option<String> {
-        self.get(key).and_then(non_zero_sha)
+    /// A SHA variable, with the all-zeros "no commit" value mapped to `None`; a value that is
+    /// not a full commit id (40 or 64 hex digits) is refused.
+    pub(crate) fn sha(&self, key: &'static str) -> Result<Option<String>, ContextError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(value) if is_sha(value) => Ok(non_zero_sha(&value.to_ascii_lowercase())),
+            Some(value) => Err(ContextError::InvalidVar(InvalidVar {
+                var: key,
+                value: value.to_string(),
+                expected: "a full commit SHA (40 or 64 hex digits)",
+            })),
+        }
     }
+
+    /// A repository path variable: `owner/name`, or with `nested`, `group/subgroup/project`;
+    /// each part made of letters, digits, `.`, `_` and `-`.
+    pub(crate) fn repo(
+        &self,
+        key: &'static str,
+        value: &str,
+        nested: bool,
+    ) -> Result<RepoId, ContextError> {
+        let parts: Vec<&str> = value.split('/').collect();
+        let part_ok = |p: &&str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        };
+        let shape_ok = if nested {
+            parts.len() >= 2
+        } else {
+            parts.len() == 2
+        };
+        match RepoId::parse(value) {
+            Some(repo) if shape_ok && parts.iter().all(part_ok) => Ok(repo),
+            _ => Err(ContextError::InvalidVar(InvalidVar {
+                var: key,
+                value: value.to_string(),
+                expected: if nested {
+                    "`group/project` (nested groups allowed), each part letters, digits, `.`, `_` or `-`"
+                } else {
+                    "`owner/name` with exactly one `/`, each part letters, digits, `.`, `_` or `-`"
+                },
+            })),
+        }
+    }
+
+    /// The checkout directory the runner names in `key`, which must exist; unset: `cwd`.
+    pub(crate) fn workspace(&self, key: &'static str, cwd: &Path) -> Result<PathBuf, ContextError> {
+        match self.get(key) {
+            None => Ok(cwd.to_path_buf()),
+            Some(dir) if Path::new(dir).is_dir() => Ok(PathBuf::from(dir)),
+            Some(dir) => Err(ContextError::InvalidVar(InvalidVar {
+                var: key,
+                value: dir.to_string(),
+                expected: "an existing directory, the job's checkout (run shipline as a step of the job that checked out the repository)",
+            })),
+        }
+    }
+}
+
+/// Whether `value` is a full commit id: 40 (SHA-1) or 64 (SHA-256) hex digits.
+pub(crate) fn is_sha(value: &str) -> bool {
+    matches!(value.len(), 40 | 64) && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `None` for the all-zeros SHA (and empty strings).

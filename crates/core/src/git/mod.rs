@@ -33,6 +33,20 @@ pub enum GitError {
     /// The directory is not inside a git work tree.
     #[error("{0} is not a git repository: run shipline inside a checkout or pass --repo PATH")]
     NotARepository(String),
+    /// The directory git should run in does not exist.
+    #[error("{dir} does not exist: run shipline inside a checkout or pass --repo PATH")]
+    NoDirectory {
+        /// The directory, as shipline was told it.
+        dir: String,
+    },
+    /// The repository has no commits, so no revision resolves.
+    #[error(
+        "the repository at {dir} has no commits yet: commit something first, or run shipline in a checkout with history"
+    )]
+    NoCommits {
+        /// The repository.
+        dir: String,
+    },
     /// A revision does not resolve.
     #[error("unknown revision `{rev}`: {hint}")]
     UnknownRevision {
@@ -134,7 +148,15 @@ impl Git {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .output()
-            .map_err(GitError::Spawn)?;
+            .map_err(|e| {
+                if self.dir.is_dir() {
+                    GitError::Spawn(e)
+                } else {
+                    GitError::NoDirectory {
+                        dir: self.dir.display().to_string(),
+                    }
+                }
+            })?;
         if output.status.success() {
             Ok(output)
         } else {
@@ -166,6 +188,11 @@ impl Git {
         let spec = format!("{rev}^{{commit}}");
         match self.run(["rev-parse", "--verify", "--quiet", &spec]) {
             Ok(sha) if !sha.trim().is_empty() => Ok(sha.trim().to_string()),
+            Ok(_) | Err(GitError::Command { .. }) if !self.has_commits()? => {
+                Err(GitError::NoCommits {
+                    dir: self.dir.display().to_string(),
+                })
+            }
             Ok(_) | Err(GitError::Command { .. }) => Err(GitError::UnknownRevision {
                 rev: rev.to_string(),
                 hint: if self.is_shallow().unwrap_or(false) {
@@ -176,6 +203,18 @@ impl Git {
             }),
             Err(other) => Err(other),
         }
+    }
+
+    /// Whether any commit exists (a fresh `git init` has none: `HEAD` is unborn and no ref
+    /// points anywhere).
+    pub fn has_commits(&self) -> Result<bool, GitError> {
+        if self.check(["rev-parse", "--verify", "--quiet", "HEAD"])? {
+            return Ok(true);
+        }
+        Ok(!self
+            .run(["for-each-ref", "--count=1", "--format=%(objectname)"])?
+            .trim()
+            .is_empty())
     }
 
     /// Whether the repository is a shallow clone ([`shallow`] deepens one).

@@ -382,7 +382,7 @@ fn is_push_race(stderr: &str) -> bool {
 
 fn fetch_hint(remote: &str) -> String {
     format!(
-        "check that `{remote}` is reachable with the job's credentials (GitHub Actions: keep `persist-credentials` on actions/checkout; GitLab: the job token may read), or run without a remote"
+        "check that `{remote}` is reachable with the job's credentials (GitHub Actions: keep `persist-credentials` on actions/checkout; GitLab: the job token may read), or set SHIPLINE_LEDGER_REMOTE=none to keep the ledger in this clone only"
     )
 }
 

@@ -15,7 +15,7 @@
 //! Console lines (commands, logs, annotations) go to stderr, so stdout stays the tool's report
 //! (`--format json` can be piped); the GitHub runner reads workflow commands from both streams.
 //!
-//! Secrets: at construction the values of the token variables ([`TOKEN_VARS`]) are registered
+//! Secrets: at construction the values of the secret variables ([`crate::secret::is_secret_var`]) are registered
 //! in a shared [`Redactor`] (and masked with `::add-mask::` on GitHub); every string written
 //! anywhere passes through it, so a token cannot reach a file or a log even when a caller passes
 //! it in by mistake.
@@ -40,18 +40,7 @@ pub use redact::{MASK, MIN_SECRET_LEN, RedactingWriter, Redactor};
 use crate::context::{CiContext, Runtime};
 use crate::variable::InvalidVar;
 
-/// Variables whose values are secrets shipline may see; scrubbed from everything it writes.
-pub const TOKEN_VARS: &[&str] = &[
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "GITLAB_TOKEN",
-    "CI_JOB_TOKEN",
-    "SHIPLINE_TOKEN",
-    "ACTIONS_RUNTIME_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "CI_REGISTRY_PASSWORD",
-    "CI_DEPLOY_PASSWORD",
-];
+pub use crate::secret::TOKEN_VARS;
 
 /// Annotation severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,8 +170,8 @@ impl Outputs {
         };
         let backend = match runtime {
             Runtime::GitHubActions => Backend::GitHub {
-                output: get("GITHUB_OUTPUT").map(PathBuf::from),
-                summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+                output: runner_file(vars, "GITHUB_OUTPUT")?,
+                summary: runner_file(vars, "GITHUB_STEP_SUMMARY")?,
             },
             Runtime::GitLabCi => Backend::GitLab {
                 dotenv: resolve(get("SHIPLINE_DOTENV").unwrap_or("shipline.env")),
@@ -206,10 +195,8 @@ impl Outputs {
             values: Mutex::new(BTreeMap::new()),
             file_lock: Mutex::new(()),
         };
-        for var in TOKEN_VARS {
-            if let Some(value) = vars.get(*var) {
-                outputs.mask(value);
-            }
+        for value in crate::secret::secret_values(vars) {
+            outputs.mask(value);
         }
         Ok(outputs)
     }
@@ -274,7 +261,7 @@ impl Outputs {
                     hint: "the runner sets it for every step; run shipline as a step (runner 2.297.0 or newer)",
                 })?;
                 let entry = github::file_command_entry(&name, &value, github::random_delimiter);
-                append(path, &entry)?;
+                append_existing_dir(path, &entry)?;
             }
             Backend::GitLab { dotenv, limits, .. } => {
                 let key = gitlab::dotenv_key(&name)?;
@@ -306,9 +293,12 @@ impl Outputs {
                     var: "GITHUB_STEP_SUMMARY",
                     hint: "the runner sets it for every step; run shipline as a step",
                 })?;
-                append(path, &text)
+                append_existing_dir(path, &text)
             }
-            Backend::GitLab { report, .. } => append(report, &text),
+            Backend::GitLab { report, .. } => {
+                ensure_parent(report)?;
+                append_existing_dir(report, &text)
+            }
             Backend::Local => {
                 let mut console = self.console.lock().unwrap_or_else(|e| e.into_inner());
                 console
@@ -474,6 +464,27 @@ fn limit(
     }
 }
 
+/// A file the runner names in `name`, which must sit in an existing directory.
+fn runner_file(
+    vars: &BTreeMap<String, String>,
+    name: &'static str,
+) -> Result<Option<PathBuf>, OutputError> {
+    let Some(value) = var(vars, name) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(value);
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(OutputError::InvalidVar(InvalidVar {
+                var: name,
+                value: value.to_string(),
+                expected: "a file in an existing directory, as the runner sets it (do not point it elsewhere)",
+            }))
+        }
+        _ => Ok(Some(path)),
+    }
+}
+
 fn ensure_parent(path: &Path) -> Result<(), OutputError> {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => {
@@ -487,8 +498,10 @@ fn ensure_parent(path: &Path) -> Result<(), OutputError> {
     }
 }
 
-fn append(path: &Path, text: &str) -> Result<(), OutputError> {
-    ensure_parent(path)?;
+/// Appends to `path`; its directory must exist. The runner's files (`$GITHUB_OUTPUT`,
+/// `$GITHUB_STEP_SUMMARY`) are checked at start-up and never get directories made for them:
+/// a path that is not where the runner looks would take outputs nowhere, silently.
+fn append_existing_dir(path: &Path, text: &str) -> Result<(), OutputError> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

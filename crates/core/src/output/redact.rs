@@ -29,6 +29,17 @@ impl Redactor {
         Self::default()
     }
 
+    /// A redactor that knows the value of every secret variable in `vars`
+    /// ([`crate::secret::is_secret_var`]): what the tools start with, before flags or files
+    /// are read, so no message can echo a token given where a setting was expected.
+    pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a String, &'a String)>) -> Self {
+        let redactor = Self::new();
+        for value in crate::secret::secret_values(vars) {
+            redactor.add(value);
+        }
+        redactor
+    }
+
     /// Registers a secret: the value as given, trimmed, and each line of a multi-line value.
     /// Returns whether anything new was registered.
     pub fn add(&self, secret: &str) -> bool {

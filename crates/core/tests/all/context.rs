@@ -324,7 +324,7 @@ fn missing_github_variables_are_named() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("no-slash") && err.contains("owner/repo"),
+        err.contains("no-slash") && err.contains("owner/name"),
         "{err}"
     );
 }

@@ -19,6 +19,11 @@ fn github_sink(env: &GitHubEnv) -> (Outputs, Capture, Capture) {
     )
 }
 
+fn github_sink_result(env: &GitHubEnv) -> Result<Outputs, OutputError> {
+    let ctx = CiContext::from_vars(env.vars(), env.dir()).unwrap();
+    Outputs::from_vars(&ctx, env.vars(), Console::capture().0)
+}
+
 #[test]
 fn github_outputs_round_trip_through_an_independent_parser() {
     let env = GitHubEnv::for_webhook("pull_request.opened");
@@ -103,24 +108,30 @@ fn github_without_output_file_variable_is_a_clear_error() {
 #[test]
 fn io_errors_name_the_path() {
     let mut env = GitHubEnv::for_webhook("push");
-    let blocker = env.dir().join("file-not-dir");
-    std::fs::write(&blocker, "x").unwrap();
-    let target = blocker.join("out");
+    let target = env.dir().join("dir-not-file");
+    std::fs::create_dir(&target).unwrap();
     env.set("GITHUB_OUTPUT", &target.to_string_lossy());
     let (outputs, _, _) = github_sink(&env);
     let err = outputs.set("a", "b").unwrap_err();
     assert!(matches!(err, OutputError::Io { .. }), "{err:?}");
-    assert!(err.to_string().contains("file-not-dir"), "{err}");
+    assert!(err.to_string().contains("dir-not-file"), "{err}");
 }
 
 #[test]
-fn missing_output_files_and_directories_are_created() {
+fn missing_output_files_are_created_but_missing_directories_are_refused() {
     let mut env = GitHubEnv::for_webhook("push");
-    let nested = env.dir().join("a/b/summary.md");
-    env.set("GITHUB_STEP_SUMMARY", &nested.to_string_lossy());
+    let file = env.dir().join("summary.md");
+    env.set("GITHUB_STEP_SUMMARY", &file.to_string_lossy());
     let (outputs, _, _) = github_sink(&env);
     outputs.summary("hi").unwrap();
-    assert_eq!(std::fs::read_to_string(nested).unwrap(), "hi\n");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "hi\n");
+
+    let nested = env.dir().join("a/b/summary.md");
+    env.set("GITHUB_STEP_SUMMARY", &nested.to_string_lossy());
+    let err = github_sink_result(&env).unwrap_err();
+    assert!(matches!(err, OutputError::InvalidVar(_)), "{err:?}");
+    assert!(err.to_string().starts_with("GITHUB_STEP_SUMMARY="), "{err}");
+    assert!(!env.dir().join("a").exists());
 }
 
 const TOKEN: &str = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";

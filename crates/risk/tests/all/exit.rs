@@ -1,5 +1,5 @@
 //! Exit codes and the one line each failure prints: 0 done (a closed stdout included), 1 failed,
-//! 2 a configuration the run cannot start with, 3 above `--fail-above` (see `report.rs`).
+//! 2 a call or configuration the run cannot start with, 3 above `--fail-above` (see `report.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -10,27 +10,27 @@ use shipline_testkit::repo::{FastImportSpec, fast_import};
 use crate::helpers::{released_repo, risk};
 
 #[test]
-fn flags_that_do_not_go_together_exit_1_and_say_which() {
+fn flags_that_do_not_go_together_exit_2_and_say_which() {
     let repo = released_repo();
     risk(repo.path())
         .args(["--format", "jsonl"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr("error: --format jsonl is for `shipline-risk history`; use markdown or json\n");
     risk(repo.path())
         .args(["history", "--format", "json"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr("error: `history` prints JSON lines only: drop --format or use --format jsonl\n");
 }
 
 #[test]
-fn comment_outside_a_change_request_exits_1_and_names_the_event() {
+fn comment_outside_a_change_request_exits_2_and_names_the_event() {
     let repo = released_repo();
     risk(repo.path())
         .arg("--label")
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains(
             "--comment and --label need a pull request",
         ))

@@ -71,7 +71,7 @@ fn unknown_base_names_the_flag() {
     risk(repo.path())
         .args(["--base", "no-such-ref"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("--base `no-such-ref`"))
         .stderr(predicate::str::contains("unknown revision"));
 }
