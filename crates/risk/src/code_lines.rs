@@ -95,10 +95,13 @@ pub type Counts = (u64, u64);
 /// changed only in comments, blank lines or whitespace).
 pub type Measured = HashMap<String, Counts>;
 
+/// Per commit SHA, the lexed files with code lines: (path, added, deleted).
+type Found = HashMap<String, Vec<(String, u64, u64)>>;
+
 /// What the pass found, per commit SHA.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CodeLines {
-    commits: HashMap<String, Vec<(String, u64, u64)>>,
+    commits: Found,
 }
 
 impl CodeLines {
@@ -137,7 +140,7 @@ impl CodeLines {
         let mut pending: Vec<&[String]> = missing.chunks(chunk).collect();
         pending.reverse();
         let pending = std::sync::Mutex::new(pending);
-        let found: Vec<HashMap<String, Vec<(String, u64, u64)>>> = std::thread::scope(|scope| {
+        let found: Vec<Found> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
                     scope.spawn(|| {
@@ -234,10 +237,7 @@ fn commits(git: &Git, query: &HistoryQuery) -> Result<Vec<String>, GitError> {
 }
 
 /// One `git log -p` over `shas`, limited to the lexed languages.
-fn measure(
-    git: &Git,
-    shas: &[String],
-) -> Result<HashMap<String, Vec<(String, u64, u64)>>, GitError> {
+fn measure(git: &Git, shas: &[String]) -> Result<Found, GitError> {
     let mut args: Vec<String> = [
         "-c",
         "core.quotePath=false",
@@ -312,7 +312,7 @@ fn measure(
 /// Reads `git log -p -U0` output line by line.
 #[derive(Default)]
 struct Parser {
-    out: HashMap<String, Vec<(String, u64, u64)>>,
+    out: Found,
     commit: Option<String>,
     files: Vec<(String, u64, u64)>,
     /// The file being read: its path, syntax and counts.
@@ -393,7 +393,7 @@ impl Parser {
         self.in_hunk = false;
     }
 
-    fn finish(mut self) -> HashMap<String, Vec<(String, u64, u64)>> {
+    fn finish(mut self) -> Found {
         self.end_commit();
         self.out
     }
