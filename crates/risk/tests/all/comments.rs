@@ -4,25 +4,7 @@
 use serde_json::Value;
 use shipline_testkit::repo::TestRepo;
 
-use crate::helpers::risk;
-
-fn change<'a>(json: &'a Value, title: &str) -> &'a Value {
-    json["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["title"] == title)
-        .unwrap_or_else(|| panic!("{title} missing"))
-}
-
-fn reason<'a>(change: &'a Value, code: &str) -> Option<&'a str> {
-    change["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == code)
-        .map(|r| r["message"].as_str().unwrap())
-}
+use crate::helpers::{change, reason, risk};
 
 fn code_fn(n: usize, indent: &str) -> String {
     (0..n)

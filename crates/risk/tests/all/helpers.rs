@@ -80,3 +80,23 @@ pub fn redact(text: &str) -> String {
     }
     out
 }
+
+/// The JSON report's change with this title.
+pub fn change<'a>(json: &'a serde_json::Value, title: &str) -> &'a serde_json::Value {
+    json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == title)
+        .unwrap_or_else(|| panic!("no change titled {title}"))
+}
+
+/// A change's reason message with this code.
+pub fn reason<'a>(change: &'a serde_json::Value, code: &str) -> Option<&'a str> {
+    change["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code)
+        .and_then(|r| r["message"].as_str())
+}

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{json_report, lines, released_repo, risk};
+use crate::helpers::{change, json_report, lines, reason, released_repo, risk};
 
 const REGISTRY: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
@@ -16,24 +16,6 @@ fn cargo_lock(packages: &[(&str, &str)]) -> String {
         ));
     }
     text
-}
-
-fn change<'a>(json: &'a Value, title: &str) -> &'a Value {
-    json["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["title"] == title)
-        .unwrap_or_else(|| panic!("no change titled {title}"))
-}
-
-fn reason<'a>(change: &'a Value, code: &str) -> Option<&'a str> {
-    change["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == code)
-        .and_then(|r| r["message"].as_str())
 }
 
 fn dependency<'a>(json: &'a Value, name: &str) -> &'a Value {
