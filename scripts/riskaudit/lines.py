@@ -112,8 +112,8 @@ def language(path):
 RUST_RAW = re.compile(r'(?:b|c)?r(#*)"')
 CPP_RAW = re.compile(r'(?:u8|u|U|L)?R"([^()\\\s]{0,16})\(')
 JS_REGEX_AFTER = set("(,=:[!&|?{};+-*%<>~^")
-JS_REGEX_WORDS = {"return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw", "yield",
-                  "await", "instanceof"}
+# Keywords after which a `/` starts a regular expression literal rather than a division.
+JS_REGEX_WORDS = set("return typeof case do else in of new delete void throw yield await instanceof".split())
 
 
 def _ident(c):
