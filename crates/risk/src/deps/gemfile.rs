@@ -193,21 +193,7 @@ end
 gem "rack", ">= 3"
 "#;
         let declared = parse(text).unwrap();
-        let listed: Vec<String> = declared
-            .required
-            .iter()
-            .chain(&declared.toolchains)
-            .map(|r| {
-                format!(
-                    "{}{} {}",
-                    r.scope
-                        .as_deref()
-                        .map_or(String::new(), |s| format!("{s}:")),
-                    r.name,
-                    r.req.as_deref().unwrap_or("")
-                )
-            })
-            .collect();
+        let listed: Vec<String> = declared.listed();
         assert_eq!(
             listed,
             [

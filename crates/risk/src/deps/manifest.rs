@@ -52,6 +52,23 @@ pub(crate) struct Declared {
 }
 
 impl Declared {
+    /// Requirements then toolchain floors as `scope:name requirement` lines, in file order: what
+    /// the parsers' tests compare.
+    #[cfg(test)]
+    pub(crate) fn listed(&self) -> Vec<String> {
+        self.required
+            .iter()
+            .chain(&self.toolchains)
+            .map(|r| {
+                let scope = r
+                    .scope
+                    .as_deref()
+                    .map_or(String::new(), |s| format!("{s}:"));
+                format!("{scope}{} {}", r.name, r.req.as_deref().unwrap_or(""))
+            })
+            .collect()
+    }
+
     /// Exact versions only.
     pub(crate) fn locked(entries: Vec<Entry>) -> Declared {
         Declared {

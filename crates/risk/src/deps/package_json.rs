@@ -95,21 +95,7 @@ mod tests {
   "optionalDependencies": { "fsevents": "2.x" }
 }"#;
         let declared = parse(text).unwrap();
-        let mut listed: Vec<String> = declared
-            .required
-            .iter()
-            .chain(&declared.toolchains)
-            .map(|r| {
-                format!(
-                    "{}{} {}",
-                    r.scope
-                        .as_deref()
-                        .map_or(String::new(), |s| format!("{s}:")),
-                    r.name,
-                    r.req.as_deref().unwrap_or("")
-                )
-            })
-            .collect();
+        let mut listed: Vec<String> = declared.listed();
         listed.sort();
         assert_eq!(
             listed,

@@ -144,21 +144,7 @@ mod tests {
 
     fn listed(text: &str) -> Vec<String> {
         let declared = parse(text).unwrap();
-        let mut out: Vec<String> = declared
-            .required
-            .iter()
-            .chain(&declared.toolchains)
-            .map(|r| {
-                format!(
-                    "{}{} {}",
-                    r.scope
-                        .as_deref()
-                        .map_or(String::new(), |s| format!("{s}:")),
-                    r.name,
-                    r.req.as_deref().unwrap_or("")
-                )
-            })
-            .collect();
+        let mut out: Vec<String> = declared.listed();
         out.sort();
         out
     }
