@@ -201,7 +201,9 @@ impl NotesLedger {
             let at = record::next_event_time(None);
             let event = Event {
                 v: record::EVENT_VERSION,
-                id: new_id(&new.environment, &sha, at),
+                id: new_id(&new.environment, &sha, at, |id| {
+                    records.iter().any(|r| r.id == id)
+                }),
                 event: EventKind::Start,
                 environment: new.environment.clone(),
                 sha: sha.clone(),

@@ -78,15 +78,25 @@ pub fn check_transition(
     })
 }
 
-/// A readable, unique-enough git-ledger id: `<environment>-<short sha>-<unix time>-<4 hex>`.
-pub(crate) fn new_id(environment: &str, sha: &str, at: DateTime<Utc>) -> String {
+/// A readable git-ledger id, `<environment>-<short sha>-<unix time>-<8 hex>`, that `taken`
+/// refuses never. Parallel jobs starting one commit in one environment within a second differ
+/// only in the random part; a clash with a record already in the ledger is drawn again, and a
+/// clash with a writer racing this one cannot land, because the loser of the push plans again
+/// against the records the winner wrote.
+pub(crate) fn new_id(
+    environment: &str,
+    sha: &str,
+    at: DateTime<Utc>,
+    taken: impl Fn(&str) -> bool,
+) -> String {
     let short: String = sha.chars().take(7).collect();
-    format!(
-        "{}-{short}-{}-{:04x}",
-        id_segment(environment),
-        at.timestamp(),
-        fastrand::u16(..)
-    )
+    let head = format!("{}-{short}-{}", id_segment(environment), at.timestamp());
+    loop {
+        let id = format!("{head}-{:08x}", fastrand::u32(..));
+        if !taken(&id) {
+            return id;
+        }
+    }
 }
 
 /// Checks the fields of a new deployment that every backend needs.
@@ -246,13 +256,33 @@ mod tests {
     #[test]
     fn ids_are_readable() {
         let at: DateTime<Utc> = "2024-05-01T10:00:00Z".parse().unwrap();
-        let id = new_id("production", "0123456789abcdef", at);
+        let id = new_id("production", "0123456789abcdef", at, |_| false);
         let (head, rand) = id.rsplit_once('-').unwrap();
         assert_eq!(head, "production-0123456-1714557600");
-        assert_eq!(rand.len(), 4);
-        let id = new_id("review/app", "0123456789abcdef", at);
-        assert!(id.starts_with("review+app-0123456-1714557600-"), "{id}");
+        assert_eq!(rand.len(), 8);
         assert!(rand.chars().all(|c| c.is_ascii_hexdigit()));
+        let id = new_id("review/app", "0123456789abcdef", at, |_| false);
+        assert!(id.starts_with("review+app-0123456-1714557600-"), "{id}");
+    }
+
+    #[test]
+    fn an_id_already_in_the_ledger_is_drawn_again() {
+        // Two starts of one commit in one environment within a second once drew the same 16
+        // random bits, and the second record folded into the first.
+        let at: DateTime<Utc> = "2024-05-01T10:00:00Z".parse().unwrap();
+        let refused = std::cell::RefCell::new(Vec::new());
+        let id = new_id("staging", "0123456789abcdef", at, |id| {
+            let mut refused = refused.borrow_mut();
+            let clash = refused.len() < 3;
+            if clash {
+                refused.push(id.to_string());
+            }
+            clash
+        });
+        let refused = refused.into_inner();
+        assert_eq!(refused.len(), 3);
+        assert!(!refused.contains(&id), "{id} was refused");
+        assert!(id.starts_with("staging-0123456-1714557600-"), "{id}");
     }
 
     #[test]
