@@ -325,6 +325,9 @@ pub struct DeploymentFilter {
     pub sha: Option<String>,
     /// Only this ref.
     pub git_ref: Option<String>,
+    /// Only the newest page (100 deployments, one request): enough for what looks at recent
+    /// deployments only, such as closing the stale ones at each start.
+    pub newest_page: bool,
 }
 
 /// The overall state of checks (statuses, check runs, pipelines) on a commit.

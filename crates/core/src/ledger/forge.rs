@@ -15,6 +15,7 @@
 //! itself retires the previous live deployment; other states never do, because after a failed
 //! deployment the previous one is still what runs.
 
+use chrono::{TimeDelta, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
@@ -271,7 +272,7 @@ impl ForgeLedger {
         let filter = DeploymentFilter {
             environment: Some(environment.to_string()),
             sha: Some(sha.to_string()),
-            git_ref: None,
+            ..DeploymentFilter::default()
         };
         let found = self
             .forge
@@ -330,6 +331,55 @@ impl ForgeLedger {
             changed.push(record);
         }
         Ok(changed)
+    }
+
+    /// See [`super::Ledger::start_closing_stale`]: the start, then the environment's listing
+    /// (it carries each deployment's newest status) and one `error` status per deployment left
+    /// open for longer than `stale_after`, so a start costs one listing more than
+    /// [`ForgeLedger::start`] and one write per deployment closed.
+    pub async fn start_closing_stale(
+        &self,
+        new: &NewDeploymentRecord,
+        stale_after: TimeDelta,
+    ) -> Result<(DeploymentRecord, Vec<DeploymentRecord>), LedgerError> {
+        let started = self.start(new).await?;
+        // Each start looks at the newest page, so a deployment leaves it only after later
+        // starts have looked at it; one that was not stale yet then is left open.
+        let filter = DeploymentFilter {
+            environment: Some(new.environment.clone()),
+            newest_page: true,
+            ..DeploymentFilter::default()
+        };
+        let now = Utc::now();
+        let mut closed = Vec::new();
+        for deployment in self.forge.list_deployments(&filter).await? {
+            if !same_environment(&deployment.environment, &new.environment)
+                || deployment.id.to_string() == started.id
+            {
+                continue;
+            }
+            let Some(latest) = deployment.latest.clone() else {
+                continue;
+            };
+            let open = record_from(&deployment, &[latest]);
+            if !open.is_stale(now, stale_after) {
+                continue;
+            }
+            let description = record::superseded_description(&open, stale_after, &started.id);
+            let status = self
+                .forge
+                .create_deployment_status(
+                    deployment.id,
+                    &new_status(DeploymentState::Error, &description, None, None),
+                )
+                .await?;
+            let mut record = open;
+            record.state = status.state;
+            record.updated_at = status.created_at;
+            record.history.push(transition_of(&status));
+            closed.push(record);
+        }
+        Ok((started, closed))
     }
 
     /// One deployment; a 404 is the ledger's "no such deployment".

@@ -176,8 +176,8 @@ impl Ledger {
 
     /// [`Ledger::start`], and on the git ledger, in the same write, the deployments of the
     /// environment left open (queued or in progress) for longer than `stale_after` closed as
-    /// `error`, the reason in their history ([`record::superseded_description`]). Forge
-    /// ledgers only start. Returns the new record and the deployments closed.
+    /// `error`, the reason in their history ([`record::superseded_description`]); forge
+    /// ledgers close them with an `error` status after the start. Returns the new record and the deployments closed.
     pub async fn start_closing_stale(
         &self,
         new: &NewDeploymentRecord,
@@ -188,7 +188,7 @@ impl Ledger {
                 let new = new.clone();
                 blocking!(l, |l| l.start_closing_stale(&new, Some(stale_after)))
             }
-            Ledger::Forge(f) => Ok((f.start(new).await?, Vec::new())),
+            Ledger::Forge(f) => f.start_closing_stale(new, stale_after).await,
         }
     }
 

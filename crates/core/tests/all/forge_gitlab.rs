@@ -484,7 +484,7 @@ async fn lists_follow_every_page() {
         .list_deployments(&DeploymentFilter {
             environment: Some("staging".into()),
             sha: Some(sha(10)),
-            git_ref: None,
+            ..DeploymentFilter::default()
         })
         .await
         .unwrap();

@@ -33,7 +33,22 @@ fn start_and_finish_on_a_push_job_stay_within_the_request_budget() {
     let job = GitHubJob::new("push");
     let id = start(&job, "staging");
     let requests = job.fake.requests();
-    assert_eq!(requests.len(), 2, "start: create + status: {requests:#?}");
+    // Create, status, then the environment's newest page of deployments with their newest
+    // statuses (one GraphQL query), to close those left open past `stale_after`.
+    assert_eq!(requests.len(), 4, "start: {requests:#?}");
+    assert_eq!(job.writes(), 2);
+    assert!(
+        requests[2]
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .contains("environment=staging")
+    );
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.query.as_deref().unwrap_or("").contains("page=2"))
+    );
     let create = requests[0].json().unwrap();
     assert_eq!(create["ref"], job.sha());
     assert_eq!(create["auto_merge"], false);
@@ -323,5 +338,71 @@ fn finish_refuses_a_deployment_of_another_environment_or_one_not_started() {
         .code(2)
         .stderr(contains("queued"));
     assert!(states(&job, queued).is_empty());
+    job.assert_conformance();
+}
+
+#[test]
+fn a_start_closes_the_deployments_left_open_past_stale_after() {
+    let job = GitHubJob::new("push");
+    let seven_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(7))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (dead, young, elsewhere) = {
+        let mut state = job.fake.state();
+        let sha = job.sha();
+        let mut open = |env: &str| {
+            let id = state.github.add_deployment(&job.repo, &sha, env);
+            state
+                .github
+                .add_deployment_status(&job.repo, id, "in_progress");
+            id
+        };
+        let (dead, young, elsewhere) = (open("staging"), open("staging"), open("production"));
+        let repo = state.github.repo(&job.repo);
+        for d in repo.deployments.iter_mut().filter(|d| d.id != young) {
+            d.created_at = seven_hours_ago.clone();
+            d.statuses[0].created_at = seven_hours_ago.clone();
+        }
+        (dead, young, elsewhere)
+    };
+    job.fake.clear_requests();
+    let id = job
+        .cmd()
+        .args(["start", "--env", "staging"])
+        .assert()
+        .success()
+        .stderr(contains(format!(
+            "deployment {dead} ({}) had stayed open past stale_after: closed as error",
+            &job.sha()[..7]
+        )));
+    let id = String::from_utf8_lossy(&id.get_output().stdout)
+        .trim()
+        .to_string();
+    assert_eq!(states(&job, dead), ["in_progress", "error"]);
+    let state = job.fake.state();
+    let closed = state.github.repos[&job.repo]
+        .deployments
+        .iter()
+        .find(|d| d.id == dead)
+        .unwrap()
+        .statuses
+        .last()
+        .unwrap()
+        .description
+        .clone();
+    drop(state);
+    assert!(
+        closed.starts_with("superseded: in_progress since"),
+        "{closed}"
+    );
+    assert!(
+        closed.contains(&format!("closed by the start of {id}")),
+        "{closed}"
+    );
+    // Younger than stale_after, or in another environment: left as they are.
+    assert_eq!(states(&job, young), ["in_progress"]);
+    assert_eq!(states(&job, elsewhere), ["in_progress"]);
+    // The start's two writes, one listing and one status query, one write for the closing.
+    assert_eq!(job.fake.requests().len(), 5, "{:#?}", job.fake.requests());
+    assert_eq!(job.writes(), 3);
     job.assert_conformance();
 }

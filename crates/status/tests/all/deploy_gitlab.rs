@@ -215,3 +215,46 @@ fn lost_answers_to_every_write_leave_one_deployment_in_the_right_state() {
     assert_eq!(deployments.len(), 1, "{deployments:?}");
     assert_eq!(deployments[0].1, "failed");
 }
+
+#[test]
+fn a_start_closes_the_deployments_left_open_past_stale_after() {
+    let job = GitLabJob::new();
+    let (dead, young) = {
+        let mut state = job.fake.state();
+        let gl = &mut state.gitlab;
+        let sha = job.sha();
+        let dead = gl.add_deployment(&job.project, "staging", &sha, "main", "running", None);
+        let young = gl.add_deployment(&job.project, "staging", &sha, "main", "running", None);
+        let project = gl.project_mut(&job.project);
+        let old = chrono::Utc::now() - chrono::Duration::hours(7);
+        let d = project
+            .deployments
+            .iter_mut()
+            .find(|d| d.id == dead)
+            .unwrap();
+        d.created_at = old;
+        d.updated_at = old;
+        (dead, young)
+    };
+    let out = job
+        .cmd()
+        .args(["start", "--env", "staging"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(format!(
+            "deployment {dead} ({}) had stayed open past stale_after: closed as error",
+            &job.sha()[..7]
+        )));
+    let id: u64 = deployment_id(&out).parse().unwrap();
+    let deployments = job.deployments();
+    let status = |wanted: u64| {
+        deployments
+            .iter()
+            .find(|(id, ..)| *id == wanted)
+            .map(|(_, status, _)| status.clone())
+            .unwrap()
+    };
+    assert_eq!(status(dead), "failed");
+    assert_eq!(status(young), "running");
+    assert_eq!(status(id), "running");
+}

@@ -228,6 +228,25 @@ impl GitHub {
         Ok(items)
     }
 
+    /// The first page of a list (`per_page=100` is added).
+    pub(crate) async fn first_page<T: DeserializeOwned>(
+        &self,
+        op: &Op,
+        path_and_query: &str,
+    ) -> Result<Vec<T>, ForgeError> {
+        let separator = if path_and_query.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let url = self.rest_url(&format!("{path_and_query}{separator}per_page=100"));
+        let reply = self.call(op, &url, None).await?;
+        if !reply.status.is_success() {
+            return Err(self.error_for(op, &reply));
+        }
+        reply.decode::<Vec<T>>(op)
+    }
+
     /// Walks the pages of a list, handing each answer to `page`.
     pub(crate) async fn paginate_with(
         &self,

@@ -192,7 +192,11 @@ impl GitHub {
             path.push('?');
             path.push_str(&query.join("&"));
         }
-        let listed: Vec<types::Deployment> = self.paginate(&LIST, &path).await?;
+        let listed: Vec<types::Deployment> = if filter.newest_page {
+            self.first_page(&LIST, &path).await?
+        } else {
+            self.paginate(&LIST, &path).await?
+        };
         let node_ids: Vec<(u64, String)> = listed
             .iter()
             .filter_map(|d| d.node_id.clone().map(|n| (d.id, n)))

@@ -252,7 +252,8 @@ impl GitLab {
         if let Some(env) = &filter.environment {
             req = req.query("environment", env);
         }
-        let list: Vec<GlDeployment> = self.client.all(req).await?;
+        let pages = if filter.newest_page { 1 } else { usize::MAX };
+        let list: Vec<GlDeployment> = self.client.pages(req, pages).await?;
         Ok(list
             .into_iter()
             .filter(|d| filter.sha.as_ref().is_none_or(|s| d.sha == *s))
