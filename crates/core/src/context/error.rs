@@ -64,6 +64,22 @@ pub enum ContextError {
         /// The JSON path of the field (`pull_request.head.sha`).
         field: String,
     },
+    /// A payload field holds what its event never sends (a commit id that is not one).
+    #[error(
+        "the {event} payload {path} has `{field}` = `{value}`, which is not {expected}; the file is not an event GitHub sent: check GITHUB_EVENT_PATH"
+    )]
+    PayloadValue {
+        /// The event name.
+        event: String,
+        /// The payload path.
+        path: PathBuf,
+        /// The JSON path of the field.
+        field: String,
+        /// The value found (cut to 80 characters).
+        value: String,
+        /// What the field holds in a real event.
+        expected: &'static str,
+    },
     /// GitLab's trigger payload (`TRIGGER_PAYLOAD`) could not be read or is not what it says.
     #[error("the trigger payload {path} (from TRIGGER_PAYLOAD): {message}")]
     TriggerPayload {

@@ -12,7 +12,7 @@ use super::ci_context::CiContext;
 use super::error::ContextError;
 use super::event::{self, *};
 use super::runtime::Runtime;
-use super::vars::{Vars, non_zero_sha, split_ref};
+use super::vars::{Vars, is_sha, non_zero_sha, split_ref};
 use crate::forge::{ForgeKind, RepoId};
 use crate::variable::InvalidVar;
 
@@ -212,6 +212,34 @@ impl Payload {
             .ok_or_else(|| self.missing(field))
     }
 
+    /// A full commit id (40 or 64 hex digits), lower-cased; anything else is refused, so a
+    /// forged or broken payload cannot pass git an option or a range as a commit.
+    fn sha(&self, field: &str) -> Result<String, ContextError> {
+        let value = self.str(field)?;
+        self.checked_sha(field, value)
+    }
+
+    /// [`Payload::sha`] for a field that may be absent or empty; all zeros count as absent.
+    fn opt_sha(&self, field: &str) -> Result<Option<String>, ContextError> {
+        match self.opt_str(field).as_deref().and_then(non_zero_sha) {
+            None => Ok(None),
+            Some(value) => self.checked_sha(field, value).map(Some),
+        }
+    }
+
+    fn checked_sha(&self, field: &str, value: String) -> Result<String, ContextError> {
+        if is_sha(&value) {
+            return Ok(value.to_ascii_lowercase());
+        }
+        Err(ContextError::PayloadValue {
+            event: self.event.clone(),
+            path: self.path.clone(),
+            field: field.to_string(),
+            value: value.chars().filter(|c| !c.is_control()).take(80).collect(),
+            expected: "a full commit SHA (40 or 64 hex digits)",
+        })
+    }
+
     fn u64(&self, field: &str) -> Result<u64, ContextError> {
         self.at(field)
             .and_then(Value::as_u64)
@@ -242,9 +270,9 @@ fn pull_request(payload: &Payload, ctx: &CiContext) -> Result<PullRequestEvent, 
         title: payload.str("pull_request.title")?,
         author: payload.opt_str("pull_request.user.login"),
         base_ref: payload.str("pull_request.base.ref")?,
-        base_sha: Some(payload.str("pull_request.base.sha")?),
+        base_sha: Some(payload.sha("pull_request.base.sha")?),
         head_ref: payload.str("pull_request.head.ref")?,
-        head_sha: payload.str("pull_request.head.sha")?,
+        head_sha: payload.sha("pull_request.head.sha")?,
         // A deleted fork shows as `head.repo: null`; treat it as a fork, the cautious reading.
         from_fork: match (&head_repo, &base_repo) {
             (Some(head), Some(base)) => !head.eq_ignore_ascii_case(base),
@@ -262,8 +290,8 @@ fn push(payload: &Payload, ctx: &CiContext) -> Result<PushEvent, ContextError> {
         .ok_or_else(|| payload.missing("ref"))?;
     Ok(PushEvent {
         git_ref,
-        before: payload.opt_str("before").as_deref().and_then(non_zero_sha),
-        after: payload.opt_str("after").as_deref().and_then(non_zero_sha),
+        before: payload.opt_sha("before")?,
+        after: payload.opt_sha("after")?,
         created: payload.bool("created"),
         deleted: payload.bool("deleted"),
         forced: payload.bool("forced"),
@@ -294,7 +322,7 @@ fn deployment_status(payload: &Payload) -> Result<DeploymentStatusEvent, Context
             .opt_str("deployment_status.environment")
             .map_or_else(|| payload.str("deployment.environment"), Ok)?,
         deployment_id: payload.u64("deployment.id")?,
-        sha: payload.str("deployment.sha")?,
+        sha: payload.sha("deployment.sha")?,
         git_ref: payload.opt_str("deployment.ref"),
         target_url: payload.opt_str("deployment_status.target_url"),
         log_url: payload.opt_str("deployment_status.log_url"),
@@ -315,7 +343,7 @@ fn workflow_run(payload: &Payload) -> Result<WorkflowRunEvent, ContextError> {
         run_id: payload.u64("workflow_run.id")?,
         conclusion: payload.opt_str("workflow_run.conclusion"),
         head_branch: payload.opt_str("workflow_run.head_branch"),
-        head_sha: payload.str("workflow_run.head_sha")?,
+        head_sha: payload.sha("workflow_run.head_sha")?,
         event: payload.str("workflow_run.event")?,
         html_url: payload.str("workflow_run.html_url")?,
         workflow_name,

@@ -311,6 +311,56 @@ fn payload_problems_name_the_file() {
     );
 }
 
+/// A webhook example, how to break it, and the field that then holds a bad value.
+type BrokenPayload = (&'static str, fn(&mut Value), &'static str);
+
+#[test]
+fn payload_commit_ids_that_are_not_commit_ids_are_refused() {
+    let cases: [BrokenPayload; 4] = [
+        (
+            "pull_request.opened",
+            |p| p["pull_request"]["head"]["sha"] = json!("--upload-pack=evil"),
+            "pull_request.head.sha",
+        ),
+        (
+            "pull_request.opened",
+            |p| p["pull_request"]["base"]["sha"] = json!("main~3..main"),
+            "pull_request.base.sha",
+        ),
+        (
+            "push",
+            |p| p["before"] = json!("nothex\u{1b}[31m"),
+            "before",
+        ),
+        (
+            "workflow_run.completed",
+            |p| p["workflow_run"]["head_sha"] = json!("abc123"),
+            "workflow_run.head_sha",
+        ),
+    ];
+    for (name, patch, field) in cases {
+        let (event, payload) = patched(name, patch);
+        let env = GitHubEnv::for_event(&event, &payload);
+        let err = CiContext::from_vars(env.vars(), env.dir()).unwrap_err();
+        assert!(
+            matches!(&err, ContextError::PayloadValue { field: f, .. } if f == field),
+            "{name}: {err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("event.json") && text.contains("40 or 64 hex"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
+    // Upper-case hex is a commit id; it is read lower-cased.
+    let (event, payload) = patched("pull_request.opened", |p| {
+        p["pull_request"]["head"]["sha"] = json!(PR_HEAD.to_ascii_uppercase());
+    });
+    let ctx = detect(&GitHubEnv::for_event(&event, &payload));
+    assert_eq!(ctx.head_sha.as_deref(), Some(PR_HEAD));
+}
+
 #[test]
 fn missing_github_variables_are_named() {
     let mut env = GitHubEnv::for_webhook("push");
