@@ -138,32 +138,63 @@ impl Prober {
                 ));
             }
         };
-        let value = match sample(&json) {
-            Ok(v) => v,
-            Err(why) => return Outcome::Inconclusive(why),
-        };
-        if value.is_nan() {
-            return Outcome::Inconclusive("the query returned NaN".into());
+        let outcome = judge(check, &json);
+        match warnings(&json) {
+            None => outcome,
+            Some(warned) => match outcome {
+                Outcome::Healthy(d) => Outcome::Healthy(format!("{d} ({warned})")),
+                Outcome::Failed(d) => Outcome::Failed(format!("{d} ({warned})")),
+                Outcome::Inconclusive(d) => Outcome::Inconclusive(format!("{d} ({warned})")),
+            },
         }
-        if let Some(max) = check.max
-            && value > max
-        {
-            return Outcome::Failed(format!("value {value} above max {max}"));
-        }
-        if let Some(min) = check.min
-            && value < min
-        {
-            return Outcome::Failed(format!("value {value} below min {min}"));
-        }
-        Outcome::Healthy(format!("value {value}"))
     }
+}
+
+/// The verdict on an instant query's answer against the check's bounds.
+fn judge(check: &PrometheusCheck, json: &serde_json::Value) -> Outcome {
+    let value = match sample(json) {
+        Ok(v) => v,
+        Err(why) => return Outcome::Inconclusive(why),
+    };
+    if value.is_nan() {
+        return Outcome::Inconclusive("the query returned NaN".into());
+    }
+    if let Some(max) = check.max
+        && value > max
+    {
+        return Outcome::Failed(format!("value {value} above max {max}"));
+    }
+    if let Some(min) = check.min
+        && value < min
+    {
+        return Outcome::Failed(format!("value {value} below min {min}"));
+    }
+    Outcome::Healthy(format!("value {value}"))
+}
+
+/// Prometheus's `warnings` (a partial answer, say), to be shown with the verdict.
+fn warnings(json: &serde_json::Value) -> Option<String> {
+    let warned: Vec<&str> = json["warnings"]
+        .as_array()?
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    (!warned.is_empty()).then(|| format!("Prometheus warned: {}", warned.join("; ")))
 }
 
 /// The single value of an instant query's answer (`vector` with one sample, or `scalar`).
 fn sample(json: &serde_json::Value) -> Result<f64, String> {
     if json["status"] != "success" {
+        // The error types of Prometheus's HTTP API, each with what to do about it.
+        let kind = json["errorType"].as_str().unwrap_or("unknown");
+        let fix = match kind {
+            "bad_data" => "; fix `query` in .shipline.yml: the server cannot run it",
+            "timeout" | "canceled" => "; the server gave up on the query: make it lighter",
+            "unavailable" => "; the server is not ready to answer",
+            _ => "",
+        };
         return Err(format!(
-            "Prometheus error: {}",
+            "Prometheus error ({kind}): {}{fix}",
             json["error"].as_str().unwrap_or("status is not success")
         ));
     }
@@ -235,7 +266,24 @@ mod tests {
         assert_eq!(sample(&scalar), Ok(3.0));
         let empty = json!({"status":"success","data":{"resultType":"vector","result":[]}});
         assert!(sample(&empty).unwrap_err().contains("no data"));
-        let error = json!({"status":"error","error":"parse error"});
-        assert!(sample(&error).unwrap_err().contains("parse error"));
+        let error = json!({"status":"error","errorType":"bad_data","error":"parse error"});
+        let why = sample(&error).unwrap_err();
+        assert!(
+            why.contains("(bad_data): parse error; fix `query`"),
+            "{why}"
+        );
+        let error = json!({"status":"error","errorType":"timeout","error":"query timed out"});
+        assert!(sample(&error).unwrap_err().contains("make it lighter"));
+    }
+
+    #[test]
+    fn warnings_go_with_the_verdict() {
+        let answer = json!({"status":"success","warnings":["remote read failed for 1 of 2 stores"],
+            "data":{"resultType":"vector","result":[{"metric":{},"value":[1.0,"0.25"]}]}});
+        assert_eq!(
+            warnings(&answer).as_deref(),
+            Some("Prometheus warned: remote read failed for 1 of 2 stores")
+        );
+        assert_eq!(warnings(&json!({"status":"success"})), None);
     }
 }

@@ -15,6 +15,7 @@ mod background;
 pub mod bins;
 pub mod fixtures;
 pub mod forge;
+pub mod metrics;
 pub mod openapi;
 pub mod outputs;
 pub mod releases;

@@ -4,16 +4,7 @@
 use chrono::{TimeDelta, Utc};
 use serde_json::Value;
 
-use crate::helpers::{Setup, output, rollout_config};
-
-fn json(stdout: &[u8]) -> Value {
-    serde_json::from_slice(stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(stdout)
-        )
-    })
-}
+use crate::helpers::{Setup, json, output, rollout_config};
 
 fn gate<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["gates"]

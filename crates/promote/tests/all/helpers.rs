@@ -149,6 +149,16 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// A run's stdout as JSON; panics with the text when it is not.
+pub fn json(stdout: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(stdout)
+        )
+    })
+}
+
 /// The value of output `name` in a local run's stderr (`name=value` lines).
 pub fn output(stderr: &[u8], name: &str) -> Option<String> {
     let text = String::from_utf8_lossy(stderr);

@@ -5,6 +5,7 @@ mod forges;
 mod freeze;
 mod gates;
 mod helpers;
+mod prometheus;
 mod release;
 mod revert;
 mod rollout;

@@ -8,7 +8,7 @@ use shipline_testkit::forge::{FakeForge, Fault, FaultKind};
 use shipline_testkit::openapi::assert_github_conformance;
 use shipline_testkit::outputs::read_github_output;
 
-use crate::helpers::{Service, Setup, output, rollout_config};
+use crate::helpers::{Service, Setup, json, output, rollout_config};
 
 const TOKEN: &str = "ghs_promoteRevertToken0123456789";
 
@@ -39,15 +39,6 @@ fn bad_release() -> BadRelease {
         good,
         bad,
     }
-}
-
-fn json(stdout: &[u8]) -> Value {
-    serde_json::from_slice(stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(stdout)
-        )
-    })
 }
 
 fn revert_branches(setup: &Setup) -> String {

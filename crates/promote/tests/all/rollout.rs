@@ -4,18 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use crate::helpers::{Setup, output, rollout_config};
-
-fn json(stdout: &[u8]) -> Value {
-    serde_json::from_slice(stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(stdout)
-        )
-    })
-}
+use crate::helpers::{Setup, json, output, rollout_config};
 
 #[test]
 fn check_failing_at_step_two_rolls_back_and_records_the_failure() {
