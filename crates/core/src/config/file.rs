@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::components::Components;
 use super::environment::{Environment, Environments};
 use super::error::{ConfigError, SourceLocation};
 use super::revert::RevertConfig;
@@ -39,6 +40,14 @@ pub struct Config {
     /// Deployment environments by name, upstream first.
     #[serde(default, deserialize_with = "null_as_default")]
     pub environments: Environments,
+    /// Things that ship separately from this repository (a monorepo's services, a workspace's
+    /// crates), by name. Default: none, the repository is one thing that ships.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Components::is_empty"
+    )]
+    pub components: Components,
     /// Risk scoring.
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<RiskConfig>")]
@@ -182,6 +191,9 @@ impl Config {
         };
         let mut errors = Vec::new();
         config.environments.check(path, &mut errors);
+        config
+            .components
+            .check(&config.environments, path, &mut errors);
         if let Err(err) = config.check_tag_prefix(path) {
             errors.push(err);
         }

@@ -16,6 +16,7 @@
 
 mod bounds;
 mod check;
+mod components;
 mod duration;
 mod environment;
 mod error;
@@ -31,6 +32,7 @@ mod versions;
 mod zone;
 
 pub use check::{CheckReport, check};
+pub use components::{Component, Components, MANIFESTS, PathRule};
 pub use duration::{Duration, DurationError};
 pub use environment::{Environment, Environments, ReleaseConfig};
 pub use error::{ConfigError, MAX_REPORTED, SourceLocation};

@@ -142,6 +142,30 @@ fn empty_and_sparse_files_take_the_defaults() {
 /// Each broken file with where it is broken and words the message and hint must contain.
 const BROKEN: &[(&str, &str, &str, &str)] = &[
     (
+        "component_unknown_environment.yml",
+        "7:29",
+        "component `api` names unknown environment `prodution`",
+        "did you mean `production`?",
+    ),
+    (
+        "component_without_paths.yml",
+        "2:3",
+        "component `api` has no paths",
+        "list what belongs to it under `paths:`",
+    ),
+    (
+        "component_same_tag_prefix.yml",
+        "4:3",
+        "components `api` and `web` both use the tag prefix `api-v`",
+        "give one of them another `tag_prefix`",
+    ),
+    (
+        "component_path_outside.yml",
+        "3:13",
+        "path `../elsewhere` leaves the repository with `..`",
+        "without `..`",
+    ),
+    (
         "unknown_key.yml",
         "6:5",
         "unknown field `soke`, expected one of `url`, `after`, `soak`",
@@ -488,4 +512,35 @@ fn one_tag_prefix_for_every_tool() {
         text.contains("versions: { tag_prefix: \"api-\" }"),
         "{text}"
     );
+}
+
+#[test]
+fn components_say_which_paths_count_for_them() {
+    let config = parse(
+        "environments:\n  staging:\n  production:\ncomponents:\n  api:\n    paths: [services/api, \"!services/api/docs\"]\n    shared: [libs/auth, Cargo.lock]\n  web:\n    paths: [\"apps/web/**\"]\n    tag_prefix: web@\n    environments: [production]\n",
+    )
+    .unwrap();
+    let components = &config.components;
+    assert_eq!(components.names(), ["api", "web"]);
+    let api = components.get("api").unwrap();
+    assert!(api.owns("services/api/src/main.rs"));
+    assert!(!api.owns("services/api/docs/guide.md"));
+    assert!(!api.counts("services/api/docs/guide.md"));
+    assert!(!api.owns("libs/auth/token.rs"));
+    assert!(api.counts("libs/auth/token.rs"));
+    assert!(api.counts("Cargo.lock"));
+    assert!(!api.counts("apps/web/index.ts"));
+    assert_eq!(api.tag_prefix(), "api-v");
+    assert!(api.deploys_to("staging") && api.deploys_to("production"));
+    let web = components.get("web").unwrap();
+    assert_eq!(web.tag_prefix(), "web@");
+    assert!(!web.deploys_to("staging"));
+    assert!(web.counts("apps/web/src/app.tsx"));
+    let err = components.find("wbe").unwrap_err();
+    assert!(err.contains("did you mean `web`?"), "{err}");
+    let err = parse("").unwrap().components.find("api").unwrap_err();
+    assert!(err.contains("defines no components"), "{err}");
+    // Without `components:` nothing is written back for it.
+    let text = serde_saphyr::to_string(&parse("environments:\n  production:\n").unwrap()).unwrap();
+    assert!(!text.contains("components"), "{text}");
 }
