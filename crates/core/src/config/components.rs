@@ -85,6 +85,18 @@ impl PathRule {
         self.glob.is_match(path) || self.under.as_ref().is_some_and(|g| g.is_match(path))
     }
 
+    /// The same rule as a git pathspec (`:(top,literal)dir`, `:(top,glob)dir/**`, with
+    /// `exclude` for a `!` entry), for asking git what changed under a component.
+    pub fn pathspec(&self) -> String {
+        let magic = if self.under.is_some() {
+            "literal"
+        } else {
+            "glob"
+        };
+        let exclude = if self.exclude { ",exclude" } else { "" };
+        format!(":(top,{magic}{exclude}){}", self.glob.as_str())
+    }
+
     /// The entry as written (with its `!`).
     pub fn as_str(&self) -> String {
         format!(
@@ -181,9 +193,26 @@ impl Component {
     }
 
     /// Whether a change to `path` is a change of the component: its own paths or its shared
-    /// ones.
+    /// ones, less every `!` entry of either list.
     pub fn counts(&self, path: &str) -> bool {
-        self.owns(path) || takes(&self.shared, path)
+        let all: Vec<PathRule> = self.paths.iter().chain(&self.shared).cloned().collect();
+        takes(&all, path)
+    }
+
+    /// Git pathspecs selecting what [`Component::counts`] takes in, for `git diff`, `git log`
+    /// and [`Git::same_content`](crate::git::Git::same_content).
+    pub fn pathspecs(&self) -> Vec<String> {
+        self.paths
+            .iter()
+            .chain(&self.shared)
+            .map(PathRule::pathspec)
+            .collect()
+    }
+
+    /// The name its deployments to `environment` are recorded under: `production/api`, an
+    /// environment folder on GitLab and a name of its own on GitHub.
+    pub fn environment_key(&self, environment: &str) -> String {
+        format!("{environment}/{}", self.name)
     }
 
     /// What its version tags start with: `tag_prefix`, or `<name>-v`.

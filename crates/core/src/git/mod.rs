@@ -217,6 +217,26 @@ impl Git {
             .is_empty())
     }
 
+    /// Whether commits `a` and `b` hold the same content under `pathspecs` (a component's paths:
+    /// [`Component::pathspecs`](crate::config::Component::pathspecs)), whatever changed
+    /// elsewhere. No pathspec means the whole tree.
+    pub fn same_content(&self, a: &str, b: &str, pathspecs: &[String]) -> Result<bool, GitError> {
+        if a == b {
+            return Ok(true);
+        }
+        let mut args = vec![
+            "diff".to_string(),
+            "--quiet".into(),
+            "--no-ext-diff".into(),
+            "--no-textconv".into(),
+            a.to_string(),
+            b.to_string(),
+            "--".into(),
+        ];
+        args.extend(pathspecs.iter().cloned());
+        self.check(args)
+    }
+
     /// Whether the repository is a shallow clone ([`shallow`] deepens one).
     pub fn is_shallow(&self) -> Result<bool, GitError> {
         Ok(self.run(["rev-parse", "--is-shallow-repository"])?.trim() == "true")

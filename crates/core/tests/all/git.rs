@@ -654,3 +654,71 @@ fn builder_is_deterministic() {
     };
     assert_eq!(make(), make());
 }
+
+#[test]
+fn a_component_has_the_same_content_when_nothing_under_its_paths_changed() {
+    let config = shipline_core::config::Config::parse(
+        "components:\n  api:\n    paths: [services/api, \"!services/api/docs\"]\n    shared: [libs/auth]\n  web:\n    paths: [\"apps/web/**/*.ts\"]\n",
+        Path::new(".shipline.yml"),
+    )
+    .unwrap();
+    let api = config.components.get("api").unwrap();
+    let web = config.components.get("web").unwrap();
+    let repo = TestRepo::new();
+    let base = repo
+        .commit("feat: start")
+        .file("services/api/src/main.rs", "fn main() {}\n")
+        .file("services/api/docs/guide.md", "guide\n")
+        .file("libs/auth/token.rs", "// token\n")
+        .file("apps/web/src/app.ts", "export {}\n")
+        .file("apps/web/README.md", "web\n")
+        .create();
+    let web_only = repo
+        .commit("feat(web): page")
+        .file("apps/web/src/page.ts", "export {}\n")
+        .create();
+    let docs_only = repo
+        .commit("docs(api): guide")
+        .file("services/api/docs/guide.md", "a better guide\n")
+        .file("apps/web/README.md", "the web app\n")
+        .create();
+    let shared = repo
+        .commit("fix(auth): token expiry")
+        .file("libs/auth/token.rs", "// token, expiring\n")
+        .create();
+    let git = repo.git();
+    let same = |a: &str, b: &str, component: &shipline_core::config::Component| {
+        git.same_content(a, b, &component.pathspecs()).unwrap()
+    };
+    assert!(same(&base, &web_only, api));
+    assert!(!same(&base, &web_only, web));
+    // The guide is excluded from api; the README is not a `.ts` file of web.
+    assert!(same(&web_only, &docs_only, api));
+    assert!(same(&web_only, &docs_only, web));
+    // A shared path counts.
+    assert!(!same(&docs_only, &shared, api));
+    assert!(same(&docs_only, &shared, web));
+
+    // git's pathspecs and the config's own matching agree on every file of the history.
+    let files = git.run(["ls-tree", "-r", "--name-only", &shared]).unwrap();
+    for component in [api, web] {
+        // Everything the last commit holds, as a diff from the empty tree (`ls-tree` takes no
+        // `exclude` pathspecs).
+        let empty_tree = git.run(["hash-object", "-t", "tree", "/dev/null"]).unwrap();
+        let mut args = vec!["diff".to_string(), "--name-only".into()];
+        args.push(empty_tree.trim().to_string());
+        args.push(shared.clone());
+        args.push("--".into());
+        args.extend(component.pathspecs());
+        let selected = git.run(args).unwrap();
+        for file in files.lines() {
+            assert_eq!(
+                selected.lines().any(|s| s == file),
+                component.counts(file),
+                "{} {file}",
+                component.name()
+            );
+        }
+    }
+    assert_eq!(api.environment_key("production"), "production/api");
+}
