@@ -21,6 +21,11 @@ pub struct Cli {
     /// The environment to promote to (a key under `environments:`).
     #[arg(long, env = "SHIPLINE_TO", value_name = "ENV")]
     pub to: String,
+    /// The component to promote (a key under `components:`): its deployments are recorded as
+    /// `ENV/NAME`, and upstream counts a success at any commit with the same content under the
+    /// component's paths and shared paths.
+    #[arg(long, env = "SHIPLINE_COMPONENT", value_name = "NAME")]
+    pub component: Option<String>,
     /// The revision to promote (default: the CI context's commit, else HEAD).
     #[arg(long = "ref", env = "SHIPLINE_REF", value_name = "REV")]
     pub git_ref: Option<String>,
@@ -65,6 +70,7 @@ impl Cli {
     pub fn options(&self) -> PromoteOptions {
         PromoteOptions {
             environment: self.to.clone(),
+            component: self.component.clone().filter(|c| !c.trim().is_empty()),
             git_ref: self.git_ref.clone(),
             dry_run: self.dry_run,
             risk_level: self.risk_level.clone(),

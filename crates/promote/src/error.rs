@@ -36,6 +36,9 @@ pub enum PromoteError {
         /// The parser's complaint.
         reason: String,
     },
+    /// `--component` names no component, or one that is not deployed to the environment.
+    #[error("--component (SHIPLINE_COMPONENT): {0}")]
+    Component(String),
     /// `--format` is not a known format.
     #[error("--format (SHIPLINE_FORMAT) `{0}` is not a format: use markdown or json")]
     Format(String),
@@ -101,6 +104,7 @@ impl Classify for PromoteError {
             PromoteError::RiskLevel { .. }
             | PromoteError::Now { .. }
             | PromoteError::Format(_)
+            | PromoteError::Component(_)
             | PromoteError::Preflight { .. } => Class::Usage,
             PromoteError::App(e) => e.class(),
             PromoteError::Config(e) => e.class(),

@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
-use shipline_core::config::{Environment, RiskLevel};
+use shipline_core::config::{Component, Environment, RiskLevel};
 use shipline_core::context::Runtime;
 use shipline_core::forge::{CheckState, Forge};
+use shipline_core::git::Git;
 use shipline_core::ledger::{Ledger, LedgerError, ListQuery};
 use shipline_core::sha::{UNIQUE, prefix};
 
@@ -51,6 +52,12 @@ impl Gate {
 pub struct GateInputs<'a> {
     /// The target environment.
     pub environment: &'a Environment,
+    /// The component promoted, if one is: upstream deployments are then the component's
+    /// (`staging/api`), and one at another commit counts when the component's content there is
+    /// the same as at [`GateInputs::sha`].
+    pub component: Option<&'a Component>,
+    /// The checkout, to compare a component's content between commits.
+    pub git: &'a Git,
     /// The commit to promote.
     pub sha: &'a str,
     /// The branch or tag it is promoted from (`refs/heads/main`, `v1.2.0`), when known.
@@ -100,25 +107,64 @@ async fn upstream(inputs: &GateInputs<'_>) -> Result<(Gate, Option<DateTime<Utc>
     let mut missing = Vec::new();
     let mut latest: Option<DateTime<Utc>> = None;
     for name in &names {
+        let key = inputs
+            .component
+            .map_or_else(|| (*name).to_string(), |c| c.environment_key(name));
         let records = inputs
             .ledger
             .list(&ListQuery {
-                environment: Some((*name).to_string()),
+                environment: Some(key.clone()),
                 ..ListQuery::default()
             })
             .await?;
-        let success = records
+        let mut successes: Vec<_> = records
             .iter()
-            .filter(|r| r.sha == inputs.sha)
             .filter_map(|r| r.succeeded_at().map(|at| (r, at)))
-            .max_by_key(|(_, at)| *at);
+            .collect();
+        // Newest first; a success at this very commit wins over one with the same content.
+        successes.sort_by_key(|(r, at)| (r.sha == inputs.sha, *at));
+        successes.reverse();
+        let mut success = None;
+        let mut unreadable = None;
+        for (record, at) in successes {
+            let same = match inputs.component {
+                _ if record.sha == inputs.sha => Some(None),
+                Some(component) => {
+                    match inputs
+                        .git
+                        .same_content(&record.sha, inputs.sha, &component.pathspecs())
+                    {
+                        Ok(same) => same.then_some(Some(component)),
+                        Err(_) => {
+                            // A commit this clone lacks (a shallow checkout) cannot be compared.
+                            unreadable
+                                .get_or_insert_with(|| prefix(&record.sha, UNIQUE).to_string());
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            if let Some(by_content) = same {
+                success = Some((record, at, by_content));
+                break;
+            }
+        }
         match success {
-            Some((record, at)) => {
-                found.push(format!(
-                    "`{name}`: deployment {} succeeded at {}",
+            Some((record, at, by_content)) => {
+                let mut line = format!(
+                    "`{key}`: deployment {} succeeded at {}",
                     record.id,
                     at.format("%Y-%m-%d %H:%M:%S UTC")
-                ));
+                );
+                if let Some(component) = by_content {
+                    line.push_str(&format!(
+                        " with {}, whose `{}` content is the same as {short}'s (nothing under its paths or shared paths changed between them)",
+                        prefix(&record.sha, UNIQUE),
+                        component.name()
+                    ));
+                }
+                found.push(line);
                 latest = Some(latest.map_or(at, |l| l.max(at)));
             }
             None => {
@@ -126,9 +172,20 @@ async fn upstream(inputs: &GateInputs<'_>) -> Result<(Gate, Option<DateTime<Utc>
                     || "no deployments recorded".to_string(),
                     |r| format!("latest is {} ({})", prefix(&r.sha, UNIQUE), r.state),
                 );
-                missing.push(format!(
-                    "`{name}`: no successful deployment of {short}; {current}"
-                ));
+                let what = match inputs.component {
+                    Some(component) => format!(
+                        "of {short} or of a commit with the same `{}` content",
+                        component.name()
+                    ),
+                    None => format!("of {short}"),
+                };
+                let mut line = format!("`{key}`: no successful deployment {what}; {current}");
+                if let Some(sha) = unreadable {
+                    line.push_str(&format!(
+                        " ({sha} is not in this checkout, so its content could not be compared: fetch the whole history, `fetch-depth: 0`)"
+                    ));
+                }
+                missing.push(line);
             }
         }
     }

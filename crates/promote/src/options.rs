@@ -32,6 +32,8 @@ impl std::str::FromStr for Format {
 pub struct PromoteOptions {
     /// Target environment.
     pub environment: String,
+    /// The component promoted (a key under `components:`); `None`: the whole repository.
+    pub component: Option<String>,
     /// Revision to promote (default: the CI context's commit, else `HEAD`).
     pub git_ref: Option<String>,
     /// Decide and plan only.

@@ -5,7 +5,7 @@
 //! failed, 3 a gate blocked it. Errors are for what kept it from deciding at all.
 
 use shipline_core::app::{App, print_stdout};
-use shipline_core::config::Environment;
+use shipline_core::config::{Component, Environment};
 use shipline_core::context::Runtime;
 use shipline_core::exit::{self, one_line};
 use shipline_core::forge::DeploymentState;
@@ -32,6 +32,10 @@ use crate::shell::Shell;
 /// either way; an error means no decision could be made.
 pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError> {
     let env = app.config.environment(&options.environment)?;
+    let component = component(app, env, options.component.as_deref())?;
+    // The name deployments are recorded under: `production`, or `production/api`.
+    let target =
+        component.map_or_else(|| env.name().to_string(), |c| c.environment_key(env.name()));
     let now = clock::now(app.var(clock::NOW_VAR))?;
     let risk_level = options.release_risk()?;
     let git = app.git()?;
@@ -46,7 +50,10 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         Some(_) => release::plan(
             &git,
             &sha,
-            app.config.tag_prefix(),
+            component
+                .map(Component::tag_prefix)
+                .as_deref()
+                .or(app.config.tag_prefix()),
             options.release_version.as_deref(),
         )?,
         None => None,
@@ -65,6 +72,8 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
     let forge = app.forge_with_token()?;
     let inputs = GateInputs {
         environment: env,
+        component,
+        git: &git,
         sha: &sha,
         git_ref: git_ref.as_deref(),
         now,
@@ -88,7 +97,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         Decision::Blocked
     };
     let mut report = Report {
-        environment: env.name().to_string(),
+        environment: target.clone(),
         sha: sha.clone(),
         git_ref: git_ref.clone(),
         version: version.clone(),
@@ -124,16 +133,24 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         return Ok(exit::OK);
     }
     // Whatever happens from here on, the outputs and the report go out before the exit.
-    let (mut code, unrecorded) =
-        match promote(app, &ledger, env, &mut report, options.revert_on_failure).await {
-            Ok(done) => done,
-            Err(err) => {
-                outputs.set("promoted", "false")?;
-                outputs.set("reason", &one_line(&err))?;
-                publish(app, &report, env, options.format)?;
-                return Err(err);
-            }
-        };
+    let (mut code, unrecorded) = match promote(
+        app,
+        &ledger,
+        env,
+        component,
+        &mut report,
+        options.revert_on_failure,
+    )
+    .await
+    {
+        Ok(done) => done,
+        Err(err) => {
+            outputs.set("promoted", "false")?;
+            outputs.set("reason", &one_line(&err))?;
+            publish(app, &report, env, options.format)?;
+            return Err(err);
+        }
+    };
     if report.promoted
         && let (Some(config), Some(planned)) = (&env.release, report.release.take())
     {
@@ -143,7 +160,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
             &sha,
             config,
             planned.plan.clone(),
-            env.name(),
+            &target,
         )
         .await;
         let result = match published {
@@ -172,6 +189,31 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
     }
 }
 
+/// The component `--component` names, checked against the configuration and the environment.
+fn component<'a>(
+    app: &'a App,
+    env: &Environment,
+    name: Option<&str>,
+) -> Result<Option<&'a Component>, PromoteError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let component = app
+        .config
+        .components
+        .find(name)
+        .map_err(PromoteError::Component)?;
+    if !component.deploys_to(env.name()) {
+        return Err(PromoteError::Component(format!(
+            "component `{name}` is not deployed to `{}`: its `environments:` are {}; promote it to one of those, or add `{}` to them",
+            env.name(),
+            component.environments().collect::<Vec<_>>().join(", "),
+            env.name()
+        )));
+    }
+    Ok(Some(component))
+}
+
 fn decision_word(decision: Decision) -> &'static str {
     match decision {
         Decision::Promote => "promote",
@@ -187,6 +229,7 @@ async fn promote(
     app: &App,
     ledger: &Ledger,
     env: &Environment,
+    component: Option<&Component>,
     report: &mut Report,
     revert_on_failure: bool,
 ) -> Result<(u8, Option<PromoteError>), PromoteError> {
@@ -201,9 +244,10 @@ async fn promote(
     // Listen before the first step so a cancellation at any point is ours to handle.
     let (trigger, cancel) = Cancel::new();
     let listener = tokio::spawn(watch_signals(trigger));
+    let target = report.environment.clone();
     let started = ledger
         .start(&NewDeploymentRecord {
-            environment: env.name().to_string(),
+            environment: target.clone(),
             sha: report.sha.clone(),
             git_ref: report.git_ref.clone().unwrap_or_default(),
             version: Some(report.version.clone()),
@@ -235,14 +279,15 @@ async fn promote(
         .await?;
     report.deployment_id = Some(started.id.clone());
     outputs.set("deployment-id", &started.id)?;
-    let shell = Shell::new(
-        &app.ctx.workspace,
-        vec![
-            ("SHIPLINE_ENVIRONMENT".into(), env.name().to_string()),
-            ("SHIPLINE_SHA".into(), report.sha.clone()),
-            ("SHIPLINE_VERSION".into(), report.version.clone()),
-        ],
-    );
+    let mut variables = vec![
+        ("SHIPLINE_ENVIRONMENT".into(), env.name().to_string()),
+        ("SHIPLINE_SHA".into(), report.sha.clone()),
+        ("SHIPLINE_VERSION".into(), report.version.clone()),
+    ];
+    if let Some(component) = component {
+        variables.push(("SHIPLINE_COMPONENT".into(), component.name().to_string()));
+    }
+    let shell = Shell::new(&app.ctx.workspace, variables);
     let mut runner = Runner {
         rollout,
         shell,
@@ -283,7 +328,7 @@ async fn promote(
                 // there and take away GitLab's own rollback to them.
                 if ledger.backend_name() != "gitlab" {
                     ledger
-                        .deactivate_previous(env.name(), Some(&started.id))
+                        .deactivate_previous(&target, Some(&started.id))
                         .await?;
                 }
                 Ok::<_, LedgerError>(())
@@ -293,7 +338,7 @@ async fn promote(
             outputs.set("version", &report.version)?;
             report.promoted = true;
             if let Err(err) = recorded {
-                unrecorded = Some(not_recorded(outputs, env, &started.id, "success", err)?);
+                unrecorded = Some(not_recorded(outputs, &target, &started.id, "success", err)?);
             }
             exit::OK
         }
@@ -314,11 +359,11 @@ async fn promote(
             outputs.set("failed-step", &step.to_string())?;
             outputs.set("reason", &reason)?;
             if let Err(err) = recorded {
-                unrecorded = Some(not_recorded(outputs, env, &started.id, "failure", err)?);
+                unrecorded = Some(not_recorded(outputs, &target, &started.id, "failure", err)?);
             }
             if revert_on_failure {
                 let failure = handover::Failure {
-                    environment: env.name(),
+                    environment: &target,
                     sha: &report.sha,
                     deployment_id: &started.id,
                     step,
@@ -345,13 +390,13 @@ async fn promote(
 /// The error for an outcome the ledger did not take, with the `ledger-error` output set.
 fn not_recorded(
     outputs: &Outputs,
-    env: &Environment,
+    environment: &str,
     id: &str,
     state: &'static str,
     err: LedgerError,
 ) -> Result<PromoteError, OutputError> {
     let err = PromoteError::NotRecorded {
-        environment: env.name().to_string(),
+        environment: environment.to_string(),
         deployment_id: id.to_string(),
         state,
         source: Box::new(err),
