@@ -302,35 +302,11 @@ impl ForgeLedger {
             Some(keep) => format!("superseded by {keep}"),
             None => "environment deactivated".to_string(),
         };
-        let mut changed = Vec::new();
-        for deployment in self.forge.list_deployments(&filter).await? {
-            if !same_environment(&deployment.environment, environment)
-                || Some(deployment.id.to_string().as_str()) == keep_id
-            {
-                continue;
-            }
-            // The listing carries the newest status; none means the deployment never started.
-            let Some(latest) = deployment.latest.clone() else {
-                continue;
-            };
-            let live = record_from(&deployment, &[latest]);
-            if !live.is_live() {
-                continue;
-            }
-            let status = self
-                .forge
-                .create_deployment_status(
-                    deployment.id,
-                    &new_status(DeploymentState::Inactive, &description, None, None),
-                )
-                .await?;
-            let mut record = live;
-            record.state = status.state;
-            record.updated_at = status.created_at;
-            record.history.push(transition_of(&status));
-            changed.push(record);
-        }
-        Ok(changed)
+        self.close_listed(&filter, environment, keep_id, |live| {
+            live.is_live()
+                .then(|| (DeploymentState::Inactive, description.clone()))
+        })
+        .await
     }
 
     /// See [`super::Ledger::start_closing_stale`]: the start, then the environment's listing
@@ -351,35 +327,56 @@ impl ForgeLedger {
             ..DeploymentFilter::default()
         };
         let now = Utc::now();
-        let mut closed = Vec::new();
-        for deployment in self.forge.list_deployments(&filter).await? {
-            if !same_environment(&deployment.environment, &new.environment)
-                || deployment.id.to_string() == started.id
+        let closed = self
+            .close_listed(&filter, &new.environment, Some(&started.id), |open| {
+                open.is_stale(now, stale_after).then(|| {
+                    let why = record::superseded_description(open, stale_after, &started.id);
+                    (DeploymentState::Error, why)
+                })
+            })
+            .await?;
+        Ok((started, closed))
+    }
+
+    /// Posts one status to each listed deployment of `environment` other than `skip` that
+    /// `pick` chooses, with the state and description `pick` gives; returns them as changed.
+    /// The listing carries each deployment's newest status; one without a status never started
+    /// and is left alone.
+    async fn close_listed(
+        &self,
+        filter: &DeploymentFilter,
+        environment: &str,
+        skip: Option<&str>,
+        pick: impl Fn(&DeploymentRecord) -> Option<(DeploymentState, String)>,
+    ) -> Result<Vec<DeploymentRecord>, LedgerError> {
+        let mut changed = Vec::new();
+        for deployment in self.forge.list_deployments(filter).await? {
+            if !same_environment(&deployment.environment, environment)
+                || Some(deployment.id.to_string().as_str()) == skip
             {
                 continue;
             }
             let Some(latest) = deployment.latest.clone() else {
                 continue;
             };
-            let open = record_from(&deployment, &[latest]);
-            if !open.is_stale(now, stale_after) {
+            let listed = record_from(&deployment, &[latest]);
+            let Some((state, description)) = pick(&listed) else {
                 continue;
-            }
-            let description = record::superseded_description(&open, stale_after, &started.id);
+            };
             let status = self
                 .forge
                 .create_deployment_status(
                     deployment.id,
-                    &new_status(DeploymentState::Error, &description, None, None),
+                    &new_status(state, &description, None, None),
                 )
                 .await?;
-            let mut record = open;
+            let mut record = listed;
             record.state = status.state;
             record.updated_at = status.created_at;
             record.history.push(transition_of(&status));
-            closed.push(record);
+            changed.push(record);
         }
-        Ok((started, closed))
+        Ok(changed)
     }
 
     /// One deployment; a 404 is the ledger's "no such deployment".
