@@ -302,7 +302,17 @@ impl App {
                 )));
             }
         };
-        let mut notes = NotesLedger::new(git, remote);
+        let redactor = self.outputs.redactor();
+        let github = self.ctx.runtime == Runtime::GitHubActions;
+        let mut notes = NotesLedger::new(git, remote).on_unreadable(Notice::new(move |message| {
+            let message = redactor.redact(message).into_owned();
+            let line = if github {
+                crate::output::github::command("warning", &[], &message)
+            } else {
+                format!("warning: {message}")
+            };
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }));
         if self.ctx.runtime == Runtime::Local {
             let redactor = self.outputs.redactor();
             notes = notes.on_refusal(OnRefusal::KeepLocal(Notice::new(move |message| {

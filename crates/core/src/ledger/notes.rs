@@ -96,6 +96,12 @@ impl Notice {
     }
 }
 
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notice")
+    }
+}
+
 impl std::fmt::Debug for OnRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -124,6 +130,8 @@ pub struct NotesLedger {
     remote: Option<String>,
     contention: Contention,
     on_refusal: OnRefusal,
+    /// Where lines of the notes that cannot be read are reported, once per ledger.
+    unreadable: Option<Notice>,
 }
 
 /// The events one write appends, per annotated commit, and what the write returns.
@@ -140,7 +148,15 @@ impl NotesLedger {
             remote,
             contention: Contention::default(),
             on_refusal: OnRefusal::default(),
+            unreadable: None,
         }
+    }
+
+    /// Reports lines of the notes that cannot be read (written by a newer version, or edited
+    /// by hand) through `notice`, once per ledger; they are skipped either way.
+    pub fn on_unreadable(mut self, notice: Notice) -> Self {
+        self.unreadable = Some(notice);
+        self
     }
 
     /// Replaces what a write does when the remote refuses its push.
@@ -174,7 +190,7 @@ impl NotesLedger {
 
     fn records(&self) -> Result<Vec<DeploymentRecord>, LedgerError> {
         let folded = self.snapshot()?;
-        warn_skipped(&folded);
+        self.warn_skipped(&folded);
         Ok(folded.records)
     }
 
@@ -416,7 +432,7 @@ impl NotesLedger {
             };
             let mut notes = store.read(base.clone())?;
             let folded = fold_notes(&notes);
-            warn_skipped(&folded);
+            self.warn_skipped(&folded);
             let Plan { appends, result } = plan(&folded.records)?;
             if appends.is_empty() {
                 return Ok((result, folded.records));
@@ -652,6 +668,28 @@ impl NotesLedger {
         Ok(Some(store.commit(&blobs, &[&local, &remote], &message)?))
     }
 
+    /// Says once that lines were skipped, naming the first and how many there are.
+    fn warn_skipped(&self, folded: &FoldedRecords) {
+        let Some(first) = folded.skipped.first() else {
+            return;
+        };
+        let text = format!(
+            "{NOTES_REF}: {} line(s) could not be read and were left out; the first is line {} of the note on {}: {}. A newer shipline may have written them (update this one), or the note was edited by hand (`git notes --ref {} edit {}`)",
+            folded.skipped.len(),
+            first.line,
+            first.commit,
+            first.reason,
+            NOTES_REF.trim_start_matches("refs/notes/"),
+            first.commit,
+        );
+        tracing::debug!("{text}");
+        if let Some(notice) = &self.unreadable
+            && !notice.told.swap(true, Ordering::SeqCst)
+        {
+            (notice.sink)(&text);
+        }
+    }
+
     fn not_found(&self, id: &str) -> LedgerError {
         LedgerError::NotFound {
             id: id.to_string(),
@@ -730,17 +768,6 @@ fn fold_notes(notes: &Notes) -> FoldedRecords {
             .iter()
             .map(|(commit, text)| (commit.as_str(), text.as_str())),
     )
-}
-
-fn warn_skipped(folded: &FoldedRecords) {
-    for skipped in &folded.skipped {
-        tracing::warn!(
-            "{NOTES_REF}: skipped line {} of the note on {}: {}",
-            skipped.line,
-            skipped.commit,
-            skipped.reason
-        );
-    }
 }
 
 fn state_event(record: &DeploymentRecord, request: &TransitionRequest) -> Event {

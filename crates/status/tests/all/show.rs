@@ -146,3 +146,45 @@ fn show_orders_ten_thousand_environments_upstream_first() {
     assert_eq!(envs[0]["running"]["version"], "1.0.0");
     assert_eq!(envs[1]["upstream"], "env-0");
 }
+
+#[test]
+fn lines_of_the_ledger_that_cannot_be_read_are_left_out_and_said_once() {
+    let repo = TestRepo::new();
+    repo.commit("feat: first").file("a.txt", "a\n").create();
+    std::fs::write(repo.path().join(".shipline.yml"), CONFIG).unwrap();
+    deploy(&repo, "staging", "1.0.0", "success");
+    // A line a person typed into the note by hand, and one from a future event format.
+    let note = repo.run([
+        "notes",
+        "--ref",
+        "refs/notes/shipline",
+        "show",
+        &repo.head(),
+    ]);
+    let edited = format!("{note}\nnot json at all\n{{\"v\":99,\"id\":\"x\"}}\n");
+    repo.run([
+        "notes",
+        "--ref",
+        "refs/notes/shipline",
+        "add",
+        "-f",
+        "-m",
+        &edited,
+        &repo.head(),
+    ]);
+    let out = local(repo.path()).args(["show"]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let warned: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("could not be read"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{stderr}");
+    assert!(
+        warned[0].starts_with("warning: refs/notes/shipline: 2 line(s) could not be read"),
+        "{stderr}"
+    );
+    assert!(warned[0].contains(&repo.head()), "{stderr}");
+    // The readable record is still shown.
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("1.0.0"), "{stdout}");
+}
