@@ -533,6 +533,9 @@ fn read_problem(cause: &std::io::Error) -> String {
             "cannot read the configuration file: permission denied; check its permissions"
                 .to_string()
         }
+        std::io::ErrorKind::IsADirectory => "is a directory, not a configuration file: name the \
+             file itself (`--config path/to/.shipline.yml`)"
+            .to_string(),
         _ => format!("cannot read the configuration file: {cause}"),
     }
 }

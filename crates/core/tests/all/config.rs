@@ -422,6 +422,15 @@ fn load_refuses_an_explicit_path_that_does_not_exist() {
     );
     assert!(err.to_string().contains("--config does not exist"), "{err}");
 
+    // A directory given for the file.
+    let err = Config::load(repo.path(), Some(repo.path())).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is a directory, not a configuration file"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("os error"), "{err}");
+
     let other = repo.path().join("other.yml");
     std::fs::write(&other, "environments:\n  canary: {}\n").unwrap();
     let config = Config::load(repo.path(), Some(&other)).unwrap();
