@@ -38,9 +38,34 @@ pub struct Cli {
     /// git notes outside CI).
     #[arg(long, global = true, env = "SHIPLINE_BACKEND", value_parser = parse_backend)]
     pub backend: Option<Backend>,
+    /// The component of a monorepo the command is about (a key under `components:`): `start`,
+    /// `finish` and `deactivate` record it as `ENV/NAME` (`production/api`), as `--env
+    /// production/api` would.
+    #[arg(long, global = true, env = "SHIPLINE_COMPONENT", value_name = "NAME")]
+    pub component: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `environment` as the ledger records it for `component`: `production/api`; checked against
+/// the configuration (the component exists and is deployed there).
+fn keyed(app: &App, environment: &str, component: Option<&str>) -> Result<String, StatusError> {
+    let Some(name) = component.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(environment.to_string());
+    };
+    let component = app
+        .config
+        .components
+        .find(name)
+        .map_err(StatusError::Component)?;
+    let env = app.config.environment(environment)?;
+    if !component.deploys_to(env.name()) {
+        return Err(StatusError::Component(format!(
+            "component `{name}` is not deployed to `{environment}` (its `environments:` in .shipline.yml)"
+        )));
+    }
+    Ok(component.environment_key(env.name()))
 }
 
 fn parse_window(text: &str) -> Result<chrono::TimeDelta, String> {
@@ -220,7 +245,7 @@ fn print_check(root: &Path, config: Option<&Path>, annotate: bool) -> u8 {
 }
 
 /// Runs one command; the exit code on success.
-pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
+pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Result<u8, StatusError> {
     match command {
         // The binary runs `check` before start-up ([`run_check`]); here the configuration has
         // loaded already, so this reports on the same file.
@@ -239,6 +264,7 @@ pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
             version,
             description,
         } => {
+            let environment = &keyed(app, environment, component)?;
             deploy::check_environment(app, environment)?;
             let ledger = app.ledger()?;
             let request = StartRequest {
@@ -264,6 +290,7 @@ pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
             description,
             comment,
         } => {
+            let environment = &keyed(app, environment, component)?;
             deploy::check_environment(app, environment)?;
             let ledger = app.ledger()?;
             let request = FinishRequest {
@@ -357,6 +384,7 @@ pub async fn run(app: &App, command: &Command) -> Result<u8, StatusError> {
             Ok(exit::OK)
         }
         Command::Deactivate { environment } => {
+            let environment = &keyed(app, environment, component)?;
             deploy::check_environment(app, environment)?;
             let ledger = app.ledger()?;
             let retired = deploy::deactivate(app, &ledger, environment).await?;

@@ -145,7 +145,11 @@ fn commit(app: &App, git_ref: Option<&str>) -> Result<(String, String), StatusEr
 /// Whether `environment` serves end users: `.shipline.yml` says so, or, without an entry, its
 /// name is `production` or `prod`.
 pub(crate) fn is_production(app: &App, environment: &str) -> bool {
-    match app.config.environments.get(environment) {
+    match app
+        .config
+        .deployment_target(environment)
+        .map(|(env, _)| env)
+    {
         Some(configured) => configured.is_production(),
         None => matches!(
             environment.to_ascii_lowercase().as_str(),
@@ -190,7 +194,10 @@ pub async fn start(
             return resume(app, ledger, existing).await;
         }
     }
-    let configured = app.config.environments.get(&request.environment);
+    let configured = app
+        .config
+        .deployment_target(&request.environment)
+        .map(|(env, _)| env);
     let new = NewDeploymentRecord {
         environment: request.environment.clone(),
         sha,
@@ -316,9 +323,8 @@ pub async fn finish(
         description,
         environment_url: request.url.clone().or_else(|| {
             app.config
-                .environments
-                .get(&request.environment)
-                .and_then(|e| e.url.as_ref().map(|u| u.to_string()))
+                .deployment_target(&request.environment)
+                .and_then(|(e, _)| e.url.as_ref().map(|u| u.to_string()))
         }),
         log_url: app.ctx.run_url.clone(),
         by: app.ctx.actor.clone(),

@@ -62,6 +62,9 @@ pub enum StatusError {
     /// `.shipline.yml` does not allow the request (an environment it does not list).
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// `--component` names no component, or one not deployed to the environment.
+    #[error("--component (SHIPLINE_COMPONENT): {0}")]
+    Component(String),
     /// The ledger refused the request or failed.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -94,7 +97,8 @@ impl Classify for StatusError {
             StatusError::NothingToFinish { .. }
             | StatusError::UnknownRef { .. }
             | StatusError::NoCommit
-            | StatusError::EmptyFlag { .. } => Class::Usage,
+            | StatusError::EmptyFlag { .. }
+            | StatusError::Component(_) => Class::Usage,
             StatusError::App(e) => e.class(),
             StatusError::Config(e) => e.class(),
             StatusError::Ledger(e) => e.class(),

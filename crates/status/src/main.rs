@@ -14,6 +14,6 @@ fn main() -> ExitCode {
         return code;
     }
     app::main(cli.options(), async |app| {
-        Ok(shipline_status::run(app, &cli.command).await?)
+        Ok(shipline_status::run(app, &cli.command, cli.component.as_deref()).await?)
     })
 }

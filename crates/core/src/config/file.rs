@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::components::Components;
+use super::components::{Component, Components};
 use super::environment::{Environment, Environments};
 use super::error::{ConfigError, SourceLocation};
 use super::revert::RevertConfig;
@@ -257,8 +257,8 @@ impl Config {
 
     /// The environment called `name`; the error lists the known ones.
     pub fn environment(&self, name: &str) -> Result<&Environment, ConfigError> {
-        self.environments
-            .get(name)
+        self.deployment_target(name)
+            .map(|(env, _)| env)
             .ok_or_else(|| ConfigError::UnknownEnvironment {
                 name: name.to_string(),
                 known: self
@@ -268,6 +268,21 @@ impl Config {
                     .map(String::from)
                     .collect(),
             })
+    }
+
+    /// What a ledger environment name stands for: a configured environment (`production`), or
+    /// a component in one (`production/api`, when `api` is deployed to `production`), with the
+    /// environment's settings either way.
+    pub fn deployment_target(&self, name: &str) -> Option<(&Environment, Option<&Component>)> {
+        if let Some(env) = self.environments.get(name) {
+            return Some((env, None));
+        }
+        let (env, component) = name.rsplit_once('/')?;
+        let env = self.environments.get(env)?;
+        let component = self.components.get(component)?;
+        component
+            .deploys_to(env.name())
+            .then_some((env, Some(component)))
     }
 
     /// Environment names ordered upstream first: each after everything in its `after:`, ties in

@@ -318,3 +318,61 @@ fn a_review_app_in_an_environment_folder_round_trips() {
             .stderr(contains("invalid environment name"));
     }
 }
+
+#[test]
+fn a_component_is_recorded_as_env_slash_name_with_the_environments_settings() {
+    let repo = TestRepo::new();
+    repo.commit("feat: first")
+        .file("services/api/main.rs", "fn main() {}\n")
+        .create();
+    std::fs::write(
+        repo.path().join(".shipline.yml"),
+        "environments:\n  staging:\n  production:\n    url: https://example.com\n    after: [staging]\ncomponents:\n  api:\n    paths: [services/api]\n  tools:\n    paths: [tools]\n    environments: [staging]\n",
+    )
+    .unwrap();
+    let out = local(repo.path())
+        .args(["start", "--env", "production", "--component", "api"])
+        .assert()
+        .success();
+    let id = String::from_utf8_lossy(&out.get_output().stdout)
+        .trim()
+        .to_string();
+    assert!(id.starts_with("production+api-"), "{id}");
+    local(repo.path())
+        .args([
+            "finish",
+            "--env",
+            "production",
+            "--component",
+            "api",
+            "--state",
+            "success",
+        ])
+        .assert()
+        .success();
+    // `--env production/api` is the same deployment target.
+    let out = local(repo.path())
+        .args(["show", "--env", "production/api", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let env = &json["environments"][0];
+    assert_eq!(env["environment"], "production/api", "{json}");
+    assert_eq!(env["running"]["deployment_id"], id.as_str(), "{json}");
+    // Production's settings apply: its url, and production for the metrics.
+    assert_eq!(env["running"]["url"], "https://example.com/", "{json}");
+    assert_eq!(env["production"], true, "{json}");
+
+    local(repo.path())
+        .args(["start", "--env", "production", "--component", "tools"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "component `tools` is not deployed to `production`",
+        ));
+    local(repo.path())
+        .args(["start", "--env", "staging", "--component", "apl"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `api`?"));
+}
