@@ -154,6 +154,12 @@ pub const TABLE: &[Row] = &[
         tools: &[Tool::Status, Tool::Promote],
     },
     Row {
+        what: "unknown component",
+        example: "`--component` naming no component of `.shipline.yml`, or one not deployed to the environment",
+        class: Class::Usage,
+        tools: &[Tool::Status, Tool::Promote],
+    },
+    Row {
         what: "bad CI context",
         example: "`GITHUB_REPOSITORY` not `owner/name`, a SHA variable not a SHA, both `GITHUB_ACTIONS` and `GITLAB_CI` set, `$GITHUB_OUTPUT` in a directory that does not exist",
         class: Class::Usage,

@@ -250,6 +250,14 @@ fn cases<'w>(world: &'w World, row: &str, tool: &str) -> Option<Vec<Case<'w>>> {
             vec![Case::local(repo, &["start", "--env", "nowhere"])]
         }
         ("unknown environment", "promote") => vec![Case::local(repo, &["--to", "nowhere"])],
+        ("unknown component", "status") => vec![Case::local(
+            repo,
+            &["start", "--env", "staging", "--component", "nothing"],
+        )],
+        ("unknown component", "promote") => vec![Case::local(
+            repo,
+            &["--to", "staging", "--component", "nothing", "--dry-run"],
+        )],
         ("bad CI context", _) => vec![
             job(ordinary).var("GITHUB_REPOSITORY", "acme/widgets/extra"),
             job(ordinary).var("GITHUB_REPOSITORY", "acme/wid gets"),
@@ -281,6 +289,7 @@ const COVERED: &[&str] = &[
     "reversed range",
     "bad config",
     "unknown environment",
+    "unknown component",
     "bad CI context",
     "forge refused",
     "rollout failed",
