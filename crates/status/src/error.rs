@@ -56,6 +56,9 @@ pub enum StatusError {
         /// What to pass instead.
         fix: &'static str,
     },
+    /// `init` wrote nothing.
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
     /// Start-up work done on demand (git, the forge, the ledger backend) failed.
     #[error(transparent)]
     App(#[from] AppError),
@@ -95,6 +98,7 @@ impl Classify for StatusError {
             | StatusError::UnknownRef { .. }
             | StatusError::NoCommit
             | StatusError::EmptyFlag { .. } => Class::Usage,
+            StatusError::Init(e) => e.class(),
             StatusError::App(e) => e.class(),
             StatusError::Config(e) => e.class(),
             StatusError::Ledger(e) => e.class(),
