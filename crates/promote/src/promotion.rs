@@ -95,6 +95,11 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         evaluated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         dry_run: options.dry_run,
         decision,
+        not_checked: gate_results
+            .iter()
+            .filter(|g| g.status == GateStatus::Skipped)
+            .map(|g| g.gate)
+            .collect(),
         gates: gate_results,
         plan: env.rollout.as_ref().map(Plan::of),
         rollout: None,
@@ -106,6 +111,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
     };
     let outputs = &app.outputs;
     outputs.set("decision", decision_word(decision))?;
+    outputs.set("not-checked", &report.not_checked.join(","))?;
     if decision != Decision::Promote {
         let reason = failed
             .iter()
