@@ -214,9 +214,7 @@ async fn promote(
             git_ref: report.git_ref.clone().unwrap_or_default(),
             version: Some(report.version.clone()),
             creator: app
-                .ctx
-                .actor
-                .clone()
+                .recorder()
                 .unwrap_or_else(|| "shipline-promote".to_string()),
             log_url: app.ctx.run_url.clone(),
             environment_url: env.url.as_ref().map(|u| u.as_str().to_string()),
