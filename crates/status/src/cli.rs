@@ -36,7 +36,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "SHIPLINE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Where deployments are recorded: github, gitlab or git (default: the CI system's forge,
-    /// git notes outside CI).
+    /// git notes outside CI). Git notes are shared through `origin`; SHIPLINE_LEDGER_REMOTE
+    /// names another remote, or `none` to keep the ledger in this clone. Outside CI a clone
+    /// that cannot push keeps its records locally and says so once.
     #[arg(long, global = true, env = "SHIPLINE_BACKEND", value_parser = parse_backend)]
     pub backend: Option<Backend>,
     /// What to do.

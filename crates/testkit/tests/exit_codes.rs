@@ -351,6 +351,12 @@ fn the_help_of_every_tool_points_to_init_and_ends_with_its_rows_of_the_table() {
             help.contains("`shipline-status init` writes a starter"),
             "{tool} --help does not point to `shipline-status init`: {help}"
         );
+        if tool != "risk" {
+            assert!(
+                help.contains("SHIPLINE_LEDGER_REMOTE"),
+                "{tool} --help does not name SHIPLINE_LEDGER_REMOTE: {help}"
+            );
+        }
         let tail = help
             .split("Exit codes:")
             .nth(1)
