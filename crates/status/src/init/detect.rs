@@ -277,3 +277,103 @@ impl Detected {
 fn index(names: &[String], name: &str) -> usize {
     names.iter().position(|n| n == name).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn job(file: &str, job: &str, environment: &str, needs: &[&str]) -> DeployJob {
+        DeployJob {
+            file: file.into(),
+            job: job.into(),
+            environment: environment.into(),
+            needs: needs.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    fn order(jobs: Vec<DeployJob>) -> Vec<(String, Vec<String>)> {
+        Detected {
+            jobs,
+            notes: Vec::new(),
+        }
+        .environments()
+    }
+
+    #[test]
+    fn needs_order_the_environments_and_fill_in_after() {
+        let found = order(vec![
+            job("a.yml", "prod", "production", &["eu", "us"]),
+            job("a.yml", "eu", "staging-eu", &["qa"]),
+            job("a.yml", "us", "staging-us", &["qa"]),
+            job("a.yml", "qa", "qa", &[]),
+        ]);
+        assert_eq!(
+            found,
+            [
+                ("qa".to_string(), vec![]),
+                ("staging-eu".to_string(), vec!["qa".to_string()]),
+                ("staging-us".to_string(), vec!["qa".to_string()]),
+                (
+                    "production".to_string(),
+                    vec!["staging-eu".to_string(), "staging-us".to_string()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_needs_file_order_makes_one_chain_and_a_loop_does_not_hang() {
+        let found = order(vec![
+            job("a.yml", "s", "staging", &[]),
+            job("a.yml", "p", "production", &[]),
+        ]);
+        assert_eq!(found[1], ("production".into(), vec!["staging".into()]));
+        let found = order(vec![
+            job("a.yml", "x", "one", &["y"]),
+            job("a.yml", "y", "two", &["x"]),
+        ]);
+        assert_eq!(found.len(), 2);
+    }
+
+    proptest! {
+        /// Whatever a `.gitlab-ci.yml` holds, reading it never fails or panics, and what comes
+        /// out is a configuration the tools accept: valid names, each once, `after:` naming
+        /// only environments listed before it.
+        #[test]
+        fn any_pipeline_gives_valid_environments_in_order(
+            envs in proptest::collection::vec("[a-z$/{} .]{0,12}", 0..6),
+            needs in proptest::collection::vec((0usize..6, 0usize..6), 0..8),
+            junk in ".{0,40}",
+        ) {
+            let mut text = format!("# {}\nstages: [deploy]\n", junk.replace('\n', " "));
+            for (i, env) in envs.iter().enumerate() {
+                let wanted: Vec<String> = needs
+                    .iter()
+                    .filter(|(from, _)| *from == i)
+                    .map(|(_, to)| format!("job{to}"))
+                    .collect();
+                text.push_str(&format!(
+                    "job{i}:\n  script: [x]\n  environment: {}\n  needs: [{}]\n",
+                    serde_json::to_string(env).unwrap(),
+                    wanted.join(", ")
+                ));
+            }
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(".gitlab-ci.yml"), &text).unwrap();
+            // A workflow that is not YAML at all is a note, not a failure.
+            std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+            std::fs::write(dir.path().join(".github/workflows/junk.yml"), &junk).unwrap();
+            let found = detect(dir.path()).environments();
+            let mut seen: Vec<&str> = Vec::new();
+            for (name, after) in &found {
+                prop_assert!(check_environment_name(name).is_ok(), "{name}");
+                prop_assert!(!seen.contains(&name.as_str()), "{name} twice");
+                for upstream in after {
+                    prop_assert!(seen.contains(&upstream.as_str()), "{upstream} after {name}");
+                }
+                seen.push(name);
+            }
+        }
+    }
+}
