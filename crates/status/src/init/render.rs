@@ -75,7 +75,8 @@ pub fn config(envs: &[Env], source: &str) -> String {
     let last = envs.len().saturating_sub(1);
     for (at, env) in envs.iter().enumerate() {
         let after: Vec<String> = env.after.iter().map(|name| scalar(name)).collect();
-        if after.is_empty() && at != last {
+        let promoted = at == last && envs.len() > 1;
+        if after.is_empty() && !promoted {
             out.push_str(&format!("  {}: {{}}\n", scalar(&env.name)));
             continue;
         }
@@ -83,7 +84,7 @@ pub fn config(envs: &[Env], source: &str) -> String {
         if !after.is_empty() {
             out.push_str(&format!("    after: [{}]\n", after.join(", ")));
         }
-        if at == last && envs.len() > 1 {
+        if promoted {
             out.push_str(
                 "    # shipline-promote deploys here once the gates pass; until `rollout:` names\n\
                  \x20   # your deploy command, a promotion only checks the gates.\n\

@@ -123,6 +123,18 @@ fn gitlab_repo() -> TestRepo {
     repo
 }
 
+/// A repository whose one workflow deploys straight to production.
+fn single_environment_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit("ci: deploy")
+        .file(
+            ".github/workflows/deploy.yml",
+            "on: push\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ./ship.sh\n",
+        )
+        .create();
+    repo
+}
+
 /// A repository with no CI files and an `origin` on neither forge.
 fn plain_repo() -> TestRepo {
     let repo = TestRepo::new();
@@ -282,6 +294,29 @@ fn repository_without_ci_gets_staging_and_production_and_no_ci_files() {
 }
 
 #[test]
+fn one_environment_is_deployed_and_reverted_without_a_promotion() {
+    let repo = single_environment_repo();
+    local(repo.path())
+        .args(["init", "--github"])
+        .assert()
+        .success();
+    assert!(
+        read(&repo, ".shipline.yml").ends_with("environments:\n  production: {}\n"),
+        "{}",
+        read(&repo, ".shipline.yml")
+    );
+    assert!(checked(&repo).contains("1 environment (production)"));
+    let workflow = read(&repo, ".github/workflows/shipline.yml");
+    assert!(workflow.contains("\n  deploy-production:\n"), "{workflow}");
+    assert!(!workflow.contains("shipline-promote"), "{workflow}");
+    assert!(workflow.contains("\n  revert:\n"), "{workflow}");
+    assert!(
+        workflow.contains("needs.deploy-production.outputs.placeholder != 'true'"),
+        "no revert while the deploy step is the placeholder: {workflow}"
+    );
+}
+
+#[test]
 fn an_existing_file_is_kept_unless_forced_and_a_dry_run_writes_nothing() {
     let repo = github_repo();
     std::fs::write(repo.path().join(".shipline.yml"), "environments: {}\n").unwrap();
@@ -391,7 +426,12 @@ fn lint(what: &str, program: &Path, args: &[&str], dir: &Path) {
 )]
 fn the_github_workflow_passes_actionlint_zizmor_and_the_workflow_schema() {
     let tools = ci_tools();
-    for repo in [github_repo(), gitlab_repo(), plain_repo()] {
+    for repo in [
+        github_repo(),
+        gitlab_repo(),
+        plain_repo(),
+        single_environment_repo(),
+    ] {
         local(repo.path())
             .args(["init", "--github"])
             .assert()
@@ -431,7 +471,12 @@ fn the_github_workflow_passes_actionlint_zizmor_and_the_workflow_schema() {
 )]
 fn the_gitlab_include_file_passes_the_gitlab_schema() {
     let tools = ci_tools();
-    for repo in [gitlab_repo(), github_repo(), plain_repo()] {
+    for repo in [
+        gitlab_repo(),
+        github_repo(),
+        plain_repo(),
+        single_environment_repo(),
+    ] {
         local(repo.path())
             .args(["init", "--gitlab"])
             .assert()
