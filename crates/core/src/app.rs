@@ -234,6 +234,22 @@ impl App {
         }
     }
 
+    /// Who a deployment record names as its author: the CI actor, or outside CI git's
+    /// `user.name` of the checkout (not a forge login, so nothing mentions it as `@name`).
+    pub fn recorder(&self) -> Option<String> {
+        if let Some(actor) = &self.ctx.actor {
+            return Some(actor.clone());
+        }
+        if self.ctx.runtime != crate::context::Runtime::Local {
+            return None;
+        }
+        let name = self.git().ok()?.run(["config", "user.name"]).ok()?;
+        let name = name.trim();
+        // One line of printable text: it goes into a Markdown table cell and a notes line.
+        let clean: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
+        (!clean.is_empty()).then_some(clean)
+    }
+
     /// A variable from the environment the app was started with.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.vars

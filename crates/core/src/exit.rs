@@ -222,7 +222,9 @@ pub fn markdown() -> String {
 /// The exit codes of one tool, for the end of its `--help`.
 pub fn help(tool: Tool) -> String {
     let mut out = String::from(
-        "Exit codes: 0 ok, 1 failed, 2 usage, input or configuration error, 3 blocked or refused.\n",
+        "New to shipline? `shipline-status init` writes a starter .shipline.yml and a GitHub\n\
+         workflow or GitLab include file for your repository.\n\n\
+         Exit codes: 0 ok, 1 failed, 2 usage, input or configuration error, 3 blocked or refused.\n",
     );
     for row in TABLE.iter().filter(|row| row.tools.contains(&tool)) {
         out.push_str(&format!("  {}  {}\n", row.class.code(), row.what));

@@ -56,6 +56,8 @@ pub struct Cli {
     #[arg(long, env = "SHIPLINE_REPO", value_name = "PATH")]
     pub repo: Option<PathBuf>,
     /// Where deployments are recorded: github, gitlab or git (default: from the CI system).
+    /// Git notes are shared through `origin`; SHIPLINE_LEDGER_REMOTE names another remote, or
+    /// `none` to keep the ledger in this clone.
     #[arg(long, env = "SHIPLINE_BACKEND")]
     pub backend: Option<Backend>,
 }

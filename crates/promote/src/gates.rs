@@ -354,7 +354,7 @@ async fn required_checks(inputs: &GateInputs<'_>) -> Gate {
                 "required_checks",
                 GateStatus::Skipped,
                 format!(
-                    "{names} not checked: running locally without a forge token (set GITHUB_TOKEN or GITLAB_TOKEN to check them)"
+                    "{names} not checked: no forge (running locally without GITHUB_TOKEN or GITLAB_TOKEN; set one to check them)"
                 ),
             )
         } else {

@@ -104,6 +104,11 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
         evaluated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         dry_run: options.dry_run,
         decision,
+        not_checked: gate_results
+            .iter()
+            .filter(|g| g.status == GateStatus::Skipped)
+            .map(|g| g.gate)
+            .collect(),
         gates: gate_results,
         plan: env.rollout.as_ref().map(Plan::of),
         rollout: None,
@@ -115,6 +120,7 @@ pub async fn run(app: &App, options: &PromoteOptions) -> Result<u8, PromoteError
     };
     let outputs = &app.outputs;
     outputs.set("decision", decision_word(decision))?;
+    outputs.set("not-checked", &report.not_checked.join(","))?;
     if decision != Decision::Promote {
         let reason = failed
             .iter()
@@ -252,9 +258,7 @@ async fn promote(
             git_ref: report.git_ref.clone().unwrap_or_default(),
             version: Some(report.version.clone()),
             creator: app
-                .ctx
-                .actor
-                .clone()
+                .recorder()
                 .unwrap_or_else(|| "shipline-promote".to_string()),
             log_url: app.ctx.run_url.clone(),
             environment_url: env.url.as_ref().map(|u| u.as_str().to_string()),

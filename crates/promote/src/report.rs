@@ -97,6 +97,9 @@ pub struct Report {
     pub decision: Decision,
     /// Every gate.
     pub gates: Vec<Gate>,
+    /// The configured gates that could not be checked here (`required_checks` locally without
+    /// a forge): the decision does not include them.
+    pub not_checked: Vec<&'static str>,
     /// The rollout plan (`null` when the environment has no `rollout:`).
     pub plan: Option<Plan>,
     /// What the rollout did (`null` when it did not run).
@@ -125,9 +128,14 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
         (Decision::ManualApproval, _, _) => "manual approval needed",
         (Decision::Blocked, _, _) => "blocked",
     };
+    let unchecked = if report.not_checked.is_empty() {
+        String::new()
+    } else {
+        format!(", {} not checked (no forge)", report.not_checked.join(", "))
+    };
     let _ = writeln!(
         out,
-        "## Promotion of `{}` to {}: {headline}\n",
+        "## Promotion of `{}` to {}: {headline}{unchecked}\n",
         prefix(&report.sha, UNIQUE),
         report.environment
     );
@@ -148,11 +156,28 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
             GateStatus::Pass => "✅ pass",
             GateStatus::Fail => "❌ fail",
             GateStatus::NotConfigured => "➖ not configured",
-            GateStatus::Skipped => "⏭️ skipped",
+            GateStatus::Skipped => "⏭️ not checked: no forge",
         };
         let _ = writeln!(out, "| {} | {mark} | {} |", gate.gate, cell(&gate.evidence));
     }
     out.push('\n');
+    if !report.not_checked.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not checked: {} (no forge token here). This decision does not include {}; in CI, or with GITHUB_TOKEN or GITLAB_TOKEN set, {} checked.\n",
+            report.not_checked.join(", "),
+            if report.not_checked.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+            if report.not_checked.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+        );
+    }
     if report.decision == Decision::ManualApproval {
         out.push_str(
             "The release risk is above this environment's ceiling for automatic promotion. \

@@ -28,7 +28,9 @@ pub struct Cli {
     #[arg(long, env = "SHIPLINE_RANGE", value_parser = Target::parse_range)]
     pub range: Option<Target>,
     /// Revert what this deployment added since the last good deployment of its environment
-    /// (the id `shipline-status start` printed, on any ledger backend).
+    /// (the id `shipline-status start` printed, on any ledger backend). A git notes ledger is
+    /// fetched from `origin`, or from the remote SHIPLINE_LEDGER_REMOTE names (`none`: this
+    /// clone's notes only).
     #[arg(long, env = "SHIPLINE_DEPLOYMENT")]
     pub deployment: Option<String>,
     /// Why (goes into the pull request description).

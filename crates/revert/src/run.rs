@@ -7,6 +7,7 @@
 //! revert costs four requests: that query, opening the PR, labels, reviewers.
 
 use shipline_core::app::App;
+use shipline_core::context::Runtime;
 use shipline_core::forge::gitlab::Landed;
 use shipline_core::forge::{
     DeploymentFilter, DeploymentState, Forge, ForgeError, ForgeKind, PrState, PullRequest,
@@ -57,7 +58,13 @@ pub async fn run(app: &App, options: &Options) -> Result<Report, RevertError> {
         other => other?,
     };
     let base = default_branch(app, &git, options)?;
-    let base_rev = fetch_base(&git, &base)?;
+    // With a forge the revert branch is pushed and the PR targets origin's branch: compare
+    // with that. Without one, the branch stays in this clone.
+    let base_rev = if app.ctx.runtime == Runtime::Local && forge.is_none() {
+        local_base(app, &git, &base)?
+    } else {
+        fetch_base(&git, &base)?
+    };
     let repo = Repo {
         app,
         git,
@@ -172,6 +179,52 @@ fn fetch_base(git: &Git, base: &str) -> Result<String, RevertError> {
     let rev = format!("refs/heads/{base}");
     git.resolve(&rev)?;
     Ok(rev)
+}
+
+/// Outside CI and without a forge the default branch is the local one: that is where the user sees the commit,
+/// and where the revert branch is made. `origin` is still fetched to say when it is behind (the
+/// revert PR needs what it reverts pushed) or ahead; when it cannot be reached, the local
+/// branch alone decides. Without a local branch of that name, `origin`'s is used as in CI.
+fn local_base(app: &App, git: &Git, base: &str) -> Result<String, RevertError> {
+    let local = format!("refs/heads/{base}");
+    if git.resolve(&local).is_err() {
+        return fetch_base(git, base);
+    }
+    if git.remote_url("origin")?.is_none() {
+        return Ok(local);
+    }
+    let remote = format!("refs/remotes/origin/{base}");
+    if let Err(err) = git.run([
+        "fetch",
+        "--quiet",
+        "origin",
+        &format!("+refs/heads/{base}:{remote}"),
+    ]) {
+        app.outputs.notice(&format!(
+            "could not fetch `{base}` from origin ({}): comparing with the local `{base}` only",
+            shipline_core::exit::one_line(&err)
+        ));
+        return Ok(local);
+    }
+    let count = |range: String| -> usize {
+        git.run(["rev-list", "--count", &range])
+            .ok()
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let behind = count(format!("{remote}..{local}"));
+    let ahead = count(format!("{local}..{remote}"));
+    if behind > 0 {
+        app.outputs.notice(&format!(
+            "origin/{base} is behind the local `{base}` by {behind} commit(s): comparing with the local `{base}`; push it before a revert PR can be opened for them"
+        ));
+    }
+    if ahead > 0 {
+        app.outputs.notice(&format!(
+            "the local `{base}` is behind origin/{base} by {ahead} commit(s): comparing with the local `{base}`; pull to revert what only origin has"
+        ));
+    }
+    Ok(local)
 }
 
 async fn revert(

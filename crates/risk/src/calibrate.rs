@@ -49,8 +49,8 @@ pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, Repor
     if config.lookback == 0 {
         return Ok(Window::default());
     }
-    let cache = cache_path(&git_dir(git)?, end, config.lookback, config);
-    if let Some(cached) = load::<Window>(&cache) {
+    let cache = git_dir(git)?.map(|dir| cache_path(&dir, end, config.lookback, config));
+    if let Some(cached) = cache.as_deref().and_then(load::<Window>) {
         return Ok(cached);
     }
     let tagged = version_tagged_commits(git)?;
@@ -78,7 +78,9 @@ pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, Repor
             }
         }
     })?;
-    store(&cache, &window);
+    if let Some(cache) = &cache {
+        store(cache, &window);
+    }
     Ok(window)
 }
 
@@ -109,9 +111,14 @@ fn version_tagged_commits(git: &Git) -> Result<HashMap<String, String>, ReportEr
     Ok(tagged)
 }
 
-fn git_dir(git: &Git) -> Result<std::path::PathBuf, ReportError> {
+/// The repository's git directory for the cache; `None` for a bare repository, which a
+/// mirror is: it is read, never written to.
+fn git_dir(git: &Git) -> Result<Option<std::path::PathBuf>, ReportError> {
+    if git.is_bare() {
+        return Ok(None);
+    }
     let dir = git.run(["rev-parse", "--absolute-git-dir"])?;
-    Ok(std::path::PathBuf::from(dir.trim()))
+    Ok(Some(std::path::PathBuf::from(dir.trim())))
 }
 
 /// The sorted raw scores of a lookback window.

@@ -198,8 +198,11 @@ impl CodeLines {
 }
 
 /// Where the cache lives: `.git/shipline/` of the repository (shared by worktrees); `None` when
-/// git does not say.
+/// git does not say, and in a bare repository (a mirror is read, never written to).
 fn cache_path(git: &Git) -> Option<std::path::PathBuf> {
+    if git.is_bare() {
+        return None;
+    }
     let dir = git.run(["rev-parse", "--git-common-dir"]).ok()?;
     let dir = Path::new(dir.trim());
     let dir = if dir.is_absolute() {

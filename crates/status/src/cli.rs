@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use shipline_core::app::{self, App, AppOptions, Backend};
 use shipline_core::config::CheckReport;
 use shipline_core::context::Runtime;
-use shipline_core::exit;
+use shipline_core::exit::{self, Classify};
 use shipline_core::git::Git;
 use shipline_core::ledger::DeploymentRecord;
 use shipline_core::sha;
@@ -16,6 +16,7 @@ use shipline_core::sha;
 use crate::comment;
 use crate::deploy::{self, FinishRequest, Outcome, StartRequest};
 use crate::error::StatusError;
+use crate::init::{self, Forge, InitOptions};
 use crate::metrics::MetricsReport;
 use crate::show::ShowReport;
 
@@ -35,7 +36,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "SHIPLINE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Where deployments are recorded: github, gitlab or git (default: the CI system's forge,
-    /// git notes outside CI).
+    /// git notes outside CI). Git notes are shared through `origin`; SHIPLINE_LEDGER_REMOTE
+    /// names another remote, or `none` to keep the ledger in this clone. Outside CI a clone
+    /// that cannot push keeps its records locally and says so once.
     #[arg(long, global = true, env = "SHIPLINE_BACKEND", value_parser = parse_backend)]
     pub backend: Option<Backend>,
     /// The component of a monorepo the command is about (a key under `components:`): `start`,
@@ -160,6 +163,24 @@ pub enum Command {
     /// it: prints "ok" and a summary, or every problem found as `file:line:column: problem;
     /// fix` (exit 2). Needs no CI context, forge or token.
     Check,
+    /// Write a starter `.shipline.yml` and CI files for this repository: environments from
+    /// the `environment:` keys of its GitHub workflows or `.gitlab-ci.yml` (else staging and
+    /// production), and a GitHub workflow or GitLab include file pinned to this version.
+    /// Never replaces a file without `--force`. Needs no CI context, forge or token.
+    Init {
+        /// Write the GitHub Actions workflow (default: when `origin` is on GitHub).
+        #[arg(long, conflicts_with = "gitlab")]
+        github: bool,
+        /// Write the GitLab CI include file (default: when `origin` is on GitLab).
+        #[arg(long)]
+        gitlab: bool,
+        /// Replace files that exist.
+        #[arg(long, env = "SHIPLINE_FORCE")]
+        force: bool,
+        /// Print the files; write nothing.
+        #[arg(long, env = "SHIPLINE_DRY_RUN")]
+        dry_run: bool,
+    },
     /// Mark every live deployment of an environment inactive (it was torn down).
     Deactivate {
         /// Environment torn down.
@@ -179,10 +200,24 @@ impl Cli {
     }
 }
 
-/// Runs `check` when that is the command, before (and instead of) the start-up every other
-/// command needs: the check must work where the CI context or the configuration itself is
-/// broken. Returns the exit code, or `None` for the other commands.
+/// Runs `check` or `init` when that is the command, before (and instead of) the start-up
+/// every other command needs: the check must work where the CI context or the configuration
+/// itself is broken, and `init` where there is no configuration yet. Returns the exit code, or
+/// `None` for the other commands.
 pub fn run_check(cli: &Cli) -> Option<ExitCode> {
+    if let Command::Init { .. } = &cli.command {
+        let result = init::run(&init_options(cli, &cli.command));
+        return Some(ExitCode::from(match result {
+            Ok(text) => {
+                let _ = app::print_stdout(&text);
+                exit::OK
+            }
+            Err(err) => {
+                eprintln!("error: {}", exit::one_line(&err));
+                err.class().code()
+            }
+        }));
+    }
     if !matches!(cli.command, Command::Check) {
         return None;
     }
@@ -198,6 +233,28 @@ pub fn run_check(cli: &Cli) -> Option<ExitCode> {
         cli.config.as_deref(),
         annotate,
     )))
+}
+
+fn init_options(cli: &Cli, command: &Command) -> InitOptions {
+    let Command::Init {
+        github,
+        gitlab,
+        force,
+        dry_run,
+    } = command
+    else {
+        unreachable!("init options are read for `init` only")
+    };
+    InitOptions {
+        repo: cli.repo.clone(),
+        forge: match (github, gitlab) {
+            (true, _) => Some(Forge::GitHub),
+            (_, true) => Some(Forge::GitLab),
+            _ => None,
+        },
+        force: *force,
+        dry_run: *dry_run,
+    }
 }
 
 /// Prints the check of the configuration for `root` and returns the exit code: the summary
@@ -257,6 +314,27 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
                 .as_deref(),
             app.ctx.runtime == Runtime::GitHubActions,
         )),
+        Command::Init {
+            github,
+            gitlab,
+            force,
+            dry_run,
+        } => {
+            // The binary runs `init` before start-up ([`run_check`]); here it runs in the
+            // checkout the start-up found.
+            let options = InitOptions {
+                repo: Some(app.ctx.workspace.clone()),
+                forge: match (github, gitlab) {
+                    (true, _) => Some(Forge::GitHub),
+                    (_, true) => Some(Forge::GitLab),
+                    _ => None,
+                },
+                force: *force,
+                dry_run: *dry_run,
+            };
+            app::print_stdout(&init::run(&options)?)?;
+            Ok(exit::OK)
+        }
         Command::Start {
             environment,
             git_ref,

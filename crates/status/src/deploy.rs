@@ -203,7 +203,7 @@ pub async fn start(
         sha,
         git_ref,
         version: request.version.clone(),
-        creator: app.ctx.actor.clone().unwrap_or_default(),
+        creator: app.recorder().unwrap_or_default(),
         log_url: app.ctx.run_url.clone(),
         environment_url: request
             .url
@@ -253,7 +253,7 @@ async fn resume(
     }
     let request = TransitionRequest {
         log_url: app.ctx.run_url.clone(),
-        by: app.ctx.actor.clone(),
+        by: app.recorder(),
         ..TransitionRequest::new(DeploymentState::InProgress)
     };
     Ok(ledger.transition(&record.id, &request).await?)
@@ -327,7 +327,7 @@ pub async fn finish(
                 .and_then(|(e, _)| e.url.as_ref().map(|u| u.to_string()))
         }),
         log_url: app.ctx.run_url.clone(),
-        by: app.ctx.actor.clone(),
+        by: app.recorder(),
     };
     // What is known of the deployment spares the forge a read of it (GitHub: the newest
     // status and the write, two requests); the environment is checked either way.

@@ -56,6 +56,9 @@ pub enum StatusError {
         /// What to pass instead.
         fix: &'static str,
     },
+    /// `init` wrote nothing.
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
     /// Start-up work done on demand (git, the forge, the ledger backend) failed.
     #[error(transparent)]
     App(#[from] AppError),
@@ -99,6 +102,7 @@ impl Classify for StatusError {
             | StatusError::NoCommit
             | StatusError::EmptyFlag { .. }
             | StatusError::Component(_) => Class::Usage,
+            StatusError::Init(e) => e.class(),
             StatusError::App(e) => e.class(),
             StatusError::Config(e) => e.class(),
             StatusError::Ledger(e) => e.class(),

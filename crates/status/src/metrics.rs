@@ -38,7 +38,8 @@ pub struct MetricsReport {
     pub until: DateTime<Utc>,
     /// Days in the window.
     pub days: f64,
-    /// One entry per environment with deployments in the window (transient ones left out).
+    /// One entry per configured environment (`deployments: 0` when it had none in the window),
+    /// then one per other environment with deployments in the window; transient ones left out.
     pub environments: Vec<EnvironmentMetrics>,
 }
 
@@ -59,13 +60,23 @@ impl MetricsReport {
         };
         let records = ledger.list(&query).await?;
         let git = app.git().ok();
-        let mut names: Vec<String> = records
+        // Every configured environment, in the configuration's order, so one without
+        // deployments says so instead of missing; then any other the ledger has, by name.
+        let mut names: Vec<String> = app
+            .config
+            .environments
             .iter()
-            .filter(|r| r.created_at >= since)
+            .filter(|e| !e.transient && only.is_none_or(|only| only == e.name()))
+            .map(|e| e.name().to_string())
+            .collect();
+        let mut others: Vec<String> = records
+            .iter()
+            .filter(|r| r.created_at >= since && !names.contains(&r.environment))
             .map(|r| r.environment.clone())
             .collect();
-        names.sort();
-        names.dedup();
+        others.sort();
+        others.dedup();
+        names.extend(others);
         let days = window.num_seconds() as f64 / 86_400.0;
         let mut environments = Vec::new();
         for name in names {
@@ -85,7 +96,14 @@ impl MetricsReport {
                         && !r.is_stale(until, stale_after)
                 })
                 .collect();
-            if transient || mine.is_empty() {
+            if transient {
+                continue;
+            }
+            if mine.is_empty() {
+                environments.push(EnvironmentMetrics::none(
+                    &name,
+                    deploy::is_production(app, &name),
+                ));
                 continue;
             }
             // Oldest first from here on.
@@ -118,6 +136,13 @@ impl MetricsReport {
             self.days
         );
         for env in &self.environments {
+            if env.deployments == 0 {
+                out.push_str(&format!(
+                    "| {} | no deployments | — | — | — | — |\n",
+                    env.environment
+                ));
+                continue;
+            }
             let lead = env.lead_time.as_ref().map_or("—".to_string(), |l| {
                 format!(
                     "{} / {} ({} commits)",
@@ -172,6 +197,25 @@ pub struct EnvironmentMetrics {
     pub time_to_restore: Option<Spread>,
     /// Failures not followed by a success yet.
     pub unrestored: usize,
+}
+
+impl EnvironmentMetrics {
+    /// An environment without deployments in the window.
+    fn none(name: &str, production: bool) -> Self {
+        Self {
+            environment: name.to_string(),
+            production,
+            deployments: 0,
+            successful: 0,
+            failed: 0,
+            reverted: 0,
+            deployment_frequency_per_day: 0.0,
+            lead_time: None,
+            change_failure_rate: None,
+            time_to_restore: None,
+            unrestored: 0,
+        }
+    }
 }
 
 /// A distribution of durations, in seconds.

@@ -79,7 +79,8 @@ impl ShowReport {
                     if r.by.is_empty() {
                         "—".into()
                     } else {
-                        r.by.clone()
+                        // A git user.name may hold anything; keep the table one row.
+                        r.by.replace('|', "\\|")
                     },
                 ),
                 None => ("nothing".into(), "—".into(), "—".into(), "—".into()),

@@ -350,12 +350,22 @@ fn every_row_of_the_readme_table_exits_with_its_code_in_every_tool_it_names() {
 }
 
 #[test]
-fn the_help_of_every_tool_ends_with_its_rows_of_the_table() {
+fn the_help_of_every_tool_points_to_init_and_ends_with_its_rows_of_the_table() {
     let table = readme_table();
     for tool in TOOLS {
         let out = run(tool, Path::new("."), &BTreeMap::new(), &["--help"]);
         assert_eq!(out.status.code(), Some(0), "{tool} --help");
         let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("`shipline-status init` writes a starter"),
+            "{tool} --help does not point to `shipline-status init`: {help}"
+        );
+        if tool != "risk" {
+            assert!(
+                help.contains("SHIPLINE_LEDGER_REMOTE"),
+                "{tool} --help does not name SHIPLINE_LEDGER_REMOTE: {help}"
+            );
+        }
         let tail = help
             .split("Exit codes:")
             .nth(1)

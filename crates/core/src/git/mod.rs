@@ -101,6 +101,13 @@ impl Git {
         }
     }
 
+    /// Whether this is a bare repository (a mirror): one with no work tree, which tools read
+    /// from and must not leave files in.
+    pub fn is_bare(&self) -> bool {
+        self.run(["rev-parse", "--is-bare-repository"])
+            .is_ok_and(|out| out.trim() == "true")
+    }
+
     /// The directory commands run in.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -247,7 +247,7 @@ fn risk_gate_needs_a_level_and_asks_for_approval_above_the_ceiling() {
 }
 
 #[test]
-fn required_checks_are_skipped_locally_without_a_forge_and_say_so() {
+fn required_checks_are_not_checked_locally_without_a_forge_and_the_decision_says_so() {
     let setup = Setup::new("environments:\n  production:\n    required_checks: [build, test]\n");
     let run = setup
         .promote()
@@ -261,7 +261,37 @@ fn required_checks_are_skipped_locally_without_a_forge_and_say_so() {
         checks["evidence"]
             .as_str()
             .unwrap()
-            .contains("running locally without a forge token")
+            .contains("build, test not checked: no forge"),
+        "{checks}"
+    );
+    assert_eq!(
+        report["not_checked"],
+        serde_json::json!(["required_checks"])
+    );
+    assert_eq!(report["decision"], "promote");
+
+    // The Markdown decision itself says what it did not check; the exit code stays 0.
+    let run = setup
+        .promote()
+        .args(["--to", "production", "--dry-run"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        text.contains(
+            "to production: would be promoted (dry run), required_checks not checked (no forge)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("| required_checks | ⏭️ not checked: no forge |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Not checked: required_checks (no forge token here). This decision does not include it"
+        ),
+        "{text}"
     );
 }
 

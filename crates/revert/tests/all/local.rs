@@ -381,3 +381,42 @@ fn a_git_ledger_deployment_id_reverts_what_it_added_since_the_last_good_deployme
     );
     assert!(!stderr.contains("invalid digit"), "{stderr}");
 }
+
+/// Locally the default branch is the local one: a commit on the local `main` that origin does
+/// not have yet is reverted (not refused as "not on the default branch"), and the run says
+/// origin is behind.
+#[test]
+fn a_commit_on_the_local_default_branch_is_reverted_and_origin_behind_is_said() {
+    let repo = base_repo();
+    repo.push();
+    let sha = repo
+        .commit("feat: not pushed yet")
+        .file("local.txt", "x\n")
+        .create();
+
+    let out = run_local(&repo, &["--sha", &sha, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["status"], "local", "{report}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("origin/main is behind the local `main` by 1 commit(s)"),
+        "{stderr}"
+    );
+    let branch = format!("shipline/revert-{}", &sha[..12]);
+    let msgs = messages(&repo, &format!("main..{branch}"));
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(msgs[0].contains(&format!("This reverts commit {sha}")));
+
+    // A commit on neither is still refused (exit 3).
+    repo.branch("side");
+    repo.checkout("side");
+    let side = repo.commit("feat: side").file("side.txt", "x\n").create();
+    repo.checkout("main");
+    let out = run_local(&repo, &["--sha", &side]);
+    assert_code(&out, 3);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not on the default branch `main`")
+            || String::from_utf8_lossy(&out.stdout).contains("is not on the default branch `main`")
+    );
+}

@@ -153,3 +153,64 @@ fn an_unusable_cache_is_read_again_not_trusted() {
     );
     assert_eq!(first, again);
 }
+
+/// `--repo` at a bare mirror reads it and leaves nothing behind: the caches live in
+/// `.git/shipline/` of a checkout, and a bare repository gets none (a mirror is read, never
+/// written to). The same run in the checkout does write them, so the check can fail.
+#[test]
+fn a_bare_mirror_is_read_without_writing_a_cache_into_it() {
+    let repo = TestRepo::new();
+    for i in 0..30 {
+        repo.commit(&format!("feat: step {i}"))
+            .file(
+                format!("src/m{}.rs", i % 4),
+                lines("pub fn f() {}\n", i + 2),
+            )
+            .create();
+    }
+    repo.push();
+    let bare = repo.bare_path();
+    let before = files_under(bare);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = risk(elsewhere.path())
+        .arg("--repo")
+        .arg(bare)
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(report["score"].is_number(), "{report}");
+    assert!(
+        !bare.join("shipline").exists(),
+        "a cache was written into the bare repository"
+    );
+    assert_eq!(files_under(bare), before, "the bare repository changed");
+
+    risk(repo.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    assert!(
+        repo.path().join(".git/shipline").is_dir(),
+        "the checkout keeps its caches in .git/shipline"
+    );
+}
+
+/// Every file under `dir`, with its size.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), entry.metadata().map_or(0, |m| m.len())));
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -8,6 +8,7 @@ mod deploy_git;
 mod deploy_github;
 mod deploy_gitlab;
 mod helpers;
+mod init;
 mod metrics;
 mod show;
 mod stale;

@@ -123,3 +123,57 @@ fn a_bad_window_is_a_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("longer than 3650d"));
 }
+
+/// Every configured environment is listed, one without deployments saying so; a transient one
+/// (review apps) is left out, as before.
+#[test]
+fn every_configured_environment_is_listed_with_no_deployments_where_none() {
+    let repo = TestRepo::new();
+    repo.commit("chore: config")
+        .file(
+            ".shipline.yml",
+            "environments:\n  review:\n    transient: true\n  staging: {}\n  production:\n    after: [staging]\n",
+        )
+        .create();
+    local(repo.path())
+        .args(["start", "--env", "staging"])
+        .assert()
+        .success();
+    local(repo.path())
+        .args(["finish", "--env", "staging", "--state", "success"])
+        .assert()
+        .success();
+
+    let out = local(repo.path())
+        .args(["metrics", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let envs = json["environments"].as_array().unwrap();
+    let names: Vec<&str> = envs
+        .iter()
+        .map(|e| e["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["staging", "production"]);
+    assert_eq!(envs[0]["deployments"], 1);
+    assert_eq!(envs[1]["deployments"], 0);
+    assert_eq!(envs[1]["production"], true);
+    assert!(envs[1]["change_failure_rate"].is_null());
+
+    let out = local(repo.path()).arg("metrics").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("| production | no deployments | — | — | — | — |"),
+        "{text}"
+    );
+    assert!(text.contains("| staging | 1 (1 successful) |"), "{text}");
+
+    // `--env` names one: it is listed even without deployments.
+    let out = local(repo.path())
+        .args(["metrics", "--env", "production", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["environments"][0]["environment"], "production");
+    assert_eq!(json["environments"].as_array().unwrap().len(), 1);
+}

@@ -64,7 +64,8 @@ fn show_lists_what_runs_where_and_the_prs_waiting_upstream() {
     assert_eq!(prod["upstream"], "staging");
     assert_eq!(prod["running"]["sha"], live);
     assert_eq!(prod["running"]["version"], "1.0.0");
-    assert_eq!(prod["running"]["by"], "");
+    // No CI actor locally: the record names git's user.name (the test repository's).
+    assert_eq!(prod["running"]["by"], "Shipline Test");
     assert_eq!(prod["latest"]["state"], "failure");
     assert_eq!(prod["latest"]["sha"], repo.head());
     assert_eq!(prod["waiting"]["from"], "staging");
@@ -187,4 +188,33 @@ fn lines_of_the_ledger_that_cannot_be_read_are_left_out_and_said_once() {
     // The readable record is still shown.
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("1.0.0"), "{stdout}");
+}
+
+/// Locally there is no CI actor: the record names git's `user.name`, and the "By" column of
+/// `show` shows it (a `|` in it kept inside its cell).
+#[test]
+fn show_names_who_deployed_locally_from_git_user_name() {
+    let repo = TestRepo::new();
+    repo.commit("chore: config")
+        .file(".shipline.yml", CONFIG)
+        .create();
+    repo.run(["config", "user.name", "Ada Lovelace | ops"]);
+    deploy(&repo, "staging", "1.0.0", "success");
+
+    let out = local(repo.path())
+        .args(["show", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["environments"][0]["running"]["by"],
+        "Ada Lovelace | ops"
+    );
+    let out = local(repo.path()).arg("show").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let row = text
+        .lines()
+        .find(|line| line.starts_with("| staging |"))
+        .unwrap_or_else(|| panic!("no staging row: {text}"));
+    assert!(row.contains("| Ada Lovelace \\| ops |"), "{row}");
 }
