@@ -386,7 +386,71 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
         .collect();
     let mut covered = covered.into_iter();
     report.changes.retain(|_| !covered.next().unwrap_or(false));
+    join_moves_between_lockfiles(&mut report.changes);
     report
+}
+
+/// A package removed from one lockfile and added to another of the same registry in one diff
+/// (a project moving from `requirements/*.txt` to `uv.lock`, or from yarn to npm) moved: it is
+/// reported once, from its old version to its new one, where it is now. Its other removals go:
+/// the project still has it.
+fn join_moves_between_lockfiles(changes: &mut Vec<DependencyChange>) {
+    let key = |c: &DependencyChange| {
+        let name: String = c
+            .name
+            .to_ascii_lowercase()
+            .chars()
+            .map(|ch| if matches!(ch, '_' | '.') { '-' } else { ch })
+            .collect();
+        (c.ecosystem.registry(), name)
+    };
+    let lock =
+        |c: &DependencyChange, kind: ChangeKind| c.origin == Origin::Lockfile && c.kind == kind;
+    let mut drop = vec![false; changes.len()];
+    for at in 0..changes.len() {
+        if !lock(&changes[at], ChangeKind::Added) {
+            continue;
+        }
+        let wanted = key(&changes[at]);
+        let removed: Vec<usize> = (0..changes.len())
+            .filter(|&i| {
+                !drop[i]
+                    && lock(&changes[i], ChangeKind::Removed)
+                    && changes[i].file != changes[at].file
+                    && key(&changes[i]) == wanted
+            })
+            .collect();
+        let scheme = changes[at].ecosystem.scheme();
+        let specifiers =
+            (changes[at].ecosystem == Ecosystem::Pypi).then_some(requirement::ReqSyntax::Pep440);
+        // The highest old version is the one the project ran with.
+        let Some(&from) = removed.iter().max_by(|&&a, &&b| {
+            let read = |i: usize| changes[i].from.as_deref().and_then(|v| scheme.parse(v));
+            match (read(a), read(b)) {
+                (Some(x), Some(y)) => x.precedence(&y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            }
+        }) else {
+            continue;
+        };
+        let old = changes[from].from.clone();
+        for i in removed {
+            drop[i] = true;
+        }
+        if old == changes[at].to {
+            // The same version in the new lockfile: nothing moved.
+            drop[at] = true;
+            continue;
+        }
+        let (kind, major) =
+            diff::movement(scheme, specifiers, old.as_ref(), changes[at].to.as_ref());
+        let moved = &mut changes[at];
+        moved.from = old;
+        moved.kind = kind;
+        moved.major = major;
+    }
+    let mut drop = drop.into_iter();
+    changes.retain(|_| !drop.next().unwrap_or(false));
 }
 
 /// The moves across a major version among `changes`, each once, as `name from → to` (the same
