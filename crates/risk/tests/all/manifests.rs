@@ -265,3 +265,51 @@ fn a_lockfile_and_its_manifest_report_a_package_once() {
         Some("moves a dependency across a major version: rand 0.8.5 → 0.9.1")
     );
 }
+
+// Regression: a project moving its pins from `requirements/*.txt` to `uv.lock` in one release
+// was shown as every package removed from one and added to the other, the majors unmarked.
+#[test]
+fn a_package_moving_from_requirements_to_uv_lock_is_one_move() {
+    let repo = released_repo();
+    repo.commit("build: pin with pip-tools")
+        .file(
+            "requirements/dev.txt",
+            "certifi==2024.8.30\nidna==3.7\nblinker==1.8.2\n",
+        )
+        .file("requirements/docs.txt", "certifi==2024.8.30\n")
+        .create();
+    repo.tag("v1.1.0");
+    let uv_lock = |packages: &[(&str, &str)]| -> String {
+        let mut text = String::from("version = 1\nrequires-python = \">=3.9\"\n");
+        for (name, version) in packages {
+            text.push_str(&format!(
+                "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n"
+            ));
+        }
+        text
+    };
+    repo.commit("build: lock with uv")
+        .delete("requirements/dev.txt")
+        .delete("requirements/docs.txt")
+        .file(
+            "uv.lock",
+            uv_lock(&[
+                ("certifi", "2025.1.31"),
+                ("idna", "3.7"),
+                ("blinker", "1.9.0"),
+            ]),
+        )
+        .create();
+    let json = json_report(repo.path());
+    let deps = json["dependencies"].as_array().unwrap();
+    let certifi: Vec<&Value> = deps.iter().filter(|d| d["name"] == "certifi").collect();
+    assert_eq!(certifi.len(), 1, "{deps:?}");
+    assert_eq!(certifi[0]["from"], "2024.8.30");
+    assert_eq!(certifi[0]["to"], "2025.1.31");
+    assert_eq!(certifi[0]["major"], true);
+    assert_eq!(certifi[0]["file"], "uv.lock");
+    assert_eq!(dependency(&json, "blinker")["from"], "1.8.2");
+    assert_eq!(dependency(&json, "blinker")["kind"], "upgraded");
+    // The same version in the new lockfile moved nothing.
+    assert!(deps.iter().all(|d| d["name"] != "idna"), "{deps:?}");
+}
