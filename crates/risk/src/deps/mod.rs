@@ -366,6 +366,7 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
             report.changes.extend(changes);
         }
     }
+    join_moves_between_lockfiles(&mut report.changes);
     // A lockfile covers the manifests in its directory and below (a workspace's Cargo.lock, the
     // package-lock.json next to package.json); a pinned list elsewhere (`requirements/dev.txt`)
     // does not speak for the project's own requirements.
@@ -386,14 +387,13 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
         .collect();
     let mut covered = covered.into_iter();
     report.changes.retain(|_| !covered.next().unwrap_or(false));
-    join_moves_between_lockfiles(&mut report.changes);
     report
 }
 
 /// A package removed from one lockfile and added to another of the same registry in one diff
 /// (a project moving from `requirements/*.txt` to `uv.lock`, or from yarn to npm) moved: it is
-/// reported once, from its old version to its new one, where it is now. Its other removals go:
-/// the project still has it.
+/// reported once, from its old version to its new one, where it is now, or not at all where the
+/// new lockfile keeps a version an old one had. Pins of other versions stay reported as removed.
 fn join_moves_between_lockfiles(changes: &mut Vec<DependencyChange>) {
     let key = |c: &DependencyChange| {
         let name: String = c
@@ -420,6 +420,20 @@ fn join_moves_between_lockfiles(changes: &mut Vec<DependencyChange>) {
                     && key(&changes[i]) == wanted
             })
             .collect();
+        // A copy at the version the new lockfile has did not move, and neither did the package:
+        // only the other pins (an older one in a minimum-versions list) went.
+        let same: Vec<usize> = removed
+            .iter()
+            .copied()
+            .filter(|&i| changes[i].from == changes[at].to)
+            .collect();
+        if !same.is_empty() {
+            for i in same {
+                drop[i] = true;
+            }
+            drop[at] = true;
+            continue;
+        }
         let scheme = changes[at].ecosystem.scheme();
         let specifiers =
             (changes[at].ecosystem == Ecosystem::Pypi).then_some(requirement::ReqSyntax::Pep440);
@@ -434,13 +448,11 @@ fn join_moves_between_lockfiles(changes: &mut Vec<DependencyChange>) {
             continue;
         };
         let old = changes[from].from.clone();
+        // Its other copies at that version moved with it; older pins elsewhere stay removed.
         for i in removed {
-            drop[i] = true;
-        }
-        if old == changes[at].to {
-            // The same version in the new lockfile: nothing moved.
-            drop[at] = true;
-            continue;
+            if changes[i].from == old {
+                drop[i] = true;
+            }
         }
         let (kind, major) =
             diff::movement(scheme, specifiers, old.as_ref(), changes[at].to.as_ref());
@@ -470,7 +482,8 @@ pub fn major_moves(changes: &[DependencyChange]) -> Vec<String> {
                 .chars()
                 .map(|ch| if matches!(ch, '_' | '.') { '-' } else { ch })
                 .collect();
-            seen.insert((c.ecosystem, name))
+            // package-lock.json and yarn.lock side by side move one npm package once.
+            seen.insert((c.ecosystem.registry(), name))
         })
         .map(|c| {
             let at = changes.iter().position(|x| std::ptr::eq(x, c)).unwrap_or(0);
