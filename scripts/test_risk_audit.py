@@ -532,6 +532,17 @@ class Pieces(unittest.TestCase):
         self.assertTrue(counts.comment_only, counts)
         self.assertEqual((counts.high_add, counts.high_del), (1, 1))
 
+    def test_unlexed_code_files_bound_every_changed_line(self):
+        # SQL is code but not lexed: git's count, blank lines included, is the upper bound, and a
+        # claim above it still fails.
+        g = GitFixture(self)
+        g.commit("a", {"db/schema.sql": "create table a (x int);\n"})
+        sha = g.commit("b", {"db/schema.sql": "create table a (x int);\n\ncreate table b (y int);\n"})
+        repo = Repo(g.root)
+        self.addCleanup(repo.close)
+        counts = L.LineCounter(repo).count(repo.diffs(None, None, [sha])[sha])
+        self.assertEqual((counts.low_add, counts.high_add, counts.high_del), (0, 2, 0))
+
 
 def load(name, file):
     spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, file))
