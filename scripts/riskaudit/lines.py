@@ -449,8 +449,9 @@ class LineCounter:
             out.code_lines_raw += changed
             lang = language(f.path)
             if lang is None:
-                n_add = sum(1 for h in f.hunks for _, t in h.added if t.strip())
-                n_del = sum(1 for h in f.hunks for _, t in h.removed if t.strip())
+                # Not lexed: every changed line may be code (blank ones too, as git counts them).
+                n_add = sum(len(h.added) for h in f.hunks)
+                n_del = sum(len(h.removed) for h in f.hunks)
                 out.high_add += n_add
                 out.high_del += n_del
                 out.unlexed += changed

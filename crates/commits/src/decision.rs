@@ -249,7 +249,17 @@ pub fn decide(evidence: &Evidence<'_>) -> Result<VersionDecision, VersionError> 
         (Bump::Major, Basis::BreakingMarker, why)
     } else if conventional {
         let bump = Bump::of_range(evidence.range.iter());
-        (bump, Basis::ConventionalCommits, counts(evidence.range))
+        if bump == Bump::None && !evidence.range.is_empty() {
+            // Commits that ask for no bump still ship when a release is cut: a release moves
+            // at least the patch number.
+            let why = format!(
+                "{} docs, test, ci, style or chore commit(s), as a release moves at least the patch number",
+                evidence.range.len()
+            );
+            (Bump::Patch, Basis::ConventionalCommits, why)
+        } else {
+            (bump, Basis::ConventionalCommits, counts(evidence.range))
+        }
     } else {
         decision.explanation = format!(
             "bump: not stated — {of} follow Conventional Commits and no version tag is on the \

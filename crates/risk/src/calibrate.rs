@@ -22,7 +22,7 @@ use crate::model::raw_score;
 use crate::scan::scan_each;
 
 /// Changes to the model or the cache's contents invalidate cached windows.
-pub const MODEL_VERSION: u32 = 4;
+pub const MODEL_VERSION: u32 = 5;
 
 /// Cached windows kept per repository; older ones are removed when a new one is written.
 const KEEP: usize = 16;

@@ -4,10 +4,12 @@
 //! `git log --numstat` counts every changed line, so a change that only rewrites `///` examples
 //! looked like a large code change. git cannot leave comments out of its counts (`-w` drops
 //! whitespace-only edits from `--numstat`; `--ignore-blank-lines` and `-I` do not change it), so
-//! the changed lines themselves are read: one `git log -p -U0 -w` pass limited to files of the
-//! lexed languages, each added or removed line judged with what the same side of its hunk said
-//! before it (a block comment or docstring opened earlier in the hunk). Files of other languages
-//! keep git's counts.
+//! the changed lines themselves are read: one `git log -p -w` pass limited to files of the
+//! lexed languages gives each added or removed line's number, and the file before and after the
+//! change is read whole (`git cat-file --batch`) and lexed ([`crate::lex`]), so a line deep inside
+//! a block comment or docstring opened far above its hunk is known for what it is. A blob git
+//! cannot read (a partial clone, a binary file) falls back to judging the line within its hunk.
+//! Files of other languages keep git's counts.
 //!
 //! The pass costs about as much as reading the history itself, so what it finds is kept per
 //! commit under `.git/shipline/` ([`CACHE`]) and a repeated run reads only commits it has not
@@ -22,8 +24,10 @@ use serde::{Deserialize, Serialize};
 use shipline_core::git::history::HistoryQuery;
 use shipline_core::git::{Git, GitError};
 
+use crate::lex::{self, Lang};
+
 /// The per-commit cache's file name under `.git/shipline/`; the version changes with the rules.
-pub const CACHE: &str = "code-lines-v2.json";
+pub const CACHE: &str = "code-lines-v3.json";
 
 /// Commits kept in the cache; past this the oldest-read half is dropped.
 const CACHE_MAX: usize = 200_000;
@@ -44,48 +48,58 @@ pub enum Syntax {
     Ruby,
 }
 
-/// Extensions whose comments are recognised, with their syntax.
-const LANGUAGES: &[(&str, Syntax)] = &[
-    ("rs", Syntax::Slash),
-    ("go", Syntax::Slash),
-    ("js", Syntax::Slash),
-    ("jsx", Syntax::Slash),
-    ("mjs", Syntax::Slash),
-    ("cjs", Syntax::Slash),
-    ("ts", Syntax::Slash),
-    ("tsx", Syntax::Slash),
-    ("mts", Syntax::Slash),
-    ("cts", Syntax::Slash),
-    ("java", Syntax::Slash),
-    ("c", Syntax::Slash),
-    ("h", Syntax::Slash),
-    ("cc", Syntax::Slash),
-    ("cpp", Syntax::Slash),
-    ("cxx", Syntax::Slash),
-    ("hpp", Syntax::Slash),
-    ("hh", Syntax::Slash),
-    ("cs", Syntax::Slash),
-    ("kt", Syntax::Slash),
-    ("kts", Syntax::Slash),
-    ("scala", Syntax::Slash),
-    ("swift", Syntax::Slash),
-    ("py", Syntax::Python),
-    ("pyi", Syntax::Python),
-    ("sh", Syntax::Hash),
-    ("bash", Syntax::Hash),
-    ("zsh", Syntax::Hash),
-    ("rb", Syntax::Ruby),
+/// Extensions whose comments are recognised, with their language.
+const LANGUAGES: &[(&str, Lang)] = &[
+    ("rs", Lang::Rust),
+    ("go", Lang::Go),
+    ("js", Lang::Js),
+    ("jsx", Lang::Js),
+    ("mjs", Lang::Js),
+    ("cjs", Lang::Js),
+    ("ts", Lang::Js),
+    ("tsx", Lang::Js),
+    ("mts", Lang::Js),
+    ("cts", Lang::Js),
+    ("java", Lang::Java),
+    ("c", Lang::C),
+    ("h", Lang::C),
+    ("cc", Lang::C),
+    ("cpp", Lang::C),
+    ("cxx", Lang::C),
+    ("hpp", Lang::C),
+    ("hh", Lang::C),
+    ("cs", Lang::Slash),
+    ("kt", Lang::Slash),
+    ("kts", Lang::Slash),
+    ("scala", Lang::Slash),
+    ("swift", Lang::Slash),
+    ("py", Lang::Python),
+    ("pyi", Lang::Python),
+    ("sh", Lang::Shell),
+    ("bash", Lang::Shell),
+    ("zsh", Lang::Shell),
+    ("rb", Lang::Ruby),
 ];
 
-/// The comment syntax of a file, from its extension; `None` for languages not lexed.
-pub fn syntax(path: &str) -> Option<Syntax> {
+/// The language of a file, from its extension; `None` for languages not lexed.
+pub fn language(path: &str) -> Option<Lang> {
     let name = path.rsplit(['/', '\\']).next()?;
     let (_, ext) = name.rsplit_once('.')?;
     let ext = ext.to_ascii_lowercase();
     LANGUAGES
         .iter()
         .find(|(e, _)| *e == ext)
-        .map(|(_, syntax)| *syntax)
+        .map(|(_, lang)| *lang)
+}
+
+/// The comment syntax of a file, from its extension; `None` for languages not lexed.
+pub fn syntax(path: &str) -> Option<Syntax> {
+    language(path).map(|lang| match lang {
+        Lang::Python => Syntax::Python,
+        Lang::Shell => Syntax::Hash,
+        Lang::Ruby => Syntax::Ruby,
+        _ => Syntax::Slash,
+    })
 }
 
 /// Lines of code one file of a change adds and removes.
@@ -250,6 +264,7 @@ fn measure(git: &Git, shas: &[String]) -> Result<Found, GitError> {
         "-p",
         "-U3",
         "-w",
+        "--full-index",
         "-M",
         "--no-color",
         "--no-ext-diff",
@@ -298,7 +313,12 @@ fn measure(git: &Git, shas: &[String]) -> Result<Found, GitError> {
             code: output.status.code(),
         });
     }
-    let mut found = parser.finish();
+    let changes = parser.finish();
+    let blobs = read_blobs(git, &changes);
+    let mut found: Found = changes
+        .into_iter()
+        .map(|(sha, files)| (sha, tally(&files, &blobs)))
+        .collect();
     // Commits the pathspec left out changed no lexed file: measured, with nothing to count.
     let seen: HashSet<&String> = found.keys().collect();
     let empty: Vec<String> = shas
@@ -312,18 +332,141 @@ fn measure(git: &Git, shas: &[String]) -> Result<Found, GitError> {
     Ok(found)
 }
 
-/// Reads `git log -p -U0` output line by line.
+/// Per blob id, one flag per line (`true`: code); blobs git could not give or binary ones are
+/// absent.
+type Blobs = HashMap<String, Vec<bool>>;
+
+/// Reads and lexes, in one `git cat-file --batch`, the blobs before and after of every file in
+/// `changes` with changed lines. Failures leave blobs out (their lines are judged in their hunk).
+fn read_blobs(git: &Git, changes: &HashMap<String, Vec<FileChange>>) -> Blobs {
+    let mut wanted: HashMap<&str, Lang> = HashMap::new();
+    for file in changes.values().flatten() {
+        if !file.removed.is_empty()
+            && let Some(id) = &file.old_blob
+        {
+            wanted.insert(id, file.lang);
+        }
+        if !file.added.is_empty()
+            && let Some(id) = &file.new_blob
+        {
+            wanted.insert(id, file.lang);
+        }
+    }
+    let mut blobs = Blobs::new();
+    if wanted.is_empty() {
+        return blobs;
+    }
+    let Ok(mut child) = git
+        .command(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return blobs;
+    };
+    let ids: Vec<String> = wanted.keys().map(|id| id.to_string()).collect();
+    let input = ids.join("\n") + "\n";
+    let mut stdin = child.stdin.take();
+    let writer = std::thread::spawn(move || {
+        if let Some(stdin) = stdin.as_mut() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+    });
+    if let Some(stdout) = child.stdout.take() {
+        let mut reader = BufReader::new(stdout);
+        let mut header = String::new();
+        let mut data = Vec::new();
+        for id in &ids {
+            header.clear();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                break;
+            }
+            // `<id> blob <size>`, or `<id> missing`.
+            let mut parts = header.split_whitespace();
+            let (Some(_), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Ok(size) = size.parse::<usize>() else {
+                break;
+            };
+            data.clear();
+            data.resize(size + 1, 0);
+            if std::io::Read::read_exact(&mut reader, &mut data).is_err() {
+                break;
+            }
+            data.truncate(size);
+            let binary = data[..size.min(8000)].contains(&0);
+            if kind == "blob" && !binary {
+                blobs.insert(id.clone(), lex::code_flags(&data, wanted[id.as_str()]));
+            }
+        }
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    blobs
+}
+
+/// One lexed file of a change: its blobs and its changed lines, each as (line number, whether
+/// the line holds code judged within its hunk alone).
+#[derive(Debug, Clone)]
+struct FileChange {
+    path: String,
+    lang: Lang,
+    syntax: Syntax,
+    old_blob: Option<String>,
+    new_blob: Option<String>,
+    removed: Vec<(usize, bool)>,
+    added: Vec<(usize, bool)>,
+}
+
+/// The files of one change with lines of code, judged in their whole blob where it was read.
+fn tally(files: &[FileChange], blobs: &Blobs) -> Vec<(String, u64, u64)> {
+    let count = |lines: &[(usize, bool)], blob: &Option<String>| -> u64 {
+        let flags = blob.as_ref().and_then(|id| blobs.get(id));
+        lines
+            .iter()
+            .filter(|(number, local)| {
+                match flags.and_then(|f| number.checked_sub(1).and_then(|at| f.get(at))) {
+                    Some(code) => *code,
+                    None => *local,
+                }
+            })
+            .count() as u64
+    };
+    files
+        .iter()
+        .filter_map(|file| {
+            let added = count(&file.added, &file.new_blob);
+            let deleted = count(&file.removed, &file.old_blob);
+            (added + deleted > 0).then(|| (file.path.clone(), added, deleted))
+        })
+        .collect()
+}
+
+/// A blob id of an `index` line, `None` for the all-zero id of a side that does not exist.
+fn blob_id(id: &str) -> Option<String> {
+    (!id.is_empty() && id.bytes().any(|b| b != b'0')).then(|| id.to_string())
+}
+
+/// Reads `git log -p` output line by line.
 #[derive(Default)]
 struct Parser {
-    out: Found,
+    out: HashMap<String, Vec<FileChange>>,
     commit: Option<String>,
-    files: Vec<(String, u64, u64)>,
-    /// The file being read: its path, syntax and counts.
-    file: Option<(String, Syntax, u64, u64)>,
+    files: Vec<FileChange>,
+    /// The file being read.
+    file: Option<FileChange>,
     old_path: Option<String>,
+    /// The blob ids of the file's `index` line.
+    blobs: (Option<String>, Option<String>),
     in_hunk: bool,
     removed: Side,
     added: Side,
+    /// The line numbers the next removed and added lines have.
+    old_line: usize,
+    new_line: usize,
 }
 
 impl Parser {
@@ -339,52 +482,81 @@ impl Parser {
             self.end_file();
             self.in_hunk = false;
             self.old_path = None;
+            self.blobs = (None, None);
             return;
         }
         if !self.in_hunk {
-            if let Some(path) = line.strip_prefix("--- ") {
+            if let Some(ids) = line.strip_prefix("index ") {
+                let ids = ids.split(' ').next().unwrap_or("");
+                if let Some((old, new)) = ids.split_once("..") {
+                    self.blobs = (blob_id(old), blob_id(new));
+                }
+            } else if let Some(path) = line.strip_prefix("--- ") {
                 self.old_path = header_path(path, "a/");
             } else if let Some(path) = line.strip_prefix("+++ ") {
                 let path = header_path(path, "b/").or_else(|| self.old_path.clone());
-                self.file = path.and_then(|p| syntax(&p).map(|s| (p, s, 0, 0)));
+                self.file = path.and_then(|path| {
+                    Some(FileChange {
+                        lang: language(&path)?,
+                        syntax: syntax(&path)?,
+                        path,
+                        old_blob: self.blobs.0.clone(),
+                        new_blob: self.blobs.1.clone(),
+                        removed: Vec::new(),
+                        added: Vec::new(),
+                    })
+                });
             } else if line.starts_with("@@") {
-                self.hunk();
+                self.hunk(line);
             }
             return;
         }
         if line.starts_with("@@") {
-            self.hunk();
+            self.hunk(line);
             return;
         }
-        let Some((_, syntax, added, deleted)) = self.file.as_mut() else {
+        let Some(file) = self.file.as_mut() else {
             return;
         };
         if let Some(text) = line.strip_prefix('+') {
-            if self.added.is_code(text, *syntax) {
-                *added += 1;
-            }
+            let code = self.added.is_code(text, file.syntax);
+            file.added.push((self.new_line, code));
+            self.new_line += 1;
         } else if let Some(text) = line.strip_prefix('-') {
-            if self.removed.is_code(text, *syntax) {
-                *deleted += 1;
-            }
+            let code = self.removed.is_code(text, file.syntax);
+            file.removed.push((self.old_line, code));
+            self.old_line += 1;
         } else if let Some(text) = line.strip_prefix(' ') {
             // A context line is on both sides: it may open or close a comment.
-            self.added.is_code(text, *syntax);
-            self.removed.is_code(text, *syntax);
+            self.added.is_code(text, file.syntax);
+            self.removed.is_code(text, file.syntax);
+            self.old_line += 1;
+            self.new_line += 1;
         }
     }
 
-    fn hunk(&mut self) {
+    /// A hunk header, `@@ -12,3 +14,5 @@`: where its lines start on each side.
+    fn hunk(&mut self, header: &str) {
         self.in_hunk = true;
         self.removed = Side::default();
         self.added = Side::default();
+        let start = |prefix: char| -> usize {
+            header
+                .split(' ')
+                .find_map(|part| part.strip_prefix(prefix))
+                .and_then(|range| range.split(',').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        self.old_line = start('-');
+        self.new_line = start('+');
     }
 
     fn end_file(&mut self) {
-        if let Some((path, _, added, deleted)) = self.file.take()
-            && added + deleted > 0
+        if let Some(file) = self.file.take()
+            && !(file.added.is_empty() && file.removed.is_empty())
         {
-            self.files.push((path, added, deleted));
+            self.files.push(file);
         }
     }
 
@@ -396,7 +568,7 @@ impl Parser {
         self.in_hunk = false;
     }
 
-    fn finish(mut self) -> Found {
+    fn finish(mut self) -> HashMap<String, Vec<FileChange>> {
         self.end_commit();
         self.out
     }
@@ -660,7 +832,7 @@ mod tests {
         ] {
             p.line(line);
         }
-        assert!(p.finish()["cccc"].is_empty());
+        assert!(tally(&p.finish()["cccc"], &Blobs::new()).is_empty());
     }
 
     #[test]
@@ -707,7 +879,11 @@ mod tests {
         ] {
             p.line(line);
         }
-        let out = p.finish();
+        let out: Found = p
+            .finish()
+            .into_iter()
+            .map(|(sha, files)| (sha, tally(&files, &Blobs::new())))
+            .collect();
         let mut a = out["aaaa"].clone();
         a.sort();
         assert_eq!(a, [("gone.py".into(), 0, 1), ("src/lib.rs".into(), 1, 0)]);

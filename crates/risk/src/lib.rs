@@ -23,6 +23,7 @@ mod error;
 mod features;
 mod history;
 mod landing;
+mod lex;
 mod model;
 mod publish;
 mod range;

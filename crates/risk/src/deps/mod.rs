@@ -366,6 +366,7 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
             report.changes.extend(changes);
         }
     }
+    join_moves_between_lockfiles(&mut report.changes);
     // A lockfile covers the manifests in its directory and below (a workspace's Cargo.lock, the
     // package-lock.json next to package.json); a pinned list elsewhere (`requirements/dev.txt`)
     // does not speak for the project's own requirements.
@@ -389,6 +390,81 @@ pub fn diff_files<'a>(files: impl IntoIterator<Item = ChangedFile<'a>>) -> Depen
     report
 }
 
+/// A package removed from one lockfile and added to another of the same registry in one diff
+/// (a project moving from `requirements/*.txt` to `uv.lock`, or from yarn to npm) moved: it is
+/// reported once, from its old version to its new one, where it is now, or not at all where the
+/// new lockfile keeps a version an old one had. Pins of other versions stay reported as removed.
+fn join_moves_between_lockfiles(changes: &mut Vec<DependencyChange>) {
+    let key = |c: &DependencyChange| {
+        let name: String = c
+            .name
+            .to_ascii_lowercase()
+            .chars()
+            .map(|ch| if matches!(ch, '_' | '.') { '-' } else { ch })
+            .collect();
+        (c.ecosystem.registry(), name)
+    };
+    let lock =
+        |c: &DependencyChange, kind: ChangeKind| c.origin == Origin::Lockfile && c.kind == kind;
+    let mut drop = vec![false; changes.len()];
+    for at in 0..changes.len() {
+        if !lock(&changes[at], ChangeKind::Added) {
+            continue;
+        }
+        let wanted = key(&changes[at]);
+        let removed: Vec<usize> = (0..changes.len())
+            .filter(|&i| {
+                !drop[i]
+                    && lock(&changes[i], ChangeKind::Removed)
+                    && changes[i].file != changes[at].file
+                    && key(&changes[i]) == wanted
+            })
+            .collect();
+        // A copy at the version the new lockfile has did not move, and neither did the package:
+        // only the other pins (an older one in a minimum-versions list) went.
+        let same: Vec<usize> = removed
+            .iter()
+            .copied()
+            .filter(|&i| changes[i].from == changes[at].to)
+            .collect();
+        if !same.is_empty() {
+            for i in same {
+                drop[i] = true;
+            }
+            drop[at] = true;
+            continue;
+        }
+        let scheme = changes[at].ecosystem.scheme();
+        let specifiers =
+            (changes[at].ecosystem == Ecosystem::Pypi).then_some(requirement::ReqSyntax::Pep440);
+        // The highest old version is the one the project ran with.
+        let Some(&from) = removed.iter().max_by(|&&a, &&b| {
+            let read = |i: usize| changes[i].from.as_deref().and_then(|v| scheme.parse(v));
+            match (read(a), read(b)) {
+                (Some(x), Some(y)) => x.precedence(&y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            }
+        }) else {
+            continue;
+        };
+        let old = changes[from].from.clone();
+        // Its other copies at that version moved with it; older pins elsewhere stay removed.
+        for i in removed {
+            if changes[i].from == old {
+                drop[i] = true;
+            }
+        }
+        let (kind, major) =
+            diff::movement(scheme, specifiers, old.as_ref(), changes[at].to.as_ref());
+        let moved = &mut changes[at];
+        moved.from = old;
+        moved.kind = kind;
+        moved.major = major;
+    }
+    let mut drop = drop.into_iter();
+    changes.retain(|_| !drop.next().unwrap_or(false));
+}
+
 /// The moves across a major version among `changes`, each once, as `name from → to` (the same
 /// move read from several files, as in a workspace, is one move).
 pub fn major_moves(changes: &[DependencyChange]) -> Vec<String> {
@@ -406,7 +482,8 @@ pub fn major_moves(changes: &[DependencyChange]) -> Vec<String> {
                 .chars()
                 .map(|ch| if matches!(ch, '_' | '.') { '-' } else { ch })
                 .collect();
-            seen.insert((c.ecosystem, name))
+            // package-lock.json and yarn.lock side by side move one npm package once.
+            seen.insert((c.ecosystem.registry(), name))
         })
         .map(|c| {
             let at = changes.iter().position(|x| std::ptr::eq(x, c)).unwrap_or(0);

@@ -79,8 +79,8 @@ fn lookback_window_is_read_once_per_base() {
         .collect();
     cached.sort();
     assert_eq!(cached.len(), 2, "{cached:?}");
-    assert_eq!(cached[0], "code-lines-v2.json", "{cached:?}");
-    assert!(cached[1].starts_with("risk-v4-"), "{cached:?}");
+    assert_eq!(cached[0], "code-lines-v3.json", "{cached:?}");
+    assert!(cached[1].starts_with("risk-v5-"), "{cached:?}");
 
     let second = run(&repo, &trace);
     assert_eq!(

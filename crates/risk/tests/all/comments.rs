@@ -97,3 +97,61 @@ fn comment_only_changes_are_not_code_in_any_lexed_language() {
         .success();
     assert_eq!(out.get_output().stdout, again.get_output().stdout);
 }
+
+// Regression: a line edited deep inside a long docstring or block comment, its opening far above
+// the hunk, was counted as code ("changes 2 line(s) of code"): the hunk alone cannot tell.
+#[test]
+fn an_edit_deep_inside_a_long_comment_is_not_code() {
+    let repo = TestRepo::new();
+    let prose = |word: &str| -> String {
+        (0..30)
+            .map(|i| format!("    {word} sentence {i} of the long explanation.\n"))
+            .collect()
+    };
+    let python = |word: &str| {
+        format!(
+            "def f():\n    \"\"\"\n{}    \"\"\"\n    return 1\n",
+            prose(word)
+        )
+    };
+    let js = |word: &str| format!("/*\n{}*/\nexport const f = () => 1;\n", prose(word));
+    let rust = |word: &str| format!("/*\n{}*/\npub fn f() -> u32 {{ 1 }}\n", prose(word));
+    repo.commit("Initial import")
+        .file("app/main.py", python("One"))
+        .file("web/index.js", js("One"))
+        .file("src/lib.rs", rust("One"))
+        .create();
+    repo.tag("v1.0.0");
+    let edit = |text: String| text.replacen("sentence 20 ", "sentence twenty ", 1);
+    repo.commit("docs: docstring wording")
+        .file("app/main.py", edit(python("One")))
+        .create();
+    repo.commit("docs: block comment wording")
+        .file("web/index.js", edit(js("One")))
+        .file("src/lib.rs", edit(rust("One")))
+        .create();
+    repo.commit("fix: return two")
+        .file(
+            "app/main.py",
+            edit(python("One")).replace("return 1", "return 2"),
+        )
+        .create();
+
+    let json: Value = serde_json::from_slice(
+        &risk(repo.path())
+            .args(["--base", "v1.0.0", "--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+    .unwrap();
+    for title in ["docstring wording", "block comment wording"] {
+        let c = change(&json, title);
+        assert_eq!(reason(c, "code_size"), None, "{title}: {c}");
+    }
+    assert_eq!(
+        reason(change(&json, "return two"), "code_size"),
+        Some("changes 2 line(s) of code (+1 −1) in 1 file(s)")
+    );
+}

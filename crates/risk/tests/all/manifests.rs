@@ -265,3 +265,87 @@ fn a_lockfile_and_its_manifest_report_a_package_once() {
         Some("moves a dependency across a major version: rand 0.8.5 → 0.9.1")
     );
 }
+
+// Regression: a project moving its pins from `requirements/*.txt` to `uv.lock` in one release
+// was shown as every package removed from one and added to the other, the majors unmarked.
+#[test]
+fn a_package_moving_from_requirements_to_uv_lock_is_one_move() {
+    let repo = released_repo();
+    repo.commit("build: pin with pip-tools")
+        .file(
+            "requirements/dev.txt",
+            "certifi==2024.8.30\nidna==3.7\nblinker==1.8.2\n",
+        )
+        .file("requirements/docs.txt", "certifi==2024.8.30\n")
+        .file("requirements/tests-min.txt", "idna==2.10\n")
+        .create();
+    repo.tag("v1.1.0");
+    let uv_lock = |packages: &[(&str, &str)]| -> String {
+        let mut text = String::from("version = 1\nrequires-python = \">=3.9\"\n");
+        for (name, version) in packages {
+            text.push_str(&format!(
+                "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n"
+            ));
+        }
+        text
+    };
+    repo.commit("build: lock with uv")
+        .delete("requirements/dev.txt")
+        .delete("requirements/docs.txt")
+        .delete("requirements/tests-min.txt")
+        .file(
+            "uv.lock",
+            uv_lock(&[
+                ("certifi", "2025.1.31"),
+                ("idna", "3.7"),
+                ("blinker", "1.9.0"),
+            ]),
+        )
+        .create();
+    let json = json_report(repo.path());
+    let deps = json["dependencies"].as_array().unwrap();
+    let certifi: Vec<&Value> = deps.iter().filter(|d| d["name"] == "certifi").collect();
+    assert_eq!(certifi.len(), 1, "{deps:?}");
+    assert_eq!(certifi[0]["from"], "2024.8.30");
+    assert_eq!(certifi[0]["to"], "2025.1.31");
+    assert_eq!(certifi[0]["major"], true);
+    assert_eq!(certifi[0]["file"], "uv.lock");
+    assert_eq!(dependency(&json, "blinker")["from"], "1.8.2");
+    assert_eq!(dependency(&json, "blinker")["kind"], "upgraded");
+    // The same version in the new lockfile moved nothing; the older minimum pin went.
+    let idna: Vec<&Value> = deps.iter().filter(|d| d["name"] == "idna").collect();
+    assert_eq!(idna.len(), 1, "{deps:?}");
+    assert_eq!(idna[0]["from"], "2.10");
+    assert_eq!(idna[0]["kind"], "removed");
+}
+
+// Regression: a package-lock.json and a yarn.lock side by side, both moving one npm package,
+// were counted as two moves.
+#[test]
+fn one_npm_package_in_two_lockfiles_is_one_move() {
+    let repo = released_repo();
+    let npm = |version: &str| {
+        format!(
+            "{{\"name\":\"site\",\"lockfileVersion\":3,\"packages\":{{\"\":{{\"name\":\"site\"}},\"node_modules/left-pad\":{{\"version\":\"{version}\"}}}}}}\n"
+        )
+    };
+    let yarn = |version: &str| {
+        format!(
+            "left-pad@^{version}:\n  version \"{version}\"\n  resolved \"https://registry.npmjs.org/left-pad/-/left-pad-{version}.tgz\"\n"
+        )
+    };
+    repo.commit("chore: site")
+        .file("site/package-lock.json", npm("1.3.0"))
+        .file("site/yarn.lock", yarn("1.3.0"))
+        .create();
+    repo.tag("v1.1.0");
+    repo.commit("chore(deps): left-pad 2")
+        .file("site/package-lock.json", npm("2.0.0"))
+        .file("site/yarn.lock", yarn("2.0.0"))
+        .create();
+    let json = json_report(repo.path());
+    assert_eq!(
+        reason(change(&json, "left-pad 2"), "dependency_major"),
+        Some("moves a dependency across a major version: left-pad 1.3.0 → 2.0.0")
+    );
+}

@@ -165,3 +165,36 @@ fn a_raised_manifest_version_is_the_next_version() {
     assert_eq!(json["next_version"], "14.0.0");
     assert_eq!(json["bump"], "major");
 }
+
+// Regression: a Conventional Commits range of only `ci:`/`test:` commits (a release cut to repair
+// the release pipeline) said "nothing to release"; a release of it moves the patch number.
+#[test]
+fn a_release_of_chores_only_moves_the_patch_number() {
+    let repo = TestRepo::new();
+    repo.commit("feat: first cut")
+        .file("src/lib.rs", lines("pub fn a() {}\n", 20))
+        .create();
+    repo.tag("v2.0.0");
+    repo.commit("ci(cd): build the wheels again")
+        .file(".github/workflows/cd.yml", "on: push\n")
+        .create();
+    repo.commit("test(cd): check the upload")
+        .file("tests/cd.rs", "#[test]\nfn t() {}\n")
+        .create();
+    let json = json(
+        &risk(repo.path())
+            .args(["--format", "json"])
+            .assert()
+            .success(),
+    );
+    assert_eq!(json["bump"], "patch");
+    assert_eq!(json["next_version"], "2.0.1");
+    assert_eq!(json["version"]["decided_by"], "conventional_commits");
+    assert!(
+        json["version"]["explanation"]
+            .as_str()
+            .is_some_and(|e| e.contains("a release moves at least the patch number")),
+        "{}",
+        json["version"]
+    );
+}
