@@ -56,6 +56,17 @@ pub enum StatusError {
         /// What to pass instead.
         fix: &'static str,
     },
+    /// `--risk-score` or `--risk-level` is malformed, or one came without the other.
+    #[error("{0}")]
+    Risk(String),
+    /// The dashboard could not be written.
+    #[error("cannot write the dashboard to {}: {source}; check that the directory can be created and written", .path.display())]
+    WriteDashboard {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Start-up work done on demand (git, the forge, the ledger backend) failed.
     #[error(transparent)]
     App(#[from] AppError),
@@ -94,7 +105,9 @@ impl Classify for StatusError {
             StatusError::NothingToFinish { .. }
             | StatusError::UnknownRef { .. }
             | StatusError::NoCommit
-            | StatusError::EmptyFlag { .. } => Class::Usage,
+            | StatusError::EmptyFlag { .. }
+            | StatusError::Risk(_) => Class::Usage,
+            StatusError::WriteDashboard { .. } => Class::Failed,
             StatusError::App(e) => e.class(),
             StatusError::Config(e) => e.class(),
             StatusError::Ledger(e) => e.class(),
