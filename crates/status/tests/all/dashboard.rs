@@ -499,3 +499,40 @@ fn the_dashboard_renders_in_chromium_with_the_metrics_values_and_both_themes() {
         }
     }
 }
+
+#[test]
+fn on_github_the_risk_travels_in_the_deployment_payload_and_reaches_the_page() {
+    let job = crate::helpers::GitHubJob::new("push");
+    job.cmd()
+        .args(["start", "--env", "production", "--version", "3.1.0"])
+        .args(["--risk-score", "64", "--risk-level", "high"])
+        .assert()
+        .success();
+    let create = job.fake.requests()[0].json().unwrap();
+    assert_eq!(
+        create["payload"]["shipline"]["risk"],
+        serde_json::json!({"score": 64, "level": "high"})
+    );
+    job.cmd()
+        .args(["finish", "--env", "production", "--state", "success"])
+        .assert()
+        .success();
+    let out = tempfile::tempdir().unwrap();
+    job.cmd()
+        .args(["dashboard", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    assert_eq!(
+        job.outputs()["dashboard"],
+        out.path().join("index.html").display().to_string()
+    );
+    let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(
+        html.contains(r#"<td data-key="score">64</td><td>high</td>"#),
+        "{html}"
+    );
+    let link = format!("https://github.com/{}/commit/{}", job.repo, job.sha());
+    assert!(html.contains(&format!(r#"href="{link}""#)), "{html}");
+    job.assert_conformance();
+}
