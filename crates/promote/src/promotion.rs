@@ -279,6 +279,8 @@ async fn promote(
             production: env.is_production(),
             transient: env.transient,
             state: DeploymentState::InProgress,
+            // The gate reads a level only; a score comes with `shipline-status start`.
+            risk: None,
         })
         .await?;
     report.deployment_id = Some(started.id.clone());

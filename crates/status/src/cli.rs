@@ -10,10 +10,11 @@ use shipline_core::config::CheckReport;
 use shipline_core::context::Runtime;
 use shipline_core::exit::{self, Classify};
 use shipline_core::git::Git;
-use shipline_core::ledger::DeploymentRecord;
+use shipline_core::ledger::{DeploymentRecord, Risk};
 use shipline_core::sha;
 
 use crate::comment;
+use crate::dashboard;
 use crate::deploy::{self, FinishRequest, Outcome, StartRequest};
 use crate::error::StatusError;
 use crate::init::{self, Forge, InitOptions};
@@ -111,6 +112,14 @@ pub enum Command {
         /// Free text stored with the deployment.
         #[arg(long, env = "SHIPLINE_DESCRIPTION")]
         description: Option<String>,
+        /// The release's risk score, 0 to 100: the `score` output of the risk step (decimals
+        /// are rounded). Give `--risk-level` with it.
+        #[arg(long, env = "SHIPLINE_RISK_SCORE", value_name = "N")]
+        risk_score: Option<String>,
+        /// The release's risk level (`low`, `medium`, `high`, `critical`): the `level` output
+        /// of the risk step. Give `--risk-score` with it.
+        #[arg(long, env = "SHIPLINE_RISK_LEVEL", value_name = "LEVEL")]
+        risk_level: Option<String>,
     },
     /// Record how a deployment ended.
     Finish {
@@ -158,6 +167,13 @@ pub enum Command {
         /// Output format.
         #[arg(long, env = "SHIPLINE_FORMAT", value_enum, default_value = "markdown")]
         format: Format,
+    },
+    /// Write the delivery dashboard: one self-contained `index.html` (environment map, delivery
+    /// metrics of the last 12 weeks, release risk history) that any static host can serve.
+    Dashboard {
+        /// Directory to write `index.html` into (created when missing).
+        #[arg(long, env = "SHIPLINE_OUT", value_name = "DIR")]
+        out: PathBuf,
     },
     /// Check `.shipline.yml` (or `--config PATH`) on its own, as every shipline tool reads
     /// it: prints "ok" and a summary, or every problem found as `file:line:column: problem;
@@ -341,9 +357,12 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
             url,
             version,
             description,
+            risk_score,
+            risk_level,
         } => {
             let environment = &keyed(app, environment, component)?;
             deploy::check_environment(app, environment)?;
+            let risk = risk(risk_score.as_deref(), risk_level.as_deref())?;
             let ledger = app.ledger()?;
             let request = StartRequest {
                 environment: environment.clone(),
@@ -351,6 +370,7 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
                 url: url.clone(),
                 version: version.clone(),
                 description: description.clone(),
+                risk,
             };
             let record = deploy::start(app, &ledger, &request).await?;
             // The deployment is recorded: its id goes out first, whatever happens to the
@@ -461,6 +481,16 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
             }
             Ok(exit::OK)
         }
+        Command::Dashboard { out } => {
+            let ledger = app.ledger()?;
+            let page = dashboard::Dashboard::read(app, &ledger, chrono::Utc::now()).await?;
+            let path = dashboard::write(out, &page.html())?;
+            app.outputs.set("dashboard", &path.display().to_string())?;
+            app.outputs
+                .log()
+                .info(&format!("dashboard written to {}", path.display()));
+            Ok(exit::OK)
+        }
         Command::Deactivate { environment } => {
             let environment = &keyed(app, environment, component)?;
             deploy::check_environment(app, environment)?;
@@ -475,6 +505,27 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
             Ok(exit::OK)
         }
     }
+}
+
+/// The risk given to `start`: both flags or neither; empty values count as not given (a
+/// pipeline without a risk step passes empty outputs).
+fn risk(score: Option<&str>, level: Option<&str>) -> Result<Option<Risk>, StatusError> {
+    match (given(score), given(level)) {
+        (None, None) => Ok(None),
+        (Some(score), Some(level)) => Risk::parse(score, level)
+            .map(Some)
+            .map_err(|e| StatusError::Risk(format!("{e} (`--risk-score`, `--risk-level`)"))),
+        (Some(_), None) => Err(StatusError::Risk(
+            "`--risk-score` needs `--risk-level` (SHIPLINE_RISK_LEVEL) too: pass both outputs of the risk step, `score` and `level`".into(),
+        )),
+        (None, Some(_)) => Err(StatusError::Risk(
+            "`--risk-level` needs `--risk-score` (SHIPLINE_RISK_SCORE) too: pass both outputs of the risk step, `score` and `level`".into(),
+        )),
+    }
+}
+
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
 }
 
 fn set_outputs(app: &App, record: &DeploymentRecord) -> Result<(), StatusError> {

@@ -12,7 +12,7 @@ use shipline_core::context::Runtime;
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::GitError;
 use shipline_core::ledger::{
-    DeploymentRecord, KnownDeployment, Ledger, LedgerError, ListQuery, NewDeploymentRecord,
+    DeploymentRecord, KnownDeployment, Ledger, LedgerError, ListQuery, NewDeploymentRecord, Risk,
     TransitionRequest, validate_environment,
 };
 use shipline_core::sha;
@@ -58,6 +58,8 @@ pub struct StartRequest {
     pub version: Option<String>,
     /// Free text.
     pub description: Option<String>,
+    /// The release's risk, from the risk step's outputs.
+    pub risk: Option<Risk>,
 }
 
 /// What `finish` was asked for.
@@ -214,7 +216,14 @@ pub async fn start(
         production: is_production(app, &request.environment),
         transient: configured.is_some_and(|e| e.transient),
         state: DeploymentState::InProgress,
+        risk: request.risk.clone(),
     };
+    if request.risk.is_some() && ledger.backend_name() == "gitlab" {
+        // GitLab deployments carry no payload and no other field that could hold it.
+        app.outputs.log().info(
+            "GitLab deployments have no place for the risk score: it is not recorded (the dashboard shows it as unknown)",
+        );
+    }
     let stale_after = app.config.stale_after().as_chrono();
     let started = match ledger.start_closing_stale(&new, stale_after).await {
         Ok((record, closed)) => {

@@ -59,6 +59,17 @@ pub enum StatusError {
     /// `init` wrote nothing.
     #[error(transparent)]
     Init(#[from] crate::init::InitError),
+    /// `--risk-score` or `--risk-level` is malformed, or one came without the other.
+    #[error("{0}")]
+    Risk(String),
+    /// The dashboard could not be written.
+    #[error("cannot write the dashboard to {}: {source}; check that the directory can be created and written", .path.display())]
+    WriteDashboard {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Start-up work done on demand (git, the forge, the ledger backend) failed.
     #[error(transparent)]
     App(#[from] AppError),
@@ -101,8 +112,10 @@ impl Classify for StatusError {
             | StatusError::UnknownRef { .. }
             | StatusError::NoCommit
             | StatusError::EmptyFlag { .. }
-            | StatusError::Component(_) => Class::Usage,
+            | StatusError::Component(_)
+            | StatusError::Risk(_) => Class::Usage,
             StatusError::Init(e) => e.class(),
+            StatusError::WriteDashboard { .. } => Class::Failed,
             StatusError::App(e) => e.class(),
             StatusError::Config(e) => e.class(),
             StatusError::Ledger(e) => e.class(),

@@ -15,6 +15,7 @@
 
 mod cli;
 mod comment;
+mod dashboard;
 mod deploy;
 mod error;
 mod init;
@@ -23,6 +24,7 @@ mod range;
 mod show;
 
 pub use cli::{Cli, Command, Format, run, run_check};
+pub use dashboard::Dashboard;
 pub use deploy::{FinishRequest, Outcome, StartRequest, deactivate, finish, start};
 pub use error::StatusError;
 pub use init::{Forge, InitError, InitOptions};

@@ -52,8 +52,42 @@ impl MetricsReport {
         only: Option<&str>,
     ) -> Result<Self, StatusError> {
         let until = Utc::now();
-        let stale_after = app.config.stale_after().as_chrono();
         let since = until - window;
+        let history = History::read(app, ledger, since, until, only).await?;
+        Ok(history.report(since, until))
+    }
+}
+
+/// One environment's records and the commits its deployments delivered, read once so that
+/// several windows (the dashboard's weeks) cost no more reads of the ledger or git.
+struct EnvironmentHistory {
+    name: String,
+    /// Listed in `.shipline.yml`: reported even without deployments.
+    configured: bool,
+    production: bool,
+    /// When each of its deployments started, whatever became of it.
+    starts: Vec<DateTime<Utc>>,
+    /// Deployments that count, oldest first.
+    records: Vec<DeploymentRecord>,
+    delivered: Option<Delivered>,
+}
+
+/// The ledger as the metrics read it, for any window inside `since..until`.
+pub(crate) struct History {
+    environments: Vec<EnvironmentHistory>,
+}
+
+impl History {
+    /// Reads the deployments of every environment (or `only`) with deployments started since
+    /// `since`, and with git the commits each delivered.
+    pub(crate) async fn read(
+        app: &App,
+        ledger: &Ledger,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        only: Option<&str>,
+    ) -> Result<Self, StatusError> {
+        let stale_after = app.config.stale_after().as_chrono();
         let query = ListQuery {
             environment: only.map(str::to_string),
             ..ListQuery::default()
@@ -74,12 +108,12 @@ impl MetricsReport {
             .filter(|r| r.created_at >= since && !names.contains(&r.environment))
             .map(|r| r.environment.clone())
             .collect();
+        let configured = names.len();
         others.sort();
         others.dedup();
         names.extend(others);
-        let days = window.num_seconds() as f64 / 86_400.0;
         let mut environments = Vec::new();
-        for name in names {
+        for (at, name) in names.into_iter().enumerate() {
             let transient = app
                 .config
                 .environments
@@ -99,34 +133,96 @@ impl MetricsReport {
             if transient {
                 continue;
             }
-            if mine.is_empty() {
-                environments.push(EnvironmentMetrics::none(
-                    &name,
-                    deploy::is_production(app, &name),
-                ));
-                continue;
-            }
             // Oldest first from here on.
             mine.reverse();
             let delivered = git.as_ref().map(|g| delivered(g, &mine));
-            let production = deploy::is_production(app, &name);
-            environments.push(environment_metrics(
-                &name,
-                production,
-                &mine,
-                delivered.as_ref(),
-                since,
-                days,
-            ));
+            environments.push(EnvironmentHistory {
+                configured: at < configured,
+                production: deploy::is_production(app, &name),
+                starts: records
+                    .iter()
+                    .filter(|r| r.environment == name)
+                    .map(|r| r.created_at)
+                    .collect(),
+                records: mine.into_iter().cloned().collect(),
+                delivered,
+                name,
+            });
         }
-        Ok(Self {
+        Ok(Self { environments })
+    }
+
+    /// The report over deployments started in `since..until`.
+    pub(crate) fn report(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> MetricsReport {
+        let days = (until - since).num_seconds() as f64 / 86_400.0;
+        let environments = self
+            .environments
+            .iter()
+            .filter(|env| env.configured || env.starts.iter().any(|at| *at >= since && *at < until))
+            .map(|env| {
+                let counted = env
+                    .records
+                    .iter()
+                    .any(|r| r.created_at >= since && r.created_at < until);
+                if !counted {
+                    return EnvironmentMetrics::none(&env.name, env.production);
+                }
+                let records: Vec<&DeploymentRecord> = env.records.iter().collect();
+                environment_metrics(
+                    &env.name,
+                    env.production,
+                    &records,
+                    env.delivered.as_ref(),
+                    since,
+                    until,
+                    days,
+                )
+            })
+            .collect();
+        MetricsReport {
             since,
             until,
             days,
             environments,
-        })
+        }
     }
 
+    /// The successful deployments of `environment` whose changes a later deployment reverted
+    /// (the same rule as the change failure rate), by id; empty without git.
+    pub(crate) fn reverted(&self, environment: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for env in self
+            .environments
+            .iter()
+            .filter(|env| env.name == environment)
+        {
+            let Some(delivered) = env.delivered.as_ref() else {
+                continue;
+            };
+            let records: Vec<&DeploymentRecord> = env.records.iter().collect();
+            for record in records.iter().filter(|r| r.succeeded_at().is_some()) {
+                if undone_by(record, &records, delivered).is_some() {
+                    out.insert(record.id.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// How many commits each successful deployment of `environment` delivered, by id; empty
+    /// without git.
+    pub(crate) fn sizes(&self, environment: &str) -> BTreeMap<String, usize> {
+        self.environments
+            .iter()
+            .filter(|env| env.name == environment)
+            .filter_map(|env| env.delivered.as_ref())
+            .flatten()
+            .map(|(id, commits)| (id.clone(), commits.len()))
+            .collect()
+    }
+}
+
+impl MetricsReport {
     /// The report as Markdown.
     pub fn markdown(&self) -> String {
         let mut out = format!(
@@ -273,7 +369,7 @@ fn delivered(git: &Git, records: &[&DeploymentRecord]) -> Delivered {
     out
 }
 
-fn ended(record: &DeploymentRecord) -> Option<DeploymentState> {
+pub(crate) fn ended(record: &DeploymentRecord) -> Option<DeploymentState> {
     if record.succeeded_at().is_some() {
         return Some(DeploymentState::Success);
     }
@@ -284,20 +380,22 @@ fn ended(record: &DeploymentRecord) -> Option<DeploymentState> {
         .find(|s| matches!(s, DeploymentState::Failure | DeploymentState::Error))
 }
 
-/// The figures for one environment from its records (oldest first) and, when git could tell,
-/// the commits each successful deployment delivered.
+/// The figures for one environment from its records (oldest first; those started in
+/// `since..until` count) and, when git could tell, the commits each successful deployment
+/// delivered.
 fn environment_metrics(
     name: &str,
     production: bool,
     records: &[&DeploymentRecord],
     delivered: Option<&Delivered>,
     since: DateTime<Utc>,
+    until: DateTime<Utc>,
     days: f64,
 ) -> EnvironmentMetrics {
     let in_window: Vec<&DeploymentRecord> = records
         .iter()
         .copied()
-        .filter(|r| r.created_at >= since && ended(r).is_some())
+        .filter(|r| r.created_at >= since && r.created_at < until && ended(r).is_some())
         .collect();
     let successful: Vec<&DeploymentRecord> = in_window
         .iter()
@@ -341,17 +439,7 @@ fn environment_metrics(
         // A revert delivered by a later deployment marks the deployment that delivered the
         // reverted commit (or PR) as a failed change, restored when the revert went out.
         for record in &successful {
-            let mine = delivered.get(&record.id).map(Vec::as_slice).unwrap_or(&[]);
-            let undone_by = records.iter().find(|later| {
-                later.created_at > record.created_at
-                    && delivered.get(&later.id).is_some_and(|commits| {
-                        commits
-                            .iter()
-                            .flat_map(|c| &c.reverts)
-                            .any(|rev| reverts_any(rev, mine))
-                    })
-            });
-            if let Some(later) = undone_by {
+            if let Some(later) = undone_by(record, records, delivered) {
                 reverted += 1;
                 if let (Some(bad), Some(good)) = (record.succeeded_at(), later.succeeded_at()) {
                     restores.push((good - bad).num_seconds());
@@ -380,6 +468,25 @@ fn environment_metrics(
     }
 }
 
+/// The later deployment (of `records`, oldest first) that delivered a revert of something
+/// `record` delivered, if any.
+fn undone_by<'a>(
+    record: &DeploymentRecord,
+    records: &[&'a DeploymentRecord],
+    delivered: &Delivered,
+) -> Option<&'a DeploymentRecord> {
+    let mine = delivered.get(&record.id).map(Vec::as_slice).unwrap_or(&[]);
+    records.iter().copied().find(|later| {
+        later.created_at > record.created_at
+            && delivered.get(&later.id).is_some_and(|commits| {
+                commits
+                    .iter()
+                    .flat_map(|c| &c.reverts)
+                    .any(|rev| reverts_any(rev, mine))
+            })
+    })
+}
+
 fn reverts_any(reverted: &Reverted, commits: &[RangeCommit]) -> bool {
     match reverted {
         Reverted::Commit { sha } => {
@@ -391,7 +498,7 @@ fn reverts_any(reverted: &Reverted, commits: &[RangeCommit]) -> bool {
 }
 
 /// Seconds as a short human duration (`3d 4h`, `5h 12m`, `42m`, `15s`).
-fn human(seconds: i64) -> String {
+pub(crate) fn human(seconds: i64) -> String {
     let s = seconds.max(0);
     let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
     match (d, h, m) {

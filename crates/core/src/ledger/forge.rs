@@ -26,7 +26,7 @@ use crate::forge::{
 };
 
 use super::error::LedgerError;
-use super::record::{self, DeploymentRecord, Transition};
+use super::record::{self, DeploymentRecord, RISK_LEVELS, Risk, Transition};
 use super::request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
 use super::rules::{TransitionEffect, check_known, check_new, check_transition, same_environment};
 
@@ -453,6 +453,12 @@ pub fn payload(new: &NewDeploymentRecord) -> Value {
             fields.insert(key.into(), json!(value));
         }
     }
+    if let Some(risk) = &new.risk {
+        fields.insert(
+            "risk".into(),
+            json!({"score": risk.score, "level": risk.level}),
+        );
+    }
     json!({ PAYLOAD_KEY: fields })
 }
 
@@ -516,7 +522,20 @@ pub fn record_from(deployment: &Deployment, statuses: &[DeploymentStatus]) -> De
         run_id: payload_str(&deployment.payload, "run_id"),
         production: false,
         transient: false,
+        risk: payload_risk(&deployment.payload),
     }
+}
+
+/// The risk kept in shipline's payload; anything malformed (another tool's payload, a hand
+/// edit) reads as no risk rather than failing the whole listing.
+fn payload_risk(payload: &Value) -> Option<Risk> {
+    let risk = payload.get(PAYLOAD_KEY)?.get("risk")?;
+    let score = risk.get("score")?.as_u64().filter(|s| *s <= 100)?;
+    let level = risk.get("level")?.as_str()?;
+    RISK_LEVELS.contains(&level).then(|| Risk {
+        score: score as u8,
+        level: level.to_string(),
+    })
 }
 
 fn transition_of(status: &DeploymentStatus) -> Transition {

@@ -42,7 +42,7 @@ pub use error::LedgerError;
 pub use names::{
     ENVIRONMENT_NAME_RULE, MAX_ENVIRONMENT_LEN, NOTES_REF, REMOTE_NOTES_REF, check_environment_name,
 };
-pub use record::{DeploymentRecord, FoldedRecords, SkippedLine, Transition};
+pub use record::{DeploymentRecord, FoldedRecords, RISK_LEVELS, Risk, SkippedLine, Transition};
 pub use request::{KnownDeployment, ListQuery, NewDeploymentRecord, TransitionRequest};
 pub use rules::{TransitionEffect, check_transition, same_environment, validate_environment};
 

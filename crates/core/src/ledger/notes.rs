@@ -234,6 +234,8 @@ impl NotesLedger {
                 run_id: new.run_id.clone(),
                 production: Some(new.production),
                 transient: Some(new.transient),
+                risk_score: new.risk.as_ref().map(|r| r.score),
+                risk_level: new.risk.as_ref().map(|r| r.level.clone()),
             };
             let id = event.id.clone();
             let mut appends = vec![event];
@@ -788,6 +790,8 @@ fn state_event(record: &DeploymentRecord, request: &TransitionRequest) -> Event 
         run_id: None,
         production: None,
         transient: None,
+        risk_score: None,
+        risk_level: None,
     }
 }
 

@@ -53,6 +53,49 @@ pub struct DeploymentRecord {
     pub production: bool,
     /// The environment goes away (review apps).
     pub transient: bool,
+    /// The release's risk as rated when the deployment started, where the backend keeps it
+    /// (git notes and GitHub; GitLab deployments have no place for it).
+    #[serde(default)]
+    pub risk: Option<Risk>,
+}
+
+/// The lowest score of each risk level, low first: the level names the risk report uses.
+pub const RISK_LEVELS: [&str; 4] = ["low", "medium", "high", "critical"];
+
+/// A release's risk as the risk step rated it: a score from 0 to 100 and its level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Risk {
+    /// 0 to 100, rounded to a whole number.
+    pub score: u8,
+    /// `low`, `medium`, `high` or `critical` (one of [`RISK_LEVELS`]).
+    pub level: String,
+}
+
+impl Risk {
+    /// Checks a score and level given on the command line; the error says what is wrong in
+    /// plain words. Scores with decimals (the risk step writes `86.58`) are rounded.
+    pub fn parse(score: &str, level: &str) -> Result<Self, String> {
+        let value: f64 = score.trim().parse().map_err(|_| {
+            format!("the risk score `{score}` is not a number; pass the `score` output of the risk step (0 to 100)")
+        })?;
+        if !value.is_finite() || !(0.0..=100.0).contains(&value) {
+            return Err(format!(
+                "the risk score {score} is outside 0 to 100; pass the `score` output of the risk step"
+            ));
+        }
+        let level = level.trim().to_ascii_lowercase();
+        if !RISK_LEVELS.contains(&level.as_str()) {
+            return Err(format!(
+                "the risk level `{level}` is not one of {}; pass the `level` output of the risk step",
+                RISK_LEVELS.join(", ")
+            ));
+        }
+        Ok(Self {
+            // In range and finite: the cast cannot truncate.
+            score: value.round() as u8,
+            level,
+        })
+    }
 }
 
 /// One state change of a deployment.
@@ -194,6 +237,12 @@ pub struct Event {
     /// Transient environment (start events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transient: Option<bool>,
+    /// Risk score of the release, 0 to 100 (start events; absent from older lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_score: Option<u8>,
+    /// Risk level of the release (start events; absent from older lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<String>,
 }
 
 impl Event {
@@ -294,6 +343,13 @@ fn record_from_events(mut events: Vec<Event>) -> Option<DeploymentRecord> {
         run_id: start.run_id.clone(),
         production: start.production.unwrap_or(false),
         transient: start.transient.unwrap_or(false),
+        risk: match (start.risk_score, &start.risk_level) {
+            (Some(score), Some(level)) => Some(Risk {
+                score: score.min(100),
+                level: level.clone(),
+            }),
+            _ => None,
+        },
     };
     // A second start line for the same id (not written by shipline) is ignored.
     for event in events
@@ -422,6 +478,8 @@ mod tests {
             run_id: Some("42".into()),
             production: Some(true),
             transient: None,
+            risk_score: None,
+            risk_level: None,
         };
         let text = event.to_line();
         assert_eq!(

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::forge::DeploymentState;
+use crate::ledger::record::Risk;
 
 /// What to record when a deployment starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,8 @@ pub struct NewDeploymentRecord {
     pub transient: bool,
     /// First state: `in_progress` (the default) or `queued` (waiting for an approval, say).
     pub state: DeploymentState,
+    /// The release's risk, when the pipeline rated it.
+    pub risk: Option<Risk>,
 }
 
 impl Default for NewDeploymentRecord {
@@ -49,6 +52,7 @@ impl Default for NewDeploymentRecord {
             production: false,
             transient: false,
             state: DeploymentState::InProgress,
+            risk: None,
         }
     }
 }

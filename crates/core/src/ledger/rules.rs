@@ -192,6 +192,7 @@ mod tests {
             run_id: None,
             production: false,
             transient: false,
+            risk: None,
         }
     }
 

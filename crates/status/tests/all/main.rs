@@ -4,6 +4,7 @@
 mod check;
 mod comment;
 mod concurrency;
+mod dashboard;
 mod deploy_git;
 mod deploy_github;
 mod deploy_gitlab;

@@ -32,6 +32,8 @@ fn abandoned(repo: &TestRepo, hours: i64) -> String {
         run_id: None,
         production: None,
         transient: None,
+        risk_score: None,
+        risk_level: None,
     };
     repo.run([
         "notes",
