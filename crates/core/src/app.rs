@@ -131,7 +131,7 @@ pub fn parse<C: clap::Parser>() -> Result<C, ExitCode> {
         Ok(cli) => Ok(cli),
         Err(err) => {
             let redactor = Redactor::from_vars(&process_vars());
-            let text = redactor.redact(&err.render().to_string()).into_owned();
+            let text = crate::text::plain_lines(&redactor.redact(&err.render().to_string()));
             // Nothing is left to report a failed write to.
             let _ = if err.use_stderr() {
                 let mut stderr = std::io::stderr().lock();
@@ -370,8 +370,11 @@ impl App {
     }
 }
 
-/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth reporting.
+/// Writes `text` to stdout without control characters (see [`crate::text::plain_lines`]: what a
+/// commit subject smuggled in never reaches the terminal); a closed pipe (`| head`) is not an
+/// error worth reporting.
 pub fn print_stdout(text: &str) -> std::io::Result<()> {
+    let text = crate::text::plain_lines(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

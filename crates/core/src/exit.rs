@@ -382,9 +382,9 @@ pub fn finish(result: Result<u8, Failure>, redactor: &Redactor) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(failure) if failure.is_broken_pipe() => ExitCode::SUCCESS,
         Err(failure) => {
-            let text = redactor
-                .redact(&format!("error: {}", failure.message()))
-                .into_owned();
+            let text = crate::text::plain_lines(
+                &redactor.redact(&format!("error: {}", failure.message())),
+            );
             let _ = writeln!(std::io::stderr(), "{text}");
             ExitCode::from(failure.class.code())
         }

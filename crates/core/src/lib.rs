@@ -3,7 +3,8 @@
 //! Every shipline tool (risk, status, promote, revert) stands on the same pieces: where it runs
 //! ([`context`]), what the team configured ([`config`]), how it talks to GitHub or GitLab
 //! ([`forge`]), where deployments are recorded ([`ledger`]), how it reads history ([`git`]) and how
-//! it reports back to the CI system ([`output`]). Keeping them here means the four binaries agree
+//! it reports back to the CI system ([`output`]), and how it writes text
+//! that others wrote ([`text`]). Keeping them here means the four binaries agree
 //! on every one of those questions.
 #![deny(missing_docs)]
 
@@ -17,5 +18,6 @@ pub mod ledger;
 pub mod output;
 pub mod secret;
 pub mod sha;
+pub mod text;
 pub mod tls;
 pub mod variable;

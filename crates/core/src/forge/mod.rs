@@ -72,8 +72,10 @@ impl Forge {
             .find(|c| c.body.contains(marker)))
     }
 
-    /// Adds a comment.
+    /// Adds a comment. Control characters never reach the forge (every body written goes
+    /// through [`crate::text::plain_lines`], whatever the caller cleaned already).
     pub async fn create_comment(&self, pr: u64, body: &str) -> Result<Comment, ForgeError> {
+        let body = &crate::text::plain_lines(body);
         dispatch!(self.create_comment(pr, body))
     }
 
@@ -84,6 +86,7 @@ impl Forge {
         id: u64,
         body: &str,
     ) -> Result<Comment, ForgeError> {
+        let body = &crate::text::plain_lines(body);
         dispatch!(self.update_comment(pr, id, body))
     }
 
@@ -96,11 +99,11 @@ impl Forge {
         marker: &str,
         body: &str,
     ) -> Result<Comment, ForgeError> {
-        let body = if body.contains(marker) {
+        let body = crate::text::plain_lines(&if body.contains(marker) {
             body.to_string()
         } else {
             format!("{marker}\n{body}")
-        };
+        });
         if let Some(existing) = self.find_comment(pr, marker).await? {
             if existing.body == body {
                 return Ok(existing);
@@ -186,6 +189,11 @@ impl Forge {
         &self,
         new: &NewPullRequest,
     ) -> Result<PullRequest, ForgeError> {
+        let new = &NewPullRequest {
+            title: crate::text::plain(&new.title),
+            body: crate::text::plain_lines(&new.body),
+            ..new.clone()
+        };
         match dispatch!(self.create_pull_request(new)) {
             Ok(pr) => Ok(pr),
             Err(err) if err.outcome_unknown() => {
@@ -321,6 +329,11 @@ impl Forge {
 
     /// Opens an issue.
     pub async fn create_issue(&self, new: &NewIssue) -> Result<Issue, ForgeError> {
+        let new = &NewIssue {
+            title: crate::text::plain(&new.title),
+            body: crate::text::plain_lines(&new.body),
+            ..new.clone()
+        };
         dispatch!(self.create_issue(new))
     }
 
@@ -347,6 +360,11 @@ impl Forge {
     /// Publishes a release (creating its tag at `target_sha` when missing). An unknown outcome is
     /// reconciled by looking the tag's release up.
     pub async fn create_release(&self, new: &NewRelease) -> Result<Release, ForgeError> {
+        let new = &NewRelease {
+            name: crate::text::plain(&new.name),
+            body: crate::text::plain_lines(&new.body),
+            ..new.clone()
+        };
         match dispatch!(self.create_release(new)) {
             Ok(release) => Ok(release),
             Err(err) if err.outcome_unknown() => match self.release_by_tag(&new.tag).await? {

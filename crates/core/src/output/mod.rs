@@ -283,7 +283,9 @@ impl Outputs {
 
     /// Adds Markdown to the run's summary (appended; call as often as needed).
     pub fn summary(&self, markdown: &str) -> Result<(), OutputError> {
-        let mut text = self.redactor.redact(markdown).into_owned();
+        // A last line of defence: whatever a caller forgot to clean, no control character
+        // reaches the summary or the terminal.
+        let mut text = crate::text::plain_lines(&self.redactor.redact(markdown));
         if !text.ends_with('\n') {
             text.push('\n');
         }
@@ -316,7 +318,7 @@ impl Outputs {
 
     /// Shows an annotation.
     pub fn annotate(&self, annotation: &Annotation) {
-        let redact = |s: &str| self.redactor.redact(s).into_owned();
+        let redact = |s: &str| crate::text::plain_lines(&self.redactor.redact(s));
         let message = redact(&annotation.message);
         if self.runtime == Runtime::GitHubActions {
             let mut props = Vec::new();
@@ -371,7 +373,7 @@ impl Outputs {
 
     /// Opens a collapsible group of log lines; it closes when the guard is dropped.
     pub fn group(&self, title: &str) -> Group<'_> {
-        let title = self.redactor.redact(title).into_owned();
+        let title = crate::text::plain(&self.redactor.redact(title));
         let name = gitlab::section_name(&title);
         match self.runtime {
             Runtime::GitHubActions => {
@@ -396,9 +398,9 @@ impl Outputs {
         }
     }
 
-    /// A line on stderr, scrubbed.
+    /// A line on stderr, scrubbed of secrets and control characters.
     fn console_err(&self, line: &str) {
-        let line = self.redactor.redact(line).into_owned();
+        let line = crate::text::plain_lines(&self.redactor.redact(line));
         self.console_err_raw(&line);
     }
 

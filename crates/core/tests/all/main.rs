@@ -10,3 +10,4 @@ mod git;
 mod ledger;
 mod ledger_forge;
 mod output;
+mod text;
