@@ -86,15 +86,7 @@ pub fn inline(text: &str) -> String {
         // put in a code span ends a text node, so an `@` right after it starts a new one.
         let word_before = out.chars().next_back().is_some_and(is_word);
         if !word_before && let Some(len) = url_len(&chars[i..]) {
-            for &u in &chars[i..i + len] {
-                match u {
-                    '[' | ']' => {
-                        out.push('\\');
-                        out.push(u);
-                    }
-                    u => out.push(u),
-                }
-            }
+            out.extend(&chars[i..i + len]);
             i += len;
             continue;
         }
@@ -234,7 +226,8 @@ fn mention_len(after: &[char]) -> Option<usize> {
 }
 
 /// The length of a URL starting here (`http://` or `https://` up to white space or `<`, `>`,
-/// `` ` ``, `|`, `\`).
+/// `` ` ``, `|`, `\`, `[`, `]`: brackets, which Markdown reads as link syntax, end it, so
+/// what follows them is escaped as text).
 fn url_len(at: &[char]) -> Option<usize> {
     let starts = |p: &str| at.len() > p.len() && p.chars().zip(at).all(|(a, b)| a == *b);
     if !(starts("http://") || starts("https://")) {
@@ -242,7 +235,9 @@ fn url_len(at: &[char]) -> Option<usize> {
     }
     Some(
         at.iter()
-            .take_while(|c| !c.is_whitespace() && !matches!(c, '<' | '>' | '`' | '|' | '\\'))
+            .take_while(|c| {
+                !c.is_whitespace() && !matches!(c, '<' | '>' | '`' | '|' | '\\' | '[' | ']')
+            })
             .count(),
     )
 }
@@ -283,6 +278,9 @@ mod tests {
         assert_eq!(inline("mail a.b@example.com"), "mail a.b@example.com");
         assert_eq!(inline("@ alone and @"), "@ alone and @");
         assert!(live_mentions(&inline("hi @x and @y/z")).is_empty());
+        // A bracket ends a URL; the mention after it is quieted like any other.
+        assert_eq!(inline("http://]@_"), "http://\\]`@_`");
+        assert!(live_mentions(&inline("http://]@_")).is_empty());
         assert_eq!(live_mentions("hi @x, `@y`"), vec!["@x".to_string()]);
         assert_eq!(quiet_mentions("by @x in `@y` *b*"), "by `@x` in `@y` *b*");
     }
