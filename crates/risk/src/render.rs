@@ -56,6 +56,13 @@ fn badge(level: shipline_core::config::RiskLevel) -> &'static str {
 
 /// Markdown-safe one-line text (no table breaks, no HTML, no control characters).
 fn cell(text: &str) -> String {
+    // Mentions in commit messages and titles go into code spans: the sticky comment is
+    // rewritten on every push, and must not notify the people they name each time.
+    shipline_core::text::quiet_mentions(&escaped(text))
+}
+
+/// `text` on one line with the characters a table cell cannot hold escaped.
+fn escaped(text: &str) -> String {
     text.replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -80,7 +87,7 @@ fn title(change: &Change, max: usize) -> String {
 
 /// Untrusted text as an inline code span that also survives a table cell.
 fn code(text: &str) -> String {
-    format!("`{}`", cell(&cut(text, LIST_TITLE)).replace('`', "'"))
+    format!("`{}`", escaped(&cut(text, LIST_TITLE)).replace('`', "'"))
 }
 
 /// Text inside a quoted Mermaid label: its grammar has no escapes, and `%%`, `#…;` and quotes
@@ -722,6 +729,11 @@ mod tests {
     #[test]
     fn untrusted_text_loses_control_characters() {
         assert_eq!(cell("a\u{1b}[31mb|c<d>\n"), "a[31mb\\|c&lt;d&gt; ");
+        assert_eq!(
+            cell("thanks @octocat, cc @acme/ops"),
+            "thanks `@octocat`, cc `@acme/ops`"
+        );
+        assert_eq!(cell("mail a@example.com"), "mail a@example.com");
         assert_eq!(code("a`b|c"), "`a'b\\|c`");
     }
 }

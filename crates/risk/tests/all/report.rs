@@ -221,3 +221,26 @@ fn a_riskiest_change_with_no_reasons_says_so() {
         "{message:?}"
     );
 }
+
+#[test]
+fn mentions_and_control_characters_in_messages_never_reach_the_summary_live() {
+    let repo = crate::helpers::released_repo();
+    repo.commit("fix: thanks @octocat and @acme/ops \u{1b}[31mfor the report\u{7}")
+        .file("src/lib.rs", crate::helpers::lines("pub fn b() {}\n", 40))
+        .create();
+    let out = crate::helpers::risk(repo.path())
+        .args(["--base", "v1.0.0"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("`@octocat`"), "{stdout}");
+    assert!(
+        shipline_core::text::live_mentions(&stdout).is_empty(),
+        "{:?}",
+        shipline_core::text::live_mentions(&stdout)
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout}"
+    );
+}
