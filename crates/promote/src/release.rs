@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use shipline_commits::{
-    Basis, Evidence, MANIFESTS, ManifestChange, TagScheme, Version, choose_family, decide,
+    Basis, Bump, Evidence, MANIFESTS, ManifestChange, TagScheme, Version, choose_family, decide,
     manifest_speaks_for, manifest_version,
 };
 use shipline_commits::{CommitMessage, group_by_section};
@@ -128,6 +128,12 @@ pub fn plan(
         manifest,
         explicit,
     })?;
+    // Commits that ask for no bump (docs, tests, CI, chores) would be a patch if a release
+    // were cut, as shipline-risk says; promotion cuts none for them: nothing that ships changed.
+    if decision.decided_by == Basis::ConventionalCommits && Bump::of_range(&messages) == Bump::None
+    {
+        return Ok(None);
+    }
     let (Some(next), Some(tag)) = (decision.next.clone(), decision.tag.clone()) else {
         if decision.decided_by == Basis::NotStated {
             return Err(ReleaseError::VersionNotStated {
