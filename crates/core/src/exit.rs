@@ -137,9 +137,9 @@ pub const TABLE: &[Row] = &[
     },
     Row {
         what: "reversed range",
-        example: "`--base` newer than `--head`, or the two without common history",
+        example: "`risk --base` newer than `--head` or without common history with it, `revert --range A..B` holding no commits",
         class: Class::Usage,
-        tools: &[Tool::Risk],
+        tools: &[Tool::Risk, Tool::Revert],
     },
     Row {
         what: "bad config",
@@ -169,7 +169,7 @@ pub const TABLE: &[Row] = &[
         what: "forge refused",
         example: "the token is refused (401, 403) or the forge fails",
         class: Class::Failed,
-        tools: &[Tool::Status, Tool::Revert],
+        tools: ALL,
     },
     Row {
         what: "rollout failed",

@@ -114,10 +114,12 @@ pub fn inline(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // An ordered-list marker: digits at the start, then `.` or `)` and a space or
+            // the end (`1.2.3` is no list).
             '.' | ')'
-                if !out.is_empty()
+                if !out.trim().is_empty()
                     && out.trim_start().chars().all(|d| d.is_ascii_digit())
-                    && !out.trim().is_empty() =>
+                    && chars.get(i + 1).is_none_or(|n| n.is_whitespace()) =>
             {
                 out.push('\\');
                 out.push(c);
@@ -134,6 +136,18 @@ pub fn inline(text: &str) -> String {
 /// cell at a bare `|` even inside code). Mentions inside code never notify.
 pub fn code(text: &str) -> String {
     format!("`{}`", plain(text).replace('`', "'").replace('|', "\\|"))
+}
+
+/// Markdown of our own that quotes untrusted text, fitted into one table cell or list item:
+/// [`plain`] (line breaks become spaces), `|` escaped, `<` and `>` as entities (no HTML) and
+/// mentions quieted ([`quiet_mentions`]); the rest of its Markdown stays.
+pub fn cell(text: &str) -> String {
+    quiet_mentions(
+        &plain(text)
+            .replace('|', "\\|")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+    )
 }
 
 /// The mentions in Markdown `text` that would notify someone: `@name` or `@group/name` outside
@@ -157,20 +171,36 @@ pub fn quiet_mentions(text: &str) -> String {
 fn scan_mentions(text: &str, mut replace: impl FnMut(&str) -> String) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
+    // Where the last replaced mention ended: a code span ends a text node, so the forges read
+    // an `@` right after it as the start of a mention whatever came before (see [`inline`]).
+    let mut replaced_to = None;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let word_before = i > 0 && is_word(chars[i - 1]);
+        let word_before = i > 0 && is_word(chars[i - 1]) && replaced_to != Some(i);
         if c == '\\' {
             out.extend(chars.get(i..(i + 2).min(chars.len())).unwrap_or_default());
             i += 2;
             continue;
         }
-        // A backtick without a partner opens no code span.
-        if c == '`' && (in_code || chars[i + 1..].contains(&'`')) {
-            in_code = !in_code;
-        } else if !in_code && !word_before {
+        if c == '`' {
+            // A code span opens with a run of backticks and closes at the next run of the
+            // same length (CommonMark); a run without one is literal text, escaped here so
+            // that it cannot pair with the backticks put around a mention after it.
+            let run = chars[i..].iter().take_while(|c| **c == '`').count();
+            match code_span_end(&chars, i + run, run) {
+                Some(end) => {
+                    out.extend(&chars[i..end]);
+                    i = end;
+                }
+                None => {
+                    out.push_str(&"\\`".repeat(run));
+                    i += run;
+                }
+            }
+            continue;
+        }
+        if !word_before {
             if let Some(len) = url_len(&chars[i..]) {
                 out.extend(&chars[i..i + len]);
                 i += len;
@@ -182,6 +212,7 @@ fn scan_mentions(text: &str, mut replace: impl FnMut(&str) -> String) -> String 
                 let mention: String = chars[i..=i + len].iter().collect();
                 out.push_str(&replace(&mention));
                 i += len + 1;
+                replaced_to = Some(i);
                 continue;
             }
         }
@@ -189,6 +220,24 @@ fn scan_mentions(text: &str, mut replace: impl FnMut(&str) -> String) -> String 
         i += 1;
     }
     out
+}
+
+/// Where the code span whose opening run of `run` backticks ends before `from` closes: the
+/// index after its closing run, or `None` when no run of that length follows.
+fn code_span_end(chars: &[char], from: usize, run: usize) -> Option<usize> {
+    let mut i = from;
+    while i < chars.len() {
+        if chars[i] == '`' {
+            let len = chars[i..].iter().take_while(|c| **c == '`').count();
+            if len == run {
+                return Some(i + len);
+            }
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// Whether the text after a `&` would make it an HTML entity (`&amp;`, `&#64;`, `&#x40;`).
@@ -265,6 +314,8 @@ mod tests {
         assert_eq!(inline("# title"), "\\# title");
         assert_eq!(inline("- item"), "\\- item");
         assert_eq!(inline("12. item"), "12\\. item");
+        assert_eq!(inline("3)"), "3\\)");
+        assert_eq!(inline("1.2.3 is out"), "1.2.3 is out");
         assert_eq!(inline("v1.2 fixes #12 and !34"), "v1.2 fixes #12 and !34");
         assert_eq!(inline("R&D &amp; &#64;x"), "R&D \\&amp; \\&#64;x");
     }
@@ -283,6 +334,14 @@ mod tests {
         assert!(live_mentions(&inline("http://]@_")).is_empty());
         assert_eq!(live_mentions("hi @x, `@y`"), vec!["@x".to_string()]);
         assert_eq!(quiet_mentions("by @x in `@y` *b*"), "by `@x` in `@y` *b*");
+        // A code span closes only at a run of backticks as long as the one that opened it.
+        assert_eq!(quiet_mentions("``a` @x``"), "``a` @x``");
+        assert_eq!(quiet_mentions("``a` @x` b"), "\\`\\`a` @x` b");
+        // After a mention put in code, an `@` starts a new text node: no longer an address.
+        assert_eq!(quiet_mentions("@a@b"), "`@a``@b`");
+        assert_eq!(quiet_mentions("``a` @x"), "\\`\\`a\\` `@x`");
+        assert_eq!(quiet_mentions("` @x"), "\\` `@x`");
+        assert!(live_mentions(&cell("``a` @x` b | <i>")).is_empty());
     }
 
     #[test]

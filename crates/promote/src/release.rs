@@ -18,6 +18,7 @@ use shipline_commits::{CommitMessage, group_by_section};
 use shipline_core::config::ReleaseConfig;
 use shipline_core::forge::{Forge, NewRelease};
 use shipline_core::git::Git;
+use shipline_core::text;
 
 use crate::error::ReleaseError;
 
@@ -155,9 +156,14 @@ pub fn plan(
             let scope = message
                 .scope
                 .as_deref()
-                .map(|s| format!("**{s}:** "))
+                .map(|s| format!("**{}:** ", text::inline(s)))
                 .unwrap_or_default();
-            let _ = writeln!(notes, "- {scope}{} ({short})", message.description);
+            // Commit messages are anyone's words: Markdown escaped, mentions quieted.
+            let _ = writeln!(
+                notes,
+                "- {scope}{} ({short})",
+                text::inline(&message.description)
+            );
         }
         notes.push('\n');
     }

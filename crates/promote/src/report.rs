@@ -324,7 +324,8 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
     out
 }
 
-/// Keeps a table cell on one line and its pipes literal.
+/// A table cell on one line, pipes literal, no HTML, and no mention live: evidence and reasons
+/// quote check names, commit messages and command output.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    shipline_core::text::cell(text)
 }

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use shipline_core::sha::{UNIQUE, prefix};
+use shipline_core::text;
 
 use crate::culprit::{Culprit, Landing};
 
@@ -75,7 +76,8 @@ impl Why {
                 format!("Deployment {id} to `{environment}` ended in `{state}`{link}.")
             }
             Why::Workflow { name, url, sha } => format!(
-                "The [`{name}` run]({url}) failed on the default branch at {}.",
+                "The [{} run]({url}) failed on the default branch at {}.",
+                text::code(name),
                 prefix(sha, UNIQUE)
             ),
         }
@@ -95,7 +97,9 @@ pub fn body(culprit: &Culprit, why: &Why, reason: Option<&str>, run_url: Option<
     out.push_str(&why.sentence());
     out.push('\n');
     if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
-        out.push_str(&format!("\n> {}\n", reason.replace('\n', "\n> ")));
+        // Quoted as written, but a name in it must not notify anyone again.
+        let quoted = text::quiet_mentions(&text::plain_lines(reason));
+        out.push_str(&format!("\n> {}\n", quoted.replace('\n', "\n> ")));
     }
     if let Some(run) = run_url {
         out.push_str(&format!("\nOpened by [this run]({run}).\n"));
@@ -118,7 +122,7 @@ pub fn body(culprit: &Culprit, why: &Why, reason: Option<&str>, run_url: Option<
         } else {
             ""
         };
-        out.push_str(&format!("- {} {}{how}\n", c.sha, c.subject));
+        out.push_str(&format!("- {} {}{how}\n", c.sha, text::inline(&c.subject)));
     }
     out.push_str("\n## Who\n\n");
     match &culprit.author {
@@ -142,7 +146,7 @@ pub fn body(culprit: &Culprit, why: &Why, reason: Option<&str>, run_url: Option<
             } else {
                 out.push_str(&format!(
                     "No forge account is known for the original author; git says {} {role} it. Please review.\n",
-                    names.join(", ")
+                    text::inline(&names.join(", "))
                 ));
             }
         }
@@ -183,7 +187,7 @@ pub fn conflict_issue(
     ));
     out.push_str("Conflicting files:\n\n");
     for f in files {
-        out.push_str(&format!("- `{f}`\n"));
+        out.push_str(&format!("- {}\n", text::code(f)));
     }
     out.push_str("\nFinish by hand:\n\n```sh\n");
     out.push_str(&format!(

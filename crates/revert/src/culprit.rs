@@ -410,7 +410,7 @@ pub fn for_range(
         .map(str::to_string)
         .collect();
     if shas.is_empty() {
-        return Err(RevertError::Refused(format!(
+        return Err(RevertError::Input(format!(
             "the range {}..{} holds no commits: give the last good commit first and the bad one second",
             prefix(&from, UNIQUE),
             prefix(&to, UNIQUE)

@@ -39,6 +39,10 @@ pub enum RevertError {
         #[source]
         source: GitError,
     },
+    /// The input names nothing to revert (a `--range` with no commits in it: reversed, or
+    /// twice the same commit); nothing was done.
+    #[error("{0}")]
+    Input(String),
     /// The request was refused before anything was created (bad input, missing permission).
     #[error("{0}")]
     Refused(String),
@@ -87,6 +91,7 @@ impl Classify for RevertError {
         match self {
             RevertError::App(e) => e.class(),
             RevertError::Git(e) | RevertError::Revision { source: e, .. } => e.class(),
+            RevertError::Input(_) => Class::Usage,
             RevertError::Forge(e) => e.class(),
             RevertError::Ledger(e) => e.class(),
             RevertError::Output(e) => e.class(),

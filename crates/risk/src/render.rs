@@ -58,7 +58,7 @@ fn badge(level: shipline_core::config::RiskLevel) -> &'static str {
 fn cell(text: &str) -> String {
     // Mentions in commit messages and titles go into code spans: the sticky comment is
     // rewritten on every push, and must not notify the people they name each time.
-    shipline_core::text::quiet_mentions(&escaped(text))
+    shipline_core::text::cell(text)
 }
 
 /// `text` on one line with the characters a table cell cannot hold escaped.

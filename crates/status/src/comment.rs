@@ -32,7 +32,10 @@ pub(crate) fn body(record: &DeploymentRecord) -> String {
         record.id
     ));
     if let Some(version) = &record.version {
-        text.push_str(&format!(", version {version}"));
+        text.push_str(&format!(
+            ", version {}",
+            shipline_core::text::inline(version)
+        ));
     }
     text.push_str(").");
     format!("{}\n{text}\n", marker(&record.environment))

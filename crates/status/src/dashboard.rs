@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use shipline_core::app::App;
 use shipline_core::forge::{DeploymentState, ForgeKind};
-use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery, Risk};
+use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery, Risk, same_environment};
 use shipline_core::sha::short;
 
 use crate::error::StatusError;
@@ -84,9 +84,11 @@ impl Outcome {
 impl Dashboard {
     /// Reads what the page shows, as of `now`.
     pub async fn read(app: &App, ledger: &Ledger, now: DateTime<Utc>) -> Result<Self, StatusError> {
-        let show = ShowReport::read(app, ledger, None).await?;
+        // One read of the ledger for everything on the page.
+        let records = ledger.list(&ListQuery::default()).await?;
+        let show = ShowReport::of(app, &records, None);
         let since = now - Duration::weeks(WEEKS);
-        let history = History::read(app, ledger, since, now, None).await?;
+        let history = History::of(app, &records, since, now, None);
         let totals = history.report(since, now);
         let weeks = (0..WEEKS)
             .map(|i| {
@@ -101,7 +103,7 @@ impl Dashboard {
             .or(show.environments.last())
             .map(|e| e.environment.clone());
         let (releases, release_count) = match &focus {
-            Some(name) => releases(ledger, &history, name, since).await?,
+            Some(name) => releases(&records, &history, name, since),
             None => (Vec::new(), 0),
         };
         let commit_url = match (&app.ctx.server_url, &app.ctx.repo, app.ctx.forge) {
@@ -402,22 +404,21 @@ impl Dashboard {
 
 /// The production releases (deployments that ended) started since `since`, oldest first, cut
 /// to the newest [`MAX_RELEASES`]; and how many there were.
-async fn releases(
-    ledger: &Ledger,
+fn releases(
+    records: &[DeploymentRecord],
     history: &History,
     environment: &str,
     since: DateTime<Utc>,
-) -> Result<(Vec<Release>, usize), StatusError> {
-    let query = ListQuery {
-        environment: Some(environment.to_string()),
-        ..ListQuery::default()
-    };
-    let records: Vec<DeploymentRecord> = ledger.list(&query).await?;
+) -> (Vec<Release>, usize) {
     let sizes = history.sizes(environment);
     let reverted: BTreeSet<String> = history.reverted(environment);
     let mut all: Vec<Release> = records
         .iter()
-        .filter(|r| r.created_at >= since && !r.was_superseded())
+        .filter(|r| {
+            same_environment(&r.environment, environment)
+                && r.created_at >= since
+                && !r.was_superseded()
+        })
         .filter_map(|r| {
             let outcome = match metrics::ended(r)? {
                 DeploymentState::Success if reverted.contains(&r.id) => Outcome::Reverted,
@@ -437,7 +438,7 @@ async fn releases(
     all.sort_by_key(|r| r.at);
     let count = all.len();
     let keep = all.split_off(count.saturating_sub(MAX_RELEASES));
-    Ok((keep, count))
+    (keep, count)
 }
 
 /// Writes the page as `DIR/index.html`, creating the directory; returns the file's path.

@@ -23,7 +23,7 @@ use shipline_commits::Reverted;
 use shipline_core::app::App;
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
-use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery, same_environment};
 
 use crate::deploy;
 use crate::error::StatusError;
@@ -87,12 +87,28 @@ impl History {
         until: DateTime<Utc>,
         only: Option<&str>,
     ) -> Result<Self, StatusError> {
-        let stale_after = app.config.stale_after().as_chrono();
         let query = ListQuery {
             environment: only.map(str::to_string),
             ..ListQuery::default()
         };
         let records = ledger.list(&query).await?;
+        Ok(Self::of(app, &records, since, until, only))
+    }
+
+    /// Like [`History::read`], from `records` already listed (newest first); those of other
+    /// environments than `only` are left out.
+    pub(crate) fn of(
+        app: &App,
+        records: &[DeploymentRecord],
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        only: Option<&str>,
+    ) -> Self {
+        let stale_after = app.config.stale_after().as_chrono();
+        let records: Vec<&DeploymentRecord> = records
+            .iter()
+            .filter(|r| only.is_none_or(|only| same_environment(&r.environment, only)))
+            .collect();
         let git = app.git().ok();
         // Every configured environment, in the configuration's order, so one without
         // deployments says so instead of missing; then any other the ledger has, by name.
@@ -121,6 +137,7 @@ impl History {
                 .is_some_and(|e| e.transient);
             let mut mine: Vec<&DeploymentRecord> = records
                 .iter()
+                .copied()
                 // A stale deployment, open or closed as superseded, ended without an outcome:
                 // it is neither a deployment nor a failed change.
                 .filter(|r| {
@@ -149,7 +166,7 @@ impl History {
                 name,
             });
         }
-        Ok(Self { environments })
+        Self { environments }
     }
 
     /// The report over deployments started in `since..until`.
@@ -200,8 +217,9 @@ impl History {
                 continue;
             };
             let records: Vec<&DeploymentRecord> = env.records.iter().collect();
+            let reverting = reverting(&records, delivered);
             for record in records.iter().filter(|r| r.succeeded_at().is_some()) {
-                if undone_by(record, &records, delivered).is_some() {
+                if undone_by(record, &reverting, delivered).is_some() {
                     out.insert(record.id.clone());
                 }
             }
@@ -351,22 +369,32 @@ impl Spread {
 type Delivered = BTreeMap<String, Vec<RangeCommit>>;
 
 /// For each successful deployment (oldest first), the commits since the previous successful
-/// one. Deployments whose SHAs this clone lacks are left out.
+/// one. Deployments whose SHAs this clone lacks are left out. Three git processes however many
+/// deployments there are ([`range::consecutive`]); `None`-like (empty) when git fails.
 fn delivered(git: &Git, records: &[&DeploymentRecord]) -> Delivered {
-    let mut out = Delivered::new();
-    let mut previous: Option<&str> = None;
-    for record in records.iter().filter(|r| r.succeeded_at().is_some()) {
-        if !range::has_commit(git, &record.sha) {
-            continue;
-        }
-        if let Some(base) = previous
-            && let Ok(commits) = range::commits(git, Some(base), &record.sha)
-        {
-            out.insert(record.id.clone(), commits);
-        }
-        previous = Some(&record.sha);
+    let successful: Vec<&DeploymentRecord> = records
+        .iter()
+        .copied()
+        .filter(|r| r.succeeded_at().is_some())
+        .collect();
+    let shas: Vec<&str> = successful.iter().map(|r| r.sha.as_str()).collect();
+    let Ok(present) = range::present(git, &shas) else {
+        return Delivered::new();
+    };
+    let kept: Vec<&DeploymentRecord> = successful
+        .into_iter()
+        .filter(|r| present.contains(&r.sha))
+        .collect();
+    let heads: Vec<&str> = kept.iter().map(|r| r.sha.as_str()).collect();
+    match range::consecutive(git, &heads) {
+        Ok(ranges) => kept
+            .iter()
+            .skip(1)
+            .zip(ranges)
+            .map(|(record, commits)| (record.id.clone(), commits))
+            .collect(),
+        Err(_) => Delivered::new(),
     }
-    out
 }
 
 pub(crate) fn ended(record: &DeploymentRecord) -> Option<DeploymentState> {
@@ -438,8 +466,9 @@ fn environment_metrics(
         }
         // A revert delivered by a later deployment marks the deployment that delivered the
         // reverted commit (or PR) as a failed change, restored when the revert went out.
+        let reverting = reverting(records, delivered);
         for record in &successful {
-            if let Some(later) = undone_by(record, records, delivered) {
+            if let Some(later) = undone_by(record, &reverting, delivered) {
                 reverted += 1;
                 if let (Some(bad), Some(good)) = (record.succeeded_at(), later.succeeded_at()) {
                     restores.push((good - bad).num_seconds());
@@ -468,8 +497,25 @@ fn environment_metrics(
     }
 }
 
-/// The later deployment (of `records`, oldest first) that delivered a revert of something
-/// `record` delivered, if any.
+/// The deployments of `records` (oldest first) that delivered a revert: the only ones
+/// [`undone_by`] needs to look at, found once rather than for every deployment.
+fn reverting<'a>(
+    records: &[&'a DeploymentRecord],
+    delivered: &Delivered,
+) -> Vec<&'a DeploymentRecord> {
+    records
+        .iter()
+        .copied()
+        .filter(|r| {
+            delivered
+                .get(&r.id)
+                .is_some_and(|commits| commits.iter().any(|c| !c.reverts.is_empty()))
+        })
+        .collect()
+}
+
+/// The later deployment (of `records`, oldest first: all of them, or only those
+/// [`reverting`] found) that delivered a revert of something `record` delivered, if any.
 fn undone_by<'a>(
     record: &DeploymentRecord,
     records: &[&'a DeploymentRecord],

@@ -30,13 +30,18 @@ impl ShowReport {
     /// Reads the report for every environment, or only `only`, from the ledger and git.
     pub async fn read(app: &App, ledger: &Ledger, only: Option<&str>) -> Result<Self, StatusError> {
         let records = ledger.list(&ListQuery::default()).await?;
+        Ok(Self::of(app, &records, only))
+    }
+
+    /// The report from `records`, the whole ledger as [`Ledger::list`] gave it (newest first).
+    pub(crate) fn of(app: &App, records: &[DeploymentRecord], only: Option<&str>) -> Self {
         let mut names: Vec<String> = app
             .config
             .upstream_order()
             .into_iter()
             .map(str::to_string)
             .collect();
-        let by_environment = ByEnvironment::new(&records);
+        let by_environment = ByEnvironment::new(records);
         let configured: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
         let mut others: Vec<String> = records
             .iter()
@@ -57,7 +62,7 @@ impl ShowReport {
             .iter()
             .map(|name| environment_status(app, git.as_ref(), &by_environment, name))
             .collect();
-        Ok(Self { environments })
+        Self { environments }
     }
 
     /// The report as a Markdown table.
@@ -74,13 +79,15 @@ impl ShowReport {
             let (sha, version, since, by) = match &env.running {
                 Some(r) => (
                     format!("`{}`", short(&r.sha)),
-                    r.version.clone().unwrap_or_else(|| "—".into()),
+                    // Versions and names are anyone's words: Markdown escaped, mentions quieted.
+                    r.version
+                        .as_deref()
+                        .map_or_else(|| "—".into(), shipline_core::text::inline),
                     r.since.format("%Y-%m-%d %H:%M UTC").to_string(),
                     if r.by.is_empty() {
                         "—".into()
                     } else {
-                        // A git user.name may hold anything; keep the table one row.
-                        r.by.replace('|', "\\|")
+                        shipline_core::text::inline(&r.by)
                     },
                 ),
                 None => ("nothing".into(), "—".into(), "—".into(), "—".into()),

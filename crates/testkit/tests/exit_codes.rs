@@ -74,6 +74,8 @@ struct World {
     side_commit: String,
     /// The GitHub job's variables and files, with a token the fake refuses.
     job: GitHubEnv,
+    /// The same for a `pull_request` job.
+    pr_job: GitHubEnv,
     _fake: FakeForge,
 }
 
@@ -132,8 +134,22 @@ impl World {
             .set("GITHUB_GRAPHQL_URL", &fake.github_graphql_url())
             .set("GITHUB_WORKSPACE", &repo.path().to_string_lossy())
             .set("GITHUB_TOKEN", REFUSED);
+        let mut pr: Value = webhook("pull_request.opened");
+        pr["pull_request"]["base"]["sha"] = repo.rev("HEAD~1").into();
+        pr["pull_request"]["head"]["sha"] = repo.rev("HEAD").into();
+        let mut pr_job = GitHubEnv::for_event("pull_request", &pr);
+        for key in [
+            "GITHUB_API_URL",
+            "GITHUB_GRAPHQL_URL",
+            "GITHUB_WORKSPACE",
+            "GITHUB_TOKEN",
+        ] {
+            let value = job.vars()[key].clone();
+            pr_job.set(key, &value);
+        }
         Self {
             repo,
+            pr_job,
             empty: TestRepo::new(),
             plain: tempfile::tempdir().expect("temp dir"),
             side_commit,
@@ -242,6 +258,10 @@ fn cases<'w>(world: &'w World, row: &str, tool: &str) -> Option<Vec<Case<'w>>> {
         ("reversed range", "risk") => {
             vec![Case::local(repo, &["--base", "HEAD", "--head", "HEAD~1"])]
         }
+        ("reversed range", "revert") => vec![
+            Case::local(repo, &["--range", "HEAD..HEAD~1", "--dry-run"]),
+            Case::local(repo, &["--range", "HEAD..HEAD", "--dry-run"]),
+        ],
         ("bad config", _) => vec![
             Case::local(repo, &[&["--config", "missing.yml"], ordinary].concat()),
             Case::local(repo, &[&["--config", "src/lib.rs"], ordinary].concat()),
@@ -269,7 +289,19 @@ fn cases<'w>(world: &'w World, row: &str, tool: &str) -> Option<Vec<Case<'w>>> {
                 &plain.join("gone/output").to_string_lossy(),
             ),
         ],
+        ("forge refused", "risk") => vec![Case {
+            dir: repo,
+            vars: world.pr_job.vars().clone(),
+            args: vec!["--comment".to_string()],
+            changed: vec!["in a GitHub Actions pull_request job".to_string()],
+        }],
         ("forge refused", "status") => vec![job(&["start", "--env", "staging"])],
+        // staging has no gate and no rollout: promoting it asks nothing of the forge.
+        ("forge refused", "promote") => vec![
+            job(&["--to", "production"]),
+            job(&["--to", "production", "--dry-run"]),
+            job(&["--to", "canary"]),
+        ],
         ("forge refused", "revert") => vec![job(&["--sha", "HEAD"])],
         ("rollout failed", "promote") => vec![Case::local(repo, &["--to", "canary"])],
         ("gate blocked", "risk") => vec![Case::local(repo, &["--fail-above", "low"])],
@@ -381,4 +413,112 @@ fn the_help_of_every_tool_points_to_init_and_ends_with_its_rows_of_the_table() {
             );
         }
     }
+}
+
+/// A token given where a value belongs, or sitting in the configuration or a CI variable,
+/// never reaches the output: these paths run before anything is read, so the redactor must
+/// already be there. Every tool, each way a value gets echoed back (a flag's value, a
+/// configuration value, a CI variable), with the job's token as the value.
+#[test]
+fn a_token_given_as_a_value_is_masked_in_every_tool() {
+    let world = World::new();
+    let token = REFUSED;
+    let configs = tempfile::tempdir().expect("temp dir");
+    let config = |name: &str, text: &str| {
+        let path = configs.path().join(name);
+        std::fs::write(&path, text.replace("TOKEN", token)).expect("config");
+        path.to_string_lossy().into_owned()
+    };
+    let bad_configs = [
+        config(
+            "after.yml",
+            "environments:\n  staging:\n    after: [TOKEN]\n",
+        ),
+        config("url.yml", "environments:\n  staging:\n    url: TOKEN\n"),
+        config("key.yml", "environments:\n  staging:\n    TOKEN: 1\n"),
+        config("value.yml", "risk:\n  lookback: TOKEN\n"),
+    ];
+    let per_tool: [(&str, Vec<Vec<&str>>); 4] = [
+        ("risk", vec![vec!["--base", token], vec!["--format", token]]),
+        (
+            "status",
+            vec![
+                vec!["metrics", "--since", token],
+                vec!["start", "--env", token],
+                vec!["finish", "--env", "staging", "--state", token],
+            ],
+        ),
+        (
+            "promote",
+            vec![vec!["--to", token], vec!["--to", "staging", "--ref", token]],
+        ),
+        (
+            "revert",
+            vec![
+                vec!["--sha", token],
+                vec!["--pr", token],
+                vec!["--deployment", token],
+            ],
+        ),
+    ];
+    let mut masked = 0;
+    let mut problems = Vec::new();
+    for (tool, flag_cases) in &per_tool {
+        let ordinary: Vec<&str> = match *tool {
+            "risk" => vec![],
+            "status" => vec!["show"],
+            "promote" => vec!["--to", "staging", "--dry-run"],
+            _ => vec!["--sha", "HEAD", "--dry-run"],
+        };
+        let mut runs: Vec<(String, BTreeMap<String, String>, Vec<&str>)> = Vec::new();
+        for args in flag_cases {
+            runs.push(("flag".into(), world.job.vars().clone(), args.clone()));
+        }
+        for path in &bad_configs {
+            let args = [vec!["--config", path.as_str()], ordinary.clone()].concat();
+            runs.push((format!("config {path}"), world.job.vars().clone(), args));
+        }
+        for key in [
+            "GITHUB_REPOSITORY",
+            "GITHUB_SHA",
+            "GITHUB_API_URL",
+            "GITHUB_REF",
+        ] {
+            let mut vars = world.job.vars().clone();
+            vars.insert(key.to_string(), token.to_string());
+            runs.push((format!("{key}=token"), vars, ordinary.clone()));
+        }
+        for (what, vars, args) in runs {
+            let out = run(tool, world.repo.path(), &vars, &args);
+            let printed = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let files: String = [world.job.output_file(), world.job.summary_file()]
+                .iter()
+                .filter_map(|f| std::fs::read_to_string(f).ok())
+                .collect();
+            // `::add-mask::` is how the tool asks the runner to mask the token in the log.
+            let printed: String = printed
+                .lines()
+                .filter(|l| !l.starts_with("::add-mask::"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            if printed.contains(token) || files.contains(token) {
+                problems.push(format!(
+                    "{tool} {args:?} ({what}) printed the token:\n{printed}"
+                ));
+            }
+            if out.status.success() && !what.ends_with("=token") {
+                problems.push(format!(
+                    "{tool} {args:?} ({what}) took the token as a value"
+                ));
+            }
+            masked += printed.matches("***").count();
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The values were echoed, masked: the paths above were really taken.
+    assert!(masked >= 8, "only {masked} masks in all the output");
 }

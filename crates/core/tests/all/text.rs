@@ -2,7 +2,9 @@
 //! no control or spoofing character and no live mention comes out, and nothing panics.
 
 use proptest::prelude::*;
-use shipline_core::text::{code, inline, is_hidden, live_mentions, plain, plain_lines};
+use shipline_core::text::{
+    cell, code, inline, is_hidden, live_mentions, plain, plain_lines, quiet_mentions,
+};
 
 /// Text with the characters that matter here much more often than chance would give them.
 fn hostile() -> impl Strategy<Value = String> {
@@ -35,17 +37,23 @@ proptest! {
 
     #[test]
     fn markdown_has_no_hidden_character_no_line_break_and_no_live_mention(text in hostile()) {
-        for out in [inline(&text), code(&text)] {
+        for out in [inline(&text), code(&text), cell(&text)] {
             prop_assert!(!out.chars().any(is_hidden), "{out:?}");
             prop_assert!(live_mentions(&out).is_empty(), "{text:?} -> {out:?}");
         }
         // Escaping twice escapes the escapes, but still leaves nothing live.
         prop_assert!(live_mentions(&inline(&inline(&text))).is_empty());
+        // Our own Markdown quoting anyone's words: whatever backticks it holds, paired or
+        // not, no mention stays live.
+        let quiet = quiet_mentions(&text);
+        prop_assert!(live_mentions(&quiet).is_empty(), "{text:?} -> {quiet:?}");
+        prop_assert!(!cell(&text).contains('\n'));
     }
 
     #[test]
     fn any_text_goes_through_without_panic(text in "\\PC{0,200}|(?s).{0,200}") {
         let _ = (plain(&text), plain_lines(&text), inline(&text), code(&text), live_mentions(&text));
+        let _ = (cell(&text), quiet_mentions(&text));
     }
 
     #[test]
