@@ -358,7 +358,7 @@ impl MetricsReport {
         let mut out = String::new();
         for trend in &self.trends {
             let chart = BarChart {
-                title: format!("Successful deployments per week, {}", trend.environment),
+                title: format!("Successful deployments per week in {}", trend.environment),
                 x_title: "week from".into(),
                 y_title: "deployments".into(),
                 bars: trend

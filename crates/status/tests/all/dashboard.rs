@@ -22,8 +22,8 @@ const LIGHT_BAR: [u8; 3] = [0x09, 0x69, 0xda];
 const DARK_BAR: [u8; 3] = [0x44, 0x93, 0xf8];
 
 /// What the ledger holds, for the assertions.
-struct Ledger {
-    repo: TestRepo,
+pub(crate) struct Ledger {
+    pub(crate) repo: TestRepo,
     deployments: usize,
 }
 
@@ -85,7 +85,7 @@ fn state(start: &Event, state: DeploymentState, at: DateTime<Utc>) -> Event {
 /// production: 40 deployments. Every fourth production deployment fails and the next one
 /// restores it; commit 9 reverts commit 7, so production's release of commit 7 counts as a
 /// failed change too.
-fn ledger() -> Ledger {
+pub(crate) fn ledger() -> Ledger {
     let repo = TestRepo::new();
     std::fs::write(
         repo.path().join(".shipline.yml"),
