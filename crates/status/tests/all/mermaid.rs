@@ -89,7 +89,7 @@ fn show_draws_the_environments_in_the_step_summary_and_nowhere_else() {
     let repo = &ledger.repo;
     let ci = job(repo);
     let (out, summary) = in_job(&ci, repo, &["show"]);
-    assert!(!out.contains("mermaid"), "stdout is a log: {out}");
+    assert!(!out.contains("```mermaid"), "stdout is a log: {out}");
     assert!(out.contains("| production |"), "{out}");
     let blocks = mermaid_blocks(&summary);
     assert_eq!(blocks.len(), 1, "{summary}");
@@ -105,7 +105,7 @@ fn show_draws_the_environments_in_the_step_summary_and_nowhere_else() {
 
     let local_out = stdout(repo, &["show"]);
     assert!(local_out.contains("| production |"), "{local_out}");
-    assert!(!local_out.contains("mermaid"), "{local_out}");
+    assert!(!local_out.contains("```mermaid"), "{local_out}");
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn metrics_charts_production_week_by_week_with_the_reports_figures() {
     let repo = &ledger.repo;
     let ci = job(repo);
     let (out, summary) = in_job(&ci, repo, &["metrics", "--since", "84d"]);
-    assert!(!out.contains("mermaid"), "stdout is a log: {out}");
+    assert!(!out.contains("```mermaid"), "stdout is a log: {out}");
     let blocks = mermaid_blocks(&summary);
     assert_eq!(blocks.len(), 1, "one chart: production only\n{summary}");
     let chart = &blocks[0];
@@ -192,7 +192,7 @@ fn metrics_charts_production_week_by_week_with_the_reports_figures() {
 
     let local_out = stdout(repo, &["metrics", "--since", "84d"]);
     assert!(local_out.contains("| production |"), "{local_out}");
-    assert!(!local_out.contains("mermaid"), "{local_out}");
+    assert!(!local_out.contains("```mermaid"), "{local_out}");
 }
 
 /// Every block the status summaries write, and a broken one, drawn by `mermaid.min.js`.
