@@ -109,8 +109,8 @@ impl BarChart {
         let values: Vec<String> = self.bars.iter().map(|(_, v)| v.to_string()).collect();
         let top = self.bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
         Some(format!(
-            "```mermaid\nxychart-beta\n    title {}\n    x-axis {} [{}]\n    y-axis {} 0 --> {top}\n    bar [{}]\n```\n\n",
-            format!("\"{}\"", text::chart_label(&self.title, TITLE_MAX)),
+            "```mermaid\nxychart-beta\n    title \"{}\"\n    x-axis {} [{}]\n    y-axis {} 0 --> {top}\n    bar [{}]\n```\n\n",
+            text::chart_label(&self.title, TITLE_MAX),
             label(&[&self.x_title]),
             categories.join(", "),
             label(&[&self.y_title]),

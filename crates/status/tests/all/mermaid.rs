@@ -210,6 +210,14 @@ fn the_summary_diagrams_render_with_mermaid() {
     assert_eq!(blocks.len(), 3, "{summary}");
     let hostile = hostile_show();
     blocks.push(hostile);
+    // The examples in the docs draw too.
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    for page in ["status.md", "promote.md"] {
+        let text = std::fs::read_to_string(docs.join(page)).unwrap();
+        let examples = mermaid_blocks(&text);
+        assert!(!examples.is_empty(), "{page} shows a diagram");
+        blocks.extend(examples);
+    }
     blocks.push("flowchart LR\n    n0[\"a\"b\"]\n".to_string());
     let Some(drawn) = shipline_testkit::browser::render_mermaid(&blocks) else {
         return;
