@@ -150,6 +150,31 @@ pub fn cell(text: &str) -> String {
     )
 }
 
+/// Untrusted text inside a quoted Mermaid label (a node, an edge, a chart's title or category):
+/// Mermaid's grammar has no escapes, and quotes, `%%` (a directive or comment), `#…;` (an
+/// entity), `<…>` (HTML in a label) and line breaks all mean something to it, so only ASCII
+/// letters, digits, space and `.`, `-`, `+`, `/` stay; every other character becomes `_`. At
+/// most `max` characters: a longer text keeps its end, where a tag or a version differs.
+pub fn chart_label(text: &str, max: usize) -> String {
+    let plain: String = text
+        .chars()
+        .filter(|c| !is_hidden(*c) || matches!(c, '\n' | '\r' | '\t'))
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '/' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let count = plain.chars().count();
+    if count <= max {
+        plain
+    } else {
+        plain.chars().skip(count - max).collect()
+    }
+}
+
 /// The mentions in Markdown `text` that would notify someone: `@name` or `@group/name` outside
 /// code spans and URLs, with no word character before the `@`. What [`inline`] produces has none.
 pub fn live_mentions(text: &str) -> Vec<String> {

@@ -489,8 +489,11 @@ fn publish(
     format: Format,
 ) -> Result<(), PromoteError> {
     let markdown = report::markdown(report, env);
+    // The diagram only where a forge renders it: the job summary. A log (stdout in CI) and a
+    // terminal show Mermaid as source.
     if app.outputs.runtime() != Runtime::Local {
-        app.outputs.summary(&markdown)?;
+        let chart = report::mermaid(report, env).unwrap_or_default();
+        app.outputs.summary(&format!("{markdown}\n{chart}"))?;
     }
     let text = match format {
         Format::Markdown => markdown,

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use shipline_core::config::{Environment, Rollout};
+use shipline_core::mermaid::Flowchart;
 use shipline_core::sha::{UNIQUE, prefix};
 
 use crate::gates::{Gate, GateStatus};
@@ -322,6 +323,43 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
         (None, _) => {}
     }
     out
+}
+
+/// How the promotion ended, in a few words: `promoted`, `would be promoted` (dry run),
+/// `rolled back`, `rollout failed`, `waiting for approval` or `blocked`.
+pub fn outcome(report: &Report) -> &'static str {
+    match (report.decision, report.dry_run, report.promoted) {
+        (Decision::Promote, true, _) => "would be promoted",
+        (Decision::Promote, false, true) => "promoted",
+        (Decision::Promote, false, false) => {
+            let rolled_back = report
+                .rollout
+                .as_ref()
+                .and_then(|r| r.rollback.as_ref())
+                .is_some_and(|rb| rb.succeeded);
+            if rolled_back {
+                "rolled back"
+            } else {
+                "rollout failed"
+            }
+        }
+        (Decision::ManualApproval, _, _) => "waiting for approval",
+        (Decision::Blocked, _, _) => "blocked",
+    }
+}
+
+/// The promotion as a Mermaid `flowchart` (see [`shipline_core::mermaid`]): a box per `after:`
+/// upstream, an arrow from each, labelled with the commit, to the target's box with the version
+/// and the [`outcome`]. For what a forge renders (the job summary), never for logs or terminals.
+pub fn mermaid(report: &Report, env: &Environment) -> Option<String> {
+    let mut chart = Flowchart::new();
+    let upstream: Vec<usize> = env.after().map(|up| chart.node(&[up])).collect();
+    let target = chart.node(&[&report.environment, &report.version, outcome(report)]);
+    let commit = prefix(&report.sha, UNIQUE);
+    for from in upstream {
+        chart.edge(from, target, Some(commit));
+    }
+    chart.block()
 }
 
 /// A table cell on one line, pipes literal, no HTML, and no mention live: evidence and reasons

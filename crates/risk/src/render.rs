@@ -90,26 +90,10 @@ fn code(text: &str) -> String {
     format!("`{}`", escaped(&cut(text, LIST_TITLE)).replace('`', "'"))
 }
 
-/// Text inside a quoted Mermaid label: its grammar has no escapes, and `%%`, `#…;` and quotes
-/// mean something to it, so only plain characters stay (others become `_`), at most 16.
-pub fn chart_label(text: &str) -> String {
-    let plain: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '/' | ' ') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let count = plain.chars().count();
-    if count <= 16 {
-        plain
-    } else {
-        // The end of a tag is the version: keep it.
-        plain.chars().skip(count - 16).collect()
-    }
+/// Text inside a quoted Mermaid label: only plain characters, at most 16 (see
+/// [`shipline_core::text::chart_label`]).
+fn chart_label(text: &str) -> String {
+    shipline_core::text::chart_label(text, 16)
 }
 
 /// Where the range starts, in words: the first thing a reader needs to trust the rest.

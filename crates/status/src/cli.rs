@@ -451,7 +451,8 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
                 Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
             };
             if *format == Format::Markdown {
-                app.outputs.summary(&text)?;
+                let chart = report.mermaid().unwrap_or_default();
+                app.outputs.summary(&with_chart(app, &text, &chart))?;
             }
             if app.ctx.runtime != Runtime::Local || *format == Format::Json {
                 app::print_stdout(&text)?;
@@ -474,7 +475,8 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
                 Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
             };
             if *format == Format::Markdown {
-                app.outputs.summary(&text)?;
+                app.outputs
+                    .summary(&with_chart(app, &text, &report.mermaid()))?;
             }
             if app.ctx.runtime != Runtime::Local || *format == Format::Json {
                 app::print_stdout(&text)?;
@@ -534,4 +536,16 @@ fn set_outputs(app: &App, record: &DeploymentRecord) -> Result<(), StatusError> 
     app.outputs.set("sha", &record.sha)?;
     app.outputs.set("state", record.state.as_str())?;
     Ok(())
+}
+
+/// The summary's Markdown: `text`, then the Mermaid `chart` where a forge renders the summary
+/// (a GitHub step summary, a GitLab job report). Run locally the summary is the terminal, which
+/// shows Mermaid as source, so `text` stays alone there; stdout never carries the chart either,
+/// because a CI log does not render it.
+fn with_chart(app: &App, text: &str, chart: &str) -> String {
+    if app.ctx.runtime == Runtime::Local || chart.is_empty() {
+        text.to_string()
+    } else {
+        format!("{text}\n{chart}")
+    }
 }

@@ -24,6 +24,7 @@ use shipline_core::app::App;
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery, same_environment};
+use shipline_core::mermaid::BarChart;
 
 use crate::deploy;
 use crate::error::StatusError;
@@ -41,6 +42,35 @@ pub struct MetricsReport {
     /// One entry per configured environment (`deployments: 0` when it had none in the window),
     /// then one per other environment with deployments in the window; transient ones left out.
     pub environments: Vec<EnvironmentMetrics>,
+    /// Successful deployments per week of the window, for the summary's chart (not in the
+    /// JSON: each week's figure is the report over that week).
+    #[serde(skip)]
+    pub trends: Vec<Trend>,
+}
+
+/// The most weeks a trend shows: the newest ones of a longer window.
+pub const TREND_WEEKS: usize = 52;
+
+/// One environment's successful deployments week by week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    /// The environment.
+    pub environment: String,
+    /// Oldest first.
+    pub weeks: Vec<Week>,
+}
+
+/// One week of a [`Trend`]: seven days counted back from the end of the window (the oldest
+/// week may be shorter, cut by the window's start).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Week {
+    /// Start (inclusive).
+    pub since: DateTime<Utc>,
+    /// End (exclusive).
+    pub until: DateTime<Utc>,
+    /// Successful deployments started in `since..until`, as the report over that week counts
+    /// them.
+    pub successful: usize,
 }
 
 impl MetricsReport {
@@ -54,7 +84,9 @@ impl MetricsReport {
         let until = Utc::now();
         let since = until - window;
         let history = History::read(app, ledger, since, until, only).await?;
-        Ok(history.report(since, until))
+        let mut report = history.report(since, until);
+        report.trends = history.trends(since, until);
+        Ok(report)
     }
 }
 
@@ -201,7 +233,59 @@ impl History {
             until,
             days,
             environments,
+            trends: Vec::new(),
         }
+    }
+
+    /// Week by week over `since..until` (the newest [`TREND_WEEKS`]), the successful
+    /// deployments of each production environment, or of the last configured one when none
+    /// serves production.
+    pub(crate) fn trends(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Trend> {
+        let mut charted: Vec<&str> = self
+            .environments
+            .iter()
+            .filter(|env| env.production)
+            .map(|env| env.name.as_str())
+            .collect();
+        if charted.is_empty()
+            && let Some(last) = self.environments.iter().rfind(|env| env.configured)
+        {
+            charted.push(&last.name);
+        }
+        if charted.is_empty() {
+            return Vec::new();
+        }
+        let mut bounds = Vec::new();
+        let mut end = until;
+        while end > since && bounds.len() < TREND_WEEKS {
+            let start = (end - chrono::TimeDelta::days(7)).max(since);
+            bounds.push((start, end));
+            end = start;
+        }
+        bounds.reverse();
+        let reports: Vec<MetricsReport> = bounds
+            .iter()
+            .map(|(start, end)| self.report(*start, *end))
+            .collect();
+        charted
+            .into_iter()
+            .map(|name| Trend {
+                environment: name.to_string(),
+                weeks: bounds
+                    .iter()
+                    .zip(&reports)
+                    .map(|((start, end), report)| Week {
+                        since: *start,
+                        until: *end,
+                        successful: report
+                            .environments
+                            .iter()
+                            .find(|e| e.environment == name)
+                            .map_or(0, |e| e.successful),
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// The successful deployments of `environment` whose changes a later deployment reverted
@@ -281,6 +365,29 @@ impl MetricsReport {
                 "| {} | {} ({} successful) | {:.2}/day | {lead} | {cfr} | {restore} |\n",
                 env.environment, env.deployments, env.successful, env.deployment_frequency_per_day
             ));
+        }
+        out
+    }
+
+    /// The trends as Mermaid `xychart-beta` bar charts (see [`shipline_core::mermaid`]), one
+    /// per charted environment; empty without trends. For what a forge renders (the job
+    /// summary), never for logs or terminals.
+    pub fn mermaid(&self) -> String {
+        let mut out = String::new();
+        for trend in &self.trends {
+            let chart = BarChart {
+                title: format!("Successful deployments per week in {}", trend.environment),
+                x_title: "week from".into(),
+                y_title: "deployments".into(),
+                bars: trend
+                    .weeks
+                    .iter()
+                    .map(|w| (w.since.format("%b %d").to_string(), w.successful as u64))
+                    .collect(),
+            };
+            if let Some(block) = chart.block() {
+                out.push_str(&block);
+            }
         }
         out
     }

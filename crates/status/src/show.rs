@@ -13,6 +13,7 @@ use shipline_core::app::App;
 use shipline_core::forge::DeploymentState;
 use shipline_core::git::Git;
 use shipline_core::ledger::{DeploymentRecord, Ledger, ListQuery};
+use shipline_core::mermaid::Flowchart;
 use shipline_core::sha::short;
 
 use crate::deploy;
@@ -123,6 +124,57 @@ impl ShowReport {
         }
         out
     }
+
+    /// The environments as a Mermaid `flowchart` (see [`shipline_core::mermaid`]), upstream
+    /// first: each box says the name, what runs (version, else short SHA) and its state
+    /// (`running`, `nothing`, `failed`, `stale`), each arrow comes from an `after:` upstream and
+    /// says how many commits wait there when git could tell. `None` without environments.
+    /// For what a forge renders (the job summary), never for logs or terminals.
+    pub fn mermaid(&self) -> Option<String> {
+        let mut chart = Flowchart::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for env in &self.environments {
+            let what = env.running.as_ref().map_or(String::new(), |r| {
+                r.version
+                    .clone()
+                    .unwrap_or_else(|| short(&r.sha).to_string())
+            });
+            let node = chart.node(&[&env.environment, &what, env.state()]);
+            index
+                .entry(env.environment.to_ascii_lowercase())
+                .or_insert(node);
+        }
+        // Box `i` is environment `i`: ids come from positions, never from names.
+        for (to, env) in self.environments.iter().enumerate() {
+            for up in &env.after {
+                let Some(&from) = index.get(&up.to_ascii_lowercase()) else {
+                    continue;
+                };
+                let waiting = env
+                    .waiting
+                    .as_ref()
+                    .filter(|w| w.from.eq_ignore_ascii_case(up))
+                    .map(|w| format!("{} waiting", w.commits));
+                chart.edge(from, to, waiting.as_deref());
+            }
+        }
+        chart.block()
+    }
+}
+
+impl EnvironmentStatus {
+    /// In one word: `stale` (the newest deployment's job most likely died), `failed` (the newest
+    /// deployment failed or errored), `running` (something is live), else `nothing`.
+    pub fn state(&self) -> &'static str {
+        match &self.latest {
+            Some(l) if l.stale => "stale",
+            Some(l) if matches!(l.state, DeploymentState::Failure | DeploymentState::Error) => {
+                "failed"
+            }
+            _ if self.running.is_some() => "running",
+            _ => "nothing",
+        }
+    }
 }
 
 /// One environment.
@@ -134,6 +186,9 @@ pub struct EnvironmentStatus {
     pub production: bool,
     /// The environment it is promoted from (first `after:` entry).
     pub upstream: Option<String>,
+    /// Every `after:` entry, for the diagram's arrows.
+    #[serde(skip)]
+    pub after: Vec<String>,
     /// The live deployment, if any.
     pub running: Option<Running>,
     /// The newest deployment, whatever its state.
@@ -229,11 +284,13 @@ fn environment_status(
     records: &ByEnvironment<'_>,
     name: &str,
 ) -> EnvironmentStatus {
-    let upstream = app
+    let after: Vec<String> = app
         .config
         .environments
         .get(name)
-        .and_then(|e| e.after().next().map(str::to_string));
+        .map(|e| e.after().map(str::to_string).collect())
+        .unwrap_or_default();
+    let upstream = after.first().cloned();
     let here = running(records, name);
     let waiting = upstream.as_ref().and_then(|up| {
         let there = running(records, up)?;
@@ -256,6 +313,7 @@ fn environment_status(
         environment: name.to_string(),
         production: deploy::is_production(app, name),
         upstream,
+        after,
         latest: records.of(name).next().map(|r| Latest {
             deployment_id: r.id.clone(),
             sha: r.sha.clone(),

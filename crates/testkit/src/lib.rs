@@ -1,5 +1,7 @@
 //! Test machinery for shipline (never shipped).
 //!
+//! - [`browser`]: headless Chromium, for the dashboard and for Mermaid drawn by the real
+//!   library.
 //! - [`bins`]: the four tools' binaries as the workspace build left them, for the whole-pipeline
 //!   tests.
 //! - [`repo`]: real git repositories built in temp dirs, with a bare `origin`, merged PRs of every
@@ -13,6 +15,7 @@
 
 mod background;
 pub mod bins;
+pub mod browser;
 pub mod fixtures;
 pub mod forge;
 pub mod metrics;

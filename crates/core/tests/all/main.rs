@@ -9,5 +9,6 @@ mod forge_gitlab_graphql;
 mod git;
 mod ledger;
 mod ledger_forge;
+mod mermaid;
 mod output;
 mod text;

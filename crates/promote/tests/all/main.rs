@@ -6,6 +6,7 @@ mod forges;
 mod freeze;
 mod gates;
 mod helpers;
+mod mermaid;
 mod prometheus;
 mod release;
 mod revert;

@@ -365,6 +365,33 @@ fn the_release_chart_parses_with_mermaid() {
     );
 }
 
+/// The charts drawn by the real `mermaid` browser bundle in headless Chromium
+/// (`shipline_testkit::browser`), with a broken chart beside them to show the check can fail.
+/// `.ci/run` runs this with `SHIPLINE_NODE_MODULES` set and Chromium required.
+#[test]
+#[ignore = "needs headless Chromium and the mermaid npm package: set SHIPLINE_NODE_MODULES (.ci/run does)"]
+fn the_release_chart_renders_with_mermaid() {
+    let md = markdown(&fifteen_releases(), "v1.14.0");
+    let mut charts = mermaid_blocks(&md);
+    assert_eq!(charts.len(), 2, "{md}");
+    charts.push(charts[0].replace("\"this release\"", "\"this \"release\""));
+    let Some(drawn) = shipline_testkit::browser::render_mermaid(&charts) else {
+        return;
+    };
+    let (broken, drawn) = drawn.split_last().unwrap();
+    assert!(!broken.ok, "a quote inside a label must fail");
+    for (chart, result) in charts.iter().zip(drawn) {
+        assert!(result.ok, "{chart}\n{}", result.output);
+        assert!(result.output.starts_with("<svg"), "{}", result.output);
+        assert!(result.output.contains("this release"), "{}", result.output);
+    }
+    assert!(
+        drawn[0].output.contains("Risk score"),
+        "{}",
+        drawn[0].output
+    );
+}
+
 /// The Mermaid blocks of a Markdown text.
 pub fn mermaid_blocks(md: &str) -> Vec<String> {
     md.split("```mermaid\n")

@@ -12,6 +12,7 @@ use regex::Regex;
 use serde_json::Value;
 use shipline_core::forge::DeploymentState;
 use shipline_core::ledger::record::{EVENT_VERSION, Event, EventKind};
+use shipline_testkit::browser;
 use shipline_testkit::repo::TestRepo;
 
 use crate::helpers::local;
@@ -21,8 +22,8 @@ const LIGHT_BAR: [u8; 3] = [0x09, 0x69, 0xda];
 const DARK_BAR: [u8; 3] = [0x44, 0x93, 0xf8];
 
 /// What the ledger holds, for the assertions.
-struct Ledger {
-    repo: TestRepo,
+pub(crate) struct Ledger {
+    pub(crate) repo: TestRepo,
     deployments: usize,
 }
 
@@ -84,7 +85,7 @@ fn state(start: &Event, state: DeploymentState, at: DateTime<Utc>) -> Event {
 /// production: 40 deployments. Every fourth production deployment fails and the next one
 /// restores it; commit 9 reverts commit 7, so production's release of commit 7 counts as a
 /// failed change too.
-fn ledger() -> Ledger {
+pub(crate) fn ledger() -> Ledger {
     let repo = TestRepo::new();
     std::fs::write(
         repo.path().join(".shipline.yml"),
@@ -277,45 +278,27 @@ fn the_risk_given_to_start_lands_in_the_start_event_and_on_the_page() {
     assert!(row.is_match(&html), "{html}");
 }
 
-/// The Chromium to drive: `SHIPLINE_CHROMIUM`, else `chromium` on PATH.
+/// Flags of the dashboard's window: the screenshots read pixels at known places.
+const WINDOW: [&str; 3] = [
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    "--window-size=1100,2100",
+];
+
+/// The Chromium to drive (`shipline_testkit::browser`), with the dashboard's window.
 fn chromium() -> Command {
-    let program = std::env::var_os("SHIPLINE_CHROMIUM").unwrap_or_else(|| "chromium".into());
-    let mut cmd = Command::new(program);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-        "--window-size=1100,2100",
-    ]);
+    let mut cmd = browser::chromium();
+    cmd.args(WINDOW);
     cmd
 }
 
 fn file_url(path: &Path) -> String {
-    format!("file://{}", path.display())
+    browser::file_url(path)
 }
 
 /// Loads the page and returns the DOM after loading, and the console messages Chromium logged.
 fn dump_dom(page: &Path, profile: &Path) -> (String, Vec<String>) {
-    let out = chromium()
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
-        .arg(file_url(page))
-        .output()
-        .expect("run chromium");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let console = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("net::ERR"))
-        .map(str::to_string)
-        .collect();
-    (String::from_utf8(out.stdout).unwrap(), console)
+    browser::dump_dom(page, profile, &WINDOW)
 }
 
 /// A screenshot of the page in a colour scheme (`light` or `dark`), as RGB rows.

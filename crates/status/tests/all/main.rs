@@ -10,6 +10,7 @@ mod deploy_github;
 mod deploy_gitlab;
 mod helpers;
 mod init;
+mod mermaid;
 mod metrics;
 mod show;
 mod stale;
