@@ -32,7 +32,18 @@ pub(crate) fn commits(
     base: Option<&str>,
     head: &str,
 ) -> Result<Vec<RangeCommit>, GitError> {
+    commits_in(git, base, head, &[])
+}
+
+/// Like [`commits`], only those changing `paths` (git pathspecs; all commits when empty).
+pub(crate) fn commits_in(
+    git: &Git,
+    base: Option<&str>,
+    head: &str,
+    paths: &[String],
+) -> Result<Vec<RangeCommit>, GitError> {
     let mut query = HistoryQuery::new(head);
+    query.paths = paths.to_vec();
     query.base = base.map(str::to_string);
     query.stats = false;
     query.renames = false;

@@ -3,7 +3,9 @@
 //! Per environment: the live deployment (SHA, version, since when, by whom, URL), the newest
 //! deployment's state (a failed attempt on top of a live version is worth seeing), and, for an
 //! environment with `after:` in `.shipline.yml`, the commits and PRs that run upstream but not
-//! here yet, computed with git from the two SHAs.
+//! here yet, computed with git from the two SHAs. Configured components are listed in the
+//! environments they are deployed to (`production/api`), each waiting on itself upstream, with
+//! only the commits that change it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -36,12 +38,18 @@ impl ShowReport {
 
     /// The report from `records`, the whole ledger as [`Ledger::list`] gave it (newest first).
     pub(crate) fn of(app: &App, records: &[DeploymentRecord], only: Option<&str>) -> Self {
-        let mut names: Vec<String> = app
-            .config
-            .upstream_order()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let order = app.config.upstream_order();
+        let mut names: Vec<String> = order.iter().map(|n| n.to_string()).collect();
+        // Then each configured component, in the environments it is deployed to, in the
+        // same promotion order (`staging/api`, `production/api`).
+        for component in app.config.components.iter() {
+            names.extend(
+                order
+                    .iter()
+                    .filter(|env| component.deploys_to(env))
+                    .map(|env| component.environment_key(env)),
+            );
+        }
         let by_environment = ByEnvironment::new(records);
         let configured: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
         let mut others: Vec<String> = records
@@ -284,12 +292,20 @@ fn environment_status(
     records: &ByEnvironment<'_>,
     name: &str,
 ) -> EnvironmentStatus {
-    let after: Vec<String> = app
-        .config
-        .environments
-        .get(name)
-        .map(|e| e.after().map(str::to_string).collect())
+    // A component's deployment (`production/api`) is promoted from the same component in the
+    // environment's `after:` (`staging/api`), where the component is deployed, and only the
+    // commits that change it wait.
+    let target = app.config.deployment_target(name);
+    let component = target.and_then(|(_, c)| c);
+    let after: Vec<String> = target
+        .map(|(env, _)| {
+            env.after()
+                .filter(|up| component.is_none_or(|c| c.deploys_to(up)))
+                .map(|up| component.map_or_else(|| up.to_string(), |c| c.environment_key(up)))
+                .collect()
+        })
         .unwrap_or_default();
+    let paths = component.map(|c| c.pathspecs()).unwrap_or_default();
     let upstream = after.first().cloned();
     let here = running(records, name);
     let waiting = upstream.as_ref().and_then(|up| {
@@ -302,7 +318,7 @@ fn environment_status(
             .as_ref()
             .map(|h| h.sha.as_str())
             .filter(|sha| range::has_commit(git, sha));
-        let commits = range::commits(git, base, &there.sha).ok()?;
+        let commits = range::commits_in(git, base, &there.sha, &paths).ok()?;
         Some(Waiting {
             from: up.clone(),
             commits: commits.len(),

@@ -218,3 +218,58 @@ fn show_names_who_deployed_locally_from_git_user_name() {
         .unwrap_or_else(|| panic!("no staging row: {text}"));
     assert!(row.contains("| Ada Lovelace \\| ops |"), "{row}");
 }
+
+/// With `components:`, each component is listed in the environments it is deployed to, in
+/// promotion order after the environments themselves, and what waits for it upstream is only
+/// the commits that change it.
+#[test]
+fn components_are_listed_in_promotion_order_with_only_their_own_commits_waiting() {
+    let repo = TestRepo::new();
+    let first = repo
+        .commit("feat: first")
+        .file("api/main.rs", "fn main() {}\n")
+        .file("web/index.html", "<p>hi</p>\n")
+        .create();
+    std::fs::write(
+        repo.path().join(".shipline.yml"),
+        "environments:\n  staging: {}\n  production:\n    after: [staging]\ncomponents:\n  api:\n    paths: [api]\n  web:\n    paths: [web]\n    environments: [production]\n",
+    )
+    .unwrap();
+    let at = |env: &str, sha: &str| {
+        for args in [
+            vec!["start", "--env", env, "--ref", sha],
+            vec!["finish", "--env", env, "--ref", sha, "--state", "success"],
+        ] {
+            local(repo.path()).args(&args).assert().success();
+        }
+    };
+    at("staging/api", &first);
+    at("production/api", &first);
+    repo.commit("feat: web only").file("web/index.html", "<p>hello</p>\n").create();
+    repo.commit("fix: api").file("api/main.rs", "fn main() { }\n").create();
+    let last = repo.commit("docs: readme").file("README.md", "x\n").create();
+    at("staging/api", &last);
+
+    let out = local(repo.path())
+        .args(["show", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let envs = json["environments"].as_array().unwrap();
+    let names: Vec<&str> = envs
+        .iter()
+        .map(|e| e["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["staging", "production", "staging/api", "production/api", "production/web"],
+        "{json}"
+    );
+    let production_api = &envs[3];
+    assert_eq!(production_api["upstream"], "staging/api", "{json}");
+    assert_eq!(production_api["waiting"]["commits"], 1, "{json}");
+    assert_eq!(production_api["running"]["sha"], first.as_str(), "{json}");
+    // web is deployed to production only: nothing upstream of it.
+    assert!(envs[4]["upstream"].is_null(), "{json}");
+    assert!(envs[4]["running"].is_null(), "{json}");
+}
