@@ -272,4 +272,21 @@ fn components_are_listed_in_promotion_order_with_only_their_own_commits_waiting(
     // web is deployed to production only: nothing upstream of it.
     assert!(envs[4]["upstream"].is_null(), "{json}");
     assert!(envs[4]["running"].is_null(), "{json}");
+
+    // The dashboard's environment map shows them in the same order.
+    let site = tempfile::tempdir().unwrap();
+    local(repo.path())
+        .args(["dashboard", "--out"])
+        .arg(site.path())
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(site.path().join("index.html")).unwrap();
+    let map: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            page.find(&format!("li class=\"env\" data-environment=\"{n}\""))
+                .unwrap_or_else(|| panic!("{n} not on the map"))
+        })
+        .collect();
+    assert!(map.windows(2).all(|w| w[0] < w[1]), "{map:?}");
 }
