@@ -10,7 +10,7 @@ use shipline_core::config::CheckReport;
 use shipline_core::context::Runtime;
 use shipline_core::exit::{self, Classify};
 use shipline_core::git::Git;
-use shipline_core::ledger::{DeploymentRecord, Risk};
+use shipline_core::ledger::{DeploymentRecord, ListQuery, Risk};
 use shipline_core::sha;
 
 use crate::comment;
@@ -222,7 +222,9 @@ impl Cli {
 /// `None` for the other commands.
 pub fn run_check(cli: &Cli) -> Option<ExitCode> {
     if let Command::Init { .. } = &cli.command {
-        let result = init::run(&init_options(cli, &cli.command));
+        let mut options = init_options(cli, &cli.command);
+        options.deployed = read_deployed(&options);
+        let result = init::run(&options);
         return Some(ExitCode::from(match result {
             Ok(text) => {
                 let _ = app::print_stdout(&text);
@@ -270,7 +272,45 @@ fn init_options(cli: &Cli, command: &Command) -> InitOptions {
         },
         force: *force,
         dry_run: *dry_run,
+        deployed: None,
     }
+}
+
+/// The deployments on the repository's forge (the one `--github`/`--gitlab` or the `origin`
+/// remote names), for `init` to take environments from, when a token for it is set
+/// (`GITHUB_TOKEN` or `GH_TOKEN`; `GITLAB_TOKEN` or `CI_JOB_TOKEN`): read as `show` reads that
+/// forge's ledger. `None` without a forge or a token; a failed read is said, not fatal.
+fn read_deployed(options: &InitOptions) -> Option<init::Deployed> {
+    let forge = options
+        .forge
+        .or_else(|| init::forge_of_repo(options.repo.as_deref()))?;
+    let (backend, name, tokens) = match forge {
+        Forge::GitHub => (Backend::GitHub, "GitHub", ["GITHUB_TOKEN", "GH_TOKEN"]),
+        Forge::GitLab => (Backend::GitLab, "GitLab", ["GITLAB_TOKEN", "CI_JOB_TOKEN"]),
+    };
+    if !tokens
+        .iter()
+        .any(|t| std::env::var(t).is_ok_and(|v| !v.trim().is_empty()))
+    {
+        return None;
+    }
+    let read = || -> Result<Vec<DeploymentRecord>, String> {
+        let app = App::init(AppOptions {
+            repo: options.repo.clone(),
+            config: None,
+            backend: Some(backend),
+        })
+        .map_err(|e| exit::one_line(&e))?;
+        let ledger = app.ledger().map_err(|e| exit::one_line(&e))?;
+        let runtime = app::runtime().map_err(|e| e.to_string())?;
+        runtime
+            .block_on(ledger.list(&ListQuery::default()))
+            .map_err(|e| exit::one_line(&e))
+    };
+    Some(init::Deployed {
+        forge: name,
+        records: read(),
+    })
 }
 
 /// Prints the check of the configuration for `root` and returns the exit code: the summary
@@ -347,6 +387,7 @@ pub async fn run(app: &App, command: &Command, component: Option<&str>) -> Resul
                 },
                 force: *force,
                 dry_run: *dry_run,
+                deployed: None,
             };
             app::print_stdout(&init::run(&options)?)?;
             Ok(exit::OK)

@@ -261,6 +261,10 @@ pub struct Deployment {
     pub description: String,
     /// Extra data stored with the deployment (GitHub `payload`).
     pub payload: serde_json::Value,
+    /// A short-lived environment (a review app): GitHub's `transient_environment`; GitLab
+    /// deployments do not say.
+    #[serde(default)]
+    pub transient: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// The newest status, when known.

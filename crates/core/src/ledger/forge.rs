@@ -128,6 +128,7 @@ impl ForgeLedger {
                     creator: String::new(),
                     description: String::new(),
                     payload: Value::Null,
+                    transient: false,
                     // The earliest time known without reading the deployment.
                     created_at: latest.created_at,
                     latest: Some(latest.clone()),
@@ -521,7 +522,7 @@ pub fn record_from(deployment: &Deployment, statuses: &[DeploymentStatus]) -> De
         forge_id: Some(deployment.id),
         run_id: payload_str(&deployment.payload, "run_id"),
         production: false,
-        transient: false,
+        transient: deployment.transient,
         risk: payload_risk(&deployment.payload),
     }
 }
@@ -660,6 +661,7 @@ mod tests {
             creator: "github-actions[bot]".into(),
             description: "deploy 1.4.0".into(),
             payload: payload(&new),
+            transient: false,
             created_at: at("2024-05-01T10:00:00Z"),
             latest: None,
         };

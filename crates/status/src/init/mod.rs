@@ -4,8 +4,10 @@
 //!
 //! It lives in `shipline-status` because that tool owns the configuration check (`check`) and
 //! the ledger the written pipeline records into; it needs no CI context, forge or token, so it
-//! runs before the start-up every other command needs, like `check`.
+//! runs before the start-up every other command needs, like `check`. With a token for the
+//! repository's forge it also reads the deployments there ([`Deployed`]).
 
+mod deployed;
 mod detect;
 mod render;
 
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use shipline_core::exit::{Class, Classify};
 use shipline_core::git::Git;
+use shipline_core::ledger::DeploymentRecord;
 
 use detect::Detected;
 use render::Env;
@@ -37,6 +40,17 @@ pub struct InitOptions {
     pub force: bool,
     /// Print the files instead of writing them.
     pub dry_run: bool,
+    /// The forge's deployments, when a token let them be read.
+    pub deployed: Option<Deployed>,
+}
+
+/// What the forge's deployments said, when a token let `init` read them.
+#[derive(Debug, Clone)]
+pub struct Deployed {
+    /// The forge, as its users name it (`GitHub`, `GitLab`).
+    pub forge: &'static str,
+    /// The deployments, newest first, or why they could not be read.
+    pub records: Result<Vec<DeploymentRecord>, String>,
 }
 
 /// Why `init` wrote nothing.
@@ -91,7 +105,7 @@ pub fn run(options: &InitOptions) -> Result<String, InitError> {
     let mut out = String::new();
 
     let detected = detect::detect(&root);
-    let (envs, source) = environments(&detected);
+    let (envs, source) = environments(&detected, options.deployed.as_ref(), &mut out);
     let mut files = vec![Planned {
         path: ".shipline.yml",
         text: render::config(&envs, &source),
@@ -200,45 +214,92 @@ pub fn run(options: &InitOptions) -> Result<String, InitError> {
     Ok(out)
 }
 
-/// The environments and where they came from.
-fn environments(detected: &Detected) -> (Vec<Env>, String) {
-    let found = detected.environments();
-    if found.is_empty() {
-        let envs = vec![
-            Env {
-                name: "staging".into(),
-                after: Vec::new(),
-            },
-            Env {
-                name: "production".into(),
-                after: vec!["staging".into()],
-            },
-        ];
-        return (
-            envs,
-            "the defaults (no `environment:` found in .github/workflows or .gitlab-ci.yml)".into(),
-        );
-    }
+/// The environments and where they came from: the CI files' (in `needs:` order, then as
+/// written), with those the forge has deployments for put where its commits reach them; else
+/// `staging` and `production`. A forge that could not be read gets a note in `out`.
+fn environments(
+    detected: &Detected,
+    deployed: Option<&Deployed>,
+    out: &mut String,
+) -> (Vec<Env>, String) {
+    let found: Vec<Env> = detected
+        .environments()
+        .into_iter()
+        .map(|(name, after)| Env { name, after })
+        .collect();
+    let forge_order = match deployed {
+        Some(Deployed {
+            forge,
+            records: Ok(records),
+        }) => Some((*forge, deployed::order(records))),
+        Some(Deployed {
+            forge,
+            records: Err(why),
+        }) => {
+            out.push_str(&format!(
+                "note: the deployments on {forge} were not read ({why}); the environments come from the CI files only\n"
+            ));
+            None
+        }
+        None => None,
+    };
     let mut files: Vec<&str> = Vec::new();
     for job in &detected.jobs {
         if !files.contains(&job.file.as_str()) {
             files.push(&job.file);
         }
     }
-    let envs = found
-        .into_iter()
-        .map(|(name, after)| Env { name, after })
-        .collect();
-    (
-        envs,
-        format!(
-            "from the `environment:` of the jobs in {}, ordered by their `needs:`, then as written",
-            files.join(", ")
+    let from_files = format!(
+        "from the `environment:` of the jobs in {}, ordered by their `needs:`, then as written",
+        files.join(", ")
+    );
+    let (envs, added) = match &forge_order {
+        Some((_, order)) => deployed::merge(found, order),
+        None => (found, Vec::new()),
+    };
+    let from_forge = |forge: &str| {
+        format!("from the deployments on {forge}, in the order its commits reached them")
+    };
+    match (files.is_empty(), added.is_empty(), forge_order) {
+        (_, _, forge_order) if envs.is_empty() => (
+            vec![
+                Env {
+                    name: "staging".into(),
+                    after: Vec::new(),
+                },
+                Env {
+                    name: "production".into(),
+                    after: vec!["staging".into()],
+                },
+            ],
+            format!(
+                "the defaults (no `environment:` found in .github/workflows or .gitlab-ci.yml{})",
+                forge_order.map_or(String::new(), |(forge, _)| format!(
+                    ", and no deployments on {forge}"
+                ))
+            ),
         ),
-    )
+        (true, _, Some((forge, _))) => (envs, from_forge(forge)),
+        (false, false, Some((forge, _))) => {
+            let names: Vec<String> = added.iter().map(|n| format!("`{n}`")).collect();
+            let source = format!("{from_files}; {} {}", names.join(", "), from_forge(forge));
+            (envs, source)
+        }
+        _ => (envs, from_files),
+    }
 }
 
-/// The forge an `origin` URL is on.
+/// The forge the `origin` remote of the repository at `repo` (default: the current
+/// directory) is on.
+pub fn forge_of_repo(repo: Option<&Path>) -> Option<Forge> {
+    let start = match repo {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::current_dir().ok()?,
+    };
+    let git = Git::discover(&start).ok()?;
+    forge_of(&git.remote_url("origin").ok().flatten()?)
+}
+
 fn forge_of(url: &str) -> Option<Forge> {
     let url = url.to_ascii_lowercase();
     if url.contains("github") {

@@ -495,3 +495,90 @@ fn the_gitlab_include_file_passes_the_gitlab_schema() {
         );
     }
 }
+
+/// With a token, `init` also reads the deployments the repository already has on its forge:
+/// environments the CI files do not name are put where the deployed commits reach them. A
+/// token the forge refuses is said in a note, and the CI files still decide.
+#[test]
+fn deployments_on_the_forge_add_their_environments_in_the_order_commits_reach_them() {
+    use shipline_testkit::forge::FakeForge;
+
+    let repo = github_repo();
+    let fake = FakeForge::start();
+    let token = crate::helpers::GH_TOKEN;
+    {
+        let mut state = fake.state();
+        state.github.require_token(token);
+        state.github.add_repo("acme/widgets");
+        // Three commits through dev -> staging -> canary -> production, and a review app.
+        let mut minute = 0;
+        for sha in ["a", "b", "c"] {
+            let sha = sha.repeat(40);
+            for env in ["dev", "staging", "canary", "production"] {
+                let id = state.github.add_deployment("acme/widgets", &sha, env);
+                state
+                    .github
+                    .add_deployment_status("acme/widgets", id, "success");
+                minute += 1;
+                let deployment = state
+                    .github
+                    .repo("acme/widgets")
+                    .deployments
+                    .iter_mut()
+                    .find(|d| d.id == id)
+                    .unwrap();
+                deployment.created_at = format!("2026-11-02T09:{minute:02}:00Z");
+            }
+        }
+        let id = state
+            .github
+            .add_deployment("acme/widgets", &"d".repeat(40), "review-7");
+        let review = state
+            .github
+            .repo("acme/widgets")
+            .deployments
+            .iter_mut()
+            .find(|d| d.id == id)
+            .unwrap();
+        review.transient_environment = true;
+    }
+    let run = |token: &str| {
+        local(repo.path())
+            .env("GITHUB_TOKEN", token)
+            .env("GITHUB_API_URL", fake.github_api_url())
+            .env("GITHUB_GRAPHQL_URL", fake.github_graphql_url())
+            .args(["init", "--dry-run"])
+            .assert()
+            .success()
+    };
+    let out = run(token);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains(
+            "environments `dev` -> `staging` -> `canary` -> `production`, from the `environment:` of the jobs in .github/workflows/deploy.yml, ordered by their `needs:`, then as written; `dev`, `canary` from the deployments on GitHub"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "environments:\n  dev: {}\n  staging:\n    after: [dev]\n  canary:\n    after: [staging]\n  production:\n    after: [canary]\n"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("review-7"), "{stdout}");
+
+    let refused = run("ghs_notTheTokenTheFakeTakes000");
+    let stdout = String::from_utf8_lossy(&refused.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("note: the deployments on GitHub were not read ("),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("environments `staging` -> `production`, from the `environment:`"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("ghs_notTheTokenTheFakeTakes000"),
+        "{stdout}"
+    );
+}

@@ -245,9 +245,16 @@ fn components_are_listed_in_promotion_order_with_only_their_own_commits_waiting(
     };
     at("staging/api", &first);
     at("production/api", &first);
-    repo.commit("feat: web only").file("web/index.html", "<p>hello</p>\n").create();
-    repo.commit("fix: api").file("api/main.rs", "fn main() { }\n").create();
-    let last = repo.commit("docs: readme").file("README.md", "x\n").create();
+    repo.commit("feat: web only")
+        .file("web/index.html", "<p>hello</p>\n")
+        .create();
+    repo.commit("fix: api")
+        .file("api/main.rs", "fn main() { }\n")
+        .create();
+    let last = repo
+        .commit("docs: readme")
+        .file("README.md", "x\n")
+        .create();
     at("staging/api", &last);
 
     let out = local(repo.path())
@@ -262,7 +269,13 @@ fn components_are_listed_in_promotion_order_with_only_their_own_commits_waiting(
         .collect();
     assert_eq!(
         names,
-        ["staging", "production", "staging/api", "production/api", "production/web"],
+        [
+            "staging",
+            "production",
+            "staging/api",
+            "production/api",
+            "production/web"
+        ],
         "{json}"
     );
     let production_api = &envs[3];

@@ -133,6 +133,8 @@ pub(crate) struct Deployment {
     pub payload: serde_json::Value,
     #[serde(default)]
     pub creator: Option<User>,
+    #[serde(default)]
+    pub transient_environment: Option<bool>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -153,6 +155,7 @@ impl Deployment {
                 }
                 other => other,
             },
+            transient: self.transient_environment.unwrap_or(false),
             created_at: self.created_at,
             latest,
         }

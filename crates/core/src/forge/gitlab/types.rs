@@ -230,6 +230,7 @@ impl GlDeployment {
             creator: self.user.map(|u| u.username).unwrap_or_default(),
             description: String::new(),
             payload: serde_json::Value::Null,
+            transient: false,
             created_at: self.created_at,
             latest,
         }
