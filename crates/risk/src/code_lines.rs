@@ -306,12 +306,7 @@ fn measure(git: &Git, shas: &[String]) -> Result<Found, GitError> {
     let _ = writer.join();
     let output = child.wait_with_output().map_err(GitError::Spawn)?;
     if !output.status.success() {
-        return Err(GitError::Command {
-            args: args.join(" "),
-            dir: git.dir().display().to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            code: output.status.code(),
-        });
+        return Err(git.failed(&args.join(" "), &output));
     }
     let changes = parser.finish();
     let blobs = read_blobs(git, &changes);

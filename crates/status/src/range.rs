@@ -5,8 +5,6 @@
 //! Numbers come from the merge and squash subjects the forges write, so no API call is needed.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write as _;
-use std::process::Stdio;
 
 use shipline_commits::{Reverted, references};
 use shipline_core::git::history::{self, HistoryQuery, Parallel};
@@ -88,8 +86,7 @@ pub(crate) fn present(git: &Git, shas: &[&str]) -> Result<HashSet<String>, GitEr
             input.push('\n');
         }
     }
-    let out = with_input(
-        git,
+    let out = git.run_with_input(
         &["cat-file", "--batch-check=%(objectname) %(objecttype)"],
         &input,
     )?;
@@ -204,8 +201,7 @@ impl Graph {
             input.push_str(parent);
             input.push('\n');
         }
-        let out = with_input(
-            git,
+        let out = git.run_with_input(
             &["log", "--stdin", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B"],
             &input,
         )?;
@@ -276,35 +272,6 @@ impl Graph {
         found.sort_by_key(|&i| std::cmp::Reverse(self.nodes[i].commit.committed_at));
         (found, met)
     }
-}
-
-/// Runs git with `input` on its stdin and returns its stdout.
-fn with_input(git: &Git, args: &[&str], input: &str) -> Result<String, GitError> {
-    let mut child = git
-        .command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(GitError::Spawn)?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| GitError::Spawn(std::io::Error::other("git's stdin was not opened")))?;
-    let input = input.to_string();
-    // Written from a thread: git answers while it reads, and a full pipe would stop both.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().map_err(GitError::Spawn)?;
-    let _ = writer.join();
-    if !output.status.success() {
-        return Err(GitError::Command {
-            args: args.join(" "),
-            dir: git.dir().display().to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            code: output.status.code(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod history;
 pub mod shallow;
 
 use std::ffi::OsStr;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -173,6 +174,42 @@ impl Git {
                 stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
                 code: output.status.code(),
             })
+        }
+    }
+
+    /// Runs git with `input` on its stdin and returns its stdout as (lossy) UTF-8; non-zero exit
+    /// is an error. The input is written from a thread of its own: git answers while it reads,
+    /// and a pipe filled both ways would stop both.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Result<String, GitError> {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        let stdin = child.stdin.take();
+        let input = input.to_string();
+        let writer = std::thread::spawn(move || {
+            if let Some(mut stdin) = stdin {
+                let _ = stdin.write_all(input.as_bytes());
+            }
+        });
+        let output = child.wait_with_output().map_err(GitError::Spawn)?;
+        let _ = writer.join();
+        if !output.status.success() {
+            return Err(self.failed(&args.join(" "), &output));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// The error for `git ARGS` (`args` joined by spaces) that exited as `output` says.
+    pub fn failed(&self, args: &str, output: &Output) -> GitError {
+        GitError::Command {
+            args: args.to_string(),
+            dir: self.dir.display().to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            code: output.status.code(),
         }
     }
 

@@ -520,27 +520,16 @@ fn deployments_on_the_forge_add_their_environments_in_the_order_commits_reach_th
                     .github
                     .add_deployment_status("acme/widgets", id, "success");
                 minute += 1;
-                let deployment = state
-                    .github
-                    .repo("acme/widgets")
-                    .deployments
-                    .iter_mut()
-                    .find(|d| d.id == id)
-                    .unwrap();
-                deployment.created_at = format!("2026-11-02T09:{minute:02}:00Z");
+                let deployments = &mut state.github.repo("acme/widgets").deployments;
+                deployments.last_mut().unwrap().created_at =
+                    format!("2026-11-02T09:{minute:02}:00Z");
             }
         }
-        let id = state
+        state
             .github
             .add_deployment("acme/widgets", &"d".repeat(40), "review-7");
-        let review = state
-            .github
-            .repo("acme/widgets")
-            .deployments
-            .iter_mut()
-            .find(|d| d.id == id)
-            .unwrap();
-        review.transient_environment = true;
+        let deployments = &mut state.github.repo("acme/widgets").deployments;
+        deployments.last_mut().unwrap().transient_environment = true;
     }
     let run = |token: &str| {
         local(repo.path())
