@@ -214,7 +214,7 @@ impl JsonSchema for CronExpr {
 
 /// A recurring period in which promotion to the environment is blocked.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "FreezeSpec")]
 pub struct FreezeWindow {
     /// When the freeze begins (cron, in `timezone`).
     pub start: CronExpr,
@@ -223,6 +223,44 @@ pub struct FreezeWindow {
     /// The zone whose wall clock `start` and `end` follow. Default: `UTC`.
     #[serde(default)]
     pub timezone: TimeZone,
+}
+
+// A freeze window as written, before it is checked into a [`FreezeWindow`]; the schema (and its
+// name in it) is the window's.
+/// A recurring period in which promotion to the environment is blocked.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "FreezeWindow")]
+struct FreezeSpec {
+    /// When the freeze begins (cron, in `timezone`).
+    start: CronExpr,
+    /// When the freeze ends (cron, in `timezone`).
+    end: CronExpr,
+    /// The zone whose wall clock `start` and `end` follow. Default: `UTC`.
+    #[serde(default)]
+    timezone: TimeZone,
+}
+
+impl TryFrom<FreezeSpec> for FreezeWindow {
+    type Error = String;
+
+    fn try_from(spec: FreezeSpec) -> Result<Self, String> {
+        // The same schedule twice: every start is also an end, so the window is never active.
+        if spec.start == spec.end {
+            return Err(super::error::invalid(
+                format!(
+                    "`start` and `end` are both `{}`, so the freeze never begins",
+                    spec.start
+                ),
+                "give `end` the time the freeze is lifted",
+            ));
+        }
+        Ok(Self {
+            start: spec.start,
+            end: spec.end,
+            timezone: spec.timezone,
+        })
+    }
 }
 
 /// An active freeze: when it began and when it will end.

@@ -212,6 +212,19 @@ fn a_cron_that_never_fires_is_refused_naming_the_fields() {
 }
 
 #[test]
+fn a_freeze_window_that_ends_when_it_starts_is_refused() {
+    let out = refused(
+        b"environments:\n  production:\n    freeze:\n      - { start: \"0 18 * * FRI\", end: \"0 18 * * FRI\" }\n",
+    );
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("shipline.yml:4:"), "{out}");
+    assert!(
+        first.contains("`start` and `end` are both `0 18 * * FRI`, so the freeze never begins"),
+        "{out}"
+    );
+}
+
+#[test]
 fn environment_names_follow_the_ledger_rule() {
     refused_at(
         "environments:\n  \"\":\n    url: https://example.com\n",
