@@ -23,7 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::CanaryError;
+use super::error::CanaryError;
 use super::stats::{
     Alternative, MannWhitney, MannWhitneyOptions, Method, finite, mann_whitney_u, median,
 };
