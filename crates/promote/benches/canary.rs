@@ -38,12 +38,14 @@ fn poisson(rng: &mut fastrand::Rng, lambda: f64) -> f64 {
     count
 }
 
+/// [`SAMPLES`] error counts at error rate `rate`.
 fn series(rng: &mut fastrand::Rng, rate: f64) -> Vec<f64> {
     (0..SAMPLES)
         .map(|_| poisson(rng, rate * REQUESTS))
         .collect()
 }
 
+/// The mean and the sample variance (n − 1) of `values`.
 fn mean_and_variance(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
@@ -88,6 +90,7 @@ fn failure_rates(increase: f64, settings: &CompareSettings, seed: u64) -> (f64, 
     (ours as f64 / RUNS as f64, welch as f64 / RUNS as f64)
 }
 
+/// Prints the rates of every case, then the time of one comparison.
 fn main() {
     println!(
         "{SAMPLES} samples per side, each a Poisson count of errors in {REQUESTS} requests; baseline rate {:.0}%; {RUNS} seeded runs per case",

@@ -120,6 +120,7 @@ pub struct Side {
 }
 
 impl Side {
+    /// The summary of the finite `values` of a side, `dropped` more having been dropped.
     fn of(values: &[f64], dropped: usize) -> Side {
         Side {
             count: values.len(),
@@ -213,12 +214,12 @@ pub fn compare(
     if test.p >= settings.alpha {
         verdict.verdict = Verdict::Pass;
         verdict.reason = format!(
-            "pass: canary not significantly {} (p = {:.4}, alpha {}), median {change}",
+            "pass: canary not significantly {} (p = {}, alpha {}), median {change}",
             match settings.direction {
                 Direction::Either => "different",
                 _ => moved,
             },
-            test.p,
+            describe_p(test.p),
             settings.alpha
         );
         return Ok(verdict);
@@ -233,14 +234,15 @@ pub fn compare(
     if settings.tolerance == 0.0 || bad_change >= settings.tolerance {
         verdict.verdict = Verdict::Fail;
         verdict.reason = format!(
-            "fail: canary significantly {moved} (p = {:.4} < {}), median {change}",
-            test.p, settings.alpha
+            "fail: canary significantly {moved} (p = {} < {}), median {change}",
+            describe_p(test.p),
+            settings.alpha
         );
     } else {
         verdict.verdict = Verdict::Marginal;
         verdict.reason = format!(
-            "marginal: canary significantly {moved} (p = {:.4} < {}), but median {change} is within the {}% tolerance",
-            test.p,
+            "marginal: canary significantly {moved} (p = {} < {}), but median {change} is within the {}% tolerance",
+            describe_p(test.p),
             settings.alpha,
             settings.tolerance * 100.0
         );
@@ -257,6 +259,16 @@ fn relative_change(baseline: f64, canary: f64) -> Option<f64> {
     }
 }
 
+/// A p-value to four places, or in scientific notation when it is smaller than that shows.
+fn describe_p(p: f64) -> String {
+    if p != 0.0 && p < 1e-4 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// A relative change in words: `+20.0%`, or that it moved away from zero.
 fn describe_change(change: Option<f64>) -> String {
     match change {
         Some(r) => format!("{:+.1}%", r * 100.0),

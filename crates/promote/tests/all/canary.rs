@@ -15,6 +15,7 @@ struct Fixtures {
     samples: Vec<FixturePair>,
 }
 
+/// One pair of samples and SciPy's results for it.
 #[derive(Deserialize)]
 struct FixturePair {
     name: String,
@@ -23,6 +24,7 @@ struct FixturePair {
     cases: Vec<FixtureCase>,
 }
 
+/// SciPy's U and p for one method, alternative and continuity setting.
 #[derive(Deserialize)]
 struct FixtureCase {
     method: Method,
@@ -136,6 +138,7 @@ fn series(centre: f64, spread: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The verdict on metric `errors` under valid settings.
 fn verdict(baseline: &[f64], canary: &[f64], settings: &CompareSettings) -> MetricVerdict {
     compare("errors", baseline, canary, settings).expect("settings are valid")
 }
@@ -150,6 +153,15 @@ fn a_clearly_higher_canary_fails_and_a_similar_one_passes() {
     assert!((change - 0.3).abs() < 1e-12, "{change}");
     let test = higher.test.expect("the test ran");
     assert!(test.p < 0.05 && test.u == 900.0, "{test:?}");
+    // p is about 3e-11 here: the reason shows it in scientific notation, not as 0.0000.
+    assert!(
+        higher
+            .reason
+            .starts_with("fail: canary significantly higher (p = ")
+            && higher.reason.contains("e-11 < 0.05), median +30.0%"),
+        "{}",
+        higher.reason
+    );
 
     let same = verdict(&baseline, &series(100.5, 10.0, 30), &settings);
     assert_eq!(same.verdict, Verdict::Pass, "{}", same.reason);
@@ -353,6 +365,7 @@ fn sample() -> impl Strategy<Value = Vec<f64>> {
     ]
 }
 
+/// The methods valid for any samples (exact refuses ties).
 fn method() -> impl Strategy<Value = Method> {
     prop_oneof![Just(Method::Auto), Just(Method::Asymptotic)]
 }
