@@ -15,6 +15,7 @@
 //! ([`PromoteError`]), 3 blocked by a gate.
 #![deny(missing_docs)]
 
+pub mod canary;
 mod cli;
 mod clock;
 mod error;

@@ -1,6 +1,7 @@
 //! Integration tests of shipline-promote through its binary, one module per concept.
 
 mod bad_input;
+mod canary;
 mod components;
 mod forges;
 mod freeze;
