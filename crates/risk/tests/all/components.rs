@@ -137,6 +137,18 @@ fn without_component_the_repository_is_read_as_before() {
     assert!(json.get("component").is_none());
     assert_eq!(json["base_source"]["tag"], "v2.0.0");
     assert_eq!(titles(&json).len(), 4);
+    // An empty SHIPLINE_COMPONENT (a pipeline input left blank) is no component.
+    let out = risk(repo.path())
+        .env("SHIPLINE_COMPONENT", "")
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let blank: serde_json::Value = serde_json::from_slice(&out).expect("JSON report");
+    assert!(blank.get("component").is_none());
+    assert_eq!(blank["base_source"]["tag"], "v2.0.0");
 }
 
 #[test]
