@@ -157,7 +157,7 @@ pub const TABLE: &[Row] = &[
         what: "unknown component",
         example: "`--component` naming no component of `.shipline.yml`, or one not deployed to the environment",
         class: Class::Usage,
-        tools: &[Tool::Status, Tool::Promote],
+        tools: &[Tool::Risk, Tool::Status, Tool::Promote],
     },
     Row {
         what: "bad CI context",

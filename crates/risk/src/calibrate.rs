@@ -19,7 +19,9 @@ use shipline_core::git::history::HistoryQuery;
 use crate::error::ReportError;
 use crate::features::Tracker;
 use crate::model::raw_score;
+use crate::range::Scope;
 use crate::scan::scan_each;
+use shipline_commits::TagScheme;
 
 /// Changes to the model or the cache's contents invalidate cached windows.
 pub const MODEL_VERSION: u32 = 5;
@@ -44,19 +46,39 @@ pub struct Window {
 }
 
 /// The window of `config.lookback` commits ending at `end` (inclusive): from the cache, else
-/// read and cached.
-pub fn window(git: &Git, end: &str, config: &RiskConfig) -> Result<Window, ReportError> {
+/// read and cached. For a component (`scope`) the window is its own past: the commits under
+/// its paths, with releases ending at its own version tags (those starting with `tag_prefix`).
+pub fn window(
+    git: &Git,
+    end: &str,
+    config: &RiskConfig,
+    scope: Option<(&Scope, &str)>,
+) -> Result<Window, ReportError> {
     if config.lookback == 0 {
         return Ok(Window::default());
     }
-    let cache = git_dir(git)?.map(|dir| cache_path(&dir, end, config.lookback, config));
+    let cache = git_dir(git)?.map(|dir| {
+        let mut path = cache_path(&dir, end, config.lookback, config);
+        if let Some((scope, prefix)) = scope {
+            // The component's window is not the repository's: a file of its own.
+            let key = (&scope.pathspecs, prefix);
+            let hash = fnv(&serde_json::to_vec(&key).unwrap_or_default());
+            path.set_extension(format!("{hash:016x}.json"));
+        }
+        path
+    });
     if let Some(cached) = cache.as_deref().and_then(load::<Window>) {
         return Ok(cached);
     }
-    let tagged = version_tagged_commits(git)?;
+    let mut tagged = version_tagged_commits(git)?;
     let mut window = Window::default();
     let mut query = HistoryQuery::new(end);
     query.max_commits = Some(config.lookback as usize);
+    if let Some((scope, prefix)) = scope {
+        let family = TagScheme::with_prefix(prefix);
+        tagged.retain(|_, tag| family.parse(tag).is_some());
+        query.paths = scope.pathspecs.clone();
+    }
     let (raws, ends, tags) = (
         &mut window.raws,
         &mut window.release_ends,
@@ -173,8 +195,12 @@ pub fn cache_path(
 /// change how scores are named).
 fn fingerprint(config: &RiskConfig) -> u64 {
     let shaping = serde_json::to_vec(&(&config.sensitive, &config.ignore)).unwrap_or_default();
-    // FNV-1a: stable across runs and builds, unlike the standard library's hasher.
-    shaping.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+    fnv(&shaping)
+}
+
+/// FNV-1a: stable across runs and builds, unlike the standard library's hasher.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })
 }

@@ -21,6 +21,11 @@ pub struct Cli {
     /// End of the range (inclusive). Default: the PR/MR head, else HEAD.
     #[arg(long, env = "SHIPLINE_HEAD", global = true)]
     pub head: Option<String>,
+    /// The component to report on (a key under `components:`): its range starts at its own
+    /// last `production/NAME` deployment or its own last version tag, and only changes under its
+    /// paths and shared paths count.
+    #[arg(long, env = "SHIPLINE_COMPONENT", value_name = "NAME")]
+    pub component: Option<String>,
     /// Report format on stdout.
     #[arg(long, env = "SHIPLINE_FORMAT", value_enum, global = true)]
     pub format: Option<Format>,

@@ -30,6 +30,9 @@ pub enum FlagError {
     /// `history` with `--format markdown` or `--format json`.
     #[error("`history` prints JSON lines only: drop --format or use --format jsonl")]
     HistoryNotJsonl,
+    /// `--component` names no component of the configuration.
+    #[error("--component (SHIPLINE_COMPONENT): {0}")]
+    Component(String),
 }
 
 impl Classify for FlagError {

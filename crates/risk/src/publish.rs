@@ -31,7 +31,23 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> Result<u8, Error
         None => app.forge_with_token().unwrap_or(None),
     };
 
-    let range = range::resolve(app, git, cli.base.as_deref(), cli.head.as_deref()).await?;
+    let component = match cli.component.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => Some(
+            app.config
+                .components
+                .find(name)
+                .map_err(FlagError::Component)?,
+        ),
+        _ => None,
+    };
+    let range = range::resolve(
+        app,
+        git,
+        cli.base.as_deref(),
+        cli.head.as_deref(),
+        component,
+    )
+    .await?;
     let mut report = {
         let (git, range, config) = (git.clone(), range.clone(), app.config.risk.clone());
         tokio::task::spawn_blocking(move || build(&git, &range, &config))

@@ -5,10 +5,15 @@
 //! `production` deployment in the ledger..HEAD; the latest version tag..HEAD; the whole history.
 //! `--base`/`--head` override. Shallow clones are deepened first (or fail with the checkout
 //! setting to change), and unknown revisions name the flag they came from.
+//!
+//! For one component (`--component NAME`) the defaults are its own: its last successful
+//! `production/NAME` deployment, else its latest tag with its own prefix (`NAME-v1.2.0`), never
+//! the repository's; and the range holds only the changes under its paths and shared paths.
 
 use serde::Serialize;
 use shipline_commits::{TaggedVersion, choose_family};
 use shipline_core::app::App;
+use shipline_core::config::Component;
 use shipline_core::context::Runtime;
 use shipline_core::git::{Git, GitError, shallow};
 
@@ -58,10 +63,56 @@ pub struct Range {
     /// `--head` as given, to read its tag family.
     #[serde(skip)]
     pub head_rev: Option<String>,
-    /// The configured prefix of version tags (`versions.tag_prefix`).
+    /// The configured prefix of version tags (`versions.tag_prefix`, or the component's).
     #[serde(skip)]
     pub tag_prefix: Option<String>,
+    /// The component the range is about, if one is.
+    #[serde(skip)]
+    pub component: Option<Scope>,
 }
+
+/// The part of the repository one component's report reads.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The component's name.
+    pub name: String,
+    /// Git pathspecs of its paths and shared paths ([`Component::pathspecs`]).
+    pub pathspecs: Vec<String>,
+    /// The component as configured, to ask which files count for it.
+    pub component: Component,
+}
+
+impl Scope {
+    /// The scope of `component`.
+    pub fn of(component: &Component) -> Self {
+        Self {
+            name: component.name().to_string(),
+            pathspecs: component.pathspecs(),
+            component: component.clone(),
+        }
+    }
+}
+
+/// Two scopes are the same when they read the same paths of the same component.
+impl PartialEq for Scope {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.pathspecs == other.pathspecs
+    }
+}
+
+impl Eq for Scope {}
+
+/// The ledger's name for production deployments of `component` (`production/api`), or of the
+/// whole repository.
+fn production_key(component: Option<&Component>) -> String {
+    match component {
+        Some(component) => component.environment_key(PRODUCTION),
+        None => PRODUCTION.to_string(),
+    }
+}
+
+/// The environment whose deployments start a release's range.
+const PRODUCTION: &str = "production";
 
 /// Resolves the range for this run (see the module docs).
 pub async fn resolve(
@@ -69,9 +120,14 @@ pub async fn resolve(
     git: &Git,
     base_flag: Option<&str>,
     head_flag: Option<&str>,
+    component: Option<&Component>,
 ) -> Result<Range, RangeError> {
     let ctx = &app.ctx;
-    let tag_prefix = app.config.tag_prefix().map(String::from);
+    let tag_prefix = match component {
+        Some(component) => Some(component.tag_prefix().into_owned()),
+        None => app.config.tag_prefix().map(String::from),
+    };
+    let scope = component.map(Scope::of);
     let pr = ctx.pull_request().filter(|_| ctx.is_change_request());
     let head_rev = match (head_flag, pr) {
         (Some(head), _) => head.to_string(),
@@ -115,19 +171,19 @@ pub async fn resolve(
             source,
             head_rev: head_flag.map(String::from),
             tag_prefix,
+            component: scope,
         });
     }
 
-    if let Some((sha, id)) = last_production(app, git).await {
+    let environment = production_key(component);
+    if let Some((sha, id)) = last_production(app, git, &environment).await {
         return Ok(Range {
             base: Some(sha),
             head,
-            source: BaseSource::Deployment {
-                id,
-                environment: "production".into(),
-            },
+            source: BaseSource::Deployment { id, environment },
             head_rev: head_flag.map(String::from),
             tag_prefix,
+            component: scope,
         });
     }
     if let Some(tagged) = latest_tag(git, &head, tag_prefix.as_deref())? {
@@ -138,6 +194,7 @@ pub async fn resolve(
             source: BaseSource::Tag { tag: tagged.tag },
             head_rev: head_flag.map(String::from),
             tag_prefix,
+            component: scope,
         });
     }
     Ok(Range {
@@ -146,6 +203,7 @@ pub async fn resolve(
         source: BaseSource::WholeHistory,
         head_rev: head_flag.map(String::from),
         tag_prefix,
+        component: scope,
     })
 }
 
@@ -202,10 +260,10 @@ fn check_order(
     Ok(())
 }
 
-/// The SHA and id of the last successful production deployment, when the ledger has one that
-/// this clone knows. A ledger that cannot be read is reported and skipped: the tag fallback
-/// still gives a useful report.
-async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
+/// The SHA and id of the last successful deployment to `environment` (`production`, or a
+/// component's `production/api`), when the ledger has one that this clone knows. A ledger that
+/// cannot be read is reported and skipped: the tag fallback still gives a useful report.
+async fn last_production(app: &App, git: &Git, environment: &str) -> Option<(String, String)> {
     let ledger = match app.ledger() {
         Ok(ledger) => ledger,
         Err(err) => {
@@ -215,12 +273,12 @@ async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
             return None;
         }
     };
-    match ledger.last_successful("production").await {
+    match ledger.last_successful(environment).await {
         Ok(Some(record)) => match git.resolve(&record.sha) {
             Ok(sha) => Some((sha, record.id)),
             Err(_) => {
                 app.outputs.log().warn(&format!(
-                    "the last production deployment ({}) is at {}, which this clone does not have; falling back to tags",
+                    "the last {environment} deployment ({}) is at {}, which this clone does not have; falling back to tags",
                     record.id, record.sha
                 ));
                 None
@@ -230,7 +288,7 @@ async fn last_production(app: &App, git: &Git) -> Option<(String, String)> {
         Err(err) => {
             app.outputs
                 .log()
-                .warn(&format!("cannot read production deployments: {err}"));
+                .warn(&format!("cannot read {environment} deployments: {err}"));
             None
         }
     }

@@ -104,6 +104,9 @@ fn since(report: &Report) -> String {
         .map(|base| format!(" (`{}`)", short(base)))
         .unwrap_or_default();
     match &report.base_source {
+        BaseSource::Tag { tag } if report.component.is_some() => {
+            format!("since its tag {}{at}", code(tag))
+        }
         BaseSource::Tag { tag } => format!("since tag {}{at}", code(tag)),
         BaseSource::Flag { rev, tag } => {
             let sha = report.base.as_deref().map(short).unwrap_or_default();
@@ -127,13 +130,30 @@ fn since(report: &Report) -> String {
     }
 }
 
+/// ` for `api`` in a component's titles; empty for the whole repository.
+fn for_component(report: &Report) -> String {
+    report
+        .component
+        .as_deref()
+        .map(|name| format!(" for {}", code(name)))
+        .unwrap_or_default()
+}
+
 /// The summary of an empty range.
 pub fn nothing_to_ship(report: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{MARKER}\n## shipline-risk: nothing to ship\n");
     let _ = writeln!(
         out,
-        "No commits between `{}` and `{}`.",
+        "{MARKER}\n## shipline-risk{}: nothing to ship\n",
+        for_component(report)
+    );
+    let under = match &report.component {
+        Some(name) => format!(" under the paths of {}", code(name)),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "No commits{under} between `{}` and `{}`.",
         report.base.as_deref().map(short).unwrap_or("(root)"),
         short(&report.head)
     );
@@ -225,7 +245,8 @@ fn top(report: &Report, riskiest: &[&Change]) -> String {
     let _ = writeln!(top, "{MARKER}");
     let _ = writeln!(
         top,
-        "## shipline-risk: {} ({:.0}/100)\n",
+        "## shipline-risk{}: {} ({:.0}/100)\n",
+        for_component(report),
         badge(report.level),
         report.score
     );
@@ -622,6 +643,7 @@ mod tests {
 
     fn report(n: usize) -> Report {
         Report {
+            component: None,
             base: Some("a".repeat(40)),
             head: "b".repeat(40),
             base_source: BaseSource::Flag {

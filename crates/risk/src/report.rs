@@ -59,6 +59,9 @@ pub struct Change {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The component reported on (`--component`); absent for the whole repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
     /// Exclusive lower end (`None`: whole history).
     pub base: Option<String>,
     /// Inclusive upper end.
@@ -161,11 +164,18 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         release_tags,
         mut tracker,
     } = match &range.base {
-        Some(base) => calibrate::window(git, base, config)?,
+        Some(base) => {
+            let scope = range.component.as_ref().zip(range.tag_prefix.as_deref());
+            calibrate::window(git, base, config, scope)?
+        }
         None => Window::default(),
     };
     let mut query = HistoryQuery::new(range.head.clone());
     query.base = range.base.clone();
+    // A component's changes are those touching its paths, each counted by those paths only.
+    if let Some(scope) = &range.component {
+        query.paths = scope.pathspecs.clone();
+    }
     let mut commits: Vec<Scanned> = Vec::new();
     scan_each(git, query, &mut tracker, config, |s| commits.push(s))?;
     let in_range: Vec<String> = commits.iter().map(|s| s.commit.sha.clone()).collect();
@@ -205,9 +215,14 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         }
     }
 
-    let dependencies = deps::revisions::between(git, range.base.as_deref(), &range.head)?.changes;
+    let mut dependencies =
+        deps::revisions::between(git, range.base.as_deref(), &range.head)?.changes;
     // Each change's dependency moves come from its own diff, not from the release's.
+    // (A component's commits carry only its files, so theirs are its own already.)
     let own_deps = deps::revisions::of_commits(git, commits.iter().map(|s| &s.commit))?;
+    if let Some(scope) = &range.component {
+        dependencies.retain(|d| scope.component.counts(&d.file));
+    }
 
     let grouping = Grouping::decide(
         commits
@@ -293,6 +308,7 @@ pub fn build(git: &Git, range: &Range, config: &RiskConfig) -> Result<Report, Re
         past_releases,
     } = release_score(&changes, &dependencies, &past, config, false);
     Ok(Report {
+        component: range.component.as_ref().map(|c| c.name.clone()),
         base: range.base.clone(),
         head: range.head.clone(),
         base_source: range.source.clone(),

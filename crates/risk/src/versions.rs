@@ -2,6 +2,10 @@
 //! [`shipline_commits::decide`]. It reads the tag family, the tags on the head and before the
 //! range, the root manifest's `version` at both ends and the recent messages, and leaves the
 //! deciding to the shared rules, so promote tags what this report announces.
+//!
+//! For a component the family is its own prefix, the manifest is the one its `manifest:` names
+//! (the root one speaks for the repository, not for it), and the recent messages are those of
+//! its own changes.
 
 use shipline_commits::{
     CommitMessage, Evidence, MANIFESTS, ManifestChange, TagScheme, VersionDecision, choose_family,
@@ -37,13 +41,18 @@ pub fn decide_version(
         None => None,
     };
     let manifest = manifest_change(git, range, &family);
-    let log = git.run([
-        "log",
-        "--no-merges",
-        &format!("-n{LOOKBACK}"),
-        "--format=%s%x1e",
-        &range.head,
-    ])?;
+    let mut args = vec![
+        "log".to_string(),
+        "--no-merges".to_string(),
+        format!("-n{LOOKBACK}"),
+        "--format=%s%x1e".to_string(),
+        range.head.clone(),
+    ];
+    if let Some(scope) = &range.component {
+        args.push("--".into());
+        args.extend(scope.pathspecs.iter().cloned());
+    }
+    let log = git.run(&args)?;
     let lookback: Vec<CommitMessage> = log
         .split('\x1e')
         .map(str::trim)
@@ -93,9 +102,14 @@ fn manifest_change(git: &Git, range: &Range, family: &TagScheme) -> Option<Manif
         let out = git.output(["show", &format!("{rev}:{file}")]).ok()?;
         manifest_version(file, &String::from_utf8_lossy(&out.stdout))
     };
-    MANIFESTS.iter().find_map(|file| {
+    // A component's manifest is its own by configuration; without one, none speaks for it.
+    let (files, configured): (Vec<&str>, bool) = match &range.component {
+        Some(scope) => (scope.component.manifest().into_iter().collect(), true),
+        None => (MANIFESTS.to_vec(), false),
+    };
+    files.into_iter().find_map(|file| {
         let (name, to) = read(&range.head, file)?;
-        if !manifest_speaks_for(family, name.as_deref()) {
+        if !configured && !manifest_speaks_for(family, name.as_deref()) {
             return None;
         }
         let from = range
@@ -104,7 +118,7 @@ fn manifest_change(git: &Git, range: &Range, family: &TagScheme) -> Option<Manif
             .and_then(|base| read(base, file))
             .map(|(_, v)| v);
         Some(ManifestChange {
-            file: (*file).to_string(),
+            file: file.to_string(),
             from,
             to,
         })

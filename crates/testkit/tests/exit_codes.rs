@@ -270,6 +270,7 @@ fn cases<'w>(world: &'w World, row: &str, tool: &str) -> Option<Vec<Case<'w>>> {
             vec![Case::local(repo, &["start", "--env", "nowhere"])]
         }
         ("unknown environment", "promote") => vec![Case::local(repo, &["--to", "nowhere"])],
+        ("unknown component", "risk") => vec![Case::local(repo, &["--component", "nothing"])],
         ("unknown component", "status") => vec![Case::local(
             repo,
             &["start", "--env", "staging", "--component", "nothing"],

@@ -4,6 +4,7 @@ mod attribution;
 mod cache;
 mod comment;
 mod comments;
+mod components;
 mod deps;
 mod exit;
 mod gitlab;
