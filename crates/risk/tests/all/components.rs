@@ -5,7 +5,7 @@
 use predicates::prelude::*;
 use shipline_testkit::repo::TestRepo;
 
-use crate::helpers::{lines, risk};
+use crate::helpers::{area_paths, deployed, lines, risk};
 
 const CONFIG: &str = r#"components:
   api:
@@ -90,12 +90,7 @@ fn a_component_starts_at_its_own_tag_and_counts_only_its_changes() {
     assert_eq!(json["bump"], "patch");
     assert_eq!(json["next_version"], "1.2.1");
     // The change that touched api and web together is scored on api's files alone.
-    let areas: Vec<&str> = json["areas"]
-        .as_array()
-        .expect("areas")
-        .iter()
-        .filter_map(|a| a["path"].as_str())
-        .collect();
+    let areas = area_paths(&json);
     assert!(!areas.is_empty());
     assert!(
         areas.iter().all(|a| !a.starts_with("web")),
@@ -189,35 +184,11 @@ fn a_component_with_nothing_new_says_so_under_its_paths() {
 
 #[test]
 fn a_production_deployment_of_the_component_moves_its_base() {
-    use shipline_core::forge::DeploymentState;
-    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
-
     let (repo, shared) = workspace();
     let head = repo.head();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let ledger = Ledger::git(repo.git(), None);
-        // api's deployment, and one of the whole repository at the head that api must not use.
-        for (environment, sha) in [("production/api", &shared), ("production", &head)] {
-            let record = ledger
-                .start(&NewDeploymentRecord {
-                    environment: environment.into(),
-                    sha: sha.clone(),
-                    creator: "ci".into(),
-                    production: true,
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-            ledger
-                .transition(
-                    &record.id,
-                    &TransitionRequest::new(DeploymentState::Success),
-                )
-                .await
-                .unwrap();
-        }
-    });
+    // api's deployment, and one of the whole repository at the head that api must not use.
+    deployed(&repo, "production/api", &shared);
+    deployed(&repo, "production", &head);
     let json = component_json(&repo, "api", &[]);
     assert_eq!(json["base"], shared);
     assert_eq!(json["base_source"]["kind"], "deployment");
@@ -362,12 +333,7 @@ fn per_crate_tags_of_a_workspace_give_the_crate_its_own_release() {
     assert_eq!(json["current_version"], "0.3.16");
     assert_eq!(json["next_version"], "0.3.17");
     assert_eq!(json["bump"], "patch");
-    let areas: Vec<&str> = json["areas"]
-        .as_array()
-        .expect("areas")
-        .iter()
-        .filter_map(|a| a["path"].as_str())
-        .collect();
+    let areas = area_paths(&json);
     assert!(
         areas.iter().all(|a| a.starts_with("tracing-subscriber/")),
         "areas {areas:?} name other crates' files"

@@ -100,3 +100,42 @@ pub fn reason<'a>(change: &'a serde_json::Value, code: &str) -> Option<&'a str> 
         .find(|r| r["code"] == code)
         .and_then(|r| r["message"].as_str())
 }
+
+/// Records a successful production deployment of `sha` to `environment` in the repository's
+/// git-notes ledger, as `shipline-status start` and `finish` would.
+pub fn deployed(repo: &TestRepo, environment: &str, sha: &str) {
+    use shipline_core::forge::DeploymentState;
+    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ledger = Ledger::git(repo.git(), None);
+        let record = ledger
+            .start(&NewDeploymentRecord {
+                environment: environment.into(),
+                sha: sha.to_string(),
+                creator: "ci".into(),
+                production: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        ledger
+            .transition(
+                &record.id,
+                &TransitionRequest::new(DeploymentState::Success),
+            )
+            .await
+            .unwrap();
+    });
+}
+
+/// The `path` of each area of a JSON report.
+pub fn area_paths(json: &serde_json::Value) -> Vec<&str> {
+    json["areas"]
+        .as_array()
+        .expect("areas")
+        .iter()
+        .filter_map(|a| a["path"].as_str())
+        .collect()
+}

@@ -4,7 +4,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use predicates::prelude::*;
 
-use crate::helpers::{lines, released_repo, risk};
+use crate::helpers::{deployed, lines, released_repo, risk};
 
 #[test]
 fn latest_tag_to_head_by_default() {
@@ -112,44 +112,21 @@ fn shallow_clone_without_origin_fails_with_the_fix() {
 
 #[test]
 fn last_successful_production_deployment_to_head() {
-    use shipline_core::forge::DeploymentState;
-    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
-
     let repo = released_repo();
-    let deployed = repo
+    let deployed_sha = repo
         .commit("feat: shipped already")
         .file("src/shipped.rs", lines("pub fn s() {}\n", 10))
         .create();
     repo.commit("feat: not yet shipped")
         .file("src/pending.rs", lines("pub fn p() {}\n", 10))
         .create();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let ledger = Ledger::git(repo.git(), None);
-        let record = ledger
-            .start(&NewDeploymentRecord {
-                environment: "production".into(),
-                sha: deployed.clone(),
-                creator: "ci".into(),
-                production: true,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        ledger
-            .transition(
-                &record.id,
-                &TransitionRequest::new(DeploymentState::Success),
-            )
-            .await
-            .unwrap();
-    });
+    deployed(&repo, "production", &deployed_sha);
     let out = risk(repo.path())
         .args(["--format", "json"])
         .assert()
         .success();
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(json["base"], deployed);
+    assert_eq!(json["base"], deployed_sha);
     assert_eq!(json["base_source"]["kind"], "deployment");
     let changes = json["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1);
