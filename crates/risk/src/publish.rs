@@ -100,11 +100,15 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> Result<u8, Error
     }
 }
 
-/// The `score`, `level`, `bump` and `next-version` outputs; `bump` and `next-version` are empty
-/// when the evidence states no version.
+/// The `score`, `level`, `bump`, `next-version` and `changes` outputs; `bump` and
+/// `next-version` are empty when the evidence states no version. `changes` is 0 when the range
+/// holds nothing to ship (for a component: nothing under its paths), so a job can skip the
+/// deployment.
 fn set_outputs(app: &App, report: &Report) -> Result<(), PublishError> {
     app.outputs.set("score", &format!("{:.0}", report.score))?;
     app.outputs.set("level", report.level.as_str())?;
+    app.outputs
+        .set("changes", &report.changes.len().to_string())?;
     app.outputs
         .set("bump", report.bump.map(bump_name).unwrap_or(""))?;
     app.outputs

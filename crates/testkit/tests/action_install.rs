@@ -452,6 +452,7 @@ fn run_step_passes_only_the_inputs_that_are_set() {
         .env("IN_COMMAND", "status")
         .env("IN_SUBCOMMAND", "finish")
         .env("IN_ENV", "staging")
+        .env("IN_COMPONENT", "api")
         .env("IN_STATE", "failure")
         .env("IN_COMMENT", "")
         .env("IN_DRY_RUN", "")
@@ -461,7 +462,7 @@ fn run_step_passes_only_the_inputs_that_are_set() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        "arg=finish\narg=--url\narg=https://x.example/*\nSHIPLINE_ENV=staging\nSHIPLINE_STATE=failure\n"
+        "arg=finish\narg=--url\narg=https://x.example/*\nSHIPLINE_COMPONENT=api\nSHIPLINE_ENV=staging\nSHIPLINE_STATE=failure\n"
     );
 
     let output = Command::new("bash")

@@ -179,7 +179,14 @@ fn a_component_with_nothing_new_says_so_under_its_paths() {
         .stdout(
             predicate::str::contains("## shipline-risk for `api`: nothing to ship")
                 .and(predicate::str::contains("under the paths of `api`")),
-        );
+        )
+        // The `changes` output lets a job skip deploying what did not change.
+        .stderr(predicate::str::contains("changes=0"));
+    risk(repo.path())
+        .args(["--component", "web", "--base", "api-v1.2.1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("changes=1"));
 }
 
 #[test]
