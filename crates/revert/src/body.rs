@@ -112,6 +112,12 @@ pub fn body(culprit: &Culprit, why: &Why, reason: Option<&str>, run_url: Option<
         (Some(n), None) => out.push_str(&format!("Reverts #{n} ({}).\n", landing(culprit))),
         (None, _) => out.push_str(&format!("Reverts {}.\n", landing(culprit))),
     }
+    if let Some(component) = &culprit.component {
+        out.push_str(&format!(
+            "\nOnly the changes to component {} are reverted: the commits of the range that touch its `paths` or `shared` paths in `.shipline.yml`. The range's other commits stay.\n",
+            text::code(component)
+        ));
+    }
     if culprit.reland {
         out.push_str("\nThe reverted change was itself a revert: merging this lands the original change again (re-land).\n");
     }

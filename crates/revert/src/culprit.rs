@@ -8,6 +8,7 @@
 //! on the default branch), so the same rules work with or without a forge.
 
 use shipline_commits::{Reverted, references};
+use shipline_core::config::Component;
 use shipline_core::forge::PullRequest;
 use shipline_core::git::Git;
 use shipline_core::sha::{UNIQUE, prefix};
@@ -65,6 +66,9 @@ pub struct Culprit {
     pub url: Option<String>,
     /// The culprit is itself a revert: reverting it lands the change again.
     pub reland: bool,
+    /// The component whose changes alone are reverted (a failed `production/api` deployment
+    /// reverts only what changed `api`), when there is one.
+    pub component: Option<String>,
 }
 
 impl Culprit {
@@ -180,6 +184,7 @@ pub fn for_commit(git: &Git, sha: &str) -> Result<Culprit, RevertError> {
         commits: vec![info.to_revert()],
         pr: refs.pr.map(|p| p.number),
         reland: !refs.reverts.is_empty() || is_revert_title(&title),
+        component: None,
         title,
         text: info.message.clone(),
         author: None,
@@ -325,6 +330,7 @@ fn landed_copies(
         author: None,
         url: None,
         reland: false,
+        component: None,
     }
     .with_pull(pr))
 }
@@ -401,14 +407,51 @@ pub fn for_range(
     base_rev: &str,
     base: &str,
 ) -> Result<Culprit, RevertError> {
+    range_culprit(git, from, to, base_rev, base, None)
+}
+
+/// Like [`for_range`], only the commits that change `component` (its paths and shared paths):
+/// what a failed deployment of that component alone brought.
+pub fn for_component_range(
+    git: &Git,
+    from: &str,
+    to: &str,
+    base_rev: &str,
+    base: &str,
+    component: &Component,
+) -> Result<Culprit, RevertError> {
+    range_culprit(git, from, to, base_rev, base, Some(component))
+}
+
+fn range_culprit(
+    git: &Git,
+    from: &str,
+    to: &str,
+    base_rev: &str,
+    base: &str,
+    component: Option<&Component>,
+) -> Result<Culprit, RevertError> {
     let from = git.resolve(from)?;
     let to = git.resolve(to)?;
     ensure_on_base(git, &to, base_rev, base)?;
-    let shas: Vec<String> = git
-        .run(["rev-list", "--first-parent", &format!("{from}..{to}")])?
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let mut args = vec![
+        "rev-list".to_string(),
+        "--first-parent".to_string(),
+        format!("{from}..{to}"),
+    ];
+    if let Some(component) = component {
+        args.push("--".to_string());
+        args.extend(component.pathspecs());
+    }
+    let shas: Vec<String> = git.run(&args)?.lines().map(str::to_string).collect();
+    if let (true, Some(component)) = (shas.is_empty(), component) {
+        return Err(RevertError::Refused(format!(
+            "no commit of {}..{} changes component `{}` (its `paths` and `shared` paths in .shipline.yml): nothing of it to revert; revert the range with --range if another change broke it",
+            prefix(&from, UNIQUE),
+            prefix(&to, UNIQUE),
+            component.name()
+        )));
+    }
     if shas.is_empty() {
         return Err(RevertError::Input(format!(
             "the range {}..{} holds no commits: give the last good commit first and the bad one second",
@@ -435,6 +478,7 @@ pub fn for_range(
         author: None,
         url: None,
         reland: false,
+        component: component.map(|c| c.name().to_string()),
     })
 }
 

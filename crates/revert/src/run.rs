@@ -592,9 +592,18 @@ async fn deployment_culprit(repo: &Repo<'_>, id: &str) -> Result<Found, RevertEr
                 .check(["merge-base", "--is-ancestor", good.as_str(), &sha])
                 .unwrap_or(false)
     });
-    let mut found = Found::commits(match good {
-        Some(good) => culprit::for_range(git, good, &sha, &repo.base_rev, &repo.base)?,
-        None => culprit::for_commit(git, &sha)?,
+    // A component's deployment (`production/api`) reverts only what changed the component.
+    let component = repo
+        .app
+        .config
+        .deployment_target(&deployment.environment)
+        .and_then(|(_, component)| component);
+    let mut found = Found::commits(match (good, component) {
+        (Some(good), Some(component)) => {
+            culprit::for_component_range(git, good, &sha, &repo.base_rev, &repo.base, component)?
+        }
+        (Some(good), None) => culprit::for_range(git, good, &sha, &repo.base_rev, &repo.base)?,
+        (None, _) => culprit::for_commit(git, &sha)?,
     });
     if matches!(
         deployment.state,

@@ -1,6 +1,6 @@
 //! Local mode (no forge token): culprit detection from the graph and the revert branch in git.
 
-use shipline_testkit::repo::MergeStyle;
+use shipline_testkit::repo::{MergeStyle, TestRepo};
 
 use crate::helpers::*;
 
@@ -318,31 +318,39 @@ fn local_mode_prints_the_pr_text_and_the_compare_url() {
 /// forge numbers: what the failed deployment added since the last good one is reverted. An id
 /// the ledger does not know is a usage error naming it. Once, both said "invalid digit found in
 /// string".
+/// Records a deployment of HEAD to `environment` in the git ledger, ending in `state`; its id.
+fn record_deployment(
+    repo: &TestRepo,
+    environment: &str,
+    state: shipline_core::forge::DeploymentState,
+) -> String {
+    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
+
+    let rt = shipline_core::app::runtime().unwrap();
+    let ledger = Ledger::git_default(repo.git()).unwrap();
+    rt.block_on(async {
+        let started = ledger
+            .start(&NewDeploymentRecord {
+                environment: environment.into(),
+                sha: repo.head(),
+                ..NewDeploymentRecord::default()
+            })
+            .await
+            .unwrap();
+        ledger
+            .transition(&started.id, &TransitionRequest::new(state))
+            .await
+            .unwrap();
+        started.id
+    })
+}
+
 #[test]
 fn a_git_ledger_deployment_id_reverts_what_it_added_since_the_last_good_deployment() {
     use shipline_core::forge::DeploymentState;
-    use shipline_core::ledger::{Ledger, NewDeploymentRecord, TransitionRequest};
 
     let repo = base_repo();
-    let rt = shipline_core::app::runtime().unwrap();
-    let ledger = Ledger::git_default(repo.git()).unwrap();
-    let deploy = |state: DeploymentState| {
-        rt.block_on(async {
-            let started = ledger
-                .start(&NewDeploymentRecord {
-                    environment: "production".into(),
-                    sha: repo.head(),
-                    ..NewDeploymentRecord::default()
-                })
-                .await
-                .unwrap();
-            ledger
-                .transition(&started.id, &TransitionRequest::new(state))
-                .await
-                .unwrap();
-            started.id
-        })
-    };
+    let deploy = |state: DeploymentState| record_deployment(&repo, "production", state);
     let good = repo.head();
     deploy(DeploymentState::Success);
     repo.commit("feat: gadgets")
@@ -419,4 +427,54 @@ fn a_commit_on_the_local_default_branch_is_reverted_and_origin_behind_is_said() 
         String::from_utf8_lossy(&out.stderr).contains("is not on the default branch `main`")
             || String::from_utf8_lossy(&out.stdout).contains("is not on the default branch `main`")
     );
+}
+
+/// A failed deployment of one component (`production/api`) reverts only the commits since its
+/// last good deployment that change that component; the PR says so. Another component's
+/// change in the same range stays.
+#[test]
+fn a_failed_component_deployment_reverts_only_what_changed_the_component() {
+    use shipline_core::forge::DeploymentState;
+
+    let repo = base_repo();
+    repo.commit("chore: components")
+        .file(
+            ".shipline.yml",
+            "environments:\n  production: {}\ncomponents:\n  api:\n    paths: [api]\n  web:\n    paths: [web]\n",
+        )
+        .file("api/main.rs", "fn main() {}\n")
+        .file("web/index.html", "<p>hi</p>\n")
+        .create();
+    repo.push();
+    let good = repo.head();
+    record_deployment(&repo, "production/api", DeploymentState::Success);
+    repo.commit("feat: api gadgets")
+        .file("api/gadgets.rs", "pub fn g() {}\n")
+        .create();
+    repo.commit("feat: web page")
+        .file("web/page.html", "<p>page</p>\n")
+        .create();
+    repo.commit("fix: api main")
+        .file("api/main.rs", "fn main() { }\n")
+        .create();
+    repo.push();
+    let bad = repo.head();
+    let failed = record_deployment(&repo, "production/api", DeploymentState::Failure);
+
+    let out = run_local(&repo, &["--deployment", &failed, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let branch = format!("shipline/revert-{}", &bad[..12]);
+    assert_eq!(report["branch"], branch.as_str(), "{report}");
+    let body = report["body"].as_str().unwrap();
+    assert!(
+        body.contains("Only the changes to component `api` are reverted"),
+        "{body}"
+    );
+    assert!(!body.contains("web page"), "{body}");
+    assert_eq!(messages(&repo, &format!("main..{branch}")).len(), 2);
+    assert_tree_restored(&repo, &good, &branch, &["api/gadgets.rs", "api/main.rs"]);
+    // web's change is still there.
+    let web = repo.run(["show", &format!("{branch}:web/page.html")]);
+    assert_eq!(web.trim_end(), "<p>page</p>");
 }
