@@ -27,6 +27,19 @@ use crate::range;
 pub struct ShowReport {
     /// One entry per environment, upstream first.
     pub environments: Vec<EnvironmentStatus>,
+    /// The configured components and environments, for the components × environments table:
+    /// each component's entries are in `environments` as `ENV/NAME`.
+    #[serde(skip)]
+    matrix: Option<Matrix>,
+}
+
+/// The rows and columns of the components × environments table.
+#[derive(Debug, Clone)]
+struct Matrix {
+    /// Environments, upstream first.
+    environments: Vec<String>,
+    /// Each component and the environments it is deployed to.
+    components: Vec<(String, Vec<String>)>,
 }
 
 impl ShowReport {
@@ -40,6 +53,21 @@ impl ShowReport {
     pub(crate) fn of(app: &App, records: &[DeploymentRecord], only: Option<&str>) -> Self {
         let order = app.config.upstream_order();
         let mut names: Vec<String> = order.iter().map(|n| n.to_string()).collect();
+        let matrix = (!app.config.components.is_empty()).then(|| Matrix {
+            environments: names.clone(),
+            components: app
+                .config
+                .components
+                .iter()
+                .map(|c| {
+                    let deployed = order.iter().filter(|env| c.deploys_to(env));
+                    (
+                        c.name().to_string(),
+                        deployed.map(|e| e.to_string()).collect(),
+                    )
+                })
+                .collect(),
+        });
         // Then each configured component, in the environments it is deployed to, in the
         // same promotion order (`staging/api`, `production/api`).
         for component in app.config.components.iter() {
@@ -71,7 +99,10 @@ impl ShowReport {
             .iter()
             .map(|name| environment_status(app, git.as_ref(), &by_environment, name))
             .collect();
-        Self { environments }
+        Self {
+            environments,
+            matrix: matrix.filter(|_| only.is_none()),
+        }
     }
 
     /// The report as a Markdown table.
@@ -129,6 +160,53 @@ impl ShowReport {
                 "| {} | {sha} | {version} | {since} | {by} | {latest} | {waiting} |\n",
                 env.environment
             ));
+        }
+        if let Some(matrix) = &self.matrix {
+            out.push('\n');
+            out.push_str(&self.components_table(matrix));
+        }
+        out
+    }
+
+    /// The components × environments table: in each cell what runs (version, else short SHA),
+    /// `nothing`, or `—` where the component is not deployed, and the commits waiting for it.
+    fn components_table(&self, matrix: &Matrix) -> String {
+        let mut out = format!(
+            "| Component | {} |\n|---|{}\n",
+            matrix.environments.join(" | "),
+            "---|".repeat(matrix.environments.len())
+        );
+        for (component, deployed) in &matrix.components {
+            let cells: Vec<String> = matrix
+                .environments
+                .iter()
+                .map(|env| {
+                    if !deployed.contains(env) {
+                        return "—".to_string();
+                    }
+                    let key = format!("{env}/{component}");
+                    let Some(status) = self.environments.iter().find(|e| e.environment == key)
+                    else {
+                        return "nothing".to_string();
+                    };
+                    let mut cell = match &status.running {
+                        Some(r) => format!(
+                            "`{}`{}",
+                            short(&r.sha),
+                            r.version
+                                .as_deref()
+                                .map(|v| format!(" {}", shipline_core::text::inline(v)))
+                                .unwrap_or_default()
+                        ),
+                        None => "nothing".to_string(),
+                    };
+                    if let Some(w) = status.waiting.as_ref().filter(|w| w.commits > 0) {
+                        cell.push_str(&format!(", {} waiting", w.commits));
+                    }
+                    cell
+                })
+                .collect();
+            out.push_str(&format!("| {component} | {} |\n", cells.join(" | ")));
         }
         out
     }

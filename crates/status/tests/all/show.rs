@@ -286,6 +286,19 @@ fn components_are_listed_in_promotion_order_with_only_their_own_commits_waiting(
     assert!(envs[4]["upstream"].is_null(), "{json}");
     assert!(envs[4]["running"].is_null(), "{json}");
 
+    // The components × environments table under the environments.
+    let out = local(repo.path()).arg("show").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let short = |sha: &str| shipline_core::sha::short(sha).to_string();
+    assert!(
+        text.contains(&format!(
+            "| Component | staging | production |\n|---|---|---|\n| api | `{}` | `{}`, 1 waiting |\n| web | — | nothing |\n",
+            short(&last),
+            short(&first)
+        )),
+        "{text}"
+    );
+
     // The dashboard's environment map shows them in the same order.
     let site = tempfile::tempdir().unwrap();
     local(repo.path())
