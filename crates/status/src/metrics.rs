@@ -42,6 +42,11 @@ pub struct MetricsReport {
     /// One entry per configured environment (`deployments: 0` when it had none in the window),
     /// then one per other environment with deployments in the window; transient ones left out.
     pub environments: Vec<EnvironmentMetrics>,
+    /// With `components:`, per environment the figures of all its deployments together: the
+    /// environment's own and each component's (`production` and `production/api`, ...). Lead
+    /// time and time to restore are taken over all their durations, not averaged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub totals: Vec<EnvironmentMetrics>,
     /// Successful deployments per week of the window, for the summary's chart (not in the
     /// JSON: each week's figure is the report over that week).
     #[serde(skip)]
@@ -94,6 +99,8 @@ impl MetricsReport {
 /// several windows (the dashboard's weeks) cost no more reads of the ledger or git.
 struct EnvironmentHistory {
     name: String,
+    /// For a component's deployments (`production/api`), the environment (`production`).
+    parent: Option<String>,
     /// Listed in `.shipline.yml`: reported even without deployments.
     configured: bool,
     production: bool,
@@ -186,6 +193,11 @@ impl History {
             mine.reverse();
             let delivered = git.as_ref().map(|g| delivered(g, &mine));
             environments.push(EnvironmentHistory {
+                parent: app
+                    .config
+                    .deployment_target(&name)
+                    .filter(|(_, component)| component.is_some())
+                    .map(|(env, _)| env.name().to_string()),
                 configured: at < configured,
                 production: deploy::is_production(app, &name),
                 starts: records
@@ -204,35 +216,61 @@ impl History {
     /// The report over deployments started in `since..until`.
     pub(crate) fn report(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> MetricsReport {
         let days = (until - since).num_seconds() as f64 / 86_400.0;
+        let counted = |env: &EnvironmentHistory| {
+            env.records
+                .iter()
+                .any(|r| r.created_at >= since && r.created_at < until)
+        };
+        let figures = |env: &EnvironmentHistory| {
+            let records: Vec<&DeploymentRecord> = env.records.iter().collect();
+            environment_metrics(
+                &env.name,
+                env.production,
+                &records,
+                env.delivered.as_ref(),
+                since,
+                until,
+                days,
+            )
+        };
         let environments = self
             .environments
             .iter()
             .filter(|env| env.configured || env.starts.iter().any(|at| *at >= since && *at < until))
             .map(|env| {
-                let counted = env
-                    .records
-                    .iter()
-                    .any(|r| r.created_at >= since && r.created_at < until);
-                if !counted {
-                    return EnvironmentMetrics::none(&env.name, env.production);
+                if counted(env) {
+                    figures(env).0
+                } else {
+                    EnvironmentMetrics::none(&env.name, env.production)
                 }
-                let records: Vec<&DeploymentRecord> = env.records.iter().collect();
-                environment_metrics(
-                    &env.name,
-                    env.production,
-                    &records,
-                    env.delivered.as_ref(),
-                    since,
-                    until,
-                    days,
-                )
             })
             .collect();
+        // Each environment some component was deployed to in the window, with all of them.
+        let mut totals = Vec::new();
+        for parent in self.environments.iter().filter(|env| env.parent.is_none()) {
+            let members: Vec<&EnvironmentHistory> = self
+                .environments
+                .iter()
+                .filter(|env| {
+                    env.name == parent.name || env.parent.as_deref() == Some(&parent.name)
+                })
+                .filter(|env| counted(env))
+                .collect();
+            if members.iter().any(|env| env.parent.is_some()) {
+                let parts: Vec<_> = members.iter().map(|env| figures(env)).collect();
+                totals.push(EnvironmentMetrics::total(
+                    &parent.name,
+                    parent.production,
+                    parts,
+                ));
+            }
+        }
         MetricsReport {
             since,
             until,
             days,
             environments,
+            totals,
             trends: Vec::new(),
         }
     }
@@ -324,47 +362,29 @@ impl History {
     }
 }
 
+/// The head of the Markdown tables.
+const TABLE_HEADER: &str = "| Environment | Deployments | Frequency | Lead time (median / p90) | Change failure rate | Time to restore (median) |\n|---|---|---|---|---|---|\n";
+
 impl MetricsReport {
     /// The report as Markdown.
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "Delivery metrics, {} to {} ({:.0} days)\n\n| Environment | Deployments | Frequency | Lead time (median / p90) | Change failure rate | Time to restore (median) |\n|---|---|---|---|---|---|\n",
+            "Delivery metrics, {} to {} ({:.0} days)\n\n{TABLE_HEADER}",
             self.since.format("%Y-%m-%d"),
             self.until.format("%Y-%m-%d"),
             self.days
         );
         for env in &self.environments {
-            if env.deployments == 0 {
-                out.push_str(&format!(
-                    "| {} | no deployments | — | — | — | — |\n",
-                    env.environment
-                ));
-                continue;
+            out.push_str(&env.row());
+        }
+        if !self.totals.is_empty() {
+            out.push_str(
+                "\nAll deployments to an environment, its own and its components' together:\n\n",
+            );
+            out.push_str(TABLE_HEADER);
+            for env in &self.totals {
+                out.push_str(&env.row());
             }
-            let lead = env.lead_time.as_ref().map_or("—".to_string(), |l| {
-                format!(
-                    "{} / {} ({} commits)",
-                    human(l.median_seconds),
-                    human(l.p90_seconds),
-                    l.count
-                )
-            });
-            let cfr = env.change_failure_rate.map_or("—".to_string(), |r| {
-                format!(
-                    "{:.0}% ({} failed + {} reverted of {})",
-                    r * 100.0,
-                    env.failed,
-                    env.reverted,
-                    env.deployments
-                )
-            });
-            let restore = env.time_to_restore.as_ref().map_or("—".to_string(), |t| {
-                format!("{} ({} restores)", human(t.median_seconds), t.count)
-            });
-            out.push_str(&format!(
-                "| {} | {} ({} successful) | {:.2}/day | {lead} | {cfr} | {restore} |\n",
-                env.environment, env.deployments, env.successful, env.deployment_frequency_per_day
-            ));
         }
         out
     }
@@ -421,6 +441,63 @@ pub struct EnvironmentMetrics {
 }
 
 impl EnvironmentMetrics {
+    /// Its row of the Markdown table.
+    fn row(&self) -> String {
+        if self.deployments == 0 {
+            return format!(
+                "| {} | no deployments | — | — | — | — |\n",
+                self.environment
+            );
+        }
+        let lead = self.lead_time.as_ref().map_or("—".to_string(), |l| {
+            format!(
+                "{} / {} ({} commits)",
+                human(l.median_seconds),
+                human(l.p90_seconds),
+                l.count
+            )
+        });
+        let cfr = self.change_failure_rate.map_or("—".to_string(), |r| {
+            format!(
+                "{:.0}% ({} failed + {} reverted of {})",
+                r * 100.0,
+                self.failed,
+                self.reverted,
+                self.deployments
+            )
+        });
+        let restore = self.time_to_restore.as_ref().map_or("—".to_string(), |t| {
+            format!("{} ({} restores)", human(t.median_seconds), t.count)
+        });
+        format!(
+            "| {} | {} ({} successful) | {:.2}/day | {lead} | {cfr} | {restore} |\n",
+            self.environment, self.deployments, self.successful, self.deployment_frequency_per_day
+        )
+    }
+
+    /// The figures of several environments' deployments together, named `name`: counts and
+    /// frequencies added, the rates recomputed from the sums, and the spreads taken over all
+    /// the durations.
+    fn total(name: &str, production: bool, parts: Vec<(Self, Samples)>) -> Self {
+        let mut total = Self::none(name, production);
+        let mut samples = Samples::default();
+        for (part, more) in parts {
+            total.deployments += part.deployments;
+            total.successful += part.successful;
+            total.failed += part.failed;
+            total.reverted += part.reverted;
+            total.unrestored += part.unrestored;
+            total.deployment_frequency_per_day += part.deployment_frequency_per_day;
+            samples.lead_times.extend(more.lead_times);
+            samples.restores.extend(more.restores);
+        }
+        total.change_failure_rate = (total.deployments > 0)
+            .then(|| (total.failed + total.reverted) as f64 / total.deployments as f64);
+        total.lead_time = Spread::of(samples.lead_times);
+        total.time_to_restore = Spread::of(samples.restores);
+        total
+    }
+
     /// An environment without deployments in the window.
     fn none(name: &str, production: bool) -> Self {
         Self {
@@ -515,6 +592,13 @@ pub(crate) fn ended(record: &DeploymentRecord) -> Option<DeploymentState> {
         .find(|s| matches!(s, DeploymentState::Failure | DeploymentState::Error))
 }
 
+/// The durations behind an environment's spreads, in seconds, to combine several.
+#[derive(Debug, Default)]
+struct Samples {
+    lead_times: Vec<i64>,
+    restores: Vec<i64>,
+}
+
 /// The figures for one environment from its records (oldest first; those started in
 /// `since..until` count) and, when git could tell, the commits each successful deployment
 /// delivered.
@@ -526,7 +610,7 @@ fn environment_metrics(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     days: f64,
-) -> EnvironmentMetrics {
+) -> (EnvironmentMetrics, Samples) {
     let in_window: Vec<&DeploymentRecord> = records
         .iter()
         .copied()
@@ -584,7 +668,11 @@ fn environment_metrics(
         }
     }
     let deployments = in_window.len();
-    EnvironmentMetrics {
+    let samples = Samples {
+        lead_times: lead_times.clone(),
+        restores: restores.clone(),
+    };
+    let metrics = EnvironmentMetrics {
         environment: name.to_string(),
         production,
         deployments,
@@ -601,7 +689,8 @@ fn environment_metrics(
             .then(|| (failed.len() + reverted) as f64 / deployments as f64),
         time_to_restore: Spread::of(restores),
         unrestored,
-    }
+    };
+    (metrics, samples)
 }
 
 /// The deployments of `records` (oldest first) that delivered a revert: the only ones

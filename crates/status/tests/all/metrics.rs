@@ -7,12 +7,16 @@ use crate::helpers::local;
 const HOUR: i64 = 3_600;
 
 fn deploy(repo: &TestRepo, state: &str) {
+    deploy_to(repo, "production", state);
+}
+
+fn deploy_to(repo: &TestRepo, environment: &str, state: &str) {
     local(repo.path())
-        .args(["start", "--env", "production"])
+        .args(["start", "--env", environment])
         .assert()
         .success();
     local(repo.path())
-        .args(["finish", "--env", "production", "--state", state])
+        .args(["finish", "--env", environment, "--state", state])
         .assert()
         .success();
 }
@@ -176,4 +180,54 @@ fn every_configured_environment_is_listed_with_no_deployments_where_none() {
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["environments"][0]["environment"], "production");
     assert_eq!(json["environments"].as_array().unwrap().len(), 1);
+}
+
+/// With components, each component's deployments have their own row (`production/api`), and
+/// a totals table adds them up with the environment's own: counts summed, the failure rate
+/// recomputed from the sums.
+#[test]
+fn components_have_rows_of_their_own_and_totals_per_environment() {
+    let repo = TestRepo::new();
+    repo.commit("feat: first").file("api/a.rs", "a\n").create();
+    std::fs::write(
+        repo.path().join(".shipline.yml"),
+        "environments:\n  production: {}\ncomponents:\n  api:\n    paths: [api]\n  web:\n    paths: [web]\n",
+    )
+    .unwrap();
+    deploy_to(&repo, "production/api", "success");
+    deploy_to(&repo, "production/web", "failure");
+    repo.commit("fix: web").file("web/w.html", "w\n").create();
+    deploy_to(&repo, "production/web", "success");
+    deploy_to(&repo, "production", "success");
+
+    let out = local(repo.path())
+        .args(["metrics", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let row = |list: &str, name: &str| {
+        json[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["environment"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {list}: {json}"))
+            .clone()
+    };
+    assert_eq!(row("environments", "production")["deployments"], 1);
+    assert_eq!(row("environments", "production/api")["deployments"], 1);
+    assert_eq!(row("environments", "production/web")["failed"], 1);
+    let total = row("totals", "production");
+    assert_eq!(total["deployments"], 4, "{json}");
+    assert_eq!(total["successful"], 3, "{json}");
+    assert_eq!(total["failed"], 1, "{json}");
+    assert_eq!(total["change_failure_rate"], 0.25, "{json}");
+    assert_eq!(total["time_to_restore"]["count"], 1, "{json}");
+
+    let out = local(repo.path()).arg("metrics").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("All deployments to an environment, its own and its components' together"),
+        "{text}"
+    );
 }
