@@ -2,17 +2,19 @@
 //! step summary and the outputs, posted on the PR/MR, labelled, and checked against
 //! `--fail-above`.
 
+use std::collections::BTreeMap;
+
 use shipline_commits::Bump;
 use shipline_core::app::{App, print_stdout};
 use shipline_core::context::Runtime;
 use shipline_core::exit;
-use shipline_core::forge::{CommitRef, Forge};
+use shipline_core::forge::{CommitRef, Forge, PullRequest};
 use shipline_core::git::Git;
 
 use crate::cli::{Cli, Format};
 use crate::error::{Error, FlagError, PublishError};
-use crate::range;
-use crate::render::{MARKER, SUMMARY_LIMIT, markdown, markdown_within};
+use crate::range::{self, BaseSource, Range, Scope};
+use crate::render::{COMMENT_LIMIT, MARKER, SUMMARY_LIMIT, markdown_with_components};
 use crate::report::{Report, apply_forge, build};
 
 /// Builds and publishes the report; returns the exit code (3 when above `--fail-above`).
@@ -54,11 +56,21 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> Result<u8, Error
             .await
             .map_err(Error::ReportTask)??
     };
-    if let Some(forge) = &forge {
-        lookup_prs(app, forge, &mut report).await;
+    let found = match &forge {
+        Some(forge) => lookup_prs(app, forge, &report).await,
+        None => None,
+    };
+    if let Some(found) = &found {
+        apply_forge(&mut report, found, &app.config.risk);
     }
+    let (touched, unchanged) = if component.is_none() {
+        by_component(app, git, &range, found.as_ref()).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let unchanged: Vec<&str> = unchanged.iter().map(String::as_str).collect();
 
-    let md = markdown(&report);
+    let md = markdown_with_components(&report, &touched, &unchanged, COMMENT_LIMIT);
     let text = match cli.format.unwrap_or(Format::Markdown) {
         Format::Json => {
             let json = serde_json::to_string_pretty(&report).map_err(PublishError::Encode)?;
@@ -68,7 +80,7 @@ pub async fn publish_report(app: &App, cli: &Cli, git: &Git) -> Result<u8, Error
     };
     if app.outputs.runtime() != Runtime::Local {
         // The step summary holds far more than a comment: the full lists go there.
-        let summary = markdown_within(&report, SUMMARY_LIMIT);
+        let summary = markdown_with_components(&report, &touched, &unchanged, SUMMARY_LIMIT);
         app.outputs.summary(&summary).map_err(PublishError::from)?;
     }
     print_stdout(&text).map_err(PublishError::Stdout)?;
@@ -178,10 +190,14 @@ fn comment_target(app: &App) -> Result<(Forge, u64), PublishError> {
     Ok((forge, number))
 }
 
-/// Asks the forge for the PRs of the changes: the PR numbers messages do not name, and the
+/// What the forge knows of each change's PRs: the PR numbers messages do not name, and the
 /// process signals of the PRs found. A failure here only loses those, so it is reported and the
 /// report goes on.
-async fn lookup_prs(app: &App, forge: &Forge, report: &mut Report) {
+async fn lookup_prs(
+    app: &App,
+    forge: &Forge,
+    report: &Report,
+) -> Option<BTreeMap<String, Vec<PullRequest>>> {
     let changes: Vec<CommitRef> = report
         .changes
         .iter()
@@ -191,13 +207,69 @@ async fn lookup_prs(app: &App, forge: &Forge, report: &mut Report) {
         })
         .collect();
     if changes.is_empty() {
-        return;
+        return None;
     }
     match forge.pull_requests_for_changes(&changes).await {
-        Ok(found) => apply_forge(report, &found, &app.config.risk),
-        Err(err) => app.outputs.log().warn(&format!(
-            "could not look up the PRs/MRs of {} change(s): {err}",
-            changes.len()
-        )),
+        Ok(found) => Some(found),
+        Err(err) => {
+            app.outputs.log().warn(&format!(
+                "could not look up the PRs/MRs of {} change(s): {err}",
+                changes.len()
+            ));
+            None
+        }
     }
+}
+
+/// On a PR/MR in a repository with `components:`: the report of each component the PR/MR's
+/// range touches (that range limited to the component's paths and shared paths, as
+/// `--component` limits it, but from the PR/MR's base), and the names of the components it
+/// leaves alone, both in configuration order. Elsewhere, nothing: a release's components each
+/// start at their own deployment or tag, which `--component` reports on.
+///
+/// The forge's answers for the whole range (`found`) are reused: every component's change is
+/// one of the whole range's, so no component asks again.
+async fn by_component(
+    app: &App,
+    git: &Git,
+    range: &Range,
+    found: Option<&BTreeMap<String, Vec<PullRequest>>>,
+) -> Result<(Vec<Report>, Vec<String>), Error> {
+    if app.config.components.is_empty() || !matches!(range.source, BaseSource::ChangeRequest { .. })
+    {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let ranges: Vec<Range> = app
+        .config
+        .components
+        .iter()
+        .map(|component| Range {
+            tag_prefix: Some(component.tag_prefix().into_owned()),
+            component: Some(Scope::of(component)),
+            ..range.clone()
+        })
+        .collect();
+    let reports = {
+        let (git, config) = (git.clone(), app.config.risk.clone());
+        tokio::task::spawn_blocking(move || {
+            ranges
+                .iter()
+                .map(|range| build(&git, range, &config))
+                .collect::<Result<Vec<Report>, _>>()
+        })
+        .await
+        .map_err(Error::ReportTask)??
+    };
+    let (mut touched, mut unchanged) = (Vec::new(), Vec::new());
+    for mut report in reports {
+        if report.changes.is_empty() {
+            unchanged.push(report.component.clone().unwrap_or_default());
+            continue;
+        }
+        if let Some(found) = found {
+            apply_forge(&mut report, found, &app.config.risk);
+        }
+        touched.push(report);
+    }
+    Ok((touched, unchanged))
 }

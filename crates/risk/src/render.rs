@@ -161,6 +161,7 @@ pub fn nothing_to_ship(report: &Report) -> String {
 }
 
 /// Renders the report for a comment: never longer than [`COMMENT_LIMIT`] bytes.
+#[cfg(test)]
 pub fn markdown(report: &Report) -> String {
     markdown_within(report, COMMENT_LIMIT)
 }
@@ -171,9 +172,77 @@ pub fn markdown_within(report: &Report, limit: usize) -> String {
     if report.changes.is_empty() {
         return nothing_to_ship(report);
     }
+    render(report, limit, Heading::Comment)
+}
+
+/// How a rendered report starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Heading {
+    /// The comment's marker and its `## shipline-risk` title.
+    Comment,
+    /// A component's section inside the PR/MR's comment: `### api: 🟠 high (64/100)`.
+    Component,
+}
+
+/// Renders the PR/MR's report, then a section per component it touches (`touched`, each the
+/// PR/MR's range limited to that component), then one line naming the `unchanged` components,
+/// all in at most `limit` bytes.
+///
+/// The whole PR/MR comes first: its score is the one the outputs, the label and `--fail-above`
+/// use, and it is the only place a change outside every component shows up. When everything
+/// does not fit, the whole PR/MR keeps up to half the budget and the components share the rest
+/// equally, each trimmed as [`markdown_within`] trims.
+pub fn markdown_with_components(
+    whole: &Report,
+    touched: &[Report],
+    unchanged: &[&str],
+    limit: usize,
+) -> String {
+    if whole.changes.is_empty() || (touched.is_empty() && unchanged.is_empty()) {
+        return markdown_within(whole, limit);
+    }
+    let intro = if touched.is_empty() {
+        String::new()
+    } else {
+        "\n---\n\n**Per component**: the same range, only the changes under each component's paths and shared paths.\n\n".to_string()
+    };
+    let tail = if unchanged.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = unchanged.iter().map(|n| cell(n)).collect();
+        format!("\nUnchanged: {}.\n", names.join(", "))
+    };
+    let section = |report: &Report, limit: usize| {
+        if report.changes.is_empty() {
+            String::new()
+        } else {
+            render(report, limit, Heading::Component)
+        }
+    };
+    let room = limit.saturating_sub(intro.len() + tail.len());
+    let mut head = markdown_within(whole, limit);
+    let mut parts: Vec<String> = touched.iter().map(|r| section(r, limit)).collect();
+    let total = head.len() + parts.iter().map(|p| p.len() + 1).sum::<usize>();
+    if total > room {
+        if head.len() > room / 2 {
+            head = markdown_within(whole, room / 2);
+        }
+        let share = room.saturating_sub(head.len()) / touched.len().max(1);
+        let share = share.saturating_sub(1);
+        parts = touched.iter().map(|r| section(r, share)).collect();
+    }
+    let mut out = head;
+    out.push_str(&intro);
+    out.push_str(&parts.join("\n"));
+    out.push_str(&tail);
+    out
+}
+
+/// Renders a report that has changes in at most `limit` bytes (see [`markdown_within`]).
+fn render(report: &Report, limit: usize, heading: Heading) -> String {
     let mut riskiest: Vec<&Change> = report.changes.iter().collect();
     riskiest.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let top = top(report, &riskiest);
+    let top = top(report, &riskiest, heading);
 
     let sections = |shown: Option<usize>| -> String {
         let mut parts = Vec::new();
@@ -240,16 +309,29 @@ pub fn markdown_within(report: &Report, limit: usize) -> String {
 
 /// What a reader sees without opening anything: the first table, where the risk is, and the top
 /// risks, each change named once.
-fn top(report: &Report, riskiest: &[&Change]) -> String {
+fn top(report: &Report, riskiest: &[&Change], heading: Heading) -> String {
     let mut top = String::new();
-    let _ = writeln!(top, "{MARKER}");
-    let _ = writeln!(
-        top,
-        "## shipline-risk{}: {} ({:.0}/100)\n",
-        for_component(report),
-        badge(report.level),
-        report.score
-    );
+    match heading {
+        Heading::Comment => {
+            let _ = writeln!(top, "{MARKER}");
+            let _ = writeln!(
+                top,
+                "## shipline-risk{}: {} ({:.0}/100)\n",
+                for_component(report),
+                badge(report.level),
+                report.score
+            );
+        }
+        Heading::Component => {
+            let _ = writeln!(
+                top,
+                "### {}: {} ({:.0}/100)\n",
+                cell(report.component.as_deref().unwrap_or_default()),
+                badge(report.level),
+                report.score
+            );
+        }
+    }
     let range = match &report.base {
         Some(base) => format!("`{}..{}`", short(base), short(&report.head)),
         None => format!("the whole history up to `{}`", short(&report.head)),
@@ -720,6 +802,49 @@ mod tests {
         let md = markdown(&r);
         assert!(md.len() <= COMMENT_LIMIT, "{}", md.len());
         assert!(md.contains("<summary>Direct pushes (25)</summary>"));
+    }
+
+    #[test]
+    fn component_sections_share_the_comment_limit() {
+        let whole = report(3_000);
+        let touched: Vec<Report> = ["api", "web", "worker"]
+            .into_iter()
+            .map(|name| Report {
+                component: Some(name.into()),
+                ..report(1_000)
+            })
+            .collect();
+        let md = markdown_with_components(&whole, &touched, &["docs", "cli"], COMMENT_LIMIT);
+        assert!(md.len() <= COMMENT_LIMIT, "{}", md.len());
+        assert!(md.starts_with(MARKER));
+        assert_eq!(md.matches(MARKER).count(), 1);
+        for name in ["api", "web", "worker"] {
+            assert!(
+                md.contains(&format!("\n### {name}: 🟠 high (70/100)\n")),
+                "{name}"
+            );
+        }
+        assert!(md.ends_with("\nUnchanged: docs, cli.\n"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+    }
+
+    #[test]
+    fn small_component_sections_are_not_trimmed() {
+        let touched = [Report {
+            component: Some("api".into()),
+            ..report(2)
+        }];
+        let md = markdown_with_components(&report(3), &touched, &[], COMMENT_LIMIT);
+        assert!(
+            md.starts_with(&markdown(&report(3))),
+            "the whole PR, untouched"
+        );
+        assert!(!md.contains("Trimmed"));
+        assert!(!md.contains("Unchanged"));
+        assert!(md.contains("### api: "));
     }
 
     #[test]
