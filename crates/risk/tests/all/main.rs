@@ -19,4 +19,5 @@ mod process;
 mod range;
 mod report;
 mod requests;
+mod sections;
 mod version;
