@@ -55,6 +55,11 @@ impl Prober {
             HealthCheck::Http(http) => self.http(http).await,
             HealthCheck::Prometheus(prom) => self.prometheus(prom).await,
             HealthCheck::Command(cmd) => command(cmd, shell).await,
+            // Preflight refuses rollouts with `compare` checks until the rounds judge them.
+            HealthCheck::Compare(_) => Outcome::Inconclusive(
+                "`compare` checks are judged over a step's window, not one probe at a time"
+                    .to_string(),
+            ),
         }
     }
 
