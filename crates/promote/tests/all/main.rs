@@ -9,6 +9,7 @@ mod gates;
 mod helpers;
 mod mermaid;
 mod prometheus;
+mod range;
 mod release;
 mod revert;
 mod rollout;

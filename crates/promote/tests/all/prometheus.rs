@@ -25,7 +25,7 @@ fn shared() -> &'static (MetricsService, Prometheus) {
 }
 
 /// Serves `track` and waits until Prometheus has enough of it for a rate over 2s.
-fn serve(track: &str, settings: Track) -> &'static Prometheus {
+pub(crate) fn serve(track: &str, settings: Track) -> &'static Prometheus {
     let (service, prometheus) = shared();
     service.set(track, settings);
     prometheus.wait_for(
