@@ -38,21 +38,6 @@ pub async fn check(env: &Environment, dir: &Path, path: Option<&str>) -> Result<
             ));
         }
     }
-    // The configuration reads `compare` checks ahead of the rollout that judges them; a
-    // rollout that quietly skipped one would promote a canary nobody analysed.
-    if let Some(check) = rollout
-        .health
-        .iter()
-        .find(|check| matches!(check, HealthCheck::Compare(_)))
-    {
-        return Err(fail(
-            format!("health check `{}`", check.label()),
-            "is a `compare` check, which this version of shipline-promote does not run yet \
-             (nothing was run)"
-                .to_string(),
-            "remove the `compare` check from the rollout for now, or keep it in a branch",
-        ));
-    }
     for check in &rollout.health {
         let url = match check {
             HealthCheck::Http(http) => http.url.url(),

@@ -147,15 +147,3 @@ fn invalid_environment_name_even_in_a_dry_run() {
         "environment name `` is empty",
     );
 }
-
-#[test]
-fn compare_check_is_refused_until_the_rollout_judges_it() {
-    // Issue 18: the configuration reads `compare` checks before the rollout runs them; a
-    // rollout that skipped one would promote a canary nobody analysed.
-    rejected(
-        "environments:\n  production:\n    rollout:\n      command: printf 'x' >> {log}/deploy.log\n      health:\n        - name: errors vs baseline\n          compare:\n            prometheus: { url: 'http://127.0.0.1:9' }\n            canary: a\n            baseline: b\n",
-        &["--to", "production"],
-        "health check `errors vs baseline` is a `compare` check, which this version of \
-         shipline-promote does not run yet",
-    );
-}

@@ -57,7 +57,7 @@ fn setup(prometheus: &Prometheus, check: &str, bake: &str) -> Setup {
 }
 
 /// Runs the promotion; returns the exit code and the `reason` output.
-fn promote(setup: &Setup) -> (i32, String, serde_json::Value) {
+pub(crate) fn promote(setup: &Setup) -> (i32, String, serde_json::Value) {
     let run = setup
         .promote()
         .args(["--to", "production", "--format", "json"])
