@@ -160,10 +160,12 @@ fn describe(metric: &MetricVerdict) -> String {
         Verdict::NoData => "no data",
     };
     let median = |side: &canary::Side| side.median.map_or_else(|| "none".to_string(), short);
-    let effect = metric.relative_change.map_or_else(
-        || "unbounded".to_string(),
-        |change| format!("{:+.1}%", change * 100.0),
-    );
+    let effect = match (metric.verdict, metric.relative_change) {
+        (Verdict::NoData, _) => "n/a".to_string(),
+        (_, Some(change)) => format!("{:+.1}%", change * 100.0),
+        // The baseline's median is 0 and the canary's is not.
+        (_, None) => "unbounded".to_string(),
+    };
     let p = metric
         .test
         .map_or_else(|| "n/a".to_string(), |test| format!("{:.4}", test.p));

@@ -78,3 +78,42 @@ fn a_canary_like_its_baseline_is_promoted() {
     assert_eq!(step["failed"], 0, "{step}");
     assert_eq!(setup.log("rollback.log"), "");
 }
+
+#[test]
+#[cfg_attr(
+    not(prometheus_server),
+    ignore = "needs a prometheus binary: apt-get install prometheus (.ci/run installs it and requires these)"
+)]
+fn before_after_compares_the_window_before_the_step_with_the_one_after() {
+    let prometheus = serve("analysis-steady", Track::default());
+    // The window before the step must hold data too: wait for some 3.5s of scrapes.
+    prometheus.wait_for(
+        r#"count_over_time(http_requests_total{track="analysis-steady",code="200"}[4s]) >= 14"#,
+        std::time::Duration::from_secs(30),
+    );
+    let url = prometheus.url();
+    // The request rate is the same before and after; the tolerance keeps scrape jitter from
+    // ever counting as a change.
+    let setup = Setup::new(&format!(
+        r#"environments:
+  production:
+    rollout:
+      command: "true"
+      bake: 2s
+      interval: 250ms
+      inconclusive_limit: 100
+      health:
+        - compare:
+            prometheus: {{ url: "{url}" }}
+            query: 'sum(rate(http_requests_total{{track="analysis-steady"}}[1s]))'
+            before_after: true
+            tolerance: 50%
+            min_samples: 4
+"#
+    ));
+    let (code, reason, report) = promote(&setup);
+    assert_eq!(code, 0, "{reason} {report}");
+    let step = &report["rollout"]["steps"][0];
+    assert!(step["passed"].as_u64().unwrap() >= 1, "{step}");
+    assert_eq!(step["failed"], 0, "{step}");
+}
