@@ -49,12 +49,22 @@ impl Prober {
         Ok(Self { client })
     }
 
+    /// The HTTP client, for the range queries of canary analysis.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// Evaluates `check` once; the shell gives command checks the step's variables.
     pub async fn probe(&self, check: &HealthCheck, shell: &Shell) -> Outcome {
         match check {
             HealthCheck::Http(http) => self.http(http).await,
             HealthCheck::Prometheus(prom) => self.prometheus(prom).await,
             HealthCheck::Command(cmd) => command(cmd, shell).await,
+            // Judged together over the step's window (`analysis`), never probed alone.
+            HealthCheck::Compare(_) => Outcome::Inconclusive(
+                "`compare` checks are judged over a step's window, not one probe at a time"
+                    .to_string(),
+            ),
         }
     }
 

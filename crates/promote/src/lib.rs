@@ -15,6 +15,7 @@
 //! ([`PromoteError`]), 3 blocked by a gate.
 #![deny(missing_docs)]
 
+mod analysis;
 pub mod canary;
 mod cli;
 mod clock;

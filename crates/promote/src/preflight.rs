@@ -42,6 +42,7 @@ pub async fn check(env: &Environment, dir: &Path, path: Option<&str>) -> Result<
         let url = match check {
             HealthCheck::Http(http) => http.url.url(),
             HealthCheck::Prometheus(prom) => prom.url.url(),
+            HealthCheck::Compare(compare) => compare.url.url(),
             HealthCheck::Command(_) => continue,
         };
         let Some(host) = url.host_str() else { continue };

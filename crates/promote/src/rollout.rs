@@ -6,16 +6,18 @@
 //! consecutive failed rounds (a healthy round resets it; an inconclusive one neither resets
 //! nor adds), `inconclusive_limit` counts inconclusive rounds per step, and one more than it
 //! fails the step. With `observe_only`, the first round that would have stopped a step is
-//! reported and the rollout goes on.
+//! reported and the rollout goes on. The `compare` checks are not probed one by one: they are
+//! judged together over the step's window as one more entry of each round (`analysis`).
 
 use std::time::Duration;
 
 use serde::Serialize;
-use shipline_core::config::Rollout;
+use shipline_core::config::{HealthCheck, Rollout};
 use shipline_core::output::Outputs;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::analysis;
 use crate::health::{Outcome, Prober};
 use crate::shell::Shell;
 
@@ -204,6 +206,7 @@ impl Runner<'_> {
             self.rollout.interval
         ));
         let started = Instant::now();
+        let started_at = analysis::now();
         let deadline = started + bake;
         let mut tally = Tally {
             failure_limit: self.rollout.failure_limit,
@@ -215,7 +218,7 @@ impl Runner<'_> {
             if !self.rollout.health.is_empty() {
                 round_no += 1;
                 let round = tokio::select! {
-                    round = self.round(&shell) => round,
+                    round = self.round(&shell, started_at) => round,
                     reason = cancel.cancelled() => {
                         return self.cancelled(report, format!("{reason} during the step {step} bake"));
                     }
@@ -304,13 +307,16 @@ impl Runner<'_> {
         (report, Some(verdict))
     }
 
-    async fn round(&self, shell: &Shell) -> Vec<(String, Outcome)> {
+    async fn round(&self, shell: &Shell, started: f64) -> Vec<(String, Outcome)> {
         let probes = self
             .rollout
             .health
             .iter()
+            .filter(|check| !matches!(check, HealthCheck::Compare(_)))
             .map(|check| async { (check.label(), self.prober.probe(check, shell).await) });
-        futures::future::join_all(probes).await
+        let mut round = futures::future::join_all(probes).await;
+        round.extend(analysis::round(self.prober.client(), self.rollout, started).await);
+        round
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::error::ConfigError;
 use super::file::Config;
+use super::health::HealthCheck;
 
 /// The outcome of checking a configuration.
 #[derive(Debug)]
@@ -62,8 +63,18 @@ fn summary(config: &Config) -> String {
         .collect();
     if !rollouts.is_empty() {
         let checks: usize = rollouts.iter().map(|rollout| rollout.health.len()).sum();
+        let compares = rollouts
+            .iter()
+            .flat_map(|rollout| &rollout.health)
+            .filter(|check| matches!(check, HealthCheck::Compare(_)))
+            .count();
+        let compares = if compares > 0 {
+            format!(" ({compares} compare)")
+        } else {
+            String::new()
+        };
         parts.push(format!(
-            "{} with {}",
+            "{} with {}{compares}",
             count(rollouts.len(), "rollout", "rollouts"),
             count(checks, "health check", "health checks")
         ));

@@ -1,14 +1,15 @@
 //! Health checks run while a rollout step bakes: an HTTP probe, a Prometheus query with a
-//! threshold, or a command.
+//! threshold, a command, or a comparison of the canary's metric with the baseline's.
 //!
-//! In YAML each check is one mapping whose kind is named by its key (`http:`, `prometheus:` or
-//! `command:`), with the options for that kind beside it. That reads well but lets people write
+//! In YAML each check is one mapping whose kind is named by its key (`http:`, `prometheus:`,
+//! `command:` or `compare:`), with the options for that kind beside it. That reads well but lets people write
 //! two kinds in one entry, or options that belong to another kind; both are refused at load
 //! with the line of the entry.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::bounds;
+use super::compare::{CompareCheck, CompareSpec};
 use super::duration::Duration;
 use super::error::invalid;
 use super::scalars::{HttpUrl, RegexPattern};
@@ -23,6 +24,8 @@ pub enum HealthCheck {
     Prometheus(PrometheusCheck),
     /// Run a command; exit status 0 is healthy.
     Command(CommandCheck),
+    /// Compare the canary's metric with the baseline's (canary analysis).
+    Compare(CompareCheck),
 }
 
 impl HealthCheck {
@@ -32,6 +35,7 @@ impl HealthCheck {
             HealthCheck::Http(check) => (&check.name, check.url.to_string()),
             HealthCheck::Prometheus(check) => (&check.name, check.query.clone()),
             HealthCheck::Command(check) => (&check.name, check.command.clone()),
+            HealthCheck::Compare(check) => (&check.name, check.main_query().to_string()),
         };
         name.clone().unwrap_or(fallback)
     }
@@ -42,6 +46,7 @@ impl HealthCheck {
             HealthCheck::Http(check) => check.timeout,
             HealthCheck::Prometheus(check) => check.timeout,
             HealthCheck::Command(check) => check.timeout,
+            HealthCheck::Compare(check) => check.timeout,
         }
     }
 }
@@ -176,16 +181,17 @@ fn finite<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::
 #[serde(deny_unknown_fields)]
 #[schemars(
     title = "HealthCheck",
-    description = "A health check: exactly one of `http`, `prometheus` or `command`, with the \
-                   options of that kind.",
+    description = "A health check: exactly one of `http`, `prometheus`, `command` or \
+                   `compare`, with the options of that kind.",
     extend("oneOf" = [
         { "required": ["http"] },
         { "required": ["prometheus"] },
-        { "required": ["command"] }
+        { "required": ["command"] },
+        { "required": ["compare"] }
     ])
 )]
 pub(crate) struct HealthCheckSpec {
-    /// Label in reports. Default: the URL, query or command.
+    /// Label in reports. Default: the URL, query (the canary's for `compare`) or command.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -202,6 +208,10 @@ pub(crate) struct HealthCheckSpec {
     /// Run this command; exit status 0 is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     command: Option<String>,
+    /// Compare the canary's metric with the baseline's over the same window (or one query
+    /// before and after the step) with a rank test; judged with the rollout's `canary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    compare: Option<CompareSpec>,
     /// (http) The status that means healthy, 100–599. Default 200.
     #[serde(
         default,
@@ -230,7 +240,7 @@ pub(crate) struct HealthCheckSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     body_regex: Option<RegexPattern>,
     /// How long one evaluation may take, `100ms`–`1h`; running out is inconclusive. Default
-    /// 10s for http and prometheus, 1m for command.
+    /// 10s for http, prometheus and compare (per query), 1m for command.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -247,6 +257,7 @@ impl TryFrom<HealthCheckSpec> for HealthCheck {
             spec.http.as_ref().map(|_| "http"),
             spec.prometheus.as_ref().map(|_| "prometheus"),
             spec.command.as_ref().map(|_| "command"),
+            spec.compare.as_ref().map(|_| "compare"),
         ]
         .into_iter()
         .flatten()
@@ -257,8 +268,8 @@ impl TryFrom<HealthCheckSpec> for HealthCheck {
                     "health check has more than one kind (`{}`)",
                     kinds.join("` and `")
                 ),
-                "give each check exactly one of `http`, `prometheus` or `command`; split it \
-                 into separate list entries",
+                "give each check exactly one of `http`, `prometheus`, `command` or `compare`; \
+                 split it into separate list entries",
             ));
         }
         let http_only = [
@@ -332,9 +343,19 @@ impl TryFrom<HealthCheckSpec> for HealthCheck {
                 timeout: spec.timeout.unwrap_or_else(default_command_timeout),
             }));
         }
+        if let Some(compare) = spec.compare {
+            if let Some(err) = misplaced("compare") {
+                return Err(err);
+            }
+            let timeout = spec.timeout.unwrap_or_else(default_timeout);
+            return Ok(HealthCheck::Compare(
+                compare.into_check(spec.name, timeout)?,
+            ));
+        }
         Err(invalid(
             "health check has no kind",
-            "add one of `http: URL`, `prometheus: {url, query, max}` or `command: \"...\"`",
+            "add one of `http: URL`, `prometheus: {url, query, max}`, `command: \"...\"` or \
+             `compare: {prometheus, canary, baseline}`",
         ))
     }
 }
@@ -362,6 +383,12 @@ impl From<HealthCheck> for HealthCheckSpec {
                 name: command.name,
                 command: Some(command.command),
                 timeout: Some(command.timeout),
+                ..HealthCheckSpec::default()
+            },
+            HealthCheck::Compare(mut compare) => HealthCheckSpec {
+                name: compare.name.take(),
+                timeout: Some(compare.timeout),
+                compare: Some(compare.into()),
                 ..HealthCheckSpec::default()
             },
         }

@@ -9,13 +9,14 @@
 //! Locations come from serde-saphyr. Values that can be checked on their own (durations, cron
 //! expressions, time zones, globs, regular expressions, URLs, rollout steps, thresholds, health
 //! check kinds) are checked while deserializing, so the parser's location of the value is the
-//! error's location; for mappings checked as a whole (a health check, the risk levels) it is the
-//! first key of the mapping. The checks across environments (`after:` names and cycles) run
-//! after parsing and use the locations serde-saphyr records for each `after:` entry
-//! ([`serde_saphyr::Spanned`]).
+//! error's location; for mappings checked as a whole (a health check, the risk levels, the
+//! canary settings) it is the first key of the mapping. The checks across environments
+//! (`after:` names and cycles) run after parsing and use the locations serde-saphyr records for
+//! each `after:` entry ([`serde_saphyr::Spanned`]).
 
 mod bounds;
 mod check;
+mod compare;
 mod components;
 mod duration;
 mod environment;
@@ -32,6 +33,7 @@ mod versions;
 mod zone;
 
 pub use check::{CheckReport, check};
+pub use compare::{CanarySettings, CompareCheck, CompareSides, Direction};
 pub use components::{Component, Components, MANIFESTS, PathRule};
 pub use duration::{Duration, DurationError};
 pub use environment::{Environment, Environments, ReleaseConfig};

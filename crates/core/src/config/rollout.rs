@@ -8,6 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, de};
 
 use super::bounds;
+use super::compare::CanarySettings;
 use super::duration::Duration;
 use super::error::{invalid, plain};
 use super::health::HealthCheck;
@@ -58,6 +59,10 @@ pub struct Rollout {
     /// Run the checks and report, but never roll back (to trial new checks). Default false.
     #[serde(default)]
     pub observe_only: bool,
+    /// How the `compare` checks of a step are judged together. Default
+    /// `{ pass: 95, marginal: 75, alpha: 0.05 }`, as Kayenta's.
+    #[serde(default)]
+    pub canary: CanarySettings,
 }
 
 /// The shortest `interval`: shorter ones turn a bake into a busy loop against the service.

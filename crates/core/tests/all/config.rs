@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use shipline_core::config::{Config, ConfigError, Duration, HealthCheck, RevertTrigger, RiskLevel};
 
+mod compare;
 mod freeze;
 mod properties;
 mod schema;
@@ -241,7 +242,7 @@ const BROKEN: &[(&str, &str, &str, &str)] = &[
         "two_health_kinds.yml",
         "7:11",
         "health check has more than one kind (`http` and `command`)",
-        "exactly one of `http`, `prometheus` or `command`",
+        "exactly one of `http`, `prometheus`, `command` or `compare`",
     ),
     (
         "invalid_regex.yml",

@@ -1,5 +1,6 @@
 //! Integration tests of shipline-promote through its binary, one module per concept.
 
+mod analysis;
 mod bad_input;
 mod canary;
 mod components;
@@ -9,6 +10,7 @@ mod gates;
 mod helpers;
 mod mermaid;
 mod prometheus;
+mod range;
 mod release;
 mod revert;
 mod rollout;

@@ -25,7 +25,7 @@ fn shared() -> &'static (MetricsService, Prometheus) {
 }
 
 /// Serves `track` and waits until Prometheus has enough of it for a rate over 2s.
-fn serve(track: &str, settings: Track) -> &'static Prometheus {
+pub(crate) fn serve(track: &str, settings: Track) -> &'static Prometheus {
     let (service, prometheus) = shared();
     service.set(track, settings);
     prometheus.wait_for(
@@ -57,7 +57,7 @@ fn setup(prometheus: &Prometheus, check: &str, bake: &str) -> Setup {
 }
 
 /// Runs the promotion; returns the exit code and the `reason` output.
-fn promote(setup: &Setup) -> (i32, String, serde_json::Value) {
+pub(crate) fn promote(setup: &Setup) -> (i32, String, serde_json::Value) {
     let run = setup
         .promote()
         .args(["--to", "production", "--format", "json"])
