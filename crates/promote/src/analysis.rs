@@ -8,15 +8,45 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde::Serialize;
 use shipline_core::config::{self, CompareCheck, CompareSides, HealthCheck, Rollout};
 
 use crate::canary::{
-    self, CompareSettings, MetricVerdict, RangeQuery, RangeSeries, Thresholds, Verdict, query_range,
+    self, CanaryScore, CompareSettings, MetricVerdict, RangeQuery, RangeSeries, Thresholds,
+    Verdict, query_range,
 };
 use crate::health::Outcome;
 
 /// The label of the analysis in a round.
 pub const LABEL: &str = "canary analysis";
+
+/// One round's canary analysis, as the report keeps it: the score, the settings it was judged
+/// by, and every metric's figures (each side's count and median, the Mann–Whitney test, the
+/// relative change of the medians, the verdict and its reason).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// The round of the step it comes from (1-based).
+    pub round: u32,
+    /// The score, its outcome and the metrics counted per verdict.
+    #[serde(flatten)]
+    pub score: CanaryScore,
+    /// The scores at or above which the canary passes, or is only marginal.
+    pub thresholds: Thresholds,
+    /// The significance level of every metric's test.
+    pub alpha: f64,
+    /// Each `compare` check's figures, in configuration order.
+    pub metrics: Vec<MetricVerdict>,
+}
+
+/// What a round's analysis gave: its entry among the round's checks, and the figures when
+/// every metric could be read.
+#[derive(Debug)]
+pub struct Judged {
+    /// The round's `canary analysis` entry.
+    pub entry: (String, Outcome),
+    /// The figures; `None` when a series could not be read or the settings were refused.
+    pub analysis: Option<Analysis>,
+}
 
 /// Seconds since the Unix epoch, as Prometheus counts time.
 pub fn now() -> f64 {
@@ -39,12 +69,14 @@ pub fn checks(rollout: &Rollout) -> Vec<&CompareCheck> {
 }
 
 /// Judges every `compare` check of `rollout` over the step's window, from `started` (seconds
-/// since the epoch) until now; `None` when the rollout has none.
+/// since the epoch) until now, in round `round_no` of the step; `None` when the rollout has
+/// none.
 pub async fn round(
     client: &reqwest::Client,
     rollout: &Rollout,
     started: f64,
-) -> Option<(String, Outcome)> {
+    round_no: u32,
+) -> Option<Judged> {
     let checks = checks(rollout);
     if checks.is_empty() {
         return None;
@@ -55,7 +87,7 @@ pub async fn round(
     for check in checks {
         match metric(client, check, rollout, started, end, step).await {
             Ok(verdict) => verdicts.push(verdict),
-            Err(why) => return Some((LABEL.to_string(), Outcome::Inconclusive(why))),
+            Err(why) => return Some(unjudged(Outcome::Inconclusive(why))),
         }
     }
     let thresholds = Thresholds {
@@ -64,7 +96,7 @@ pub async fn round(
     };
     let score = match canary::judge(&verdicts, &thresholds) {
         Ok(score) => score,
-        Err(err) => return Some((LABEL.to_string(), Outcome::Inconclusive(err.to_string()))),
+        Err(err) => return Some(unjudged(Outcome::Inconclusive(err.to_string()))),
     };
     let metrics: Vec<String> = verdicts.iter().map(describe).collect();
     let detail = match score.score {
@@ -82,7 +114,24 @@ pub async fn round(
         canary::Outcome::Marginal => Outcome::Inconclusive(format!("marginal {detail}")),
         canary::Outcome::Inconclusive => Outcome::Inconclusive(detail),
     };
-    Some((LABEL.to_string(), outcome))
+    Some(Judged {
+        entry: (LABEL.to_string(), outcome),
+        analysis: Some(Analysis {
+            round: round_no,
+            score,
+            thresholds,
+            alpha: rollout.canary.alpha,
+            metrics: verdicts,
+        }),
+    })
+}
+
+/// A round's entry without figures.
+fn unjudged(outcome: Outcome) -> Judged {
+    Judged {
+        entry: (LABEL.to_string(), outcome),
+        analysis: None,
+    }
 }
 
 /// One check's verdict over the window, or why its series could not be read.
@@ -151,31 +200,51 @@ async fn read(
         .map_err(|err| format!("{label}: {err}"))
 }
 
-/// One metric in a round's detail: its verdict, medians, effect and p-value.
-fn describe(metric: &MetricVerdict) -> String {
-    let verdict = match metric.verdict {
+/// A metric's verdict in words.
+pub fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
         Verdict::Pass => "pass",
         Verdict::Marginal => "marginal",
         Verdict::Fail => "fail",
         Verdict::NoData => "no data",
-    };
-    let median = |side: &canary::Side| side.median.map_or_else(|| "none".to_string(), short);
-    let effect = match (metric.verdict, metric.relative_change) {
+    }
+}
+
+/// A side's median as shown: `none` without values.
+pub fn median_text(side: &canary::Side) -> String {
+    side.median.map_or_else(|| "none".to_string(), short)
+}
+
+/// A metric's effect as shown: the relative change of the medians, `unbounded` from a
+/// baseline median of 0, `n/a` without data.
+pub fn effect_text(metric: &MetricVerdict) -> String {
+    match (metric.verdict, metric.relative_change) {
         (Verdict::NoData, _) => "n/a".to_string(),
         (_, Some(change)) => format!("{:+.1}%", change * 100.0),
         // The baseline's median is 0 and the canary's is not.
         (_, None) => "unbounded".to_string(),
-    };
-    let p = metric
+    }
+}
+
+/// A metric's p-value as shown, `n/a` without a test.
+pub fn p_text(metric: &MetricVerdict) -> String {
+    metric
         .test
-        .map_or_else(|| "n/a".to_string(), |test| format!("{:.4}", test.p));
+        .map_or_else(|| "n/a".to_string(), |test| format!("{:.4}", test.p))
+}
+
+/// One metric in a round's detail: its verdict, medians, effect and p-value.
+fn describe(metric: &MetricVerdict) -> String {
     format!(
-        "{}: {verdict} (median {} canary against {} baseline, {} and {} values, effect {effect}, p {p})",
+        "{}: {} (median {} canary against {} baseline, {} and {} values, effect {}, p {})",
         metric.name,
-        median(&metric.canary),
-        median(&metric.baseline),
+        verdict_word(metric.verdict),
+        median_text(&metric.canary),
+        median_text(&metric.baseline),
         metric.canary.count,
-        metric.baseline.count
+        metric.baseline.count,
+        effect_text(metric),
+        p_text(metric)
     )
 }
 

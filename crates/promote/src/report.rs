@@ -9,6 +9,8 @@ use shipline_core::config::{Environment, Rollout};
 use shipline_core::mermaid::Flowchart;
 use shipline_core::sha::{UNIQUE, prefix};
 
+use crate::analysis;
+use crate::canary;
 use crate::gates::{Gate, GateStatus};
 use crate::handover::{RevertHandover, RevertOutcome};
 use crate::release::ReleaseResult;
@@ -250,6 +252,11 @@ pub fn markdown(report: &Report, env: &Environment) -> String {
             );
         }
         out.push('\n');
+        for step in &rollout.steps {
+            if let Some(figures) = &step.analysis {
+                analysis_table(&mut out, step.step, figures);
+            }
+        }
         if let Some(rb) = &rollout.rollback {
             let _ = writeln!(
                 out,
@@ -360,6 +367,42 @@ pub fn mermaid(report: &Report, env: &Environment) -> Option<String> {
         chart.edge(from, target, Some(commit));
     }
     chart.block()
+}
+
+/// The canary analysis of step `step`: the score and each metric's figures.
+fn analysis_table(out: &mut String, step: usize, figures: &analysis::Analysis) {
+    let score = figures.score.score.map_or_else(
+        || "no score (no metric has data)".to_string(),
+        |score| format!("score {score:.0}"),
+    );
+    let outcome = match figures.score.outcome {
+        canary::Outcome::Pass => "pass",
+        canary::Outcome::Marginal => "marginal",
+        canary::Outcome::Fail => "fail",
+        canary::Outcome::Inconclusive => "inconclusive",
+    };
+    let _ = writeln!(
+        out,
+        "Canary analysis of step {step}, round {}: {score}, {outcome} (pass at {}, marginal at {}, alpha {}).\n",
+        figures.round, figures.thresholds.pass, figures.thresholds.marginal, figures.alpha
+    );
+    out.push_str("| Metric | Verdict | Canary median | Baseline median | Values (canary, baseline) | Effect | p |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for metric in &figures.metrics {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {}, {} | {} | {} |",
+            cell(&metric.name),
+            analysis::verdict_word(metric.verdict),
+            analysis::median_text(&metric.canary),
+            analysis::median_text(&metric.baseline),
+            metric.canary.count,
+            metric.baseline.count,
+            analysis::effect_text(metric),
+            analysis::p_text(metric)
+        );
+    }
+    out.push('\n');
 }
 
 /// A table cell on one line, pipes literal, no HTML, and no mention live: evidence and reasons

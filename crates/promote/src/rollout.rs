@@ -80,6 +80,11 @@ pub struct StepReport {
     /// Why it failed, or what would have stopped it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The canary analysis of the step's last round that judged its `compare` checks: every
+    /// metric's medians, test, effect and verdict, and the score. Left out when the rollout
+    /// has no `compare` check or no round could read their series.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<analysis::Analysis>,
 }
 
 /// How the rollout ended.
@@ -162,6 +167,7 @@ impl Runner<'_> {
             failed: 0,
             inconclusive: 0,
             reason: None,
+            analysis: None,
         };
         log.info(&format!(
             "step {step}/{total} ({weight}%): running `{}`",
@@ -218,12 +224,16 @@ impl Runner<'_> {
             if !self.rollout.health.is_empty() {
                 round_no += 1;
                 let round = tokio::select! {
-                    round = self.round(&shell, started_at) => round,
+                    round = self.round(&shell, started_at, round_no) => round,
                     reason = cancel.cancelled() => {
                         return self.cancelled(report, format!("{reason} during the step {step} bake"));
                     }
                 };
                 report.rounds += 1;
+                let (round, judged) = round;
+                if judged.is_some() {
+                    report.analysis = judged;
+                }
                 let failed: Vec<String> = failures(&round, |o| matches!(o, Outcome::Failed(_)));
                 let unsure: Vec<String> =
                     failures(&round, |o| matches!(o, Outcome::Inconclusive(_)));
@@ -307,7 +317,13 @@ impl Runner<'_> {
         (report, Some(verdict))
     }
 
-    async fn round(&self, shell: &Shell, started: f64) -> Vec<(String, Outcome)> {
+    /// Probes every check once; the canary analysis's figures come back beside the round.
+    async fn round(
+        &self,
+        shell: &Shell,
+        started: f64,
+        round_no: u32,
+    ) -> (Vec<(String, Outcome)>, Option<analysis::Analysis>) {
         let probes = self
             .rollout
             .health
@@ -315,8 +331,14 @@ impl Runner<'_> {
             .filter(|check| !matches!(check, HealthCheck::Compare(_)))
             .map(|check| async { (check.label(), self.prober.probe(check, shell).await) });
         let mut round = futures::future::join_all(probes).await;
-        round.extend(analysis::round(self.prober.client(), self.rollout, started).await);
-        round
+        let mut figures = None;
+        if let Some(judged) =
+            analysis::round(self.prober.client(), self.rollout, started, round_no).await
+        {
+            round.push(judged.entry);
+            figures = judged.analysis;
+        }
+        (round, figures)
     }
 }
 
@@ -417,6 +439,7 @@ mod tests {
             failed: 0,
             inconclusive: 0,
             reason: None,
+            analysis: None,
         }
     }
 

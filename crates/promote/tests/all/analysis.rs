@@ -60,6 +60,62 @@ fn a_canary_erring_more_than_its_baseline_fails_the_step() {
     assert!(reason.contains("errors vs baseline: fail"), "{reason}");
     assert!(reason.contains("p "), "{reason}");
     assert_eq!(setup.log("rollback.log"), "rollback\n");
+
+    // The figures behind the verdict, as fields of the report.
+    let analysis = &report["rollout"]["steps"][0]["analysis"];
+    assert_eq!(analysis["outcome"], "fail", "{analysis}");
+    assert_eq!(analysis["score"], 0.0, "{analysis}");
+    assert_eq!(analysis["failed"], 1, "{analysis}");
+    assert_eq!(analysis["thresholds"]["pass"], 95.0, "{analysis}");
+    assert_eq!(analysis["alpha"], 0.05, "{analysis}");
+    let metric = &analysis["metrics"][0];
+    assert_eq!(metric["name"], "errors vs baseline", "{metric}");
+    assert_eq!(metric["verdict"], "fail", "{metric}");
+    assert!(metric["test"]["p"].as_f64().unwrap() < 0.05, "{metric}");
+    assert!(metric["canary"]["count"].as_u64().unwrap() >= 5, "{metric}");
+    let (canary, baseline) = (
+        metric["canary"]["median"].as_f64().unwrap(),
+        metric["baseline"]["median"].as_f64().unwrap(),
+    );
+    assert!(canary > baseline, "{metric}");
+    assert!(
+        metric["reason"].as_str().unwrap().starts_with("fail: "),
+        "{metric}"
+    );
+
+    // And as a table in the summary for people.
+    let run = setup
+        .promote()
+        .args(["--to", "production", "--format", "markdown"])
+        .assert()
+        .code(1);
+    let summary = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        summary.contains("Canary analysis of step 1, round "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(": score 0, fail (pass at 95, marginal at 75, alpha 0.05)."),
+        "{summary}"
+    );
+    let row = summary
+        .lines()
+        .find(|line| line.starts_with("| errors vs baseline | fail | "))
+        .unwrap_or_else(|| panic!("no row for the metric:\n{summary}"));
+    let cells: Vec<&str> = row.split(" | ").collect();
+    assert!(
+        cells[2].parse::<f64>().unwrap() > cells[3].parse::<f64>().unwrap(),
+        "{row}"
+    );
+    // The baseline errs not at all, so its median is 0 and the change has no size.
+    assert!(
+        cells[5] == "unbounded" || (cells[5].starts_with('+') && cells[5].ends_with('%')),
+        "{row}"
+    );
+    assert!(
+        cells[6].trim_end_matches(" |").parse::<f64>().unwrap() < 0.05,
+        "{row}"
+    );
 }
 
 #[test]
@@ -77,6 +133,11 @@ fn a_canary_like_its_baseline_is_promoted() {
     assert!(step["passed"].as_u64().unwrap() >= 1, "{step}");
     assert_eq!(step["failed"], 0, "{step}");
     assert_eq!(setup.log("rollback.log"), "");
+    // The last round's figures: judged, and passing.
+    let analysis = &step["analysis"];
+    assert_eq!(analysis["outcome"], "pass", "{analysis}");
+    assert_eq!(analysis["round"], step["rounds"], "{analysis}");
+    assert_eq!(analysis["metrics"][0]["verdict"], "pass", "{analysis}");
 }
 
 #[test]

@@ -26,6 +26,11 @@ fn check_failing_at_step_two_rolls_back_and_records_the_failure() {
     assert_eq!(steps.len(), 2);
     assert_eq!(steps[0]["outcome"], "passed");
     assert_eq!(steps[1]["outcome"], "failed");
+    // No `compare` check, no canary analysis in the report.
+    assert!(
+        steps.iter().all(|step| step.get("analysis").is_none()),
+        "{steps:?}"
+    );
     // Two consecutive failed rounds (failure_limit 2), then it stopped.
     assert_eq!(steps[1]["failed"], 2);
     assert_eq!(steps[1]["rounds"], 2);
