@@ -365,11 +365,11 @@ fn the_tutorial_runs_as_written() {
                 .find(|(name, _)| name == forge)
                 .unwrap_or_else(|| panic!("no test checks blocks marked `fake {forge}`"));
             let ignored = if *forge == "gitlab" && !cfg!(gitlab_ci_local) {
-                format!(", ignored here: needs {}", gitlab::INSTALL_HINT)
+                format!(" [ignored here; to run it: {}]", gitlab::INSTALL_HINT)
             } else {
                 String::new()
             };
-            format!("{forge} by {test}{ignored}: {reason}")
+            format!("{forge} by {test} ({reason}){ignored}")
         })
         .collect();
     eprintln!(
