@@ -13,7 +13,9 @@ use crate::gitlab::{self, Pipeline, connect_checkout, merge_request_vars};
 const GITLAB_TOKEN: &str = "glpat-tutorial-test";
 
 /// The GitLab side of section 10: the pipeline the pushed `.gitlab-ci.yml` defines, run by
-/// gitlab-ci-local in a fresh clone of what was pushed, for the push to the default branch.
+/// gitlab-ci-local in a fresh clone of what was pushed, for the push to the default branch (what
+/// the page's block starts) and then for a merge request from a new branch (the page opens none
+/// on GitLab; the risk note is what its section promises).
 ///
 /// The included file pulls shipline's template from its release tag on GitHub and installs the
 /// release archive; no test reaches the internet, so the clone takes the template from this
@@ -121,7 +123,7 @@ pub fn check(pushed: &Pushed) {
         promoted.log
     );
 
-    // A merge request from a branch of the checkout: one risk note, still one after the
+    // A merge request from a new branch of the clone: one risk note, still one after the
     // pipeline runs again.
     let git = |args: &[&str]| {
         let mut all = vec!["-C", checkout.to_str().expect("UTF-8 path")];
