@@ -22,13 +22,13 @@ mod gitlab;
 #[path = "pipeline/service.rs"]
 mod service;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use gitlab::{FakeProject, Pipeline, PipelineRun, connect, shipline_bins, template};
+use gitlab::{
+    FakeProject, Pipeline, PipelineRun, connect, merge_request_vars, shipline_bins, template,
+};
 use serde_json::Value;
 use service::Service;
-use shipline_testkit::fixtures::{GitLabPipeline, gitlab_vars};
 use shipline_testkit::forge::FakeForge;
 use shipline_testkit::forge::gitlab::{Deployment, MergeRequest, NewMergeRequest};
 use shipline_testkit::repo::TestRepo;
@@ -137,73 +137,13 @@ impl Story<'_> {
     /// A merge request pipeline for `mr` at its source branch's head (checked out), with the
     /// documented merge request variables.
     fn merge_request_pipeline(&self, mr: &MergeRequest, base: &str) -> PipelineRun {
-        let documented = gitlab_vars(GitLabPipeline::MergeRequest);
-        let server = self.forge.url();
-        let project_url = format!("{server}/{PROJECT}");
-        let id = self.project.id.to_string();
-        let values: BTreeMap<&str, String> = [
-            ("CI_PIPELINE_SOURCE", "merge_request_event".to_string()),
-            ("CI_COMMIT_BEFORE_SHA", ZEROS.to_string()),
-            ("CI_OPEN_MERGE_REQUESTS", format!("{PROJECT}!{}", mr.iid)),
-            ("CI_MERGE_REQUEST_ID", mr.id.to_string()),
-            ("CI_MERGE_REQUEST_IID", mr.iid.to_string()),
-            ("CI_MERGE_REQUEST_TITLE", mr.title.clone()),
-            ("CI_MERGE_REQUEST_DESCRIPTION", mr.description.clone()),
-            ("CI_MERGE_REQUEST_EVENT_TYPE", "detached".to_string()),
-            ("CI_MERGE_REQUEST_DIFF_ID", "1".to_string()),
-            ("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.to_string()),
-            ("CI_MERGE_REQUEST_LABELS", String::new()),
-            ("CI_MERGE_REQUEST_ASSIGNEES", "alice".to_string()),
-            ("CI_MERGE_REQUEST_APPROVED", "false".to_string()),
-            ("CI_MERGE_REQUEST_PROJECT_ID", id.clone()),
-            ("CI_MERGE_REQUEST_PROJECT_PATH", PROJECT.to_string()),
-            ("CI_MERGE_REQUEST_PROJECT_URL", project_url.clone()),
-            (
-                "CI_MERGE_REQUEST_REF_PATH",
-                format!("refs/merge-requests/{}/head", mr.iid),
-            ),
-            (
-                "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
-                mr.source_branch.clone(),
-            ),
-            (
-                "CI_MERGE_REQUEST_SOURCE_BRANCH_PROTECTED",
-                "false".to_string(),
-            ),
-            // Set in merged results pipelines only; this is a detached one.
-            ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", String::new()),
-            ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", id),
-            ("CI_MERGE_REQUEST_SOURCE_PROJECT_PATH", PROJECT.to_string()),
-            ("CI_MERGE_REQUEST_SOURCE_PROJECT_URL", project_url),
-            ("CI_MERGE_REQUEST_SQUASH_ON_MERGE", "false".to_string()),
-            (
-                "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
-                mr.target_branch.clone(),
-            ),
-            (
-                "CI_MERGE_REQUEST_TARGET_BRANCH_PROTECTED",
-                "true".to_string(),
-            ),
-            ("CI_MERGE_REQUEST_TARGET_BRANCH_SHA", String::new()),
-        ]
-        .into_iter()
-        .collect();
-        // Every merge request variable GitLab documents is set, and only documented ones.
-        for key in documented
-            .keys()
-            .filter(|k| k.starts_with("CI_MERGE_REQUEST_"))
-        {
-            assert!(values.contains_key(key.as_str()), "{key} is not set");
-        }
-        for key in values.keys() {
-            assert!(documented.contains_key(*key), "{key} is not documented");
-        }
-        self.run(
-            values
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        )
+        self.run(merge_request_vars(
+            self.forge,
+            &self.project,
+            PROJECT,
+            mr,
+            base,
+        ))
     }
 
     fn run(&self, pipeline_vars: Vec<(String, String)>) -> PipelineRun {

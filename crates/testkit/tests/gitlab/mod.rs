@@ -14,11 +14,13 @@
 
 pub mod releases;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use shipline_testkit::fixtures::{GitLabPipeline, gitlab_vars};
 use shipline_testkit::forge::FakeForge;
-use shipline_testkit::forge::gitlab::access;
+use shipline_testkit::forge::gitlab::{MergeRequest, access};
 use shipline_testkit::repo::TestRepo;
 
 /// How to get the tools.
@@ -199,19 +201,43 @@ pub struct FakeProject {
 /// gitlab-ci-local derives the project path and server (`origin` stays the bare repository git
 /// talks to). Call after the first push.
 pub fn connect(repo: &TestRepo, forge: &FakeForge, project: &str, token: &str) -> FakeProject {
-    repo.run(["fetch", "-q", "origin"]);
-    repo.run(["remote", "set-head", "origin", "main"]);
+    connect_checkout(repo.path(), repo.bare_path(), forge, project, token)
+}
+
+/// The same for any checkout whose `origin` is the bare repository `bare`.
+pub fn connect_checkout(
+    checkout: &Path,
+    bare: &Path,
+    forge: &FakeForge,
+    project: &str,
+    token: &str,
+) -> FakeProject {
     let server = forge.url();
-    repo.run([
-        "remote",
-        "add",
-        "gcl-origin",
-        &format!("{server}/{project}.git"),
-    ]);
+    for args in [
+        vec!["fetch", "-q", "origin"],
+        vec!["remote", "set-head", "origin", "main"],
+        vec![
+            "remote",
+            "add",
+            "gcl-origin",
+            &format!("{server}/{project}.git"),
+        ],
+    ] {
+        let out = Command::new("git")
+            .args(&args)
+            .current_dir(checkout)
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let id = {
         let mut state = forge.state();
         let id = state.gitlab.add_project(project);
-        state.gitlab.set_repo(project, repo.bare_path());
+        state.gitlab.set_repo(project, bare);
         state
             .gitlab
             .add_token(token, "widgets-bot", project, access::DEVELOPER);
@@ -229,4 +255,82 @@ pub fn connect(repo: &TestRepo, forge: &FakeForge, project: &str, token: &str) -
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     FakeProject { id, vars }
+}
+
+/// The variables GitLab sets in a merge request pipeline for `mr` of `project` (at `path` on
+/// `forge`) and gitlab-ci-local cannot know: every `CI_MERGE_REQUEST_*` name of the documented
+/// fixture (and only those), with this MR's values; `base` is the diff's base commit. A detached
+/// pipeline, the first of the MR.
+pub fn merge_request_vars(
+    forge: &FakeForge,
+    project: &FakeProject,
+    path: &str,
+    mr: &MergeRequest,
+    base: &str,
+) -> Vec<(String, String)> {
+    let documented = gitlab_vars(GitLabPipeline::MergeRequest);
+    let server = forge.url();
+    let project_url = format!("{server}/{path}");
+    let id = project.id.to_string();
+    let values: BTreeMap<&str, String> = [
+        ("CI_PIPELINE_SOURCE", "merge_request_event".to_string()),
+        ("CI_COMMIT_BEFORE_SHA", "0".repeat(40)),
+        ("CI_OPEN_MERGE_REQUESTS", format!("{path}!{}", mr.iid)),
+        ("CI_MERGE_REQUEST_ID", mr.id.to_string()),
+        ("CI_MERGE_REQUEST_IID", mr.iid.to_string()),
+        ("CI_MERGE_REQUEST_TITLE", mr.title.clone()),
+        ("CI_MERGE_REQUEST_DESCRIPTION", mr.description.clone()),
+        ("CI_MERGE_REQUEST_EVENT_TYPE", "detached".to_string()),
+        ("CI_MERGE_REQUEST_DIFF_ID", "1".to_string()),
+        ("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.to_string()),
+        ("CI_MERGE_REQUEST_LABELS", String::new()),
+        ("CI_MERGE_REQUEST_ASSIGNEES", "alice".to_string()),
+        ("CI_MERGE_REQUEST_APPROVED", "false".to_string()),
+        ("CI_MERGE_REQUEST_PROJECT_ID", id.clone()),
+        ("CI_MERGE_REQUEST_PROJECT_PATH", path.to_string()),
+        ("CI_MERGE_REQUEST_PROJECT_URL", project_url.clone()),
+        (
+            "CI_MERGE_REQUEST_REF_PATH",
+            format!("refs/merge-requests/{}/head", mr.iid),
+        ),
+        (
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+            mr.source_branch.clone(),
+        ),
+        (
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_PROTECTED",
+            "false".to_string(),
+        ),
+        // Set in merged results pipelines only; this is a detached one.
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", String::new()),
+        ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", id),
+        ("CI_MERGE_REQUEST_SOURCE_PROJECT_PATH", path.to_string()),
+        ("CI_MERGE_REQUEST_SOURCE_PROJECT_URL", project_url),
+        ("CI_MERGE_REQUEST_SQUASH_ON_MERGE", "false".to_string()),
+        (
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+            mr.target_branch.clone(),
+        ),
+        (
+            "CI_MERGE_REQUEST_TARGET_BRANCH_PROTECTED",
+            "true".to_string(),
+        ),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_SHA", String::new()),
+    ]
+    .into_iter()
+    .collect();
+    // Every merge request variable GitLab documents is set, and only documented ones.
+    for key in documented
+        .keys()
+        .filter(|k| k.starts_with("CI_MERGE_REQUEST_"))
+    {
+        assert!(values.contains_key(key.as_str()), "{key} is not set");
+    }
+    for key in values.keys() {
+        assert!(documented.contains_key(*key), "{key} is not documented");
+    }
+    values
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
