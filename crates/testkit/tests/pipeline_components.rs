@@ -14,6 +14,12 @@
 //! a change under the shared `libs/common/**` stops the promotion → `api`'s production rollout
 //! fails and its revert takes back only `api`'s commits, the other components' records
 //! untouched.
+//!
+//! Then `examples/gitlab/deploy-components.yml` itself, run by `gitlab-ci-local` (ignored
+//! without it, see `gitlab/mod.rs`) with the template included locally: its matrix deploys only
+//! the components a push changed.
+
+mod gitlab;
 
 // The simulated runner; this story reads fewer of its step's files than pipeline_github.rs.
 #[allow(dead_code)]
@@ -924,4 +930,202 @@ fn components_on_gitlab() {
 #[test]
 fn components_in_local_mode() {
     scenario(Kind::Local);
+}
+
+/// The example's `include:` of the published template, which the test swaps for the local one.
+const EXAMPLE_INCLUDE: &str = r#"include:
+  - remote: https://raw.githubusercontent.com/shipline/shipline/v0.1.0/.gitlab-ci-template.yml
+    inputs:
+      version: "0.1.0"
+"#;
+
+/// `examples/gitlab/deploy-components.yml` as a project would run it here: the template from
+/// the checkout, the tools already on PATH (`install: path`).
+fn example_pipeline() -> String {
+    let path = gitlab::workspace_root().join("examples/gitlab/deploy-components.yml");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    assert!(
+        text.contains(EXAMPLE_INCLUDE),
+        "{} no longer includes the template as this test expects:\n{text}",
+        path.display()
+    );
+    text.replace(
+        EXAMPLE_INCLUDE,
+        "include:\n  - local: .gitlab-ci-template.yml\n    inputs:\n      install: path\n",
+    )
+}
+
+/// The example's two matrices on two pushes: the first pipeline of the branch deploys every
+/// component to staging and promotes each to production; a push changing `web` alone deploys
+/// and promotes `web` alone, the other jobs ending without a deployment.
+#[test]
+#[cfg_attr(
+    not(gitlab_ci_local),
+    ignore = "needs gitlab-ci-local and rsync: npm install --global gitlab-ci-local@4.60.0 (Node 20), apt-get install rsync; .ci/run installs both"
+)]
+fn the_gitlab_example_deploys_only_the_changed_components() {
+    gitlab::require_tools("pipeline_components");
+    let scratch = tempfile::tempdir().expect("scratch");
+    let scratch_path = scratch.path().to_string_lossy().into_owned();
+    let repo = TestRepo::new();
+    repo.commit("chore: the workspace")
+        .file(".shipline.yml", config(&scratch_path))
+        .file(".gitlab-ci-template.yml", gitlab::template())
+        .file(".gitlab-ci.yml", example_pipeline())
+        .file(
+            "deploy.sh",
+            format!("#!/bin/sh\necho \"$1 $2 $CI_COMMIT_SHA\" >> {scratch_path}/staging.log\n"),
+        )
+        .file("Cargo.lock", "# lockfile v1\n")
+        .file("libs/common/src/lib.rs", "pub fn common() {}\n")
+        .file("services/api/src/main.rs", "fn main() {}\n")
+        .file("apps/web/src/app.ts", "export const app = 1;\n")
+        .file("services/worker/src/main.rs", "fn main() {}\n")
+        // What the jobs leave in the checkout, which this test shares with them.
+        .file(
+            ".gitignore",
+            ".gitlab-ci-local/\n.shipline/\nshipline.env\nshipline-report.md\nrisk.json\n",
+        )
+        .create();
+    repo.run(["update-index", "--chmod=+x", "deploy.sh"]);
+    repo.run(["commit", "-q", "--amend", "--no-edit"]);
+    std::fs::set_permissions(
+        repo.path().join("deploy.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod deploy.sh");
+    repo.push();
+    let c0 = repo.head();
+    let forge = FakeForge::start();
+    let project = gitlab::connect(&repo, &forge, PROJECT, GITLAB_TOKEN);
+    let home = tempfile::tempdir().expect("HOME");
+    let run = |before: &str| {
+        repo.run(["clean", "-q", "-ffdx", "-e", ".gitlab-ci-local/"]);
+        let mut vars = project.vars.clone();
+        vars.push(("CI_PIPELINE_SOURCE".into(), "push".into()));
+        vars.push(("CI_COMMIT_BEFORE_SHA".into(), before.into()));
+        gitlab::Pipeline {
+            repo: repo.path(),
+            home: home.path(),
+            path: vec![gitlab::shipline_bins()],
+            vars,
+            file: None,
+        }
+        .run_isolated(&[])
+    };
+    let records = |key: &str| -> Vec<(String, String)> {
+        let state = forge.state();
+        let project = state.gitlab.project(PROJECT).expect("project");
+        let Some(env) = project.environment(key) else {
+            return Vec::new();
+        };
+        project
+            .deployments
+            .iter()
+            .filter(|d| d.environment_id == env.id)
+            .map(|d| (d.sha.clone(), d.status.clone()))
+            .collect()
+    };
+    let read = |name: &str| std::fs::read_to_string(scratch.path().join(name)).unwrap_or_default();
+    let sorted = |text: String| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+
+    // The first pipeline of the branch: no previous head, every component goes out.
+    let first = run(ZEROS);
+    first.assert_success();
+    for component in ["api", "web", "worker"] {
+        for env in ["staging", "production"] {
+            assert_eq!(
+                records(&format!("{env}/{component}")),
+                [(c0.clone(), "success".to_string())],
+                "{env}/{component}\n{}",
+                first.log
+            );
+        }
+    }
+    assert!(records("staging").is_empty() && records("production").is_empty());
+    assert_eq!(
+        sorted(read("staging.log")),
+        [
+            format!("staging api {c0}"),
+            format!("staging web {c0}"),
+            format!("staging worker {c0}")
+        ],
+        "{}",
+        first.log
+    );
+    assert_eq!(
+        sorted(read("deploy.log")),
+        [
+            format!("api {c0}"),
+            format!("web {c0}"),
+            format!("worker {c0}")
+        ],
+        "{}",
+        first.log
+    );
+
+    // A push changing `web` alone: `web` is deployed and promoted; `api` and `worker` not.
+    let c1 = repo
+        .commit("feat(web): a settings page")
+        .file("apps/web/src/settings.ts", "export const settings = {};\n")
+        .create();
+    repo.push();
+    let second = run(&c0);
+    second.assert_success();
+    for env in ["staging", "production"] {
+        assert_eq!(
+            records(&format!("{env}/web")),
+            [
+                (c0.clone(), "success".to_string()),
+                (c1.clone(), "success".to_string())
+            ],
+            "{env}/web\n{}",
+            second.log
+        );
+        for component in ["api", "worker"] {
+            assert_eq!(
+                records(&format!("{env}/{component}")),
+                [(c0.clone(), "success".to_string())],
+                "{env}/{component}\n{}",
+                second.log
+            );
+        }
+    }
+    assert!(
+        second
+            .log
+            .contains("api: not changed by this push, not deployed"),
+        "{}",
+        second.log
+    );
+    assert!(
+        second
+            .log
+            .contains("worker: production runs this content already"),
+        "{}",
+        second.log
+    );
+    assert_eq!(
+        sorted(read("staging.log"))
+            .into_iter()
+            .filter(|l| l.ends_with(&c1))
+            .collect::<Vec<_>>(),
+        [format!("staging web {c1}")],
+        "{}",
+        second.log
+    );
+    assert_eq!(
+        sorted(read("deploy.log"))
+            .into_iter()
+            .filter(|l| l.ends_with(&c1))
+            .collect::<Vec<_>>(),
+        [format!("web {c1}")],
+        "{}",
+        second.log
+    );
 }
