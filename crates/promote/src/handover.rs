@@ -179,9 +179,17 @@ pub async fn revert(app: &App, ledger: &Ledger, failure: &Failure<'_>) -> Revert
             return result;
         }
     };
+    // A component's deployment (`production/api`) takes back only what changed the component:
+    // the range also holds the other components' commits, which their own deployments carry.
+    let component = app
+        .config
+        .deployment_target(failure.environment)
+        .and_then(|(_, component)| component)
+        .map(|component| component.name().to_string());
     let options = Options {
         target: Some(target),
         reason: Some(reason),
+        component,
         ..Options::default()
     };
     match shipline_revert::run(app, &options).await {

@@ -81,6 +81,7 @@ impl Cli {
             dry_run: self.dry_run,
             push: self.push,
             base: self.base.clone(),
+            component: None,
         }
     }
 

@@ -41,6 +41,10 @@ pub struct Options {
     pub push: bool,
     /// The default branch, when the context cannot tell.
     pub base: Option<String>,
+    /// Limits a [`Target::Range`] to the commits that change this component (a key under
+    /// `components:`, its `paths` and `shared` paths): what a failed deployment of the
+    /// component alone brought, the other components' changes in the range staying.
+    pub component: Option<String>,
 }
 
 /// Runs one revert and reports what happened. Errors are for failures; refusals and skips are
@@ -239,7 +243,7 @@ async fn revert(
         pr: known_pr,
         references,
         failed_deployment,
-    } = find_culprit(repo, target).await?;
+    } = find_culprit(repo, target, options.component.as_deref()).await?;
     // `--deployment ID` of a failed deployment (the template's revert job, a workflow step after a
     // failed rollout) is the failure itself: the description names it as the event would.
     let why = match (why, &failed_deployment) {
@@ -413,8 +417,13 @@ impl Found {
 }
 
 /// The culprit; for a PR read from the forge also the PR and, when the forge can tell, the PRs
-/// that reference it; for a failed deployment, the failure.
-async fn find_culprit(repo: &Repo<'_>, target: &Target) -> Result<Found, RevertError> {
+/// that reference it; for a failed deployment, the failure. A range is limited to `component`'s
+/// commits when one is given.
+async fn find_culprit(
+    repo: &Repo<'_>,
+    target: &Target,
+    component: Option<&str>,
+) -> Result<Found, RevertError> {
     let git = &repo.git;
     match target {
         Target::Sha(sha) => {
@@ -481,16 +490,26 @@ async fn find_culprit(repo: &Repo<'_>, target: &Target) -> Result<Found, RevertE
             })
         }
         Target::Range { from, to } => {
-            let c =
-                culprit::for_range(git, from, to, &repo.base_rev, &repo.base).map_err(
-                    |e| match e {
-                        RevertError::Git(source) => RevertError::Revision {
-                            flag: "--range",
-                            source,
-                        },
-                        other => other,
-                    },
-                )?;
+            let (base_rev, base) = (&repo.base_rev, &repo.base);
+            let found = match component {
+                Some(name) => {
+                    let component = repo.app.config.components.get(name).ok_or_else(|| {
+                        RevertError::Input(format!(
+                            "unknown component `{name}`: .shipline.yml defines {}",
+                            repo.app.config.components.names().join(", ")
+                        ))
+                    })?;
+                    culprit::for_component_range(git, from, to, base_rev, base, component)
+                }
+                None => culprit::for_range(git, from, to, base_rev, base),
+            };
+            let c = found.map_err(|e| match e {
+                RevertError::Git(source) => RevertError::Revision {
+                    flag: "--range",
+                    source,
+                },
+                other => other,
+            })?;
             Ok(Found::commits(c))
         }
         Target::Deployment(id) => deployment_culprit(repo, id).await,

@@ -164,3 +164,85 @@ fn an_unknown_component_or_one_not_deployed_there_is_a_usage_error() {
     );
     assert!(setup.deployments("production/tools").is_empty());
 }
+
+/// A failed rollout of one component hands over to the revert only that component's commits
+/// since its last good deployment: the range also holds another component's change, which its
+/// own deployment carries and which must stay on the default branch.
+#[test]
+fn a_failed_component_rollout_reverts_only_the_components_commits() {
+    let setup = Setup::new(
+        r#"environments:
+  production:
+    rollout:
+      command: test ! -e {log}/fail-$SHIPLINE_COMPONENT
+      steps: [100]
+components:
+  api:
+    paths: [services/api]
+    shared: [libs/auth]
+  web:
+    paths: [apps/web]
+"#,
+    );
+    setup
+        .repo
+        .commit("feat: the parts")
+        .file("services/api/main.rs", "fn main() {}\n")
+        .file("libs/auth/token.rs", "// token\n")
+        .file("apps/web/app.ts", "export {}\n")
+        .create();
+    let good = setup.repo.head();
+    let (code, _, stderr) = promote(&setup, "api", "production", &good);
+    assert_eq!(code, 0, "{stderr}");
+    let shared = setup
+        .repo
+        .commit("fix(auth): expiry")
+        .file("libs/auth/token.rs", "// token, expiring\n")
+        .create();
+    setup
+        .repo
+        .commit("feat(web): a page")
+        .file("apps/web/page.ts", "export {}\n")
+        .create();
+    let own = setup
+        .repo
+        .commit("feat(api): limits")
+        .file("services/api/limits.rs", "// limits\n")
+        .create();
+    std::fs::write(setup.scratch_path("fail-api"), "").unwrap();
+
+    let run = setup
+        .promote()
+        .args(["--component", "api", "--to", "production", "--ref", &own])
+        .args(["--revert-on-failure", "--format", "json"])
+        .assert();
+    let out = run.get_output();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out.stdout);
+    assert_eq!(report["revert"]["status"], "local", "{report:#}");
+    assert_eq!(report["revert"]["from"], good.as_str(), "{report:#}");
+    let branch = report["revert"]["branch"].as_str().unwrap().to_string();
+    let reverted: std::collections::BTreeSet<String> = setup
+        .repo
+        .run(["log", "--format=%B", &format!("main..{branch}")])
+        .lines()
+        .filter_map(|l| l.strip_prefix("This reverts commit "))
+        .map(|sha| sha.trim_end_matches('.').to_string())
+        .collect();
+    assert_eq!(
+        reverted,
+        [own, shared].into_iter().collect(),
+        "only `api`'s commits, the web page stays"
+    );
+    assert_eq!(
+        setup
+            .repo
+            .run(["show", &format!("{branch}:apps/web/page.ts")]),
+        "export {}"
+    );
+}

@@ -157,6 +157,18 @@ impl Pipeline<'_> {
     /// whose `after_script` sees the files the job's script left (the deploy job hands its
     /// deployment id to `after_script` through the dotenv file).
     pub fn run(&self, jobs: &[&str]) -> PipelineRun {
+        self.run_with(&[], jobs)
+    }
+
+    /// Like [`Pipeline::run`], each job in a build directory of its own (`--shell-isolation`),
+    /// as a GitLab runner gives each job its own checkout: parallel jobs (a `parallel: matrix:`)
+    /// then do not share their dotenv reports. For pipelines without `after_script` (see
+    /// [`Pipeline::run`]).
+    pub fn run_isolated(&self, jobs: &[&str]) -> PipelineRun {
+        self.run_with(&["--shell-isolation"], jobs)
+    }
+
+    fn run_with(&self, extra: &[&str], jobs: &[&str]) -> PipelineRun {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut paths = self.path.clone();
         paths.extend(std::env::split_paths(&path));
@@ -169,6 +181,7 @@ impl Pipeline<'_> {
             .arg("--home")
             .arg(self.home)
             .args(["--color", "false", "--max-job-name-padding", "0"]);
+        cmd.args(extra);
         if let Some(file) = self.file {
             cmd.args(["--file", file]);
         }
