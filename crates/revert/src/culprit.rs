@@ -463,10 +463,14 @@ fn range_culprit(
         .iter()
         .map(|c| CommitInfo::read(git, c).map(|i| i.to_revert()))
         .collect::<Result<Vec<_>, _>>()?;
-    let title = if commits.len() == 1 {
-        commits[0].subject.clone()
-    } else {
-        format!("{} commits since {}", commits.len(), prefix(&from, UNIQUE))
+    let title = match (commits.len(), component) {
+        (1, _) => commits[0].subject.clone(),
+        (n, Some(component)) => format!(
+            "{n} commits to {} since {}",
+            component.name(),
+            prefix(&from, UNIQUE)
+        ),
+        (n, None) => format!("{n} commits since {}", prefix(&from, UNIQUE)),
     };
     Ok(Culprit {
         landing: Landing::Range,

@@ -472,6 +472,12 @@ fn a_failed_component_deployment_reverts_only_what_changed_the_component() {
         "{body}"
     );
     assert!(!body.contains("web page"), "{body}");
+    // The title names the component too.
+    assert_eq!(
+        report["title"],
+        format!("Revert \"2 commits to api since {}\"", &good[..12]).as_str(),
+        "{report}"
+    );
     assert_eq!(messages(&repo, &format!("main..{branch}")).len(), 2);
     assert_tree_restored(&repo, &good, &branch, &["api/gadgets.rs", "api/main.rs"]);
     // web's change is still there.
