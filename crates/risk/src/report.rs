@@ -599,13 +599,13 @@ fn release_score(
             let against = if len == k {
                 format!(
                     "riskier than {:.0}% of the {count} runs of {} in a row among the last {n} here",
-                    agg.score,
+                    agg.relative,
                     count_of(k, "change", "changes")
                 )
             } else {
                 format!(
                     "its changes are on average riskier than those of {:.0}% of the {count} runs of {len} changes in a row among the last {n} here",
-                    agg.score
+                    agg.relative
                 )
             };
             Some(match past.releases {
@@ -619,7 +619,7 @@ fn release_score(
         aggregate::Basis::Approximation => {
             let against = format!(
                 "riskier than an estimated {:.0}% of sets of {} drawn from the last {n} here",
-                agg.score,
+                agg.relative,
                 count_of(k, "change", "changes")
             );
             Some(match past.releases {
@@ -633,7 +633,7 @@ fn release_score(
         reasons.push(Reason {
             code: "compared_with_history".into(),
             message,
-            weight: agg.score,
+            weight: agg.relative,
         });
     }
     let why: Vec<String> = top.reasons.iter().map(|r| r.message.clone()).collect();

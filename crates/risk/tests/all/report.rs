@@ -113,12 +113,28 @@ fn markdown_and_json_snapshots() {
 #[test]
 fn fail_above_exits_3() {
     let repo = representative();
+    // Five changes make a low release on the default levels; medium starts at 10 here.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("levels.yml");
+    std::fs::write(
+        &config,
+        "risk:\n  levels: { medium: 10, high: 50, critical: 90 }\n",
+    )
+    .unwrap();
     risk(repo.path())
         .args(["--fail-above", "low"])
+        .arg("--config")
+        .arg(&config)
         .assert()
         .code(3);
     risk(repo.path())
         .args(["--fail-above", "critical"])
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .success();
+    risk(repo.path())
+        .args(["--fail-above", "low"])
         .assert()
         .success();
 }
