@@ -92,6 +92,9 @@ pub struct Aggregate {
     pub hazards: Vec<f64>,
     /// Changes at or above `high` expected in a stretch of as many changes.
     pub typical_high: f64,
+    /// The mean hazard of the window's changes (about 0.95 for a window scored against itself);
+    /// `None` without a window.
+    pub mean_hazard: Option<f64>,
     /// With [`Basis::PastReleases`], the past releases compared with, oldest first, each scored
     /// on the same fixed scale as a release; empty otherwise.
     pub past: Vec<PastRelease>,
@@ -148,6 +151,8 @@ pub fn release(
         k as f64 * past.iter().filter(|p| **p * 100.0 >= high).count() as f64 / past.len() as f64
     };
     let total: f64 = hazards.iter().sum();
+    let mean_hazard = (!past.is_empty())
+        .then(|| past.iter().map(|p| hazard(*p)).sum::<f64>() / past.len() as f64);
     let done = |relative: f64, basis, past: Vec<PastRelease>| Aggregate {
         score: round2(if releases.is_some() {
             release_scale(total)
@@ -158,6 +163,7 @@ pub fn release(
         basis,
         hazards: hazards.clone(),
         typical_high,
+        mean_hazard,
         past,
     };
     if k == 0 {

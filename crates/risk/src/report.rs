@@ -629,6 +629,16 @@ fn release_score(
         }
         aggregate::Basis::RiskiestChange => None,
     };
+    // A release's score is its summed hazard on a fixed scale: say what that sum amounts to, so
+    // that a low score beside a high share of past releases reads right.
+    let compared = match (past.releases, agg.mean_hazard, compared) {
+        (Some(_), Some(mean), Some(rest)) if mean > 0.0 => Some(format!(
+            "its {} hold as much risk as {:.1} average changes here; {rest}",
+            count_of(k, "change", "changes"),
+            total / mean
+        )),
+        (_, _, compared) => compared,
+    };
     if let Some(message) = compared {
         reasons.push(Reason {
             code: "compared_with_history".into(),
