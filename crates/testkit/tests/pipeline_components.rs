@@ -390,13 +390,9 @@ fn the_gitlab_example_deploys_only_the_changed_components() {
     let records = |key: &str| -> Vec<(String, String)> {
         let state = forge.state();
         let project = state.gitlab.project(PROJECT).expect("project");
-        let Some(env) = project.environment(key) else {
-            return Vec::new();
-        };
         project
-            .deployments
-            .iter()
-            .filter(|d| d.environment_id == env.id)
+            .deployments_of(key)
+            .into_iter()
             .map(|d| (d.sha.clone(), d.status.clone()))
             .collect()
     };

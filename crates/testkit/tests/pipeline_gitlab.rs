@@ -167,13 +167,9 @@ impl Story<'_> {
     fn deployments(&self, environment: &str) -> Vec<Deployment> {
         let state = self.forge.state();
         let project = state.gitlab.project(PROJECT).expect("project");
-        let Some(env) = project.environment(environment) else {
-            return Vec::new();
-        };
         project
-            .deployments
-            .iter()
-            .filter(|d| d.environment_id == env.id)
+            .deployments_of(environment)
+            .into_iter()
             .cloned()
             .collect()
     }

@@ -34,8 +34,10 @@ where
     cmd
 }
 
-/// Runs `git args` in `dir` and returns its stdout without the trailing newline.
-pub(super) fn git_in<I, S>(dir: &Path, args: I) -> String
+/// Runs `git args` in `dir` without the system's or the user's git configuration, as the
+/// default author; returns its stdout without the trailing newline, and panics with the command
+/// and git's message when git fails.
+pub fn git_in<I, S>(dir: &Path, args: I) -> String
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,

@@ -12,7 +12,7 @@ mod fast_import;
 mod git;
 
 pub use fast_import::{FastImportSpec, FastImportSummary, bench_repo, fast_import};
-pub use git::{DEFAULT_AUTHOR, EPOCH, TICK};
+pub use git::{DEFAULT_AUTHOR, EPOCH, TICK, git_in};
 
 use std::cell::Cell;
 use std::ffi::OsStr;
@@ -22,7 +22,7 @@ use std::process::Output;
 use shipline_core::git::Git;
 use tempfile::TempDir;
 
-use git::{check, command, git_in};
+use git::{check, command};
 
 /// A work repository with a bare `origin`, both inside one temp dir.
 pub struct TestRepo {

@@ -410,18 +410,7 @@ impl Runner<'_> {
         }
         .expect("the event names its commit");
         let git = |args: &[&str], dir: &Path| {
-            let out = Command::new("git")
-                .args(args)
-                .current_dir(dir)
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .output()
-                .expect("run git");
-            assert!(
-                out.status.success(),
-                "git {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            shipline_testkit::repo::git_in(dir, args);
         };
         let _ = std::fs::remove_dir_all(workspace);
         let parent = workspace.parent().expect("the workspace's parent");

@@ -400,13 +400,9 @@ impl Backend {
             Kind::GitLab => {
                 let state = self.forge().state();
                 let project = state.gitlab.project(PROJECT).expect("project");
-                let Some(env) = project.environment(key) else {
-                    return Vec::new();
-                };
                 project
-                    .deployments
-                    .iter()
-                    .filter(|d| d.environment_id == env.id)
+                    .deployments_of(key)
+                    .into_iter()
                     .map(|d| {
                         let status = match d.status.as_str() {
                             "failed" => "failure",

@@ -236,16 +236,7 @@ pub fn connect_checkout(
             &format!("{server}/{project}.git"),
         ],
     ] {
-        let out = Command::new("git")
-            .args(&args)
-            .current_dir(checkout)
-            .output()
-            .expect("run git");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        shipline_testkit::repo::git_in(checkout, &args);
     }
     let id = {
         let mut state = forge.state();

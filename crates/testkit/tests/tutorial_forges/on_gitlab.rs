@@ -72,13 +72,9 @@ pub fn check(pushed: &Pushed) {
     let deployments = |environment: &str| {
         let state = forge.state();
         let project = state.gitlab.project(slug).expect("project");
-        let Some(env) = project.environment(environment) else {
-            return Vec::new();
-        };
         project
-            .deployments
-            .iter()
-            .filter(|d| d.environment_id == env.id)
+            .deployments_of(environment)
+            .into_iter()
             .cloned()
             .collect::<Vec<_>>()
     };

@@ -319,6 +319,18 @@ impl Project {
         self.environments.iter().find(|e| e.name == name)
     }
 
+    /// The deployments of the environment named `name`, oldest first; none when it does not
+    /// exist.
+    pub fn deployments_of(&self, name: &str) -> Vec<&Deployment> {
+        let Some(env) = self.environment(name) else {
+            return Vec::new();
+        };
+        self.deployments
+            .iter()
+            .filter(|d| d.environment_id == env.id)
+            .collect()
+    }
+
     pub(super) fn environment_id(&mut self, name: &str, next_id: &mut u64) -> u64 {
         if let Some(env) = self.environment(name) {
             return env.id;
