@@ -24,7 +24,9 @@ pub struct Cli {
     /// The component to report on (a key under `components:`): its range starts at its own
     /// last `production/NAME` deployment or its own last version tag, and only changes under its
     /// paths and shared paths count.
-    #[arg(long, env = "SHIPLINE_COMPONENT", value_name = "NAME")]
+    /// With `history`: only the changes under its paths and shared paths, each scored on those
+    /// files alone.
+    #[arg(long, env = "SHIPLINE_COMPONENT", value_name = "NAME", global = true)]
     pub component: Option<String>,
     /// Report format on stdout.
     #[arg(long, env = "SHIPLINE_FORMAT", value_enum, global = true)]

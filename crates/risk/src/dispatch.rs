@@ -12,9 +12,14 @@ use crate::publish::publish_report;
 pub async fn execute(app: &App, cli: &Cli) -> Result<u8, Error> {
     let git = app.git()?;
     match &cli.command {
-        Some(Command::History { max_commits }) => {
-            history_command(app, &git, cli.head.as_deref(), cli.format, *max_commits)
-        }
+        Some(Command::History { max_commits }) => history_command(
+            app,
+            &git,
+            cli.head.as_deref(),
+            cli.component.as_deref(),
+            cli.format,
+            *max_commits,
+        ),
         None => publish_report(app, cli, &git).await,
     }
 }

@@ -16,22 +16,34 @@ use crate::features::Features;
 use crate::model::raw_score;
 use crate::scan::scan;
 
-/// Runs `shipline-risk history`: the lines for `head` (default `HEAD`) on stdout.
+/// Runs `shipline-risk history`: the lines for `head` (default `HEAD`) on stdout; with
+/// `component`, only the changes under its paths and shared paths.
 pub fn history_command(
     app: &App,
     git: &Git,
     head: Option<&str>,
+    component: Option<&str>,
     format: Option<Format>,
     max_commits: Option<usize>,
 ) -> Result<u8, Error> {
     if matches!(format, Some(Format::Markdown | Format::Json)) {
         return Err(FlagError::HistoryNotJsonl.into());
     }
+    let paths = match component.map(str::trim) {
+        Some(name) if !name.is_empty() => app
+            .config
+            .components
+            .find(name)
+            .map_err(FlagError::Component)?
+            .pathspecs(),
+        _ => Vec::new(),
+    };
     let (_, head) =
         shallow::ensure_resolved(git, None, head.unwrap_or("HEAD")).map_err(RangeError::Git)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    write_history(git, &head, max_commits, &app.config.risk, &mut out).map_err(Error::History)?;
+    write_history(git, &head, max_commits, &paths, &app.config.risk, &mut out)
+        .map_err(Error::History)?;
     Ok(exit::OK)
 }
 
@@ -44,15 +56,17 @@ struct Line<'a> {
 }
 
 /// Writes one line per non-merge commit reachable from `head` (newest `max_commits` commits at
-/// most), oldest first. Scores are percentiles against the commits read.
+/// most), oldest first; with `paths` (git pathspecs), only the commits changing what they select,
+/// measured on those files. Scores are percentiles against the commits read.
 pub fn write_history(
     git: &Git,
     head: &str,
     max_commits: Option<usize>,
+    paths: &[String],
     config: &RiskConfig,
     out: &mut dyn Write,
 ) -> Result<usize, ReportError> {
-    let scanned = scan(git, head, max_commits, config)?;
+    let scanned = scan(git, head, max_commits, paths, config)?;
     let scored: Vec<(&str, &Features, f64)> = scanned
         .iter()
         .filter_map(|s| Some((s.commit.sha.as_str(), s.features.as_ref()?)))

@@ -29,15 +29,18 @@ pub struct Scanned {
 }
 
 /// Reads `head`'s history, newest `limit` commits at most (merges included), and computes each
-/// non-merge commit's features. Returns the commits oldest first.
+/// non-merge commit's features; with `paths` (git pathspecs), only the commits and files they
+/// select. Returns the commits oldest first.
 pub fn scan(
     git: &Git,
     head: &str,
     limit: Option<usize>,
+    paths: &[String],
     config: &RiskConfig,
 ) -> Result<Vec<Scanned>, GitError> {
     let mut query = HistoryQuery::new(head);
     query.max_commits = limit;
+    query.paths = paths.to_vec();
     let mut scanned = Vec::with_capacity(limit.unwrap_or(0).min(100_000));
     scan_each(git, query, &mut Tracker::new(), config, |s| scanned.push(s))?;
     Ok(scanned)

@@ -346,3 +346,53 @@ fn per_crate_tags_of_a_workspace_give_the_crate_its_own_release() {
         "areas {areas:?} name other crates' files"
     );
 }
+
+/// `history --component api`: one line per change under api's paths and shared paths (not the
+/// excluded docs, not web's), each measured on those files alone; an unknown name exits 2.
+#[test]
+fn history_lists_only_the_components_changes_measured_on_its_files() {
+    let (repo, shared) = workspace();
+    let out = risk(repo.path())
+        .args(["history", "--component", "api", "--format", "jsonl"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let shas: Vec<&str> = rows.iter().map(|r| r["sha"].as_str().unwrap()).collect();
+    // What git itself lists for the same paths, oldest first.
+    let git = repo.run([
+        "log",
+        "--no-merges",
+        "--reverse",
+        "--format=%H",
+        "--",
+        "api",
+        ":(exclude)api/docs/**",
+        "libs/shared",
+    ]);
+    let expected: Vec<&str> = git.lines().collect();
+    assert_eq!(shas, expected, "{text}");
+    assert_eq!(shas.len(), 3, "{text}");
+    assert_eq!(shas[1], shared);
+    // The last change rewrote 20 lines of api and more of web: only api's count.
+    assert_eq!(rows[2]["features"]["la"], 20, "{text}");
+
+    // The whole repository's history holds every change, web's lines included.
+    let all = risk(repo.path())
+        .args(["history", "--format", "jsonl"])
+        .assert()
+        .success();
+    let all = String::from_utf8(all.get_output().stdout.clone()).unwrap();
+    let last: serde_json::Value = serde_json::from_str(all.lines().last().unwrap()).unwrap();
+    assert_eq!(all.lines().count(), 6, "{all}");
+    assert!(last["features"]["la"].as_u64().unwrap() > 20, "{all}");
+
+    risk(repo.path())
+        .args(["history", "--component", "apl"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown component `apl`"));
+}
