@@ -252,7 +252,7 @@ async fn command(check: &CommandCheck, shell: &Shell) -> Outcome {
 }
 
 /// reqwest's top-level message hides the cause (connection refused, DNS); show the chain.
-fn error_chain(err: &reqwest::Error) -> String {
+pub(crate) fn error_chain(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use crate::health::error_chain;
+
 /// One range query: the PromQL and the window it is evaluated over.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RangeQuery<'a> {
@@ -208,18 +210,6 @@ fn pair(pair: &serde_json::Value) -> Result<(f64, f64), RangeError> {
         (Some(time), Some(value)) => Ok((time, value)),
         _ => Err(RangeError::Sample(pair.to_string())),
     }
-}
-
-/// reqwest's top-level message hides the cause (connection refused, DNS); show the chain.
-fn error_chain(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
